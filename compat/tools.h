@@ -1,0 +1,8 @@
+// Entry points of the front ends linked into the multi-call binary.
+#pragma once
+
+namespace bpfaudit::compat {
+
+int ausearch_main(int argc, char** argv);
+
+}  // namespace bpfaudit::compat

@@ -1,0 +1,38 @@
+// Buffered line reading from a file descriptor, optionally split the way
+// stock's fgets(buf, 8970) splits lines longer than a record can be.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bpfaudit::record {
+
+class LineReader {
+ public:
+  // max_chunk: 0 reads whole lines of any length; otherwise a line longer
+  // than max_chunk bytes comes back as several pieces, as fgets returns them.
+  explicit LineReader(int fd, std::size_t max_chunk = 0);
+
+  // The next line including its '\n' when present; nullopt at end of input.
+  // The view is valid until the next call. Read errors set error().
+  std::optional<std::string_view> next();
+  int error() const { return error_; }
+
+ private:
+  bool fill();
+
+  int fd_;
+  std::size_t max_chunk_;
+  std::vector<char> buf_;
+  std::size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  int error_ = 0;
+};
+
+// Reads the log_file setting of an auditd.conf; nullopt when the file cannot be read.
+std::optional<std::string> configured_log_file(const std::string& conf_path);
+
+}  // namespace bpfaudit::record

@@ -1,0 +1,238 @@
+#include "record.h"
+
+#include <libaudit.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+namespace bpfaudit::record {
+
+int compare_time(const EventId& a, const EventId& b) {
+  if (a.sec != b.sec) return a.sec > b.sec ? 1 : -1;
+  if (a.msec != b.msec) return a.msec > b.msec ? 1 : -1;
+  if (a.serial != b.serial) return a.serial > b.serial ? 1 : -1;
+  return 0;
+}
+
+namespace {
+
+// Space tokenizer with stock's semantics: runs of spaces are skipped, each
+// token is NUL-terminated in place, and the last token runs to the end.
+class SpaceSplitter {
+ public:
+  explicit SpaceSplitter(char* s) : cur_(s) {}
+  char* next() {
+    if (cur_ == nullptr) return nullptr;
+    if (!first_) ++cur_;
+    first_ = false;
+    for (;;) {
+      char* sp = std::strchr(cur_, ' ');
+      if (sp == nullptr) {
+        char* tok = cur_;
+        cur_ = nullptr;
+        return *tok ? tok : nullptr;
+      }
+      if (sp == cur_) {
+        ++cur_;
+        continue;
+      }
+      char* tok = cur_;
+      *sp = 0;
+      cur_ = sp;
+      return tok;
+    }
+  }
+
+ private:
+  char* cur_;
+  bool first_ = true;
+};
+
+bool parse_stamp(const char* s, EventId* id, std::uint64_t max_sec) {
+  errno = 0;
+  unsigned long sec = std::strtoul(s, nullptr, 10);
+  if (errno || sec > max_sec) return false;
+  id->sec = sec;
+  const char* p = std::strchr(s, '.');
+  if (p) {
+    ++p;
+    unsigned long ms = std::strtoul(p, nullptr, 10);
+    if (errno || ms > 999) return false;
+    id->msec = static_cast<std::uint32_t>(ms);
+    s = p;
+  } else {
+    id->msec = 0;
+  }
+  p = std::strchr(s, ':');
+  if (p) {
+    ++p;
+    id->serial = std::strtoul(p, nullptr, 10);
+    if (errno) return false;
+  } else {
+    id->serial = 0;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<RecordHeader> parse_header(std::string_view line, HeaderError* error,
+                                         std::string* bad_stamp, std::uint64_t max_sec) {
+  if (error) *error = HeaderError::kNotARecord;
+  // Stock looks at no more than this prefix of a line; a node name longer
+  // than that leaves no timestamp to find.
+  std::size_t limit = (!line.empty() && line[0] == 'n') ? 340 : 80;
+  // Text after an embedded NUL is invisible to stock's string handling.
+  std::string_view visible = line.substr(0, std::min(line.find('\0'), line.size()));
+  char buf[342];
+  std::size_t len = std::min(visible.size(), limit);
+  std::memcpy(buf, visible.data(), len);
+  std::memset(buf + len, 0, sizeof(buf) - len);  // reads past a short token land on NULs
+
+  SpaceSplitter split(buf);
+  char* tok = split.next();
+  if (tok == nullptr) return std::nullopt;
+  const char* node = nullptr;
+  if (*tok == 'n') {
+    node = tok + 5;
+    tok = split.next();
+  }
+  const char* type_text = tok ? tok + 5 : nullptr;
+  char* msg = split.next();
+  if (msg == nullptr || strnlen(msg, 20) <= 18) return std::nullopt;
+  char* paren = msg[9] == '(' ? msg + 9 : std::strchr(msg, '(');
+  if (paren == nullptr) return std::nullopt;
+  char* stamp = paren + 1;
+  if (char* close = std::strchr(stamp, ')')) *close = 0;
+
+  RecordHeader h;
+  if (!parse_stamp(stamp, &h.id, max_sec)) {
+    if (error) *error = HeaderError::kBadTimestamp;
+    if (bad_stamp) *bad_stamp = stamp;
+    return std::nullopt;
+  }
+  if (node) h.id.node = std::string(node);
+  h.type = audit_name_to_msg_type(type_text);
+  if (error) *error = HeaderError::kNone;
+  return h;
+}
+
+Record make_record(std::string_view line, int type) {
+  Record r;
+  r.type = type;
+  // Stock copies with strdup: nothing after an embedded NUL survives.
+  line = line.substr(0, std::min(line.find('\0'), line.size()));
+  std::size_t sep = line.find(kInterpSeparator);
+  if (sep != std::string_view::npos) {
+    std::size_t nl = line.rfind('\n');
+    if (nl != std::string_view::npos && nl > sep) line = line.substr(0, nl);
+    r.enriched = true;
+    r.raw_length = std::min(sep, kMaxRecordLength);
+  } else {
+    std::size_t nl = line.rfind('\n');
+    if (nl != std::string_view::npos) line = line.substr(0, nl);
+    r.raw_length = std::min(line.size(), kMaxRecordLength);
+  }
+  r.text.assign(line);
+  return r;
+}
+
+std::vector<Field> split_fields(std::string_view raw) {
+  std::vector<Field> out;
+  // Skip node=, type= and msg=audit(...): to the first "): " after the stamp.
+  std::size_t start = raw.find("audit(");
+  if (start != std::string_view::npos) {
+    std::size_t close = raw.find("):", start);
+    start = close == std::string_view::npos ? raw.size() : close + 2;
+  } else {
+    start = 0;
+  }
+  std::size_t i = start;
+  auto skip_spaces = [&] {
+    while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\'')) ++i;
+  };
+  while (true) {
+    skip_spaces();
+    if (i >= raw.size()) break;
+    std::size_t eq = raw.find('=', i);
+    std::size_t sp = raw.find(' ', i);
+    if (eq == std::string_view::npos || (sp != std::string_view::npos && sp < eq)) {
+      // A word without '=' (free text in older user messages): skip it.
+      i = sp == std::string_view::npos ? raw.size() : sp;
+      continue;
+    }
+    std::string_view name = raw.substr(i, eq - i);
+    std::size_t v = eq + 1;
+    std::size_t end;
+    if (name == "msg" && v < raw.size() && raw[v] == '\'') {
+      // A user message: its fields follow inside the quotes.
+      i = v + 1;
+      continue;
+    }
+    if (v < raw.size() && raw[v] == '"') {
+      std::size_t q = raw.find('"', v + 1);
+      end = q == std::string_view::npos ? raw.size() : q + 1;
+    } else {
+      end = v;
+      while (end < raw.size() && raw[end] != ' ') ++end;
+      // The closing quote of msg='...' belongs to no value.
+      if (end > v && raw[end - 1] == '\'' && end == raw.size()) --end;
+    }
+    out.push_back({name, raw.substr(v, end - v)});
+    i = end;
+    if (i < raw.size() && raw[i] == '\'') ++i;
+  }
+  return out;
+}
+
+namespace {
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string decode_value(std::string_view value) {
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+    return std::string(value.substr(1, value.size() - 2));
+  if (value.empty() || value.size() % 2) return std::string(value);
+  std::string out;
+  out.reserve(value.size() / 2);
+  for (std::size_t i = 0; i < value.size(); i += 2) {
+    int hi = hex_digit(value[i]), lo = hex_digit(value[i + 1]);
+    if (hi < 0 || lo < 0) return std::string(value);
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+std::string encode_untrusted(std::string_view value) {
+  bool needs_hex = false;
+  for (unsigned char c : value)
+    if (c == '"' || c < 0x21 || c > 0x7e) {
+      needs_hex = true;
+      break;
+    }
+  if (!needs_hex) return "\"" + std::string(value) + "\"";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size() * 2);
+  for (unsigned char c : value) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+std::string type_name(int type) {
+  if (const char* n = audit_msg_type_to_name(type)) return n;
+  return "UNKNOWN[" + std::to_string(type) + "]";
+}
+
+int type_number(std::string_view name) { return audit_name_to_msg_type(std::string(name).c_str()); }
+
+}  // namespace bpfaudit::record

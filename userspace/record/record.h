@@ -1,0 +1,86 @@
+// The audit record model: one line of the standard text log, and the identity
+// (sec, msec, serial, node) that groups records into events.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bpfaudit::record {
+
+// Largest record the kernel emits; stock tools read lines in chunks of
+// kMaxRecordLength - 1 bytes (fgets), which decides how over-long lines split.
+inline constexpr std::size_t kMaxRecordLength = 8970;
+inline constexpr char kInterpSeparator = '\x1d';  // enriched logs: raw part, 0x1d, interpreted part
+inline constexpr char kKeySeparator = '\x01';     // several keys in one key= value
+
+struct EventId {
+  std::uint64_t sec = 0;
+  std::uint32_t msec = 0;
+  std::uint64_t serial = 0;
+  std::optional<std::string> node;
+
+  bool operator==(const EventId&) const = default;
+};
+
+// Orders by time and serial only, as stock does; node never orders events.
+int compare_time(const EventId& a, const EventId& b);
+
+struct RecordHeader {
+  EventId id;
+  int type = -1;  // message type number, -1 when the name is unknown
+};
+
+enum class HeaderError { kNone, kNotARecord, kBadTimestamp };
+
+// Reads `node= type= msg=audit(SEC.MSEC:SERIAL):` the way stock ausearch 3.0.9
+// does, quirks included, so that grouping and "bad line" decisions agree.
+// `line` may include the trailing newline. On kBadTimestamp, `bad_stamp`
+// receives the text stock quotes in its error message.
+std::optional<RecordHeader> parse_header(std::string_view line, HeaderError* error = nullptr,
+                                         std::string* bad_stamp = nullptr,
+                                         std::uint64_t max_sec = ~0ull);
+
+// One record as read from a log: the text without its newline, split into the
+// raw part and, for enriched logs, the interpreted part after 0x1d.
+struct Record {
+  int type = -1;
+  std::string text;
+  std::size_t raw_length = 0;  // bytes of text before the separator (all of it when raw)
+  bool enriched = false;
+
+  std::string_view raw() const { return std::string_view(text).substr(0, raw_length); }
+  std::string_view interpreted() const {
+    return enriched ? std::string_view(text).substr(raw_length + 1) : std::string_view();
+  }
+};
+
+// Builds a Record from a line (with or without newline) the way stock stores it.
+Record make_record(std::string_view line, int type);
+
+// A field of a record body as written by the kernel or a user-space tool.
+struct Field {
+  std::string_view name;
+  std::string_view value;  // as written: quotes kept, hex undecoded
+};
+
+// Splits a record's raw part into name=value fields, descending into a
+// user message's msg='...' block. The header fields (type, msg=audit(...))
+// are not returned.
+std::vector<Field> split_fields(std::string_view raw);
+
+// Decodes a value as the kernel encodes untrusted strings: "quoted" text,
+// upper- or lower-case hex, or (null)/bare words as they are.
+std::string decode_value(std::string_view value);
+
+// Encodes an untrusted string as the kernel does: double-quoted when every
+// byte is printable and not '"', upper-case hex otherwise.
+std::string encode_untrusted(std::string_view value);
+
+// Message type names through libaudit (UNKNOWN[NNNN] for numbers it lacks).
+std::string type_name(int type);
+int type_number(std::string_view name);
+
+}  // namespace bpfaudit::record
