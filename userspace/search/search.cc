@@ -1,43 +1,195 @@
 #include "search.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "event.h"
 #include "log_reader.h"
+#include "match.h"
+#include "output.h"
 
 namespace bpfaudit::search {
 
-int run(const Options& opts, std::FILE* out, std::FILE* err) {
-  record::EventAssembler assembler;
-  bool found = false;
-  for (const auto& path : opts.input_files) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      std::fprintf(err, "Error opening %s (%s)\n", path.c_str(), std::strerror(errno));
+namespace {
+
+constexpr std::size_t kFlushAt = 1 << 16;
+
+class Searcher {
+ public:
+  Searcher(const Options& opts, std::FILE* out, std::FILE* err, std::uint64_t eoe_timeout)
+      : opts_(opts),
+        c_(opts.criteria),
+        out_(out),
+        err_(err),
+        eoe_timeout_(eoe_timeout),
+        assembler_(eoe_timeout) {}
+
+  ~Searcher() { flush(); }
+
+  // Reads one input to its end. `last` closes every open event at the end,
+  // as stock does only for the last file it reads.
+  int process_fd(int fd, bool last) {
+    record::LineReader reader(fd, record::kMaxRecordLength - 1);
+    std::string bad_stamp;
+    const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
+    while (!done_) {
+      auto line = reader.next();
+      if (!line) break;
+      record::HeaderError herr;
+      auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
+      if (!h) {
+        if (herr == record::HeaderError::kBadTimestamp)
+          std::fprintf(err_, "Error extracting time stamp (%s)\n", bad_stamp.c_str());
+        continue;
+      }
+      auto sec = static_cast<std::int64_t>(h->id.sec);
+      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
+      if (!assembler_.add(*h, record::make_record(*line, h->type))) continue;
+      drain();
+    }
+    if (last && !done_) {
+      assembler_.close_all();
+      drain();
+    }
+    return 0;
+  }
+
+  bool found() const { return found_; }
+  bool done() const { return done_; }
+
+ private:
+  void drain() {
+    while (!done_) {
+      auto ev = assembler_.pop_ready();
+      if (!ev) return;
+      if (!matches(*ev, c_, err_)) continue;
+      found_ = true;
+      emit(*ev);
+      if (opts_.just_one) done_ = true;
+    }
+  }
+
+  void emit(const record::Event& ev) {
+    switch (c_.format) {
+      case ReportFormat::kRaw: write_raw(ev, buf_); break;
+      case ReportFormat::kDefault: write_default(ev, opts_.escape, buf_); break;
+      case ReportFormat::kJson: write_json(ev, buf_); break;
+      case ReportFormat::kInterpret:
+      case ReportFormat::kCsv:
+      case ReportFormat::kText: break;  // rejected before the search starts
+    }
+    if (opts_.line_buffered || buf_.size() >= kFlushAt) flush();
+  }
+
+  void flush() {
+    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    buf_.clear();
+    std::fflush(out_);
+  }
+
+  const Options& opts_;
+  const Criteria& c_;
+  std::FILE* out_;
+  std::FILE* err_;
+  std::uint64_t eoe_timeout_;
+  record::EventAssembler assembler_;
+  std::string buf_;
+  bool found_ = false;
+  bool done_ = false;
+};
+
+int process_file(Searcher& s, const std::string& path, bool last, std::FILE* err) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::fprintf(err, "Error opening %s (%s)\n", path.c_str(), std::strerror(errno));
+    return 1;
+  }
+  int rc = s.process_fd(fd, last);
+  ::close(fd);
+  return rc;
+}
+
+// The log and its rotations, oldest (highest number) first.
+int process_logs(Searcher& s, const std::string& log_file, std::FILE* err) {
+  int num = 0;
+  std::string name = log_file;
+  while (::access(name.c_str(), R_OK) == 0) {
+    ++num;
+    name = log_file + "." + std::to_string(num);
+  }
+  --num;
+  for (int n = num; ; --n) {
+    std::string path = n > 0 ? log_file + "." + std::to_string(n) : log_file;
+    // Stock flushes open events only at the end of the newest file; with no
+    // readable log at all it still tries (and fails to open) the base name.
+    bool last = n <= 0;
+    if (int rc = process_file(s, path, last, err)) return rc;
+    if (s.done() || n <= 0) break;
+  }
+  return 0;
+}
+
+bool is_fifo(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+}  // namespace
+
+int run(const Options& opts, std::FILE* out, std::FILE* err, const Environment& env) {
+  const Criteria& c = opts.criteria;
+  if (c.format == ReportFormat::kInterpret || c.format == ReportFormat::kCsv ||
+      c.format == ReportFormat::kText) {
+    std::fprintf(err, "bpfaudit: this output format is not available in this build\n");
+    return 1;
+  }
+  record::AuditdConf conf;
+  if (auto loaded = record::load_auditd_conf(env.auditd_conf)) {
+    conf = *loaded;
+  } else {
+    std::fprintf(err, "NOTE - using built-in logs: %s\n", conf.log_file.c_str());
+  }
+  std::uint64_t eoe = opts.eoe_timeout ? opts.eoe_timeout : conf.end_of_event_timeout;
+  if (opts.checkpoint) {
+    std::fprintf(err, "bpfaudit: --checkpoint is not available in this build\n");
+    return 1;
+  }
+
+  Searcher searcher(opts, out, err, eoe);
+  int rc = 0;
+  if (opts.input) {
+    struct stat st {};
+    if (::stat(opts.input->c_str(), &st) == -1) {
+      std::fprintf(err, "stat: %s\n", std::strerror(errno));
       return 1;
     }
-    record::LineReader reader(fd, record::kMaxRecordLength - 1);
-    while (auto line = reader.next()) {
-      auto h = record::parse_header(*line);
-      if (!h) continue;
-      assembler.add(*h, record::make_record(*line, h->type));
-      while (auto ev = assembler.pop_ready()) {
-        found = true;
-        for (const auto& r : ev->records) std::fprintf(out, "%s\n", r.text.c_str());
-      }
+    if (S_ISDIR(st.st_mode)) {
+      std::string log = *opts.input;
+      if (log.back() != '/') log.push_back('/');
+      log += "audit.log";
+      std::fprintf(err, "NOTE - using logs in %s\n", log.c_str());
+      rc = process_logs(searcher, log, err);
+    } else {
+      rc = process_file(searcher, *opts.input, true, err);
     }
-    ::close(fd);
+  } else if (opts.force_logs || !is_fifo(env.stdin_fd)) {
+    rc = process_logs(searcher, conf.log_file, err);
+  } else {
+    rc = searcher.process_fd(env.stdin_fd, true);
   }
-  assembler.close_all();
-  while (auto ev = assembler.pop_ready()) {
-    found = true;
-    for (const auto& r : ev->records) std::fprintf(out, "%s\n", r.text.c_str());
+  if (rc) return rc;
+  if (!searcher.found()) {
+    if (c.format != ReportFormat::kRaw) std::fprintf(err, "<no matches>\n");
+    return 1;
   }
-  return found ? 0 : 1;
+  return 0;
 }
 
 }  // namespace bpfaudit::search
