@@ -49,7 +49,7 @@ for arg in "$@"; do
 done
 
 for log in "${logs[@]}"; do
-  for fmt in "--raw" ""; do
+  for fmt in "--raw" "" "-i"; do
     f=()
     [ -n "$fmt" ] && f=("$fmt")
     run_case "$log" "${f[@]}"
@@ -116,6 +116,12 @@ for log in "${logs[@]}"; do
       run_case "$log" "${f[@]}" -ts this-year
     fi
   done
+  run_case "$log" --format csv
+  run_case "$log" --format csv --extra-keys --extra-labels --extra-obj2 --extra-time
+  run_case "$log" --format text
+  run_case "$log" --format csv -sv no
+  run_case "$log" --format text -m SYSCALL
+  run_case "$log" -i --escape raw
   run_case "$log" --just-one
   run_case "$log" --format raw -m SYSCALL
   run_case "$log" --escape shell

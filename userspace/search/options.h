@@ -6,10 +6,11 @@
 #include <string>
 
 #include "criteria.h"
+#include "interpret.h"
 
 namespace bpfaudit::search {
 
-enum class EscapeMode { kRaw, kTty, kShell, kShellQuote };
+using record::EscapeMode;
 
 struct Options {
   Criteria criteria;

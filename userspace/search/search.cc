@@ -1,6 +1,7 @@
 #include "search.h"
 
 #include <fcntl.h>
+#include <libaudit.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "event.h"
+#include "interpret.h"
 #include "log_reader.h"
 #include "match.h"
 #include "output.h"
@@ -29,7 +31,13 @@ class Searcher {
         out_(out),
         err_(err),
         eoe_timeout_(eoe_timeout),
-        assembler_(eoe_timeout) {}
+        assembler_(eoe_timeout),
+        interpreter_(opts.escape, static_cast<unsigned>(eoe_timeout)) {
+    csv_.extra_keys = opts.extra_keys;
+    csv_.extra_labels = opts.extra_labels;
+    csv_.extra_obj2 = opts.extra_obj2;
+    csv_.extra_time = opts.extra_time;
+  }
 
   ~Searcher() { flush(); }
 
@@ -81,9 +89,20 @@ class Searcher {
       case ReportFormat::kRaw: write_raw(ev, buf_); break;
       case ReportFormat::kDefault: write_default(ev, opts_.escape, buf_); break;
       case ReportFormat::kJson: write_json(ev, buf_); break;
-      case ReportFormat::kInterpret:
-      case ReportFormat::kCsv:
-      case ReportFormat::kText: break;  // rejected before the search starts
+      case ReportFormat::kInterpret: {
+        // Name searches (-ui NAME ...) make stock load the head record's
+        // enriched values before printing, which changes what it prints.
+        bool by_name = c_.tuid || c_.teuid || c_.tauid;
+        bool preload = by_name && (ev.records.size() == 1 || ev.records[0].type == AUDIT_SYSCALL);
+        interpreter_.write_interpreted(ev, buf_, preload);
+        break;
+      }
+      case ReportFormat::kCsv: interpreter_.write_csv(ev, csv_, buf_); break;
+      case ReportFormat::kText: interpreter_.write_text(ev, buf_); break;
+    }
+    if (std::string e = interpreter_.take_errors(); !e.empty()) {
+      flush();
+      std::fputs(e.c_str(), err_);
     }
     if (opts_.line_buffered || buf_.size() >= kFlushAt) flush();
   }
@@ -100,6 +119,8 @@ class Searcher {
   std::FILE* err_;
   std::uint64_t eoe_timeout_;
   record::EventAssembler assembler_;
+  record::Interpreter interpreter_;
+  record::CsvOptions csv_;
   std::string buf_;
   bool found_ = false;
   bool done_ = false;
@@ -145,11 +166,6 @@ bool is_fifo(int fd) {
 
 int run(const Options& opts, std::FILE* out, std::FILE* err, const Environment& env) {
   const Criteria& c = opts.criteria;
-  if (c.format == ReportFormat::kInterpret || c.format == ReportFormat::kCsv ||
-      c.format == ReportFormat::kText) {
-    std::fprintf(err, "bpfaudit: this output format is not available in this build\n");
-    return 1;
-  }
   record::AuditdConf conf;
   if (auto loaded = record::load_auditd_conf(env.auditd_conf)) {
     conf = *loaded;
