@@ -128,6 +128,23 @@ for log in "${logs[@]}"; do
   run_case "$log" --escape raw
 done
 
+# --checkpoint: two runs in a row; outputs, exit codes and the checkpoint
+# files themselves must agree.
+for log in "${logs[@]:0:8}"; do
+  rm -f "$tmp/cp.s" "$tmp/cp.o"
+  for round in 1 2; do
+    "$stock" -if "$log" --checkpoint "$tmp/cp.s" -m ALL >"$tmp/s.out" 2>&1 </dev/null; src=$?
+    "$ours" -if "$log" --checkpoint "$tmp/cp.o" -m ALL >"$tmp/o.out" 2>&1 </dev/null; orc=$?
+    compared=$((compared + 1))
+    if [ $src -ne $orc ] || ! cmp -s "$tmp/s.out" "$tmp/o.out" || ! cmp -s "$tmp/cp.s" "$tmp/cp.o"; then
+      failed=$((failed + 1))
+      failures+=("$(basename "$log"): --checkpoint round $round (rc stock=$src ours=$orc)")
+    fi
+  done
+done
+printf 'dev=0x1\ninode=1\noutput=bad\n' >"$tmp/cp.bad"
+run_case "${logs[0]}" --checkpoint "$tmp/cp.bad"
+
 # Command-line errors (no log needed, but -if keeps stock off the system log).
 err_log=${logs[0]}
 for args in "-p" "-p abc" "-m NOSUCHTYPE" "-sc nosuchcall" "-ts 99/99/9999" "-te 25:99:00" \

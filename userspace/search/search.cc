@@ -9,8 +9,10 @@
 #include <climits>
 #include <cstring>
 #include <string>
+#include <optional>
 #include <vector>
 
+#include "checkpoint.h"
 #include "event.h"
 #include "interpret.h"
 #include "log_reader.h"
@@ -25,8 +27,10 @@ constexpr std::size_t kFlushAt = 1 << 16;
 
 class Searcher {
  public:
-  Searcher(const Options& opts, std::FILE* out, std::FILE* err, std::uint64_t eoe_timeout)
+  Searcher(const Options& opts, std::FILE* out, std::FILE* err, std::uint64_t eoe_timeout,
+           Checkpoint* checkpoint)
       : opts_(opts),
+        checkpoint_(checkpoint),
         c_(opts.criteria),
         out_(out),
         err_(err),
@@ -60,28 +64,52 @@ class Searcher {
       auto sec = static_cast<std::int64_t>(h->id.sec);
       if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
       if (!assembler_.add(*h, record::make_record(*line, h->type))) continue;
-      drain();
+      if (int rc = drain()) return rc;
     }
-    if (last && !done_) {
+    // A checkpointing run leaves unfinished events for the next run.
+    if (last && !done_ && !checkpoint_) {
       assembler_.close_all();
-      drain();
+      return drain();
     }
-    return 0;
+    return drain();
   }
 
   bool found() const { return found_; }
+  void finish() { flush(); }
   bool done() const { return done_; }
 
  private:
-  void drain() {
+  int drain() {
     while (!done_) {
       auto ev = assembler_.pop_ready();
-      if (!ev) return;
-      if (!matches(*ev, c_, err_)) continue;
-      found_ = true;
-      emit(*ev);
-      if (opts_.just_one) done_ = true;
+      if (!ev) return 0;
+      if (matches(*ev, c_, err_)) {
+        auto decision = checkpoint_ ? checkpoint_->decide(ev->id, ev->first_type)
+                                    : Checkpoint::Decision::kOutput;
+        if (decision == Checkpoint::Decision::kOutput) {
+          found_ = true;
+          emit(*ev);
+        } else if (decision == Checkpoint::Decision::kCorrupt) {
+          const auto& m = checkpoint_->loaded_mark();
+          flush();
+          std::fprintf(err_,
+                       "Corrupted checkpoint file. Inode match, but newer complete event "
+                       "(%lu.%03u:%lu) found before loaded checkpoint %lu.%03u:%lu\n",
+                       static_cast<unsigned long>(ev->id.sec), ev->id.msec,
+                       static_cast<unsigned long>(ev->id.serial),
+                       static_cast<unsigned long>(m.sec), m.msec,
+                       static_cast<unsigned long>(m.serial));
+          checkpoint_->add_failure(Checkpoint::kCorrupted);
+          return 10;
+        }
+        if (opts_.just_one) {
+          done_ = true;
+          return 0;
+        }
+      }
+      if (checkpoint_) checkpoint_->remember(ev->id, ev->first_type);
     }
+    return 0;
   }
 
   void emit(const record::Event& ev) {
@@ -114,6 +142,7 @@ class Searcher {
   }
 
   const Options& opts_;
+  Checkpoint* checkpoint_;
   const Criteria& c_;
   std::FILE* out_;
   std::FILE* err_;
@@ -137,14 +166,29 @@ int process_file(Searcher& s, const std::string& path, bool last, std::FILE* err
   return rc;
 }
 
-// The log and its rotations, oldest (highest number) first.
-int process_logs(Searcher& s, const std::string& log_file, std::FILE* err) {
+// The log and its rotations, oldest (highest number) first; with a loaded
+// checkpoint, starting at the file it names.
+int process_logs(Searcher& s, const std::string& log_file, Checkpoint* cp, std::FILE* err) {
   int num = 0;
   std::string name = log_file;
+  bool found_checkpointed = false;
   while (::access(name.c_str(), R_OK) == 0) {
+    if (cp && cp->has_data()) {
+      struct stat st {};
+      if (::stat(name.c_str(), &st)) {
+        std::fprintf(err, "Error stat'ing %s (%s)\n", name.c_str(), std::strerror(errno));
+        return 1;
+      }
+      if (cp->is_checkpointed_file(st.st_dev, st.st_ino) && !cp->time_only()) {
+        found_checkpointed = true;
+        ++num;
+        break;
+      }
+    }
     ++num;
     name = log_file + "." + std::to_string(num);
   }
+  if (cp && cp->has_data() && !found_checkpointed && !cp->time_only()) return 10;
   --num;
   for (int n = num; ; --n) {
     std::string path = n > 0 ? log_file + "." + std::to_string(n) : log_file;
@@ -152,7 +196,10 @@ int process_logs(Searcher& s, const std::string& log_file, std::FILE* err) {
     // readable log at all it still tries (and fails to open) the base name.
     bool last = n <= 0;
     if (int rc = process_file(s, path, last, err)) return rc;
-    if (s.done() || n <= 0) break;
+    if (s.done() || n <= 0) {
+      if (cp) return cp->set_file(path, err) ? 0 : 1;
+      break;
+    }
   }
   return 0;
 }
@@ -173,12 +220,14 @@ int run(const Options& opts, std::FILE* out, std::FILE* err, const Environment& 
     std::fprintf(err, "NOTE - using built-in logs: %s\n", conf.log_file.c_str());
   }
   std::uint64_t eoe = opts.eoe_timeout ? opts.eoe_timeout : conf.end_of_event_timeout;
+  std::optional<Checkpoint> checkpoint;
   if (opts.checkpoint) {
-    std::fprintf(err, "bpfaudit: --checkpoint is not available in this build\n");
-    return 1;
+    checkpoint.emplace(*opts.checkpoint, opts.checkpoint_time_only);
+    if (checkpoint->load(err) < -1) return 10;
   }
+  Checkpoint* cp = checkpoint ? &*checkpoint : nullptr;
 
-  Searcher searcher(opts, out, err, eoe);
+  Searcher searcher(opts, out, err, eoe, cp);
   int rc = 0;
   if (opts.input) {
     struct stat st {};
@@ -191,14 +240,22 @@ int run(const Options& opts, std::FILE* out, std::FILE* err, const Environment& 
       if (log.back() != '/') log.push_back('/');
       log += "audit.log";
       std::fprintf(err, "NOTE - using logs in %s\n", log.c_str());
-      rc = process_logs(searcher, log, err);
+      rc = process_logs(searcher, log, cp, err);
     } else {
       rc = process_file(searcher, *opts.input, true, err);
+      if (cp) cp->set_file(*opts.input, err);
     }
   } else if (opts.force_logs || !is_fifo(env.stdin_fd)) {
-    rc = process_logs(searcher, conf.log_file, err);
+    rc = process_logs(searcher, conf.log_file, cp, err);
   } else {
     rc = searcher.process_fd(env.stdin_fd, true);
+    if (cp) std::fprintf(err, "Warning - checkpointing stdin is not supported");
+    cp = nullptr;  // a pipe never overwrites the checkpoint
+  }
+  searcher.finish();
+  if (cp) {
+    if (!cp->failure() && rc == 0) cp->save(err);
+    if (cp->failure()) rc = (cp->failure() & Checkpoint::kCorrupted) ? 12 : 11;
   }
   if (rc) return rc;
   if (!searcher.found()) {
