@@ -18,6 +18,7 @@ struct Tool {
 
 constexpr Tool kTools[] = {
     {"ausearch", "search", bpfaudit::compat::ausearch_main, "search audit logs (ausearch 3.0.9 compatible)"},
+    {"autrace", "trace", bpfaudit::compat::autrace_main, "trace a program and its process tree (eBPF)"},
 };
 
 std::string_view basename_of(const char* path) {

@@ -4,5 +4,6 @@
 namespace bpfaudit::compat {
 
 int ausearch_main(int argc, char** argv);
+int autrace_main(int argc, char** argv);
 
 }  // namespace bpfaudit::compat
