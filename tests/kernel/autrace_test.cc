@@ -107,7 +107,9 @@ class ScopedRule {
     if (ok_) run_command(rule("-d") + " 2>&1");
   }
   bool ok() const { return ok_; }
-  bool listed() const { return run_command("auditctl -l").out.find("-F key=" + key_) != std::string::npos; }
+  bool listed() const {
+    return run_command("auditctl -l").out.find("-F key=" + key_) != std::string::npos;
+  }
 
  private:
   std::string rule(const char* op) const {
@@ -167,7 +169,8 @@ TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
   auto actions = read_manifest(manifest);
   ASSERT_GE(actions.size(), 10u) << "the target did not finish its work";
   const std::string root = actions.front().at("pid");
-  EXPECT_NE(res.out.find(std::string("Waiting to execute: ") + TRACE_TARGET + "\n"), std::string::npos);
+  EXPECT_NE(res.out.find(std::string("Waiting to execute: ") + TRACE_TARGET + "\n"),
+            std::string::npos);
   EXPECT_NE(res.out.find("Cleaning up...\n"), std::string::npos);
   EXPECT_NE(res.out.find("Trace complete. You can locate the records with 'ausearch -if " + out +
                          " -i -p " + root + "'\n"),
@@ -258,7 +261,8 @@ TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
       if (op == "open") {
         EXPECT_EQ(p->get("inode"), a.at("ino"));
         char dev[32];
-        snprintf(dev, sizeof dev, "%02x:%02x", std::stoi(a.at("devmaj")), std::stoi(a.at("devmin")));
+        snprintf(dev, sizeof dev, "%02x:%02x", std::stoi(a.at("devmaj")),
+                 std::stoi(a.at("devmin")));
         EXPECT_EQ(p->get("dev"), dev);
         EXPECT_EQ(p->get("nametype"), "NORMAL");
       } else if (op == "create") {
@@ -305,9 +309,8 @@ TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
 
   // Every process of the tree ends in exit_group, recorded without a return.
   for (const auto& p : tree) {
-    const Event* ev = find([&](const Event& e) {
-      return e[0].get("pid") == p && e[0].get("syscall") == "231";
-    });
+    const Event* ev =
+        find([&](const Event& e) { return e[0].get("pid") == p && e[0].get("syscall") == "231"; });
     ASSERT_NE(ev, nullptr) << "no exit_group for " << p;
     EXPECT_EQ((*ev)[0].get("exit"), "<absent>");
     EXPECT_EQ((*ev)[0].get("success"), "<absent>");
@@ -331,9 +334,8 @@ TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
   for (const Exec& x : {Exec{child, {"trace_target", manifest, work, "exec-child"}, real_target},
                         Exec{grandchild, {"true", "from-vfork"}, real_true}}) {
     SCOPED_TRACE("exec of " + x.pid);
-    const Event* ev = find([&](const Event& e) {
-      return e[0].get("pid") == x.pid && e[0].get("syscall") == "59";
-    });
+    const Event* ev = find(
+        [&](const Event& e) { return e[0].get("pid") == x.pid && e[0].get("syscall") == "59"; });
     ASSERT_NE(ev, nullptr);
     EXPECT_EQ((*ev)[0].get("success"), "yes");
     EXPECT_EQ(decode_value((*ev)[0].get("exe")), x.exe);
@@ -390,11 +392,10 @@ TEST_F(AutraceTest, ResourceModeRecordsOnlyStocksList) {
   std::string node;
   auto events = read_events(out, &node);
   // Stock's -r list on x86_64, numbers from <asm/unistd_64.h>.
-  const std::set<std::string> allowed = {"2",   "85",  "82",  "87",  "133", "83",  "84",
-                                         "92",  "94",  "90",  "86",  "88",  "89",  "257",
-                                         "76",  "264", "263", "259", "258", "80",  "260",
-                                         "268", "265", "266", "267", "59",  "303", "437",
-                                         "42",  "49",  "43",  "44",  "45",  "288", "40"};
+  const std::set<std::string> allowed = {
+      "2",   "85",  "82",  "87",  "133", "83",  "84",  "92", "94",  "90",  "86",  "88",
+      "89",  "257", "76",  "264", "263", "259", "258", "80", "260", "268", "265", "266",
+      "267", "59",  "303", "437", "42",  "49",  "43",  "44", "45",  "288", "40"};
   std::set<std::string> seen;
   for (const auto& [serial, ev] : events)
     if (ev[0].type == "SYSCALL") seen.insert(ev[0].get("syscall"));

@@ -2,6 +2,8 @@
 // kernel's audit_log_exit output as seen in real logs (tests data and kernel
 // source facts: "%lx" arguments, "%02x:%02x" devices, "%#ho" modes, the
 // untrusted-string rule, EOE without a body).
+#include "trace_format.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,7 +11,6 @@
 #include "bpfaudit_trace.h"
 #include "syscall_table.h"
 #include "trace_events.h"
-#include "trace_format.h"
 
 namespace {
 
@@ -156,10 +157,10 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
 }
 
 TEST(SyscallTable, PathArgumentsAndResourceList) {
-  EXPECT_EQ(path_args_of(257).first, 1);    // openat(dirfd, path, ...)
-  EXPECT_EQ(path_args_of(82).second, 1);    // rename(old, new)
-  EXPECT_EQ(path_args_of(316).second, 3);   // renameat2(olddfd, old, newdfd, new)
-  EXPECT_EQ(path_args_of(1).first, -1);     // write
+  EXPECT_EQ(path_args_of(257).first, 1);   // openat(dirfd, path, ...)
+  EXPECT_EQ(path_args_of(82).second, 1);   // rename(old, new)
+  EXPECT_EQ(path_args_of(316).second, 3);  // renameat2(olddfd, old, newdfd, new)
+  EXPECT_EQ(path_args_of(1).first, -1);    // write
   EXPECT_EQ(syscall_number("openat"), 257);
   EXPECT_EQ(resource_syscall_names().size(), 35u);  // stock autrace.c's -r list on x86_64
   for (auto name : resource_syscall_names()) EXPECT_TRUE(syscall_number(name)) << name;

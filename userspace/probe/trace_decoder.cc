@@ -96,7 +96,8 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (!fits(sizeof(bpfaudit_path_event))) return false;
       const auto* ev = static_cast<const bpfaudit_path_event*>(data);
       PathItem item;
-      if (ev->len > 0) item.name = bounded(ev->name, std::min<std::size_t>(ev->len, sizeof(ev->name)));
+      if (ev->len > 0)
+        item.name = bounded(ev->name, std::min<std::size_t>(ev->len, sizeof(ev->name)));
       auto& paths = pending_[ev->tid].paths;
       // A leftover from a syscall whose exit was never seen must not leak into this one.
       if (ev->item == 0) paths.clear();
@@ -108,13 +109,15 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       const auto* ev = static_cast<const bpfaudit_cwd_event*>(data);
       auto& pend = pending_[ev->tid];
       pend = Pending{};
-      pend.cwd = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, sizeof(ev->cwd.names)));
+      pend.cwd = join_dentry_names(ev->cwd.names,
+                                   std::min<std::size_t>(ev->cwd.len, sizeof(ev->cwd.names)));
       return false;
     }
     case BPFAUDIT_EV_EXEC: {
       if (!fits(sizeof(bpfaudit_exec_event))) return false;
       const auto* ev = static_cast<const bpfaudit_exec_event*>(data);
-      exe_[ev->pid] = join_dentry_names(ev->exe.names, std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)));
+      exe_[ev->pid] = join_dentry_names(ev->exe.names,
+                                        std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)));
       if (ev->old_tid != ev->tid) {
         auto old = pending_.find(ev->old_tid);
         if (old != pending_.end()) {

@@ -96,9 +96,9 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
   out.append(" items=");
   put_u(out, ev.paths.size());
   const std::pair<const char*, std::uint32_t> ids[] = {
-      {" ppid=", ev.ppid}, {" pid=", ev.pid},     {" auid=", ev.auid}, {" uid=", ev.uid},
-      {" gid=", ev.gid},   {" euid=", ev.euid},   {" suid=", ev.suid}, {" fsuid=", ev.fsuid},
-      {" egid=", ev.egid}, {" sgid=", ev.sgid},   {" fsgid=", ev.fsgid}};
+      {" ppid=", ev.ppid}, {" pid=", ev.pid},   {" auid=", ev.auid},  {" uid=", ev.uid},
+      {" gid=", ev.gid},   {" euid=", ev.euid}, {" suid=", ev.suid},  {" fsuid=", ev.fsuid},
+      {" egid=", ev.egid}, {" sgid=", ev.sgid}, {" fsgid=", ev.fsgid}};
   for (const auto& [name, value] : ids) {
     out.append(name);
     put_u(out, value);

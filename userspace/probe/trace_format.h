@@ -19,7 +19,7 @@ struct RecordStamp {
 };
 
 inline constexpr std::uint32_t kAuditArchX86_64 = 0xc000003e;  // AUDIT_ARCH_X86_64
-inline constexpr std::size_t kProctitleMax = 128;              // the kernel's MAX_PROCTITLE_AUDIT_LEN
+inline constexpr std::size_t kProctitleMax = 128;  // the kernel's MAX_PROCTITLE_AUDIT_LEN
 
 // Appends SYSCALL, then EXECVE, CWD, PATH..., PROCTITLE and EOE lines, each
 // ending in '\n', in the order the kernel's audit_log_exit writes them.

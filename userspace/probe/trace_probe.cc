@@ -51,11 +51,16 @@ std::string last_lines(const std::string& log, int lines) {
 
 const char* loss_reason_name(int reason) {
   switch (reason) {
-    case BPFAUDIT_LOSS_RINGBUF_SYSCALL: return "ringbuf-full-syscall";
-    case BPFAUDIT_LOSS_RINGBUF_AUX: return "ringbuf-full-aux";
-    case BPFAUDIT_LOSS_PENDING_FULL: return "inflight-table-full";
-    case BPFAUDIT_LOSS_TGID_FULL: return "tgid-table-full";
-    default: return "unknown";
+    case BPFAUDIT_LOSS_RINGBUF_SYSCALL:
+      return "ringbuf-full-syscall";
+    case BPFAUDIT_LOSS_RINGBUF_AUX:
+      return "ringbuf-full-aux";
+    case BPFAUDIT_LOSS_PENDING_FULL:
+      return "inflight-table-full";
+    case BPFAUDIT_LOSS_TGID_FULL:
+      return "tgid-table-full";
+    default:
+      return "unknown";
   }
 }
 
@@ -63,7 +68,8 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
                                              ProbeError& error) {
   static_assert(kLossReasons == BPFAUDIT_LOSS_NREASONS);
   if (geteuid() != 0) {
-    error = {ProbeErrorKind::kNotRoot, "You must be root or have capabilities to run this program."};
+    error = {ProbeErrorKind::kNotRoot,
+             "You must be root or have capabilities to run this program."};
     return nullptr;
   }
   if (access(kBtfPath, R_OK) != 0) {
@@ -106,7 +112,8 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
     for (auto& word : skel->bss->syscall_bits) word = ~0ull;
   } else {
     for (int nr : config.syscalls)
-      if (nr >= 0 && nr < BPFAUDIT_MAX_SYSCALLS) skel->bss->syscall_bits[nr / 64] |= 1ull << (nr % 64);
+      if (nr >= 0 && nr < BPFAUDIT_MAX_SYSCALLS)
+        skel->bss->syscall_bits[nr / 64] |= 1ull << (nr % 64);
   }
   for (const auto& [nr, args] : path_syscalls()) {
     if (nr < 0 || nr >= BPFAUDIT_MAX_SYSCALLS) continue;
@@ -128,7 +135,8 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
   }
   probe->description_ =
       "eBPF CO-RE (raw_tp/sys_enter, raw_tp/sys_exit, tp_btf/sched_process_fork|exec|exit; "
-      "ring buffer " + std::to_string(config.ring_bytes >> 20) + " MiB)";
+      "ring buffer " +
+      std::to_string(config.ring_bytes >> 20) + " MiB)";
   return probe;
 }
 

@@ -24,9 +24,9 @@ struct ProbeError {
 };
 
 struct ProbeConfig {
-  std::vector<int> syscalls;               // empty: every syscall
-  std::size_t ring_bytes = 64u << 20;      // power of two, multiple of the page size
-  std::uint64_t wakeup_bytes = 256u << 10; // batch this much before waking the reader
+  std::vector<int> syscalls;                // empty: every syscall
+  std::size_t ring_bytes = 64u << 20;       // power of two, multiple of the page size
+  std::uint64_t wakeup_bytes = 256u << 10;  // batch this much before waking the reader
 };
 
 inline constexpr int kLossReasons = 4;

@@ -27,7 +27,8 @@ bool write_all(int fd, std::string_view data) {
 
 class FdSink : public RecordSink {
  public:
-  FdSink(int fd, std::string target, bool is_file) : fd_(fd), target_(std::move(target)), is_file_(is_file) {}
+  FdSink(int fd, std::string target, bool is_file)
+      : fd_(fd), target_(std::move(target)), is_file_(is_file) {}
   ~FdSink() override { close(); }
   bool write(std::string_view records) override { return fd_ >= 0 && write_all(fd_, records); }
   bool close() override {

@@ -26,9 +26,9 @@ class RecordSink {
 };
 
 struct SinkChoice {
-  std::optional<std::string> output_file;            // -o FILE: always this file
-  std::string collector_socket = kCollectorSocket;   // tried when no -o
-  std::string default_dir = kDefaultLogDir;          // file fallback: DIR/autrace-PID.log
+  std::optional<std::string> output_file;           // -o FILE: always this file
+  std::string collector_socket = kCollectorSocket;  // tried when no -o
+  std::string default_dir = kDefaultLogDir;         // file fallback: DIR/autrace-PID.log
 };
 
 // Opens the collector connection or the file; nullptr with `error` set on failure.

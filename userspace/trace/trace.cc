@@ -187,8 +187,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   if (lost_total)
     std::fprintf(err, "autrace: WARNING: %llu events were lost (recorded in the output)\n",
                  static_cast<unsigned long long>(lost_total));
-  std::fprintf(out,
-               "Trace complete. You can locate the records with '%s'\n",
+  std::fprintf(out, "Trace complete. You can locate the records with '%s'\n",
                sink->search_command(pid).c_str());
   std::fprintf(out, "autrace: %llu syscalls recorded, %llu events lost\n",
                static_cast<unsigned long long>(writer.events_written()),

@@ -67,8 +67,7 @@ void RecordWriter::run() {
     }
     // Events on other CPUs may still be on their way: hold the newest ones
     // for a short window so the output runs in entry-time order.
-    while (!heap_.empty() &&
-           (closing || heap_.front().enter_ns + config_.hold_ns < watermark_)) {
+    while (!heap_.empty() && (closing || heap_.front().enter_ns + config_.hold_ns < watermark_)) {
       std::pop_heap(heap_.begin(), heap_.end(), later_entry);
       emit(heap_.back());
       heap_.pop_back();
@@ -80,8 +79,9 @@ void RecordWriter::run() {
 
 void RecordWriter::emit(const probe::SyscallEvent& ev) {
   std::uint64_t wall = ev.enter_ns + config_.boot_to_wall_ns;
-  probe::RecordStamp stamp{wall / 1'000'000'000, static_cast<std::uint32_t>(wall / 1'000'000 % 1000),
-                           ++serial_, config_.node};
+  probe::RecordStamp stamp{wall / 1'000'000'000,
+                           static_cast<std::uint32_t>(wall / 1'000'000 % 1000), ++serial_,
+                           config_.node};
   probe::append_event_records(buffer_, ev, stamp, config_.key);
   ++events_;
   if (buffer_.size() >= kFlushBytes) flush_buffer(false);

@@ -19,8 +19,8 @@ namespace bpfaudit::trace {
 struct WriterConfig {
   std::optional<std::string> key;
   std::string node = "bpfaudit";
-  std::uint64_t serial_base = 0;   // first serial is serial_base + 1
-  std::int64_t boot_to_wall_ns = 0;  // CLOCK_REALTIME - CLOCK_BOOTTIME
+  std::uint64_t serial_base = 0;       // first serial is serial_base + 1
+  std::int64_t boot_to_wall_ns = 0;    // CLOCK_REALTIME - CLOCK_BOOTTIME
   std::uint64_t hold_ns = 50'000'000;  // reorder window on entry time
   std::size_t max_batches = 256;       // bounded queue between reader and writer
 };
