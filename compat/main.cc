@@ -19,6 +19,7 @@ struct Tool {
 constexpr Tool kTools[] = {
     {"ausearch", "search", bpfaudit::compat::ausearch_main, "search audit logs (ausearch 3.0.9 compatible)"},
     {"bpfaudit-capture", "capture", bpfaudit::compat::capture_main, "write kernel audit records to a log (read-only)"},
+    {"autrace", "trace", bpfaudit::compat::autrace_main, "trace a program and its process tree (eBPF)"},
 };
 
 std::string_view basename_of(const char* path) {

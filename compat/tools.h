@@ -5,5 +5,6 @@ namespace bpfaudit::compat {
 
 int ausearch_main(int argc, char** argv);
 int capture_main(int argc, char** argv);
+int autrace_main(int argc, char** argv);
 
 }  // namespace bpfaudit::compat
