@@ -7,9 +7,9 @@
 
 namespace bpfaudit::search {
 
-// True when the event satisfies every criterion. Events whose records stock
-// cannot parse never match; with c.debug set, stock's "Malformed event
-// skipped" line goes to `debug_out`.
-bool matches(const record::Event& ev, const Criteria& c, std::FILE* debug_out);
+// True when the event satisfies every criterion; `items` receives what was
+// extracted (including stock's diagnostics and in-place text changes, which
+// the caller prints). Events whose records stock cannot parse never match.
+bool matches(const record::Event& ev, const Criteria& c, SearchItems& items);
 
 }  // namespace bpfaudit::search

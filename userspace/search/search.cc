@@ -83,7 +83,14 @@ class Searcher {
     while (!done_) {
       auto ev = assembler_.pop_ready();
       if (!ev) return 0;
-      if (matches(*ev, c_, err_)) {
+      SearchItems items;
+      bool matched = matches(*ev, c_, items);
+      if (!items.diagnostics.empty()) {
+        flush();
+        std::fputs(items.diagnostics.c_str(), err_);
+      }
+      if (matched) {
+        apply_alterations(*ev, items);
         auto decision = checkpoint_ ? checkpoint_->decide(ev->id, ev->first_type)
                                     : Checkpoint::Decision::kOutput;
         if (decision == Checkpoint::Decision::kOutput) {
@@ -110,6 +117,18 @@ class Searcher {
       if (checkpoint_) checkpoint_->remember(ev->id, ev->first_type);
     }
     return 0;
+  }
+
+  // Stock rewrites a few delimiters in place while extracting and prints the
+  // rewritten text; keep the output identical.
+  static void apply_alterations(record::Event& ev, const SearchItems& items) {
+    for (std::size_t i = 0; i < items.altered_raw.size() && i < ev.records.size(); ++i) {
+      const auto& alt = items.altered_raw[i];
+      if (!alt) continue;
+      record::Record& r = ev.records[i];
+      r.text = *alt + r.text.substr(r.raw_length);
+      r.raw_length = alt->size();
+    }
   }
 
   void emit(const record::Event& ev) {

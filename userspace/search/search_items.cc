@@ -504,7 +504,8 @@ struct Parser {
         term = str;
         // Stock keeps everything after the first "type=" (nametype= or
         // objtype=) as the name's key: the rest of the record.
-        if ((str = std::strstr(term, "type=")) != nullptr) s.filename_keys.back() = std::string(str + 5);
+        if ((str = std::strstr(term, "type=")) != nullptr)
+          s.filename_keys.back() = std::string(str + 5);
       }
     }
     if (c.object) {
@@ -733,8 +734,7 @@ struct Parser {
     if (c.hostname) {
       if ((str = std::strstr(mptr, "hostname=")) != nullptr) {
         str += 9;
-        if ((term = std::strchr(str, ',')) == nullptr &&
-            (term = std::strchr(str, ' ')) == nullptr)
+        if ((term = std::strchr(str, ',')) == nullptr && (term = std::strchr(str, ' ')) == nullptr)
           return 17;
         s.hostname = span(str, term);
         if (*s.hostname == "?") {  // addr= may say more
@@ -764,8 +764,7 @@ struct Parser {
     if (c.terminal) {
       if ((str = std::strstr(mptr, "terminal=")) != nullptr) {
         str += 9;
-        if ((term = std::strchr(str, ' ')) == nullptr &&
-            (term = std::strchr(str, ')')) == nullptr)
+        if ((term = std::strchr(str, ' ')) == nullptr && (term = std::strchr(str, ')')) == nullptr)
           return 19;
         s.terminal = span(str, term);
         *term = ' ';  // stock restores a ' ' even where it cut at ')'
@@ -878,7 +877,7 @@ struct Parser {
     while (is_alpha(*end)) ++end;
     if (end == ptr) return false;
     out = std::strncmp(ptr, "failed", 6) == 0 && end - ptr >= 6 ? Success::kFailed
-                                                                 : Success::kSuccess;
+                                                                : Success::kSuccess;
     return true;
   }
 
@@ -1604,26 +1603,36 @@ bool has_nothing_to_parse(int t) {
 int parse_record(Parser& p, char* msg, int t, std::size_t index, bool& unparsed) {
   unparsed = false;
   switch (t) {
-    case AUDIT_SYSCALL: return p.syscall(msg, index);
-    case AUDIT_CWD: return p.dir(msg);
-    case AUDIT_AVC_PATH: return p.avc_path(msg);
-    case AUDIT_PATH: return p.path(msg);
-    default: break;
+    case AUDIT_SYSCALL:
+      return p.syscall(msg, index);
+    case AUDIT_CWD:
+      return p.dir(msg);
+    case AUDIT_AVC_PATH:
+      return p.avc_path(msg);
+    case AUDIT_PATH:
+      return p.path(msg);
+    default:
+      break;
   }
   if (is_user_message(t)) return p.user(msg, t, nullptr);
   switch (t) {
-    case AUDIT_SOCKADDR: return p.sockaddr(msg);
-    case AUDIT_LOGIN: return p.login(msg);
+    case AUDIT_SOCKADDR:
+      return p.sockaddr(msg);
+    case AUDIT_LOGIN:
+      return p.login(msg);
     case AUDIT_IPC:
-    case AUDIT_OBJ_PID: return p.obj(msg);
+    case AUDIT_OBJ_PID:
+      return p.obj(msg);
     case AUDIT_DAEMON_START:
     case AUDIT_DAEMON_END:
     case AUDIT_DAEMON_ABORT:
     case AUDIT_DAEMON_CONFIG:
     case AUDIT_DAEMON_ROTATE:
-    case AUDIT_DAEMON_RESUME: return p.daemon1(msg);
+    case AUDIT_DAEMON_RESUME:
+      return p.daemon1(msg);
     case AUDIT_DAEMON_ACCEPT:
-    case AUDIT_DAEMON_CLOSE: return p.daemon2(msg);
+    case AUDIT_DAEMON_CLOSE:
+      return p.daemon2(msg);
     case AUDIT_CONFIG_CHANGE: {
       int rc = p.simple_message(msg, t);
       // Newer kernels add path= to rule changes; older ones lack it, so
@@ -1632,23 +1641,31 @@ int parse_record(Parser& p, char* msg, int t, std::size_t index, bool& unparsed)
       return rc;
     }
     case AUDIT_AVC:
-    case AUDIT_USER_AVC: return p.avc(msg, t);
-    case AUDIT_NETFILTER_PKT: return p.pkt(msg);
+    case AUDIT_USER_AVC:
+      return p.avc(msg, t);
+    case AUDIT_NETFILTER_PKT:
+      return p.pkt(msg);
     case AUDIT_FEATURE_CHANGE:
-    case AUDIT_ANOM_LINK: return p.task_info(msg);
+    case AUDIT_ANOM_LINK:
+      return p.task_info(msg);
     case AUDIT_SECCOMP:
     case AUDIT_ANOM_PROMISCUOUS:
-    case AUDIT_ANOM_ABEND: return p.kernel_anom(msg, t);
-    default: break;
+    case AUDIT_ANOM_ABEND:
+      return p.kernel_anom(msg, t);
+    default:
+      break;
   }
   if (in(t, AUDIT_MAC_POLICY_LOAD, AUDIT_MAC_UNLBL_STCDEL)) return p.simple_message(msg, t);
   if (in(t, AUDIT_INTEGRITY_DATA, AUDIT_INTEGRITY_RULE)) return p.integrity(msg);
   if (has_nothing_to_parse(t)) return 0;
   switch (t) {
     case AUDIT_NETFILTER_CFG:
-    case AUDIT_EVENT_LISTENER: return p.kernel(msg);
-    case AUDIT_TTY: return p.tty(msg);
-    default: break;
+    case AUDIT_EVENT_LISTENER:
+      return p.kernel(msg);
+    case AUDIT_TTY:
+      return p.tty(msg);
+    default:
+      break;
   }
   unparsed = true;
   return 0;
