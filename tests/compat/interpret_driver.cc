@@ -7,7 +7,9 @@
 //
 // Events are read with the record library (LineReader, parse_header,
 // EventAssembler: stock grouping). Unlike stock it does not drop events that
-// ausearch's own search-item parser rejects; the compat test lists those.
+// ausearch's own search-item parser rejects, except with --stock-drops, which
+// applies the one such rule the test logs need (see stock_drops below) and
+// reports on stderr how many events it dropped.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -24,15 +26,44 @@
 
 using namespace bpfaudit::record;
 
+namespace {
+// Stock's parse_avc (src/ausearch-parse.c) fails, and ausearch then drops the
+// whole event even with no criteria, when a kernel AVC has no tclass= (as
+// AppArmor AVCs have none) or an "avc: ... {" without the closing brace.
+// This belongs to the search engine's parser; the driver only needs it to
+// line its output up with stock's.
+bool stock_drops(const Event& ev) {
+  for (const Record& r : ev.records) {
+    if (r.type != 1400) continue;  // AUDIT_AVC
+    std::string_view raw = r.raw();
+    std::size_t avc = raw.find("avc: ");
+    std::size_t from = 0;
+    if (avc != std::string_view::npos) {
+      std::size_t brace = raw.find('{', avc);
+      if (brace != std::string_view::npos) {
+        if (raw.find('}', brace) == std::string_view::npos) return true;
+        from = brace;
+      }
+    }
+    if (raw.find("tclass=", from) == std::string_view::npos) return true;
+  }
+  return false;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   std::setlocale(LC_ALL, "");
   std::string format = "interpret";
   EscapeMode mode = EscapeMode::kTty;
   CsvOptions csv;
+  bool apply_drops = false;
+  std::size_t dropped = 0;
   std::vector<std::string> logs;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--format" && i + 1 < argc) {
+    if (a == "-i") {
+      format = "interpret";
+    } else if (a == "--format" && i + 1 < argc) {
       format = argv[++i];
     } else if (a == "--escape" && i + 1 < argc) {
       auto m = parse_escape_mode(argv[++i]);
@@ -41,6 +72,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       mode = *m;
+    } else if (a == "--stock-drops") {
+      apply_drops = true;
     } else if (a == "--extra-keys") {
       csv.extra_keys = true;
     } else if (a == "--extra-labels") {
@@ -62,6 +95,10 @@ int main(int argc, char** argv) {
   std::string out;
   bool found = false;
   auto emit = [&](const Event& ev) {
+    if (apply_drops && stock_drops(ev)) {
+      ++dropped;
+      return;
+    }
     found = true;
     if (format == "interpret")
       interp.write_interpreted(ev, out);
@@ -96,6 +133,7 @@ int main(int argc, char** argv) {
   assembler.close_all();
   while (auto ev = assembler.pop_ready()) emit(*ev);
   std::fwrite(out.data(), 1, out.size(), stdout);
+  if (apply_drops) std::fprintf(stderr, "stock-drops: %zu\n", dropped);
   if (!found) std::fputs("<no matches>\n", stderr);
   return found ? 0 : 1;
 }
