@@ -15,8 +15,11 @@
 
 namespace bpfaudit::search {
 
+enum class AvcResult { kUnset, kDenied, kGranted };
+
 struct AvcEntry {
   std::optional<std::string> scontext, tcontext, avc_class, avc_perm;
+  AvcResult result = AvcResult::kUnset;  // set only when a -sv criterion is active, as in stock
 };
 
 struct SearchItems {
@@ -31,7 +34,7 @@ struct SearchItems {
   std::optional<std::string> hostname, cwd, exe, terminal, comm, acct, uuid, vmname;
   std::vector<std::string> filenames;  // with their PATH "type=" keys where stock keeps them
   std::vector<std::optional<std::string>> filename_keys;
-  bool has_filename_list = false;      // stock distinguishes "no list" from "empty list"
+  bool has_filename_list = false;  // stock distinguishes "no list" from "empty list"
   std::vector<std::string> keys;
   bool has_key_list = false;
   std::vector<AvcEntry> avcs;
@@ -39,6 +42,15 @@ struct SearchItems {
   std::optional<std::string> tuid, teuid, tauid;  // user names, looked up as stock does
   // Per record: a0/a1 of SYSCALL records (stock stores them on the record).
   std::vector<std::uint64_t> a0, a1;
+  // What stock writes to stderr while extracting, in order: the unconditional
+  // "sockaddr len too short" family and, with Criteria::debug, the
+  // "Unparsed type" / "Malformed event skipped" lines.
+  std::string diagnostics;
+  // Per record: stock rewrites a few delimiters in place (a USER record's
+  // terminal=... value ended by ')' gets a ' '; an AVC "{ perm}" loses its '}'),
+  // and prints the altered text. Set for a record whose raw part stock leaves
+  // changed; nullopt when it is intact.
+  std::vector<std::optional<std::string>> altered_raw;
 };
 
 // Returns 0 on success or stock's non-zero parse error code; on error stock
