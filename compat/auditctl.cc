@@ -51,10 +51,14 @@ int augenrules_main(int argc, char** argv) {
   opts.program = argc > 0 ? argv[0] : "augenrules";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--check") opts.check = true;
-    else if (a == "--load") opts.load = true;
-    else if (a == "--rules-dir" && i + 1 < argc) opts.source_dir = argv[++i];
-    else if (a == "--output" && i + 1 < argc) opts.destination = argv[++i];
+    if (a == "--check")
+      opts.check = true;
+    else if (a == "--load")
+      opts.load = true;
+    else if (a == "--rules-dir" && i + 1 < argc)
+      opts.source_dir = argv[++i];
+    else if (a == "--output" && i + 1 < argc)
+      opts.destination = argv[++i];
     else {
       std::printf("Usage: %s [--check|--load]\n", opts.program.c_str());
       return 1;

@@ -285,13 +285,15 @@ const ErrorCase kErrors[] = {
     {"-a always,exit -F foo=bar", 255, "-F unknown field: foo\n"},
     {"-a always,exit -S nosuch", 255, "Syscall name unknown: nosuch\n"},
     {"-a always,exit -F arch=b64 -S open,nosuch", 255, "Syscall name unknown: nosuch\n"},
-    {"-a always,exit -S open -F arch=b64", 255, "WARNING - 32/64 bit syscall mismatch, you should specify an arch\narch must be before -S\n"},
+    {"-a always,exit -S open -F arch=b64", 255,
+     "WARNING - 32/64 bit syscall mismatch, you should specify an arch\narch must be before -S\n"},
     {"-a always,exit -F uid", 255, "-F missing operation for uid\n"},
     {"-a always,exit -F =5", 255, "-F missing field name before operator for \n"},
     {"-a always,exit -F uid=", 255, "-F missing value after operation for uid\n"},
     {"-a always,exit -F a0=abc", 255, "-F value should be number for a0\n"},
     {"-a always,exit -F exit=-ENOTANERR", 255, "-F unknown errno - exit\n"},
-    {"-a always,exit -F msgtype=SYSCALL", 255, "msgtype field can only be used with exclude or user filter list\n"},
+    {"-a always,exit -F msgtype=SYSCALL", 255,
+     "msgtype field can only be used with exclude or user filter list\n"},
     {"-a never,exclude -F msgtype=NOTATYPE", 255, "-F unknown message type - msgtype\n"},
     {"-a always,exit -F perm=rwxq", 255, "Permission can only contain  'rwxa'\n"},
     {"-a always,exit -F perm!=r", 255, "perm only takes = operator\n"},
@@ -307,30 +309,46 @@ const ErrorCase kErrors[] = {
     {"-a always,user -C uid=euid", 255, "uid can only be used with exit filter list\n"},
     {"-a always,exit -F uid=nosuchuser", 255, "Unknown user: nosuchuser\n"},
     {"-a always,exit -F gid=nosuchgroup", 255, "Unknown group: nosuchgroup\n"},
-    {"-a never,exclude -F ppid=3", 255, "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter\n"},
+    {"-a never,exclude -F ppid=3", 255,
+     "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter\n"},
     {"-a always,exit -F saddr_fam=99", 255, "value is too large for field: saddr_fam\n"},
     {"-a always,task -S open", 255, "Error: syscall auditing being added to task list\n"},
     {"-a always,user -S open", 255, "Error: syscall auditing being added to user list\n"},
     {"-a never,exclude -S open", 255, "Error: syscall auditing cannot be put on exclude list\n"},
-    {"-a never,filesystem -S open", 255, "Error: syscall auditing being added to filesystem list\n"},
+    {"-a never,filesystem -S open", 255,
+     "Error: syscall auditing being added to filesystem list\n"},
     {"-a always,bogus", 255, "Append rule - bad keyword always,bogus\n"},
     {"-a always", 255, "Append rule - bad keyword always\n"},
     {"-A bogus,exit", 255, "Add rule - bad keyword bogus,exit\n"},
     {"-d exit", 255, "Delete rule - bad keyword exit\n"},
     {"-a possible,exit", 255, "Append rule - bad keyword possible,exit\n"},
     // Stock's -a text ends in its own newline before audit_msg adds one.
-    {"-a always,exit -a always,exit", 255, "Multiple rule insert/delete operations are not allowed\n\n"},
+    {"-a always,exit -a always,exit", 255,
+     "Multiple rule insert/delete operations are not allowed\n\n"},
     {"-F uid=0", 255, "List must be given before field\n"},
     {"-k foo", 255, "key option needs a watch or syscall given prior to it\n"},
     {"-p wa", 255, "permission option needs a watch given prior to it\n"},
     {"-w etc/passwd", 255, "The path must start with '/'\n"},
     {"-w /etc/passwd -p rwxz", 255, "Permission z isn't supported\n"},
     {"-w /etc/passwd -p rwxaa", 255, "permission rwxaa is too long\n"},
-    {"-a always,exit -S open -w /etc", 255, "WARNING - 32/64 bit syscall mismatch, you should specify an arch\nwatch option can't be given with a syscall\n"},
-    {"-a always,exit -F arch=b64 -S open -k 01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789", 255, "key option exceeds size limit\n"},
-    {"-a always,exit -F arch=b64 -S open -k 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123 -k 01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123", 255, "key option exceeds size limit\n"},
-    {"-a always,exclude -F msgtype=CWD -k foo", 255, "key option needs a watch or syscall given prior to it\n"},
-    {"-a always,exclude -F msgtype=CWD -F key=foo", 255, "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter\n"},
+    {"-a always,exit -S open -w /etc", 255,
+     "WARNING - 32/64 bit syscall mismatch, you should specify an arch\nwatch option can't be "
+     "given with a syscall\n"},
+    {"-a always,exit -F arch=b64 -S open -k "
+     "012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012"
+     "345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345"
+     "67890123456789012345678901234567890123456789012345678901234567890123456789",
+     255, "key option exceeds size limit\n"},
+    {"-a always,exit -F arch=b64 -S open -k "
+     "012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012"
+     "3456789012345678901234567890123 -k "
+     "012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012"
+     "34567890123456789012345678901234567890123",
+     255, "key option exceeds size limit\n"},
+    {"-a always,exclude -F msgtype=CWD -k foo", 255,
+     "key option needs a watch or syscall given prior to it\n"},
+    {"-a always,exclude -F msgtype=CWD -F key=foo", 255,
+     "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter\n"},
     {"-e 3", 255, "Enable must be 0, 1, or 2 was 3\n"},
     {"-f 9", 255, "Failure must be 0, 1, or 2 was 9\n"},
     {"-r abc", 255, "Rate must be a numeric value was abc\n"},
@@ -515,8 +533,9 @@ class RulesFile : public ::testing::Test {
 TEST_F(RulesFile, CommentsBlankLinesEscapesAndStop) {
   if (geteuid() != 0) GTEST_SKIP() << "-R refuses files not owned by root, like stock";
   FakeControl k;
-  write("# comment\n\n   \n-a always,exit -F arch=b64 -S open -k a\n-w /tmp/a\\ b -k sp\n"
-        "-a always,exit -F nosuch=1\n-a always,exit -F arch=b64 -S close -k b\n");
+  write(
+      "# comment\n\n   \n-a always,exit -F arch=b64 -S open -k a\n-w /tmp/a\\ b -k sp\n"
+      "-a always,exit -F nosuch=1\n-a always,exit -F arch=b64 -S close -k b\n");
   CmdResult r = run_args(k, {"auditctl", "-R", path});
   EXPECT_EQ(r.rc, 1);
   EXPECT_EQ(r.err, "-F unknown field: nosuch\n");

@@ -75,8 +75,7 @@ class NetlinkSocket {
   // for counter resets) or -errno. Replies of other types with the same seq are
   // handed to on_reply (e.g. AUDIT_GET for a status request).
   int request(uint16_t type, const void* data, size_t len,
-              std::vector<std::vector<uint8_t>>* replies = nullptr,
-              uint16_t* reply_type = nullptr);
+              std::vector<std::vector<uint8_t>>* replies = nullptr, uint16_t* reply_type = nullptr);
   // Receives every message answering seq until NLMSG_DONE/ack/error.
   int collect(int seq, std::vector<std::pair<uint16_t, std::vector<uint8_t>>>& out);
 

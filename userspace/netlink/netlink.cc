@@ -80,8 +80,8 @@ int NetlinkSocket::collect(int seq, std::vector<std::pair<uint16_t, std::vector<
     if (pr == 0) return -ETIMEDOUT;
     sockaddr_nl from{};
     socklen_t fromlen = sizeof(from);
-    ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from),
-                           &fromlen);
+    ssize_t n =
+        ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromlen);
     if (n < 0) {
       if (errno == EINTR) continue;
       return -errno;

@@ -1,5 +1,6 @@
 #include "ctl.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -13,7 +14,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <fstream>
 #include <sstream>
 
@@ -82,22 +82,31 @@ constexpr const char* kUsage =
 
 // Stock's filter/action words; 0 found, 1 "possible" (deprecated), 2 unknown.
 int lookup_filter(const std::string& s, int& filter, bool& exclude) {
-  if (s == "exit") filter = AUDIT_FILTER_EXIT;
-  else if (s == "task") filter = AUDIT_FILTER_TASK;
-  else if (s == "user") filter = AUDIT_FILTER_USER;
+  if (s == "exit")
+    filter = AUDIT_FILTER_EXIT;
+  else if (s == "task")
+    filter = AUDIT_FILTER_TASK;
+  else if (s == "user")
+    filter = AUDIT_FILTER_USER;
   else if (s == "exclude") {
     filter = AUDIT_FILTER_EXCLUDE;
     exclude = true;
-  } else if (s == "filesystem") filter = AUDIT_FILTER_FS;
-  else return 2;
+  } else if (s == "filesystem")
+    filter = AUDIT_FILTER_FS;
+  else
+    return 2;
   return 0;
 }
 
 int lookup_action(const std::string& s, int& act) {
-  if (s == "always") act = AUDIT_ALWAYS;
-  else if (s == "never") act = AUDIT_NEVER;
-  else if (s == "possible") return 1;
-  else return 2;
+  if (s == "always")
+    act = AUDIT_ALWAYS;
+  else if (s == "never")
+    act = AUDIT_NEVER;
+  else if (s == "possible")
+    return 1;
+  else
+    return 2;
   return 0;
 }
 
@@ -142,8 +151,10 @@ Ctl::Ctl(netlink::AuditControl& kernel, Environment env, CtlIo io)
 }
 
 void Ctl::amsg(int priority, const std::string& text) {
-  if (syslog_mode_) io_.syslog(priority, text);
-  else std::fprintf(io_.err, "%s\n", text.c_str());
+  if (syslog_mode_)
+    io_.syslog(priority, text);
+  else
+    std::fprintf(io_.err, "%s\n", text.c_str());
 }
 
 void Ctl::emsg(const std::string& text) { std::fprintf(io_.err, "%s\n", text.c_str()); }
@@ -230,19 +241,26 @@ int Ctl::print_listing(const std::string& key) {
 
 int Ctl::send_signal(const std::string& name) {
   int sig = 0;
-  if (strcasecmp(name.c_str(), "TERM") == 0) sig = SIGTERM;
-  else if (strcasecmp(name.c_str(), "HUP") == 0) sig = SIGHUP;
-  else if (strcasecmp(name.c_str(), "USR1") == 0) sig = SIGUSR1;
-  else if (strcasecmp(name.c_str(), "USR2") == 0) sig = SIGUSR2;
-  else if (strcasecmp(name.c_str(), "CONT") == 0) sig = SIGCONT;
+  if (strcasecmp(name.c_str(), "TERM") == 0)
+    sig = SIGTERM;
+  else if (strcasecmp(name.c_str(), "HUP") == 0)
+    sig = SIGHUP;
+  else if (strcasecmp(name.c_str(), "USR1") == 0)
+    sig = SIGUSR1;
+  else if (strcasecmp(name.c_str(), "USR2") == 0)
+    sig = SIGUSR2;
+  else if (strcasecmp(name.c_str(), "CONT") == 0)
+    sig = SIGCONT;
   if (sig == 0) {
     amsg(LOG_ERR, name + " is an unsupported signal");
     return -1;
   }
   auto s = kernel_.get_status();
   if (!s.ok()) {
-    if (s.error == -ECONNREFUSED) amsg(LOG_INFO, "The audit system is disabled");
-    else amsg(LOG_WARNING, "Failed sending signal to auditd (timeout)");
+    if (s.error == -ECONNREFUSED)
+      amsg(LOG_INFO, "The audit system is disabled");
+    else
+      amsg(LOG_WARNING, "Failed sending signal to auditd (timeout)");
     return -1;
   }
   if (s.value->status.pid == 0) {
@@ -264,9 +282,9 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
   opterr = 0;
   key_.clear();
   vars.push_back(nullptr);  // getopt wants argv[argc] == NULL
-  while (retval >= 0 && (c = getopt_long(count, vars.data(),
-                                         "hicslDvtC:e:f:r:b:a:A:d:S:F:m:R:w:W:k:p:q:",
-                                         kLongOpts, &lidx)) != -1) {
+  while (retval >= 0 &&
+         (c = getopt_long(count, vars.data(),
+                          "hicslDvtC:e:f:r:b:a:A:d:S:F:m:R:w:W:k:p:q:", kLongOpts, &lidx)) != -1) {
     int flags = AUDIT_FILTER_UNSET;
     int rc;
     switch (c) {
@@ -306,14 +324,14 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         break;
       case 'e':
       case 'f':
-        if (optarg && (!std::strcmp(optarg, "0") || !std::strcmp(optarg, "1") ||
-                       !std::strcmp(optarg, "2"))) {
+        if (optarg &&
+            (!std::strcmp(optarg, "0") || !std::strcmp(optarg, "1") || !std::strcmp(optarg, "2"))) {
           steps_.push_back({c == 'e' ? kSetEnabled : kSetFailure, "",
                             static_cast<uint32_t>(std::strtoul(optarg, nullptr, 0))});
           status_reply_pending_ = true;
         } else {
-          amsg(LOG_ERR, std::string(c == 'e' ? "Enable" : "Failure") +
-                            " must be 0, 1, or 2 was " + (optarg ? optarg : "(null)"));
+          amsg(LOG_ERR, std::string(c == 'e' ? "Enable" : "Failure") + " must be 0, 1, or 2 was " +
+                            (optarg ? optarg : "(null)"));
           retval = -1;
         }
         break;
@@ -328,13 +346,15 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
             amsg(LOG_ERR, std::string("Error converting ") + what);
             return -1;
           }
-          steps_.push_back({c == 'r' ? kSetRate : c == 'b' ? kSetBacklog : kSetBacklogWait, "",
-                            static_cast<uint32_t>(v)});
+          steps_.push_back({c == 'r'   ? kSetRate
+                            : c == 'b' ? kSetBacklog
+                                       : kSetBacklogWait,
+                            "", static_cast<uint32_t>(v)});
           status_reply_pending_ = true;
         } else {
           const char* cap = c == 'r' ? "Rate" : c == 'b' ? "Backlog" : "Backlog_wait_time";
-          amsg(LOG_ERR, std::string(cap) + " must be a numeric value was " +
-                            (optarg ? optarg : "(null)"));
+          amsg(LOG_ERR,
+               std::string(cap) + " must be a numeric value was " + (optarg ? optarg : "(null)"));
           retval = -1;
         }
         break;
@@ -381,8 +401,8 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
                                    : "Multiple rule insert/delete operations are not allowed");
             retval = -1;
           } else if (rc == 2) {
-            amsg(LOG_ERR, std::string(c == 'a' ? "Append" : "Add") + " rule - bad keyword " +
-                              optarg);
+            amsg(LOG_ERR,
+                 std::string(c == 'a' ? "Append" : "Add") + " rule - bad keyword " + optarg);
             retval = -1;
           } else if (rc == 1) {
             amsg(c == 'a' ? LOG_ERR : LOG_WARNING, "Append rule - possible is deprecated");
@@ -413,8 +433,10 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         break;
       }
       case 'F': {
-        if (add_ != AUDIT_FILTER_UNSET) flags = add_ & AUDIT_FILTER_MASK;
-        else if (del_ != AUDIT_FILTER_UNSET) flags = del_ & AUDIT_FILTER_MASK;
+        if (add_ != AUDIT_FILTER_UNSET)
+          flags = add_ & AUDIT_FILTER_MASK;
+        else if (del_ != AUDIT_FILTER_UNSET)
+          flags = del_ & AUDIT_FILTER_MASK;
         else if (optind >= count || !std::strstr(optarg, "arch=") ||
                  std::strcmp(vars[optind], "-t") != 0) {
           amsg(LOG_ERR, "List must be given before field");
@@ -446,8 +468,10 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         break;
       }
       case 'C': {
-        if (add_ != AUDIT_FILTER_UNSET) flags = add_ & AUDIT_FILTER_MASK;
-        else if (del_ != AUDIT_FILTER_UNSET) flags = del_ & AUDIT_FILTER_MASK;
+        if (add_ != AUDIT_FILTER_UNSET)
+          flags = add_ & AUDIT_FILTER_MASK;
+        else if (del_ != AUDIT_FILTER_UNSET)
+          flags = del_ & AUDIT_FILTER_MASK;
         std::string opt;
         RuleError e = add_field_compare(rule_, optarg, flags, &opt);
         if (e != RuleError::kNone) {
@@ -502,8 +526,10 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           retval = -1;
           break;
         }
-        if (c == 'w') add_ = AUDIT_FILTER_EXIT;
-        else del_ = AUDIT_FILTER_EXIT;
+        if (c == 'w')
+          add_ = AUDIT_FILTER_EXIT;
+        else
+          del_ = AUDIT_FILTER_EXIT;
         action_ = AUDIT_ALWAYS;
         st_.syscall_added = true;
         std::string path = optarg;
@@ -583,9 +609,8 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           break;
         }
         if (!rule_.set_perm(*perms)) {
-          amsg(LOG_ERR, rule_.field_count() < 1
-                            ? "Permissions should be preceeded by other fields"
-                            : "Too many fields when adding permissions");
+          amsg(LOG_ERR, rule_.field_count() < 1 ? "Permissions should be preceeded by other fields"
+                                                : "Too many fields when adding permissions");
           retval = -1;
           break;
         }
@@ -654,8 +679,10 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
   }
   if (!key_.empty() && !list_requested_) {
     int flags = 0;
-    if (add_ != AUDIT_FILTER_UNSET) flags = add_ & AUDIT_FILTER_MASK;
-    else if (del_ != AUDIT_FILTER_UNSET) flags = del_ & AUDIT_FILTER_MASK;
+    if (add_ != AUDIT_FILTER_UNSET)
+      flags = add_ & AUDIT_FILTER_MASK;
+    else if (del_ != AUDIT_FILTER_UNSET)
+      flags = del_ & AUDIT_FILTER_MASK;
     std::string opt, diag;
     RuleError e = add_field_pair(rule_, "key=" + key_, flags, st_, env_, &opt, &diag);
     if (e != RuleError::kNone) {
@@ -723,7 +750,7 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, int& retval) {
       st_.syscall_added = true;
       if (unknown_arch && add_ != AUDIT_FILTER_UNSET) {
         // Stock warns when the same names mean other numbers in the 32-bit table.
-        unsigned compat_elf = st_.elf == AUDIT_ARCH_X86_64 ? AUDIT_ARCH_I386
+        unsigned compat_elf = st_.elf == AUDIT_ARCH_X86_64  ? AUDIT_ARCH_I386
                               : st_.elf == AUDIT_ARCH_PPC64 ? AUDIT_ARCH_PPC
                               : st_.elf == AUDIT_ARCH_S390X ? AUDIT_ARCH_S390
                                                             : st_.elf;
@@ -818,8 +845,8 @@ int Ctl::execute_steps() {
         s.mask = AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL;
         int rc = kernel_.set_status(s);
         if (rc < 0) {
-          amsg(LOG_ERR, "Error sending backlog wait time actual reset request (" +
-                            strerr(-rc) + ")");
+          amsg(LOG_ERR,
+               "Error sending backlog wait time actual reset request (" + strerr(-rc) + ")");
           return -1;
         }
         amsg(LOG_INFO, "backlog_wait_time_actual: " + std::to_string(rc));

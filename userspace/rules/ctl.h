@@ -48,7 +48,7 @@ class Ctl {
   bool is_ready();
 
   void amsg(int priority, const std::string& text);  // stock audit_msg
-  void emsg(const std::string& text);                 // direct stderr
+  void emsg(const std::string& text);                // direct stderr
   void print_status(const netlink::Status& s, bool with_features_line);
   int print_listing(const std::string& key);
   int send_signal(const std::string& name);

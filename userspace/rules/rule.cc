@@ -61,9 +61,12 @@ constexpr ErrorText kErrorTexts[] = {
     {RuleError::kPrintNothing, 3, ""},
 };
 
-constexpr uint32_t kAllPerms = AUDIT_PERM_READ | AUDIT_PERM_WRITE | AUDIT_PERM_EXEC | AUDIT_PERM_ATTR;
+constexpr uint32_t kAllPerms =
+    AUDIT_PERM_READ | AUDIT_PERM_WRITE | AUDIT_PERM_EXEC | AUDIT_PERM_ATTR;
 
-bool starts_digit(const std::string& v) { return !v.empty() && std::isdigit(static_cast<unsigned char>(v[0])); }
+bool starts_digit(const std::string& v) {
+  return !v.empty() && std::isdigit(static_cast<unsigned char>(v[0]));
+}
 bool negative_number(const std::string& v) {
   return v.size() >= 2 && v[0] == '-' && std::isdigit(static_cast<unsigned char>(v[1]));
 }
@@ -77,10 +80,14 @@ bool split_operator(const std::string& pair, bool compare_only, std::string& f, 
     uint32_t op;
   };
   static constexpr Op kAll[] = {
-      {"!=", AUDIT_NOT_EQUAL},    {">=", AUDIT_GREATER_THAN_OR_EQUAL},
-      {"<=", AUDIT_LESS_THAN_OR_EQUAL}, {"&=", AUDIT_BIT_TEST},
-      {"=", AUDIT_EQUAL},         {">", AUDIT_GREATER_THAN},
-      {"<", AUDIT_LESS_THAN},     {"&", AUDIT_BIT_MASK},
+      {"!=", AUDIT_NOT_EQUAL},
+      {">=", AUDIT_GREATER_THAN_OR_EQUAL},
+      {"<=", AUDIT_LESS_THAN_OR_EQUAL},
+      {"&=", AUDIT_BIT_TEST},
+      {"=", AUDIT_EQUAL},
+      {">", AUDIT_GREATER_THAN},
+      {"<", AUDIT_LESS_THAN},
+      {"&", AUDIT_BIT_MASK},
   };
   static constexpr Op kCompare[] = {{"!=", AUDIT_NOT_EQUAL}, {"=", AUDIT_EQUAL}};
   const Op* begin = compare_only ? kCompare : kAll;
@@ -102,10 +109,14 @@ std::string rule_error_message(RuleError code, const std::string& opt) {
   for (const auto& e : kErrorTexts) {
     if (e.code != code) continue;
     switch (e.position) {
-      case 0: return e.text;
-      case 1: return opt + " " + e.text;
-      case 2: return std::string(e.text) + " " + opt;
-      default: return "";
+      case 0:
+        return e.text;
+      case 1:
+        return opt + " " + e.text;
+      case 2:
+        return std::string(e.text) + " " + opt;
+      default:
+        return "";
     }
   }
   return "";
@@ -210,10 +221,18 @@ std::optional<uint32_t> parse_perms(const std::string& s, char* bad) {
   uint32_t val = 0;
   for (char c : s) {
     switch (std::tolower(static_cast<unsigned char>(c))) {
-      case 'r': val |= AUDIT_PERM_READ; break;
-      case 'w': val |= AUDIT_PERM_WRITE; break;
-      case 'x': val |= AUDIT_PERM_EXEC; break;
-      case 'a': val |= AUDIT_PERM_ATTR; break;
+      case 'r':
+        val |= AUDIT_PERM_READ;
+        break;
+      case 'w':
+        val |= AUDIT_PERM_WRITE;
+        break;
+      case 'x':
+        val |= AUDIT_PERM_EXEC;
+        break;
+      case 'a':
+        val |= AUDIT_PERM_ATTR;
+        break;
       default:
         if (bad) *bad = c;
         return std::nullopt;
@@ -259,10 +278,14 @@ int determine_machine(const std::string& arch, int host_machine) {
   }
   if (machine < 0) return -4;
   if (bits == 32) {
-    if (machine == MACH_86_64) machine = MACH_X86;
-    else if (machine == MACH_PPC64) machine = MACH_PPC;
-    else if (machine == MACH_S390X) machine = MACH_S390;
-    else if (machine == MACH_AARCH64) machine = MACH_ARM;
+    if (machine == MACH_86_64)
+      machine = MACH_X86;
+    else if (machine == MACH_PPC64)
+      machine = MACH_PPC;
+    else if (machine == MACH_S390X)
+      machine = MACH_S390;
+    else if (machine == MACH_AARCH64)
+      machine = MACH_ARM;
   }
   switch (machine) {
     case MACH_X86:
@@ -306,8 +329,7 @@ RuleError parse_uid_like(const std::string& v, const Environment& env, uint32_t&
 }  // namespace
 
 RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildState& st,
-                         const Environment& env, std::string* opt_out,
-                         std::string* diagnostic) {
+                         const Environment& env, std::string* opt_out, std::string* diagnostic) {
   if (opt_out) *opt_out = pair;
   if (rule.field_count() >= AUDIT_MAX_FIELDS - 1) return RuleError::kFieldTooMany;
   std::string f, v;
@@ -325,9 +347,17 @@ RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildSt
       if (field != AUDIT_MSGTYPE) return RuleError::kFieldNoSupport;
     } else {
       switch (field) {
-        case AUDIT_PID: case AUDIT_UID: case AUDIT_GID: case AUDIT_LOGINUID:
-        case AUDIT_MSGTYPE: case AUDIT_SUBJ_USER: case AUDIT_SUBJ_ROLE:
-        case AUDIT_SUBJ_TYPE: case AUDIT_SUBJ_SEN: case AUDIT_SUBJ_CLR: case AUDIT_EXE:
+        case AUDIT_PID:
+        case AUDIT_UID:
+        case AUDIT_GID:
+        case AUDIT_LOGINUID:
+        case AUDIT_MSGTYPE:
+        case AUDIT_SUBJ_USER:
+        case AUDIT_SUBJ_ROLE:
+        case AUDIT_SUBJ_TYPE:
+        case AUDIT_SUBJ_SEN:
+        case AUDIT_SUBJ_CLR:
+        case AUDIT_EXE:
           break;
         default:
           return RuleError::kMsgTypeCredExclude;
@@ -340,11 +370,19 @@ RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildSt
   const char* cv = v.c_str();
   uint32_t value = 0;
   switch (field) {
-    case AUDIT_UID: case AUDIT_EUID: case AUDIT_SUID: case AUDIT_FSUID:
-    case AUDIT_LOGINUID: case AUDIT_OBJ_UID:
+    case AUDIT_UID:
+    case AUDIT_EUID:
+    case AUDIT_SUID:
+    case AUDIT_FSUID:
+    case AUDIT_LOGINUID:
+    case AUDIT_OBJ_UID:
       if (auto e = parse_uid_like(v, env, value, diagnostic); e != RuleError::kNone) return e;
       break;
-    case AUDIT_GID: case AUDIT_EGID: case AUDIT_SGID: case AUDIT_FSGID: case AUDIT_OBJ_GID:
+    case AUDIT_GID:
+    case AUDIT_EGID:
+    case AUDIT_SGID:
+    case AUDIT_FSGID:
+    case AUDIT_OBJ_GID:
       if (starts_digit(v)) {
         value = static_cast<uint32_t>(std::strtol(cv, nullptr, 0));
       } else {
@@ -377,13 +415,23 @@ RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildSt
         value = static_cast<uint32_t>(t);
       }
       break;
-    case AUDIT_OBJ_USER: case AUDIT_OBJ_ROLE: case AUDIT_OBJ_TYPE: case AUDIT_OBJ_LEV_LOW:
-    case AUDIT_OBJ_LEV_HIGH: case AUDIT_WATCH: case AUDIT_DIR:
+    case AUDIT_OBJ_USER:
+    case AUDIT_OBJ_ROLE:
+    case AUDIT_OBJ_TYPE:
+    case AUDIT_OBJ_LEV_LOW:
+    case AUDIT_OBJ_LEV_HIGH:
+    case AUDIT_WATCH:
+    case AUDIT_DIR:
       if (flags != AUDIT_FILTER_EXIT) return RuleError::kExitOnly;
       if (field == AUDIT_WATCH || field == AUDIT_DIR) st.perm_added = true;
       [[fallthrough]];
-    case AUDIT_SUBJ_USER: case AUDIT_SUBJ_ROLE: case AUDIT_SUBJ_TYPE: case AUDIT_SUBJ_SEN:
-    case AUDIT_SUBJ_CLR: case AUDIT_FILTERKEY: case AUDIT_EXE:
+    case AUDIT_SUBJ_USER:
+    case AUDIT_SUBJ_ROLE:
+    case AUDIT_SUBJ_TYPE:
+    case AUDIT_SUBJ_SEN:
+    case AUDIT_SUBJ_CLR:
+    case AUDIT_FILTERKEY:
+    case AUDIT_EXE:
       if (field == AUDIT_EXE) {
         if ((features() & AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH) == 0)
           return RuleError::kFieldNoSupport;
@@ -439,27 +487,38 @@ RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildSt
       if (static_cast<int>(value) == -1) return RuleError::kFsTypeUnknown;
       st.filterfs_added = true;
       break;
-    case AUDIT_ARG0: case AUDIT_ARG1: case AUDIT_ARG2: case AUDIT_ARG3:
-      if (starts_digit(v)) value = static_cast<uint32_t>(std::strtoul(cv, nullptr, 0));
-      else if (negative_number(v)) value = static_cast<uint32_t>(std::strtol(cv, nullptr, 0));
-      else return RuleError::kFieldValNum;
+    case AUDIT_ARG0:
+    case AUDIT_ARG1:
+    case AUDIT_ARG2:
+    case AUDIT_ARG3:
+      if (starts_digit(v))
+        value = static_cast<uint32_t>(std::strtoul(cv, nullptr, 0));
+      else if (negative_number(v))
+        value = static_cast<uint32_t>(std::strtol(cv, nullptr, 0));
+      else
+        return RuleError::kFieldValNum;
       break;
     case AUDIT_SESSIONID:
       if ((features() & AUDIT_FEATURE_BITMAP_SESSIONID_FILTER) == 0)
         return RuleError::kFieldNoSupport;
-      if (flags != AUDIT_FILTER_EXCLUDE && flags != AUDIT_FILTER_USER &&
-          flags != AUDIT_FILTER_EXIT)
+      if (flags != AUDIT_FILTER_EXCLUDE && flags != AUDIT_FILTER_USER && flags != AUDIT_FILTER_EXIT)
         return RuleError::kFieldNoFilter;
       // Like stock, a non-numeric value other than "unset" leaves 0.
-      if (starts_digit(v)) value = static_cast<uint32_t>(std::strtoul(cv, nullptr, 0));
-      else if (negative_number(v)) value = static_cast<uint32_t>(std::strtol(cv, nullptr, 0));
-      else if (v == "unset") value = 4294967295u;
+      if (starts_digit(v))
+        value = static_cast<uint32_t>(std::strtoul(cv, nullptr, 0));
+      else if (negative_number(v))
+        value = static_cast<uint32_t>(std::strtol(cv, nullptr, 0));
+      else if (v == "unset")
+        value = 4294967295u;
       break;
     case AUDIT_SADDR_FAM:
       value = static_cast<uint32_t>(std::strtoul(cv, nullptr, 0));
       if (value >= AF_MAX) return RuleError::kFieldValTooBig;
       break;
-    case AUDIT_DEVMAJOR: case AUDIT_DEVMINOR: case AUDIT_INODE: case AUDIT_SUCCESS:
+    case AUDIT_DEVMAJOR:
+    case AUDIT_DEVMINOR:
+    case AUDIT_INODE:
+    case AUDIT_SUCCESS:
       if (flags != AUDIT_FILTER_EXIT) return RuleError::kExitOnly;
       [[fallthrough]];
     default:
@@ -513,32 +572,58 @@ constexpr Comparison kComparisons[] = {
 
 const char* comparison_text(uint32_t value) {
   switch (value) {
-    case AUDIT_COMPARE_UID_TO_OBJ_UID: return "uid%sobj_uid";
-    case AUDIT_COMPARE_GID_TO_OBJ_GID: return "gid%sobj_gid";
-    case AUDIT_COMPARE_EUID_TO_OBJ_UID: return "euid%sobj_uid";
-    case AUDIT_COMPARE_EGID_TO_OBJ_GID: return "egid%sobj_gid";
-    case AUDIT_COMPARE_AUID_TO_OBJ_UID: return "auid%sobj_uid";
-    case AUDIT_COMPARE_SUID_TO_OBJ_UID: return "suid%sobj_uid";
-    case AUDIT_COMPARE_SGID_TO_OBJ_GID: return "sgid%sobj_gid";
-    case AUDIT_COMPARE_FSUID_TO_OBJ_UID: return "fsuid%sobj_uid";
-    case AUDIT_COMPARE_FSGID_TO_OBJ_GID: return "fsgid%sobj_gid";
-    case AUDIT_COMPARE_UID_TO_AUID: return "uid%sauid";
-    case AUDIT_COMPARE_UID_TO_EUID: return "uid%seuid";
-    case AUDIT_COMPARE_UID_TO_FSUID: return "uid%sfsuid";
-    case AUDIT_COMPARE_UID_TO_SUID: return "uid%ssuid";
-    case AUDIT_COMPARE_AUID_TO_FSUID: return "auid%sfsuid";
-    case AUDIT_COMPARE_AUID_TO_SUID: return "auid%ssuid";
-    case AUDIT_COMPARE_AUID_TO_EUID: return "auid%seuid";
-    case AUDIT_COMPARE_EUID_TO_SUID: return "euid%ssuid";
-    case AUDIT_COMPARE_EUID_TO_FSUID: return "euid%sfsuid";
-    case AUDIT_COMPARE_SUID_TO_FSUID: return "suid%sfsuid";
-    case AUDIT_COMPARE_GID_TO_EGID: return "gid%segid";
-    case AUDIT_COMPARE_GID_TO_FSGID: return "gid%sfsgid";
-    case AUDIT_COMPARE_GID_TO_SGID: return "gid%ssgid";
-    case AUDIT_COMPARE_EGID_TO_FSGID: return "egid%sfsgid";
-    case AUDIT_COMPARE_EGID_TO_SGID: return "egid%ssgid";
-    case AUDIT_COMPARE_SGID_TO_FSGID: return "sgid%sfsgid";
-    default: return nullptr;
+    case AUDIT_COMPARE_UID_TO_OBJ_UID:
+      return "uid%sobj_uid";
+    case AUDIT_COMPARE_GID_TO_OBJ_GID:
+      return "gid%sobj_gid";
+    case AUDIT_COMPARE_EUID_TO_OBJ_UID:
+      return "euid%sobj_uid";
+    case AUDIT_COMPARE_EGID_TO_OBJ_GID:
+      return "egid%sobj_gid";
+    case AUDIT_COMPARE_AUID_TO_OBJ_UID:
+      return "auid%sobj_uid";
+    case AUDIT_COMPARE_SUID_TO_OBJ_UID:
+      return "suid%sobj_uid";
+    case AUDIT_COMPARE_SGID_TO_OBJ_GID:
+      return "sgid%sobj_gid";
+    case AUDIT_COMPARE_FSUID_TO_OBJ_UID:
+      return "fsuid%sobj_uid";
+    case AUDIT_COMPARE_FSGID_TO_OBJ_GID:
+      return "fsgid%sobj_gid";
+    case AUDIT_COMPARE_UID_TO_AUID:
+      return "uid%sauid";
+    case AUDIT_COMPARE_UID_TO_EUID:
+      return "uid%seuid";
+    case AUDIT_COMPARE_UID_TO_FSUID:
+      return "uid%sfsuid";
+    case AUDIT_COMPARE_UID_TO_SUID:
+      return "uid%ssuid";
+    case AUDIT_COMPARE_AUID_TO_FSUID:
+      return "auid%sfsuid";
+    case AUDIT_COMPARE_AUID_TO_SUID:
+      return "auid%ssuid";
+    case AUDIT_COMPARE_AUID_TO_EUID:
+      return "auid%seuid";
+    case AUDIT_COMPARE_EUID_TO_SUID:
+      return "euid%ssuid";
+    case AUDIT_COMPARE_EUID_TO_FSUID:
+      return "euid%sfsuid";
+    case AUDIT_COMPARE_SUID_TO_FSUID:
+      return "suid%sfsuid";
+    case AUDIT_COMPARE_GID_TO_EGID:
+      return "gid%segid";
+    case AUDIT_COMPARE_GID_TO_FSGID:
+      return "gid%sfsgid";
+    case AUDIT_COMPARE_GID_TO_SGID:
+      return "gid%ssgid";
+    case AUDIT_COMPARE_EGID_TO_FSGID:
+      return "egid%sfsgid";
+    case AUDIT_COMPARE_EGID_TO_SGID:
+      return "egid%ssgid";
+    case AUDIT_COMPARE_SGID_TO_FSGID:
+      return "sgid%sfsgid";
+    default:
+      return nullptr;
   }
 }
 
@@ -591,8 +676,8 @@ void appendf(std::string& out, const char* fmt, ...) {
 
 bool list_takes_no_syscalls(uint32_t flags) {
   uint32_t list = flags & AUDIT_FILTER_MASK;
-  return list == AUDIT_FILTER_USER || list == AUDIT_FILTER_TASK ||
-         list == AUDIT_FILTER_EXCLUDE || list == AUDIT_FILTER_FS;
+  return list == AUDIT_FILTER_USER || list == AUDIT_FILTER_TASK || list == AUDIT_FILTER_EXCLUDE ||
+         list == AUDIT_FILTER_FS;
 }
 
 bool all_syscalls(const audit_rule_data& r) {
@@ -688,8 +773,10 @@ std::string print_rules(const std::vector<Rule>& rules, const PrintOptions& opts
             int machine = elf ? audit_elf_to_machine(elf) : opts.host_machine;
             const char* name = machine < 0 ? nullptr : audit_syscall_to_name(i, machine);
             out += count ? "," : " -S ";
-            if (name) out += name;
-            else appendf(out, "%d", i);
+            if (name)
+              out += name;
+            else
+              appendf(out, "%d", i);
             ++count;
           }
         }
@@ -714,13 +801,17 @@ std::string print_rules(const std::vector<Rule>& rules, const PrintOptions& opts
       }
       if (field == AUDIT_MSGTYPE) {
         const char* t = audit_msg_type_to_name(sval);
-        if (t) appendf(out, " -F %s%s%s", name, sym, t);
-        else appendf(out, " -F %s%s%d", name, sym, sval);
+        if (t)
+          appendf(out, " -F %s%s%s", name, sym, t);
+        else
+          appendf(out, " -F %s%s%d", name, sym, sval);
       } else if (field >= AUDIT_SUBJ_USER && field <= AUDIT_OBJ_LEV_HIGH && field != AUDIT_PPID) {
         appendf(out, " -F %s%s%s", name, sym, str.c_str());
       } else if (field == AUDIT_WATCH || field == AUDIT_DIR) {
-        if (watch) appendf(out, "-w %s", str.c_str());
-        else appendf(out, " -F %s=%s", field == AUDIT_WATCH ? "path" : "dir", str.c_str());
+        if (watch)
+          appendf(out, "-w %s", str.c_str());
+        else
+          appendf(out, " -F %s=%s", field == AUDIT_WATCH ? "path" : "dir", str.c_str());
       } else if (field == AUDIT_EXE) {
         appendf(out, " -F exe=%s", str.c_str());
       } else if (field == AUDIT_FILTERKEY) {
@@ -752,12 +843,16 @@ std::string print_rules(const std::vector<Rule>& rules, const PrintOptions& opts
         appendf(out, " -F %s%s0x%X", name, sym, r.values[i]);
       } else if (field == AUDIT_EXIT) {
         const char* err = audit_errno_to_name(std::abs(sval));
-        if (sval < 0 && err) appendf(out, " -F %s%s-%s", name, sym, err);
-        else appendf(out, " -F %s%s%d", name, sym, sval);
+        if (sval < 0 && err)
+          appendf(out, " -F %s%s-%s", name, sym, err);
+        else
+          appendf(out, " -F %s%s%d", name, sym, sval);
       } else if (field == AUDIT_FSTYPE) {
         const char* fs = audit_fstype_to_name(sval);
-        if (fs) appendf(out, " -F %s%s%s", name, sym, fs);
-        else appendf(out, " -F %s%s%d", name, sym, sval);
+        if (fs)
+          appendf(out, " -F %s%s%s", name, sym, fs);
+        else
+          appendf(out, " -F %s%s%d", name, sym, sval);
       } else if ((field == AUDIT_LOGINUID || field == AUDIT_SESSIONID) && sval == -1 &&
                  opts.interpret) {
         appendf(out, " -F %s%sunset", name, sym);

@@ -61,7 +61,7 @@ std::string rule_error_message(RuleError code, const std::string& opt);
 // What the parser needs from the host: injected so unit tests need no kernel.
 struct Environment {
   // ELF machine type of the running kernel (AUDIT_ARCH_*), e.g. AUDIT_ARCH_X86_64.
-  int machine = -1;  // libaudit MACH_* of uname(), or -1 when unknown
+  int machine = -1;                    // libaudit MACH_* of uname(), or -1 when unknown
   std::function<uint32_t()> features;  // kernel AUDIT_FEATURE_BITMAP_*
   std::function<std::optional<uint32_t>(const std::string&)> user_to_uid;
   std::function<std::optional<uint32_t>(const std::string&)> group_to_gid;
@@ -116,8 +116,7 @@ struct BuildState {
 // -F field<op>value. `flags` is the filter list (AUDIT_FILTER_*, without prepend).
 // On error, *opt_out gets the option text as stock prints it (the field name).
 RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildState& st,
-                         const Environment& env, std::string* opt_out,
-                         std::string* diagnostic);
+                         const Environment& env, std::string* opt_out, std::string* diagnostic);
 // -C field<op>field.
 RuleError add_field_compare(Rule& rule, const std::string& pair, int flags, std::string* opt_out);
 // One -S word: a name, a number or "all". 0 ok, -1 unknown, -2 elf unknown.
