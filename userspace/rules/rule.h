@@ -60,7 +60,6 @@ std::string rule_error_message(RuleError code, const std::string& opt);
 
 // What the parser needs from the host: injected so unit tests need no kernel.
 struct Environment {
-  // ELF machine type of the running kernel (AUDIT_ARCH_*), e.g. AUDIT_ARCH_X86_64.
   int machine = -1;                    // libaudit MACH_* of uname(), or -1 when unknown
   std::function<uint32_t()> features;  // kernel AUDIT_FEATURE_BITMAP_*
   std::function<std::optional<uint32_t>(const std::string&)> user_to_uid;
