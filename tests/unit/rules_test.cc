@@ -579,5 +579,21 @@ TEST(Augenrules, MergesLikeStockScript) {
             "-D\n-b 320\n-f 1\n-a always,exit -S open\n  -e 1\n-a never,task\n-D -k x\n-e 2\n");
 }
 
+TEST(Augenrules, FileOrderIsLsVersionOrder) {
+  // Order printed by GNU `ls -1v` for these names.
+  const std::vector<std::string> want = {
+      "9-early.rules",     "10-base-config.rules", "30-nispom.rules",
+      "30-ospp-v42.rules", "30-ospp-v42-1-create-failed.rules", "100-late.rules",
+      "a.rules",           "a1.rules",             "a2.rules",
+      "a10.rules"};
+  std::vector<std::string> got = {"a10.rules", "30-ospp-v42-1-create-failed.rules", "a.rules",
+                                  "100-late.rules", "30-nispom.rules", "a2.rules",
+                                  "30-ospp-v42.rules", "9-early.rules", "a1.rules",
+                                  "10-base-config.rules"};
+  std::sort(got.begin(), got.end(),
+            [](const std::string& a, const std::string& b) { return filevercmp(a, b) < 0; });
+  EXPECT_EQ(got, want);
+}
+
 }  // namespace
 }  // namespace bpfaudit::rules

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -23,7 +24,66 @@ bool read_file(const std::string& path, std::string& out) {
   return true;
 }
 
+// GNU `ls -v` order (coreutils filevercmp): file suffixes such as ".rules" are set
+// aside first, so "30-ospp-v42.rules" sorts before "30-ospp-v42-1-create-failed.rules".
+size_t suffix_start(const std::string& s) {
+  // Longest trailing run of (\.[A-Za-z~][A-Za-z0-9~]*)*
+  size_t i = s.size();
+  size_t start = s.size();
+  for (;;) {
+    size_t j = i;
+    while (j > 0 && (std::isalnum(static_cast<unsigned char>(s[j - 1])) || s[j - 1] == '~')) --j;
+    // s[j..i) is [A-Za-z0-9~]*; it must start with a letter or ~ and be preceded by '.'
+    if (j == i || j == 0 || s[j - 1] != '.') break;
+    if (!(std::isalpha(static_cast<unsigned char>(s[j])) || s[j] == '~')) break;
+    start = j - 1;
+    i = j - 1;
+  }
+  return start;
+}
+
+int order(unsigned char c) {
+  if (std::isdigit(c)) return 0;
+  if (std::isalpha(c)) return c;
+  if (c == '~') return -1;
+  return c + 256;
+}
+
+int verrevcmp(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    int first_diff = 0;
+    while ((i < a.size() && !std::isdigit(static_cast<unsigned char>(a[i]))) ||
+           (j < b.size() && !std::isdigit(static_cast<unsigned char>(b[j])))) {
+      int ac = i < a.size() ? order(a[i]) : 0;
+      int bc = j < b.size() ? order(b[j]) : 0;
+      if (ac != bc) return ac - bc;
+      ++i;
+      ++j;
+    }
+    while (i < a.size() && a[i] == '0') ++i;
+    while (j < b.size() && b[j] == '0') ++j;
+    while (i < a.size() && j < b.size() && std::isdigit(static_cast<unsigned char>(a[i])) &&
+           std::isdigit(static_cast<unsigned char>(b[j]))) {
+      if (!first_diff) first_diff = a[i] - b[j];
+      ++i;
+      ++j;
+    }
+    if (i < a.size() && std::isdigit(static_cast<unsigned char>(a[i]))) return 1;
+    if (j < b.size() && std::isdigit(static_cast<unsigned char>(b[j]))) return -1;
+    if (first_diff) return first_diff;
+  }
+  return 0;
+}
+
 }  // namespace
+
+int filevercmp(const std::string& a, const std::string& b) {
+  if (a == b) return 0;
+  std::string pa = a.substr(0, suffix_start(a)), pb = b.substr(0, suffix_start(b));
+  int r = pa == pb ? verrevcmp(a, b) : verrevcmp(pa, pb);
+  return r ? r : a.compare(b);
+}
 
 std::vector<std::string> rules_files(const std::string& source_dir) {
   std::vector<std::string> names;
@@ -36,7 +96,7 @@ std::vector<std::string> rules_files(const std::string& source_dir) {
   }
   ::closedir(d);
   std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-    return ::strverscmp(a.c_str(), b.c_str()) < 0;
+    return filevercmp(a, b) < 0;
   });
   return names;
 }

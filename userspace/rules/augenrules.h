@@ -14,6 +14,9 @@ namespace bpfaudit::rules {
 // a literal 's', so indented directives stay in place: we match that.
 std::string merge_rules(const std::string& source_dir, const std::string& concatenated);
 
+// Version order as GNU `ls -v` sorts names (<0, 0, >0).
+int filevercmp(const std::string& a, const std::string& b);
+
 // *.rules names in source_dir in `ls -v` order.
 std::vector<std::string> rules_files(const std::string& source_dir);
 
