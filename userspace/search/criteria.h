@@ -15,7 +15,8 @@ enum class Success { kUnset = -1, kFailed = 0, kSuccess = 1 };
 enum class ReportFormat { kRaw, kDefault, kInterpret, kCsv, kText, kJson };
 
 struct Criteria {
-  std::optional<std::uint32_t> event_id;  // -a (stock compares as unsigned int)
+  // -a; ~0u means any event, so `-a 4294967295` matches everything, as in stock.
+  std::uint32_t event_id = ~0u;
   std::int64_t pid = -1, ppid = -1;       // -p, -pp (stock: pid_t, -1 unset)
   std::uint32_t uid = ~0u, euid = ~0u;    // -ui, -ue (uid_t; -1 unset)
   std::uint32_t loginuid = ~0u - 1;       // -ul (-2 unset)

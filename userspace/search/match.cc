@@ -72,7 +72,7 @@ bool optional_match(const Criteria& c, const std::optional<std::string>& want,
 bool matches(const record::Event& ev, const Criteria& c, SearchItems& s) {
   if (c.start_time && static_cast<std::int64_t>(ev.id.sec) < c.start_time) return false;
   if (c.end_time && static_cast<std::int64_t>(ev.id.sec) > c.end_time) return false;
-  if (c.event_id && *c.event_id != static_cast<std::uint32_t>(ev.id.serial)) return false;
+  if (c.event_id != ~0u && c.event_id != static_cast<std::uint32_t>(ev.id.serial)) return false;
 
   if (extract_search_items(ev, c, s) != 0) return false;
   if (!c.nodes.empty()) {
