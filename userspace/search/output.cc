@@ -64,6 +64,9 @@ bool append_escaped(std::string_view text, EscapeMode mode, std::string& out) {
 void write_raw(const record::Event& ev, std::string& out) {
   for (const auto& r : ev.records) {
     out.append(ev.enriched ? std::string_view(r.text) : r.raw());
+    // Stock writes the separator back over the newline it cut, for every
+    // record of an enriched event, so a plain record in one gains a trailing 0x1d.
+    if (ev.enriched && !r.enriched) out.push_back(record::kInterpSeparator);
     out.push_back('\n');
   }
 }
