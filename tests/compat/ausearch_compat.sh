@@ -14,11 +14,9 @@ if [ "${1:-}" = --shard ]; then
 fi
 ours=$1
 shift
-stock=/usr/sbin/ausearch
-[ -x "$stock" ] || { echo "stock ausearch missing: run scripts/setup"; exit 1; }
-export TZ=UTC LC_ALL=C
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+compat_setup ausearch
 
 compared=0
 failed=0
@@ -61,14 +59,7 @@ values() {  # log field n
     awk '!seen[$0]++' | head -n "$3"
 }
 
-logs=()
-for arg in "$@"; do
-  if [ -d "$arg" ]; then
-    while IFS= read -r f; do logs+=("$f"); done < <(find "$arg" -type f | sort)
-  else
-    logs+=("$arg")
-  fi
-done
+collect_logs "$@"
 
 all_logs=("${logs[@]}")
 logs=()

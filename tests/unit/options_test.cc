@@ -1,6 +1,8 @@
 // ausearch command-line parsing. Expected values are facts (epoch seconds of
 // a UTC date, <linux/audit.h> type numbers, the x86_64 syscall table, errno
 // values) and stock ausearch 3.0.9's messages as it prints them.
+#include "options.h"
+
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 
@@ -11,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "options.h"
+#include "memstream.h"
 
 using namespace bpfaudit::search;
 
@@ -31,17 +33,11 @@ Parsed parse(std::vector<std::string> args) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   Parsed p;
-  char *out_buf = nullptr, *err_buf = nullptr;
-  std::size_t out_len = 0, err_len = 0;
-  std::FILE* out = ::open_memstream(&out_buf, &out_len);
-  std::FILE* err = ::open_memstream(&err_buf, &err_len);
-  p.outcome = parse_options(static_cast<int>(args.size()), argv.data(), p.opts, out, err);
-  std::fclose(out);
-  std::fclose(err);
-  p.out.assign(out_buf, out_len);
-  p.err.assign(err_buf, err_len);
-  std::free(out_buf);
-  std::free(err_buf);
+  bpfaudit::testing::MemStream out, err;
+  p.outcome =
+      parse_options(static_cast<int>(args.size()), argv.data(), p.opts, out.file(), err.file());
+  p.out = out.str();
+  p.err = err.str();
   return p;
 }
 
