@@ -148,7 +148,8 @@ TEST(AuditdConf, FileChecks) {
   r = bpfaudit::record::parse_auditd_conf(link, ConfCheck::kDaemon);
   EXPECT_FALSE(r.ok);  // O_NOFOLLOW unless -l
   ASSERT_FALSE(r.messages.empty());
-  EXPECT_EQ(r.messages.back().text, "Error opening config file (Too many levels of symbolic links)");
+  EXPECT_EQ(r.messages.back().text,
+            "Error opening config file (Too many levels of symbolic links)");
   unlink(link.c_str());
   unlink(path.c_str());
   rmdir(dir);
@@ -200,9 +201,9 @@ TEST(Format, EnrichedMatchesStockAuditd) {
 TEST(Format, DaemonRecords) {
   using namespace bpfaudit::daemon;
   // Field order and names of stock's DAEMON_START (a line stock wrote on this host).
-  EXPECT_EQ("audit(1795440283.029:911): " +
-                start_body(bpfaudit::record::LogFormat::kEnriched, "6.18.44-fc-v769", 4294967295u,
-                           17189, 0, 4294967295u),
+  EXPECT_EQ("audit(1795440283.029:911): " + start_body(bpfaudit::record::LogFormat::kEnriched,
+                                                       "6.18.44-fc-v769", 4294967295u, 17189, 0,
+                                                       4294967295u),
             "audit(1795440283.029:911): op=start ver=3.0.9 format=enriched "
             "kernel=6.18.44-fc-v769 auid=4294967295 pid=17189 uid=0 ses=4294967295 res=success");
   EXPECT_EQ(daemon_payload({1795440882, 623, 912},

@@ -167,6 +167,16 @@ bool is_control(int type) {
   return false;
 }
 
+// The text of an event datagram. The kernel sends one record per datagram, and
+// the nlmsg_len of records unicast to the audit daemon leaves out the header
+// (multicast copies have it fixed up), so the datagram's size is what counts;
+// the text ends at its first NUL.
+std::string_view event_payload(const char* dgram, std::size_t n) {
+  std::string_view p(dgram + NLMSG_HDRLEN, n - NLMSG_HDRLEN);
+  if (auto z = p.find('\0'); z != std::string_view::npos) p = p.substr(0, z);
+  return p;
+}
+
 // The netlink socket events arrive on.
 class EventSocket {
  public:
@@ -219,15 +229,13 @@ class EventSocket {
         if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS) continue;
         return -errno;
       }
-      int len = static_cast<int>(n);
-      for (auto* nh = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(nh, len);
-           nh = NLMSG_NEXT(nh, len)) {
-        if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == seq_)
-          return static_cast<nlmsgerr*>(NLMSG_DATA(nh))->error;
-        if (!is_control(nh->nlmsg_type))
-          early.emplace_back(nh->nlmsg_type, std::string(static_cast<char*>(NLMSG_DATA(nh)),
-                                                         nh->nlmsg_len - NLMSG_HDRLEN));
-      }
+      if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
+      auto* nh = reinterpret_cast<nlmsghdr*>(buf.data());
+      if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == seq_)
+        return static_cast<nlmsgerr*>(NLMSG_DATA(nh))->error;
+      if (!is_control(nh->nlmsg_type))
+        early.emplace_back(nh->nlmsg_type,
+                           std::string(event_payload(buf.data(), static_cast<std::size_t>(n))));
     }
     return -ETIMEDOUT;
   }
@@ -372,14 +380,10 @@ void Daemon::drain_netlink() {
       }
       break;
     }
-    int len = static_cast<int>(n);
-    for (auto* nh = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(nh, len);
-         nh = NLMSG_NEXT(nh, len)) {
-      int type = nh->nlmsg_type;
-      if (is_control(type)) continue;
-      add_kernel(
-          type, std::string_view(static_cast<char*>(NLMSG_DATA(nh)), nh->nlmsg_len - NLMSG_HDRLEN));
-    }
+    if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
+    auto* nh = reinterpret_cast<nlmsghdr*>(buf.data());
+    if (is_control(nh->nlmsg_type)) continue;
+    add_kernel(nh->nlmsg_type, event_payload(buf.data(), static_cast<std::size_t>(n)));
   }
   if (overruns_ > overruns_reported_) {
     note_loss({LossEntry::Kind::kNetlinkOverrun, overruns_ - overruns_reported_, 0, {}});
