@@ -22,6 +22,7 @@ constexpr Tool kTools[] = {
     {"autrace", "trace", bpfaudit::compat::autrace_main, "trace a program and its process tree (eBPF)"},
     {"auditctl", "ctl", bpfaudit::compat::auditctl_main, "kernel audit rules and status (auditctl 3.0.9 compatible)"},
     {"augenrules", "augenrules", bpfaudit::compat::augenrules_main, "merge rules.d into audit.rules (augenrules 3.0.9 compatible)"},
+    {"bpfaudit-daemon", "daemon", bpfaudit::compat::daemon_main, "audit log writer: kernel events, eBPF sources, rotation (auditd 3.0.9 style)"},
 };
 
 std::string_view basename_of(const char* path) {

@@ -8,5 +8,6 @@ int capture_main(int argc, char** argv);
 int autrace_main(int argc, char** argv);
 int auditctl_main(int argc, char** argv);
 int augenrules_main(int argc, char** argv);
+int daemon_main(int argc, char** argv);
 
 }  // namespace bpfaudit::compat

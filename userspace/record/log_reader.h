@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "auditd_conf.h"
+
 namespace bpfaudit::record {
 
 class LineReader {
@@ -37,14 +39,5 @@ class LineReader {
   bool eof_ = false;
   int error_ = 0;
 };
-
-// The auditd.conf settings the readers need.
-struct AuditdConf {
-  std::string log_file = "/var/log/audit/audit.log";
-  std::uint64_t end_of_event_timeout = 2;
-};
-
-// Reads an auditd.conf; nullopt when the file cannot be read.
-std::optional<AuditdConf> load_auditd_conf(const std::string& conf_path);
 
 }  // namespace bpfaudit::record

@@ -1,0 +1,742 @@
+#include "daemon.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <libaudit.h>
+#include <linux/netlink.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "auditd_conf.h"
+#include "control.h"
+#include "format.h"
+#include "log_file.h"
+#include "record.h"
+
+#ifndef AUDIT_REPLACE
+#define AUDIT_REPLACE 1329
+#endif
+
+namespace bpfaudit::daemon {
+
+namespace {
+
+constexpr int kRcvBuf = 64 << 20;
+constexpr std::size_t kBatchBytes = 256 << 10;
+constexpr std::size_t kMaxDrain = 1024;
+// eBPF records may be this much older than kernel records that arrive with
+// them; while a source is attached everything waits this long to be ordered.
+constexpr std::int64_t kHoldMs = 200;
+constexpr std::size_t kMaxClientLine = 2 * record::kMaxRecordLength;
+
+bool g_foreground = false;
+// Background start: the parent waits on this pipe for the child's status.
+int g_ready_fd = -1;
+
+void notify_ready(int status) {
+  if (g_ready_fd < 0) return;
+  (void)::write(g_ready_fd, &status, sizeof(status));
+  ::close(g_ready_fd);
+  g_ready_fd = -1;
+}
+
+void say(int prio, const std::string& text) {
+  if (prio == LOG_DEBUG && !g_foreground) return;
+  if (g_foreground) {
+    std::fprintf(stderr, "%s\n", text.c_str());
+  } else {
+    syslog(prio, "%s", text.c_str());
+  }
+}
+
+std::string read_small(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+std::uint32_t self_u32(const char* path) {
+  std::string s = read_small(path);
+  return s.empty() ? 4294967295u : static_cast<std::uint32_t>(std::strtoul(s.c_str(), nullptr, 10));
+}
+
+// Who sent a signal, as stock's audit_format_signal_info reports the sender:
+// its login uid, the owner of /proc/PID, its session.
+struct Sender {
+  std::uint32_t auid = 4294967295u, uid = 4294967295u;
+  std::string ses = "4294967295";
+  int pid = -1;
+};
+
+Sender sender_of(const signalfd_siginfo& si) {
+  Sender s;
+  s.pid = static_cast<int>(si.ssi_pid);
+  std::string base = "/proc/" + std::to_string(si.ssi_pid);
+  std::string l = read_small(base + "/loginuid");
+  if (!l.empty()) s.auid = static_cast<std::uint32_t>(std::strtoul(l.c_str(), nullptr, 10));
+  struct stat st;
+  if (stat(base.c_str(), &st) == 0) s.uid = st.st_uid;
+  std::string ses = read_small(base + "/sessionid");
+  if (!ses.empty()) s.ses = ses;
+  return s;
+}
+
+std::optional<std::string> resolve_node(const record::AuditdConf& c, bool& ok) {
+  ok = true;
+  char host[256] = {};
+  switch (c.name_format) {
+    case record::NameFormat::kNone:
+      return std::nullopt;
+    case record::NameFormat::kUser:
+      if (!c.name) {
+        say(LOG_ERR, "User defined name missing");
+        ok = false;
+      }
+      return c.name;
+    case record::NameFormat::kHostname:
+    case record::NameFormat::kFqd:
+    case record::NameFormat::kNumeric:
+      break;
+  }
+  if (gethostname(host, sizeof(host) - 1) != 0) {
+    say(LOG_ERR, "Unable to get machine name");
+    ok = false;
+    return std::nullopt;
+  }
+  if (c.name_format == record::NameFormat::kHostname) {
+    std::string h(host);
+    std::replace(h.begin(), h.end(), ' ', '_');
+    return h;
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags =
+      AI_ADDRCONFIG | (c.name_format == record::NameFormat::kFqd ? AI_CANONNAME : AI_PASSIVE);
+  addrinfo* ai = nullptr;
+  if (int rc = getaddrinfo(host, nullptr, &hints, &ai); rc != 0) {
+    say(LOG_ERR, std::string("Cannot resolve hostname ") + host + " (" + gai_strerror(rc) + ")");
+    ok = false;
+    return std::nullopt;
+  }
+  std::string out;
+  if (c.name_format == record::NameFormat::kFqd) {
+    out = ai->ai_canonname ? ai->ai_canonname : host;
+  } else {
+    char buf[INET6_ADDRSTRLEN] = {};
+    const void* addr =
+        ai->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
+    inet_ntop(ai->ai_family, addr, buf, sizeof(buf));
+    out = buf;
+  }
+  freeaddrinfo(ai);
+  return out;
+}
+
+// Message types that are replies or control traffic, never log records.
+bool is_control(int type) {
+  if (type == NLMSG_NOOP || type == NLMSG_DONE || type == NLMSG_ERROR) return true;
+  if (type == AUDIT_GET || type == AUDIT_REPLACE) return true;
+  if (type >= AUDIT_WATCH_INS && type <= AUDIT_WATCH_LIST) return true;
+  if (type >= AUDIT_ADD_RULE && type <= AUDIT_GET_FEATURE) return true;
+  if (type >= AUDIT_FIRST_DAEMON && type <= AUDIT_LAST_DAEMON) return true;
+  return false;
+}
+
+// The text of an event datagram. The kernel sends one record per datagram, and
+// the nlmsg_len of records unicast to the audit daemon leaves out the header
+// (multicast copies have it fixed up), so the datagram's size is what counts;
+// the text ends at its first NUL.
+std::string_view event_payload(const char* dgram, std::size_t n) {
+  std::string_view p(dgram + NLMSG_HDRLEN, n - NLMSG_HDRLEN);
+  if (auto z = p.find('\0'); z != std::string_view::npos) p = p.substr(0, z);
+  return p;
+}
+
+// The netlink socket events arrive on.
+class EventSocket {
+ public:
+  ~EventSocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+
+  std::string open(bool readlog) {
+    fd_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
+    if (fd_ < 0)
+      return std::string("Cannot open netlink audit socket (") + std::strerror(errno) + ")";
+    int rcv = kRcvBuf;
+    if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    sockaddr_nl addr{};
+    addr.nl_family = AF_NETLINK;
+    if (readlog) addr.nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0)
+      return std::string(readlog ? "Cannot join the audit read-log group (needs CAP_AUDIT_READ): "
+                                 : "Cannot bind the netlink audit socket: ") +
+             std::strerror(errno);
+    return {};
+  }
+
+  // AUDIT_SET pid from this socket, so that the kernel sends events to it.
+  // Events that arrive before the ack are kept in `early`.
+  int set_pid(std::uint32_t pid, std::vector<std::pair<int, std::string>>& early) {
+    struct {
+      nlmsghdr h;
+      audit_status s;
+    } req{};
+    req.h.nlmsg_len = NLMSG_LENGTH(sizeof(audit_status));
+    req.h.nlmsg_type = AUDIT_SET;
+    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    req.h.nlmsg_seq = ++seq_;
+    req.s.mask = AUDIT_STATUS_PID;
+    req.s.pid = pid;
+    sockaddr_nl to{};
+    to.nl_family = AF_NETLINK;
+    if (::sendto(fd_, &req, req.h.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0)
+      return -errno;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    std::vector<char> buf(record::kMaxRecordLength + 4096);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS) continue;
+        return -errno;
+      }
+      if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
+      auto* nh = reinterpret_cast<nlmsghdr*>(buf.data());
+      if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == seq_)
+        return static_cast<nlmsgerr*>(NLMSG_DATA(nh))->error;
+      if (!is_control(nh->nlmsg_type))
+        early.emplace_back(nh->nlmsg_type,
+                           std::string(event_payload(buf.data(), static_cast<std::size_t>(n))));
+    }
+    return -ETIMEDOUT;
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint32_t seq_ = 0;
+};
+
+struct Client {
+  int fd;
+  std::string buf;
+};
+
+struct Pending {
+  std::uint64_t sec;
+  std::uint32_t msec;
+  std::uint64_t order;
+  std::string line;  // with '\n'
+};
+
+class Daemon {
+ public:
+  explicit Daemon(const Options& o) : opts_(o) {}
+  int run();
+
+ private:
+  bool load_config(record::AuditdConf& out);
+  void emit_daemon(int type, const std::string& body);
+  void add_kernel(int type, std::string_view payload);
+  void add_line(std::string line, bool external);
+  void write_batch();
+  void release_pending(bool all);
+  void drain_netlink();
+  void on_signal(const signalfd_siginfo& si);
+  void check_lost();
+  void accept_client();
+  void read_client(int fd);
+  void close_client(int fd);
+  void note_loss(const LossEntry& e) { emit_daemon(AUDIT_DAEMON_ERR, loss_body(e)); }
+
+  Options opts_;
+  record::AuditdConf conf_;
+  std::optional<std::string> node_;
+  std::unique_ptr<LogFile> log_;
+  std::unique_ptr<Enricher> enricher_;
+  DaemonSerial serial_;
+  EventSocket events_;
+  netlink::NetlinkControl control_;
+  bool registered_ = false;
+  bool stop_ = false;
+  std::optional<Sender> stopper_;
+  std::string batch_;
+  std::size_t batch_records_ = 0;
+  std::deque<Pending> pending_;
+  std::uint64_t order_ = 0;
+  std::map<int, Client> clients_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  std::optional<std::uint32_t> last_lost_;
+  std::uint64_t overruns_reported_ = 0;
+  std::uint64_t overruns_ = 0;
+  std::optional<audit_status> saved_status_;
+};
+
+bool Daemon::load_config(record::AuditdConf& out) {
+  auto r = record::parse_auditd_conf(opts_.config_dir + "/auditd.conf", record::ConfCheck::kDaemon,
+                                     opts_.allow_links);
+  for (const auto& m : r.messages) say(m.priority, m.text);
+  if (!r.ok) return false;
+  out = r.conf;
+  return true;
+}
+
+void Daemon::add_line(std::string line, bool external) {
+  line.push_back('\n');
+  if (clients_.empty() && pending_.empty()) {
+    batch_ += line;
+    ++batch_records_;
+    if (batch_.size() >= kBatchBytes) write_batch();
+    return;
+  }
+  Pending p{0, 0, order_++, std::move(line)};
+  if (auto h = record::parse_header(p.line)) {
+    p.sec = h->id.sec;
+    p.msec = h->id.msec;
+  } else {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    p.sec = static_cast<std::uint64_t>(ts.tv_sec);
+    p.msec = static_cast<std::uint32_t>(ts.tv_nsec / 1000000);
+  }
+  (void)external;
+  pending_.push_back(std::move(p));
+}
+
+void Daemon::release_pending(bool all) {
+  if (pending_.empty()) return;
+  std::stable_sort(pending_.begin(), pending_.end(), [](const Pending& a, const Pending& b) {
+    return a.sec != b.sec ? a.sec < b.sec : a.msec < b.msec;
+  });
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  std::int64_t now_ms = static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  while (!pending_.empty()) {
+    const Pending& p = pending_.front();
+    std::int64_t t = static_cast<std::int64_t>(p.sec) * 1000 + p.msec;
+    if (!all && t > now_ms - kHoldMs) break;
+    batch_ += p.line;
+    ++batch_records_;
+    pending_.pop_front();
+  }
+  write_batch();
+}
+
+void Daemon::write_batch() {
+  if (batch_.empty()) return;
+  log_->write(batch_, batch_records_);
+  batch_.clear();
+  batch_records_ = 0;
+}
+
+void Daemon::add_kernel(int type, std::string_view payload) {
+  std::string line = format_raw(type, payload, node_);
+  if (conf_.log_format == record::LogFormat::kEnriched) enricher_->enrich(line, type);
+  add_line(std::move(line), false);
+}
+
+void Daemon::emit_daemon(int type, const std::string& body) {
+  add_kernel(type, daemon_payload(serial_.next(), body));
+}
+
+void Daemon::drain_netlink() {
+  static thread_local std::vector<char> buf(record::kMaxRecordLength + 4096);
+  for (std::size_t i = 0; i < kMaxDrain; ++i) {
+    ssize_t n = ::recv(events_.fd(), buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {
+        ++overruns_;
+        continue;
+      }
+      break;
+    }
+    if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
+    auto* nh = reinterpret_cast<nlmsghdr*>(buf.data());
+    if (is_control(nh->nlmsg_type)) continue;
+    add_kernel(nh->nlmsg_type, event_payload(buf.data(), static_cast<std::size_t>(n)));
+  }
+  if (overruns_ > overruns_reported_) {
+    note_loss({LossEntry::Kind::kNetlinkOverrun, overruns_ - overruns_reported_, 0, {}});
+    overruns_reported_ = overruns_;
+  }
+}
+
+void Daemon::check_lost() {
+  auto st = control_.get_status();
+  if (!st.ok()) return;
+  std::uint32_t lost = st.value->status.lost;
+  if (last_lost_ && lost > *last_lost_)
+    note_loss({LossEntry::Kind::kKernelLost, lost - *last_lost_, lost, {}});
+  last_lost_ = lost;
+}
+
+void Daemon::on_signal(const signalfd_siginfo& si) {
+  Sender s = sender_of(si);
+  switch (si.ssi_signo) {
+    case SIGTERM:
+    case SIGINT:
+      stop_ = true;
+      stopper_ = s;
+      break;
+    case SIGHUP: {
+      record::AuditdConf nc;
+      say(LOG_NOTICE, "config change requested by pid=" + std::to_string(s.pid) +
+                          " auid=" + std::to_string(s.auid) + " subj=?");
+      if (!load_config(nc)) {
+        emit_daemon(AUDIT_DAEMON_CONFIG, signal_body("reconfigure state=no-change", s.auid, s.uid,
+                                                     s.ses, s.pid, "failed"));
+        break;
+      }
+      bool ok = true;
+      auto node = resolve_node(nc, ok);
+      if (ok) node_ = node;
+      release_pending(true);
+      write_batch();
+      log_->reconfigure(nc);
+      conf_ = nc;
+      enricher_ = std::make_unique<Enricher>(conf_.end_of_event_timeout);
+      char body[256];
+      std::snprintf(body, sizeof(body),
+                    "op=reconfigure state=changed auid=%u pid=%d subj=? res=success", s.auid,
+                    s.pid);
+      emit_daemon(AUDIT_DAEMON_CONFIG, body);
+      break;
+    }
+    case SIGUSR1:
+      // Stock rotates first, so DAEMON_ROTATE opens the new log.
+      release_pending(true);
+      write_batch();
+      log_->rotate_now();
+      emit_daemon(AUDIT_DAEMON_ROTATE,
+                  signal_body("rotate-logs", s.auid, s.uid, s.ses, s.pid, "success"));
+      break;
+    case SIGUSR2:
+      release_pending(true);
+      write_batch();
+      log_->resume();
+      emit_daemon(AUDIT_DAEMON_RESUME,
+                  signal_body("resume-logging", s.auid, s.uid, s.ses, s.pid, "success"));
+      break;
+    case SIGCHLD:
+      while (waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+      break;
+  }
+}
+
+void Daemon::accept_client() {
+  for (;;) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    // Only root may add records to the audit log.
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0) {
+      ::close(fd);
+      continue;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    clients_[fd] = Client{fd, {}};
+  }
+}
+
+void Daemon::close_client(int fd) {
+  auto it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::close(fd);
+  clients_.erase(it);
+}
+
+void Daemon::read_client(int fd) {
+  auto it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n == 0) {
+      close_client(fd);
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) close_client(fd);
+      break;
+    }
+    it->second.buf.append(buf, static_cast<std::size_t>(n));
+  }
+  it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  std::string& b = it->second.buf;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t nl = b.find('\n', start);
+    if (nl == std::string::npos) break;
+    std::string_view line(b.data() + start, nl - start);
+    start = nl + 1;
+    // A source may only add records, one per line, that parse as records:
+    // anything else would let it forge or break the log's structure.
+    if (line.empty() || line.size() > record::kMaxRecordLength || !record::parse_header(line))
+      continue;
+    add_line(std::string(line), true);
+  }
+  b.erase(0, start);
+  if (b.size() > kMaxClientLine) close_client(fd);
+}
+
+int Daemon::run() {
+  g_foreground = opts_.foreground;
+  // Blocked before any thread starts, so that only the signalfd sees them.
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int s : {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD}) sigaddset(&mask, s);
+  if (opts_.foreground) sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (!load_config(conf_)) {
+    say(LOG_INFO, "The audit daemon is exiting.");
+    return 6;
+  }
+  bool node_ok = true;
+  node_ = resolve_node(conf_, node_ok);
+  if (!node_ok) {
+    say(LOG_INFO, "The audit daemon is exiting.");
+    return 1;
+  }
+  if (getuid() != 0 && geteuid() != 0) {
+    std::fprintf(stderr, "You must be root or have capabilities to run this program.\n");
+    return 4;
+  }
+  enricher_ = std::make_unique<Enricher>(conf_.end_of_event_timeout);
+  log_ = std::make_unique<LogFile>(conf_, say);
+  log_->remove_excess_logs();
+  if (!log_->open()) {
+    say(LOG_INFO, "The audit daemon is exiting.");
+    return 1;
+  }
+
+  if (auto e = events_.open(opts_.readlog); !e.empty()) {
+    say(LOG_ERR, e);
+    return 1;
+  }
+
+  utsname u{};
+  uname(&u);
+  emit_daemon(AUDIT_DAEMON_START,
+              start_body(conf_.log_format, u.release, self_u32("/proc/self/loginuid"), getpid(),
+                         getuid(), self_u32("/proc/self/sessionid")));
+  write_batch();
+
+  auto abort_with = [&](const char* op, const std::string& err) {
+    char body[256];
+    std::snprintf(body, sizeof(body), "op=%s auid=%u pid=%d uid=%u ses=%u res=failed", op,
+                  self_u32("/proc/self/loginuid"), getpid(), getuid(),
+                  self_u32("/proc/self/sessionid"));
+    emit_daemon(AUDIT_DAEMON_ABORT, body);
+    write_batch();
+    say(LOG_ERR, err);
+    return 1;
+  };
+
+  if (auto st = control_.get_status(); st.ok()) {
+    saved_status_ = st.value->status;
+    last_lost_ = st.value->status.lost;
+  }
+  if (!opts_.readlog) {
+    if (opts_.startup != StartupState::kNochange && saved_status_ && saved_status_->enabled < 2) {
+      audit_status s{};
+      s.mask = AUDIT_STATUS_ENABLED;
+      s.enabled = opts_.startup == StartupState::kEnable ? 1 : 0;
+      if (control_.set_status(s) < 0)
+        return abort_with("set-enable",
+                          std::string("Unable to set initial audit startup state to '") +
+                              (opts_.startup == StartupState::kEnable ? "enable" : "disable") +
+                              "', exiting");
+    }
+    std::vector<std::pair<int, std::string>> early;
+    int rc = events_.set_pid(static_cast<std::uint32_t>(getpid()), early);
+    if (rc < 0) {
+      std::string why = rc == -EEXIST ? " (another audit daemon holds the pid; --readlog reads "
+                                        "events without it)"
+                                      : std::string(" (") + std::strerror(-rc) + ")";
+      return abort_with("set-pid", "Unable to set audit pid, exiting" + why);
+    }
+    registered_ = true;
+    for (auto& [t, p] : early) add_kernel(t, p);
+  } else if (opts_.startup_given && opts_.startup != StartupState::kNochange) {
+    audit_status s{};
+    s.mask = AUDIT_STATUS_ENABLED;
+    s.enabled = opts_.startup == StartupState::kEnable ? 1 : 0;
+    control_.set_status(s);
+  }
+
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  auto watch = [&](int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  };
+  watch(events_.fd());
+  watch(sfd);
+  int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  itimerspec its{};
+  its.it_interval.tv_nsec = 100 * 1000000;
+  its.it_value.tv_nsec = 100 * 1000000;
+  timerfd_settime(tfd, 0, &its, nullptr);
+  watch(tfd);
+
+  if (!opts_.collector_socket.empty()) {
+    std::string path = opts_.collector_socket;
+    std::string dir = path.substr(0, path.rfind('/'));
+    if (!dir.empty()) mkdir(dir.c_str(), 0755);
+    // Only a stale socket is removed, never a file someone put there.
+    struct stat st;
+    if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
+    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
+    mode_t old = umask(0077);
+    bool ok = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 &&
+              ::listen(listen_fd_, 16) == 0;
+    umask(old);
+    if (!ok) {
+      say(LOG_ERR, "Cannot listen on " + path + " (" + std::strerror(errno) + ")");
+      ::close(listen_fd_);
+      listen_fd_ = -1;
+    } else {
+      watch(listen_fd_);
+    }
+  }
+  say(LOG_NOTICE, std::string("Init complete, bpfaudit daemon listening for events (") +
+                      (opts_.readlog ? "read-only multicast" : "registered audit daemon") +
+                      (listen_fd_ >= 0 ? ", collector " + opts_.collector_socket : "") + ")");
+
+  notify_ready(0);
+  unsigned ticks = 0;
+  epoll_event evs[64];
+  while (!stop_) {
+    int n = epoll_wait(epoll_fd_, evs, 64, -1);
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; ++i) {
+      int fd = evs[i].data.fd;
+      if (fd == events_.fd()) {
+        drain_netlink();
+      } else if (fd == sfd) {
+        signalfd_siginfo si;
+        while (::read(sfd, &si, sizeof(si)) == sizeof(si)) on_signal(si);
+      } else if (fd == tfd) {
+        std::uint64_t exp;
+        (void)::read(tfd, &exp, sizeof(exp));
+        if (++ticks % 10 == 0) check_lost();
+        release_pending(false);
+      } else if (fd == listen_fd_) {
+        accept_client();
+      } else {
+        read_client(fd);
+      }
+    }
+    if (pending_.empty()) write_batch();
+  }
+
+  // Stop taking events from the kernel first, then write what already came.
+  if (registered_) {
+    std::vector<std::pair<int, std::string>> late;
+    events_.set_pid(0, late);
+    for (auto& [t, p] : late) add_kernel(t, p);
+  }
+  drain_netlink();
+  check_lost();
+  for (auto& [fd, c] : clients_) {
+    (void)c;
+    read_client(fd);
+  }
+  release_pending(true);
+  Sender s = stopper_.value_or(Sender{});
+  emit_daemon(AUDIT_DAEMON_END, signal_body("terminate", s.auid, s.uid, s.ses, s.pid, "success"));
+  release_pending(true);
+  write_batch();
+  log_->flush_sync();
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    ::close(it->first);
+    it = clients_.erase(it);
+  }
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    unlink(opts_.collector_socket.c_str());
+  }
+  ::close(tfd);
+  ::close(sfd);
+  ::close(epoll_fd_);
+  say(LOG_INFO, "The audit daemon is exiting.");
+  return 0;
+}
+
+}  // namespace
+
+int run(const Options& opts) {
+  if (!opts.foreground && !opts.no_fork) {
+    // Background: the parent waits until the child says it started.
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return 1;
+    pid_t pid = fork();
+    if (pid < 0) return 1;
+    if (pid > 0) {
+      ::close(p[1]);
+      int status = 1;
+      if (::read(p[0], &status, sizeof(status)) != sizeof(status)) status = 1;
+      return status;
+    }
+    ::close(p[0]);
+    setsid();
+    int null = ::open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    openlog("bpfaudit-daemon", LOG_PID, LOG_DAEMON);
+    g_ready_fd = p[1];
+  } else if (!opts.foreground) {
+    openlog("bpfaudit-daemon", LOG_PID, LOG_DAEMON);
+  }
+  Daemon d(opts);
+  int rc = d.run();
+  notify_ready(rc);
+  return rc;
+}
+
+}  // namespace bpfaudit::daemon

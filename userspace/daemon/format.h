@@ -1,0 +1,79 @@
+// Turning what arrives (kernel netlink messages, the daemon's own records,
+// records from eBPF sources) into log lines exactly as stock auditd writes them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auditd_conf.h"
+
+typedef struct opaque auparse_state_t;
+
+namespace bpfaudit::daemon {
+
+// `type=NAME msg=PAYLOAD`, with `node=NAME ` in front when a node name is set.
+// As stock: the payload ends at a NUL, newlines become spaces and one trailing
+// space is dropped.
+std::string format_raw(int type, std::string_view payload, const std::optional<std::string>& node);
+
+// Appends stock's ENRICHED part (0x1d, then upper-case NAME=value for uid/gid,
+// syscall, arch and sockaddr fields as libauparse interprets them) to a raw line.
+class Enricher {
+ public:
+  explicit Enricher(std::uint64_t eoe_timeout) : eoe_timeout_(eoe_timeout) {}
+  ~Enricher();
+  Enricher(const Enricher&) = delete;
+  Enricher& operator=(const Enricher&) = delete;
+
+  void enrich(std::string& line, int type);
+
+ private:
+  auparse_state_t* au_ = nullptr;
+  std::uint64_t eoe_timeout_;
+};
+
+// The event identity of records the daemon writes itself (DAEMON_*, loss
+// ledger). Stock starts its serials at a random number below 10000 and counts up.
+struct DaemonStamp {
+  std::uint64_t sec;
+  std::uint32_t msec;
+  std::uint32_t serial;
+};
+
+class DaemonSerial {
+ public:
+  DaemonSerial();
+  explicit DaemonSerial(std::uint32_t first) : next_(first) {}
+  DaemonStamp next();
+
+ private:
+  std::uint32_t next_;
+};
+
+// `audit(SEC.MSEC:SERIAL): BODY`, the payload of a daemon record.
+std::string daemon_payload(const DaemonStamp& s, std::string_view body);
+
+// Bodies of the daemon's own records, field for field as stock writes them.
+std::string start_body(record::LogFormat fmt, std::string_view kernel_release, std::uint32_t auid,
+                       int pid, std::uint32_t uid, std::uint32_t ses);
+// op=terminate / rotate-logs / resume-logging / reconfigure state=changed, with
+// the signal sender (stock's audit_format_signal_info without an SELinux context).
+std::string signal_body(std::string_view op, std::uint32_t sender_auid, std::uint32_t sender_uid,
+                        std::string_view sender_ses, int sender_pid, std::string_view res);
+
+// The loss ledger (README: "Loss ledger"). Each loss becomes a DAEMON_ERR record,
+// findable with `ausearch -m DAEMON_ERR`:
+//   op=kernel-lost   lost=DELTA total=KERNEL_LOST       (kernel `lost` counter grew)
+//   op=netlink-overrun count=N                           (ENOBUFS: the socket dropped data)
+//   op=ring-drop     source=NAME count=N                 (eBPF ring reservation failures)
+struct LossEntry {
+  enum class Kind { kKernelLost, kNetlinkOverrun, kRingDrop } kind;
+  std::uint64_t count = 0;
+  std::uint64_t total = 0;  // kernel-lost: the counter's value
+  std::string source;       // ring-drop: which probe
+};
+std::string loss_body(const LossEntry& e);
+
+}  // namespace bpfaudit::daemon

@@ -1,0 +1,513 @@
+#include "log_file.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace bpfaudit::daemon {
+
+namespace {
+constexpr std::uint64_t kMiB = 1024 * 1024;
+// Check free space after this much data, as stock samples it every few writes.
+constexpr std::uint64_t kSpaceCheckBytes = 64 * 1024;
+
+std::string numbered(const std::string& base, unsigned n) { return base + "." + std::to_string(n); }
+
+void child_exec(const char* path, const char* arg) {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_UNBLOCK, &all, nullptr);
+  char* argv[3] = {const_cast<char*>(path), const_cast<char*>(arg), nullptr};
+  execve(path, argv, environ);
+  _exit(1);
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> rotation_renames(const std::string& log_file,
+                                                                  unsigned num_logs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = static_cast<int>(num_logs) - 1; i > 1; --i)
+    out.emplace_back(numbered(log_file, i - 1), numbered(log_file, i));
+  out.emplace_back(log_file, numbered(log_file, 1));
+  return out;
+}
+
+LogFile::LogFile(const record::AuditdConf& conf, MessageSink sink)
+    : conf_(conf), sink_(std::move(sink)) {
+  flush_thread_ = std::thread([this] { flusher(); });
+}
+
+LogFile::~LogFile() {
+  {
+    std::lock_guard<std::mutex> g(flush_mu_);
+    flush_stop_ = true;
+  }
+  flush_cv_.notify_all();
+  flush_thread_.join();
+  close();
+}
+
+void LogFile::flusher() {
+  std::unique_lock<std::mutex> lk(flush_mu_);
+  for (;;) {
+    flush_cv_.wait(lk, [this] { return flush_wanted_ || flush_stop_; });
+    if (flush_stop_) return;
+    flush_wanted_ = false;
+    int fd = flush_fd_.load();
+    lk.unlock();
+    if (fd >= 0) fdatasync(fd);
+    lk.lock();
+  }
+}
+
+bool LogFile::open() {
+  if (!conf_.write_logs) return true;
+  int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
+  if (conf_.flush == record::FlushMode::kData) flags |= O_DSYNC;
+  if (conf_.flush == record::FlushMode::kSync) flags |= O_SYNC;
+  mode_t mode = conf_.log_group ? 0640 : 0600;
+  int fd;
+  do {
+    fd = ::open(conf_.log_file.c_str(), flags);
+  } while (fd < 0 && errno == ENFILE);
+  if (fd < 0 && errno == ENOENT) {
+    // O_EXCL with O_NOFOLLOW: a symlink planted in the directory is never followed.
+    fd = ::open(conf_.log_file.c_str(), flags | O_CREAT | O_EXCL, mode);
+    if (fd < 0) {
+      msg(LOG_ERR, "Unable to create " + conf_.log_file + " (" + std::strerror(errno) + ")");
+      msg(LOG_CRIT,
+          "Couldn't create log file " + conf_.log_file + " (" + std::strerror(errno) + ")");
+      return false;
+    }
+  }
+  if (fd < 0) {
+    msg(LOG_CRIT, "Couldn't open log file " + conf_.log_file + " (" + std::strerror(errno) + ")");
+    return false;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    ::close(fd);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    msg(LOG_CRIT, "Couldn't open log file " + conf_.log_file + " (not a regular file)");
+    ::close(fd);
+    return false;
+  }
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  if (fchmod(fd, mode) < 0) {
+    msg(LOG_ERR,
+        std::string("Couldn't change permissions of log file (") + std::strerror(errno) + ")");
+    ::close(fd);
+    return false;
+  }
+  if (fchown(fd, 0, conf_.log_group) < 0) {
+    msg(LOG_ERR,
+        std::string("Couldn't change ownership of log file (") + std::strerror(errno) + ")");
+    ::close(fd);
+    return false;
+  }
+  fd_ = fd;
+  flush_fd_ = fd;
+  return true;
+}
+
+void LogFile::close() {
+  if (fd_ < 0) return;
+  if (conf_.flush != record::FlushMode::kNone) fsync(fd_);
+  flush_fd_ = -1;
+  {
+    // Make sure the flusher is not syncing a descriptor we are about to reuse.
+    std::lock_guard<std::mutex> g(flush_mu_);
+  }
+  ::close(fd_);
+  fd_ = -1;
+}
+
+void LogFile::flush_sync() {
+  if (fd_ >= 0) fsync(fd_);
+}
+
+void LogFile::write(const std::string& lines, std::size_t records) {
+  if (suspended_ || !conf_.write_logs || lines.empty()) return;
+  if (fd_ < 0) {
+    // Closed by an action whose program may have moved the log: reopen.
+    if (!open()) {
+      suspended_ = true;
+      disk_error_action("reopen", errno);
+      return;
+    }
+  }
+  const char* p = lines.data();
+  std::size_t left = lines.size();
+  while (left) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      if (e == ENOSPC) {
+        if (fs_space_left_) {
+          fs_space_left_ = false;
+          disk_full_action();
+        }
+      } else {
+        disk_error_action("write", e);
+      }
+      return;
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+    size_ += static_cast<std::uint64_t>(n);
+  }
+  disk_err_warnings_ = 0;
+  if (conf_.flush == record::FlushMode::kIncremental ||
+      conf_.flush == record::FlushMode::kIncrementalAsync) {
+    since_flush_ += records;
+    if (conf_.freq && since_flush_ >= conf_.freq) {
+      since_flush_ = 0;
+      if (conf_.flush == record::FlushMode::kIncremental) {
+        if (fsync(fd_) != 0) disk_error_action("fsync", errno);
+      } else {
+        {
+          std::lock_guard<std::mutex> g(flush_mu_);
+          flush_wanted_ = true;
+        }
+        flush_cv_.notify_one();
+      }
+    }
+  }
+  check_size();
+  since_space_check_ += lines.size();
+  if (since_space_check_ >= kSpaceCheckBytes) {
+    since_space_check_ = 0;
+    check_space();
+  }
+}
+
+void LogFile::check_size() {
+  if (!conf_.write_logs || fd_ < 0) return;
+  if (size_ / kMiB < conf_.max_log_file) return;
+  switch (conf_.max_log_file_action) {
+    case record::SizeAction::kIgnore:
+      break;
+    case record::SizeAction::kSyslog:
+      msg(LOG_ERR, "Audit daemon log file is larger than max size");
+      break;
+    case record::SizeAction::kSuspend:
+      msg(LOG_ERR, "Audit daemon is suspending logging due to logfile size.");
+      suspend();
+      break;
+    case record::SizeAction::kRotate:
+      if (conf_.num_logs > 1) {
+        msg(LOG_NOTICE, "Audit daemon rotating log files");
+        rotate(0, false);
+      }
+      break;
+    case record::SizeAction::kKeepLogs:
+      msg(LOG_NOTICE, "Audit daemon rotating log files with keep option");
+      shift_logs();
+      break;
+  }
+}
+
+void LogFile::check_space() {
+  if (fd_ < 0) return;
+  struct statfs buf;
+  if (fstatfs(fd_, &buf) != 0) return;
+  if (buf.f_bavail < 5) {  // stock never uses the last 5 blocks
+    fs_space_left_ = false;
+    disk_full_action();
+    return;
+  }
+  std::uint64_t bsize = static_cast<std::uint64_t>(buf.f_bsize);
+  std::uint64_t space_left = conf_.space_left, admin_left = conf_.admin_space_left;
+  // Percentages are of the whole file system, in MiB.
+  if (conf_.space_left_percent)
+    space_left =
+        static_cast<std::uint64_t>(buf.f_blocks) * conf_.space_left_percent / 100 * bsize / kMiB;
+  if (conf_.admin_space_left_percent)
+    admin_left = static_cast<std::uint64_t>(buf.f_blocks) * conf_.admin_space_left_percent / 100 *
+                 bsize / kMiB;
+  std::uint64_t blocks = space_left * (kMiB / bsize);
+  if (buf.f_bavail < blocks) {
+    if (!space_warning_) {
+      space_action(false);
+      if (conf_.space_left_action != record::FailureAction::kRotate) space_warning_ = true;
+    }
+  } else if (space_warning_ && conf_.space_left_action == record::FailureAction::kSyslog) {
+    space_warning_ = false;
+  }
+  if (fd_ < 0) return;
+  blocks = admin_left * (kMiB / bsize);
+  if (buf.f_bavail < blocks) {
+    if (!admin_space_warning_) {
+      space_action(true);
+      if (conf_.admin_space_left_action != record::FailureAction::kRotate)
+        admin_space_warning_ = true;
+    }
+  } else if (admin_space_warning_ &&
+             conf_.admin_space_left_action == record::FailureAction::kSyslog) {
+    admin_space_warning_ = false;
+  }
+}
+
+void LogFile::suspend() {
+  // Closed so that an administrator can move or delete the file; nothing is
+  // written to a deleted file.
+  close();
+  suspended_ = true;
+}
+
+void LogFile::run_exe(const std::string& exe) {
+  suspend();
+  pid_t pid = fork();
+  if (pid < 0) {
+    msg(LOG_ALERT, "Audit daemon failed to fork doing safe_exec");
+    return;
+  }
+  if (pid == 0) child_exec(exe.c_str(), nullptr);
+}
+
+void LogFile::change_runlevel(const char* level) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    msg(LOG_ALERT, "Audit daemon failed to fork switching runlevels");
+    return;
+  }
+  if (pid == 0) child_exec("/sbin/init", level);
+}
+
+void LogFile::sendmail(const char* subject, const char* body) {
+  if (access("/usr/lib/sendmail", X_OK) != 0) return;
+  std::string cmd = "/usr/lib/sendmail -t";
+  if (FILE* p = popen(cmd.c_str(), "w")) {
+    std::fprintf(p, "To: %s\nFrom: root\nSubject: %s\n\n%s\n", conf_.action_mail_acct.c_str(),
+                 subject, body);
+    pclose(p);
+  }
+}
+
+void LogFile::space_action(bool admin) {
+  auto action = admin ? conf_.admin_space_left_action : conf_.space_left_action;
+  switch (action) {
+    case record::FailureAction::kIgnore:
+      break;
+    case record::FailureAction::kSyslog:
+      msg(LOG_ALERT, "Audit daemon is low on disk space for logging");
+      break;
+    case record::FailureAction::kRotate:
+      if (conf_.num_logs > 1) {
+        msg(LOG_NOTICE, "Audit daemon rotating log files");
+        rotate(0, false);
+      }
+      break;
+    case record::FailureAction::kEmail:
+      if (!admin) {
+        sendmail("Audit Disk Space Alert",
+                 "The audit daemon is low on disk space for logging! Please take action\nto "
+                 "ensure no loss of service.");
+        msg(LOG_ALERT, "Audit daemon is low on disk space for logging");
+      } else {
+        sendmail("Audit Admin Space Alert",
+                 "The audit daemon is very low on disk space for logging! Immediate action\nis "
+                 "required to ensure no loss of service.");
+        msg(LOG_ALERT, "Audit daemon is very low on disk space for logging");
+      }
+      break;
+    case record::FailureAction::kExec:
+      run_exe(admin ? conf_.admin_space_left_exe : conf_.space_left_exe);
+      break;
+    case record::FailureAction::kSuspend:
+      msg(LOG_ALERT, "Audit daemon is suspending logging due to low disk space.");
+      suspend();
+      break;
+    case record::FailureAction::kSingle:
+      msg(LOG_ALERT, "The audit daemon is now changing the system to single user mode");
+      change_runlevel("1");
+      break;
+    case record::FailureAction::kHalt:
+      msg(LOG_ALERT, "The audit daemon is now halting the system");
+      change_runlevel("0");
+      break;
+  }
+}
+
+void LogFile::disk_full_action() {
+  msg(LOG_ALERT, "Audit daemon has no space left on logging partition");
+  switch (conf_.disk_full_action) {
+    case record::FailureAction::kIgnore:
+    case record::FailureAction::kSyslog:
+    case record::FailureAction::kEmail:  // refused by the parser
+      break;
+    case record::FailureAction::kRotate:
+      if (conf_.num_logs > 1) {
+        msg(LOG_NOTICE, "Audit daemon rotating log files");
+        rotate(0, false);
+      }
+      break;
+    case record::FailureAction::kExec:
+      run_exe(conf_.disk_full_exe);
+      break;
+    case record::FailureAction::kSuspend:
+      msg(LOG_ALERT,
+          "Audit daemon is suspending logging due to no space left on logging partition.");
+      suspend();
+      break;
+    case record::FailureAction::kSingle:
+      msg(LOG_ALERT,
+          "The audit daemon is now changing the system to single user mode due to no space left "
+          "on logging partition");
+      change_runlevel("1");
+      break;
+    case record::FailureAction::kHalt:
+      msg(LOG_ALERT,
+          "The audit daemon is now halting the system due to no space left on logging partition");
+      change_runlevel("0");
+      break;
+  }
+}
+
+void LogFile::disk_error_action(const char* func, int err) {
+  switch (conf_.disk_error_action) {
+    case record::FailureAction::kIgnore:
+    case record::FailureAction::kEmail:
+    case record::FailureAction::kRotate:  // refused by the parser
+      break;
+    case record::FailureAction::kSyslog:
+      if (disk_err_warnings_ < 5) {
+        msg(LOG_ALERT, std::string(func) +
+                           ": Audit daemon detected an error writing an event to disk (" +
+                           std::strerror(err) + ")");
+        ++disk_err_warnings_;
+      }
+      break;
+    case record::FailureAction::kExec:
+      run_exe(conf_.disk_error_exe);
+      break;
+    case record::FailureAction::kSuspend:
+      msg(LOG_ALERT, "Audit daemon is suspending logging due to previously mentioned write error");
+      suspend();
+      break;
+    case record::FailureAction::kSingle:
+      msg(LOG_ALERT,
+          "The audit daemon is now changing the system to single user mode due to previously "
+          "mentioned write error");
+      change_runlevel("1");
+      break;
+    case record::FailureAction::kHalt:
+      msg(LOG_ALERT,
+          "The audit daemon is now halting the system due to previously mentioned write error.");
+      change_runlevel("0");
+      break;
+  }
+}
+
+void LogFile::rotate_now() {
+  if (conf_.max_log_file_action == record::SizeAction::kKeepLogs)
+    shift_logs();
+  else
+    rotate(0, false);
+}
+
+void LogFile::rotate(unsigned num_logs, bool keep) {
+  if (conf_.num_logs < 2 && !keep) {
+    msg(LOG_NOTICE, "Log rotation disabled (num_logs < 2), skipping");
+    return;
+  }
+  // The rotated file becomes read-only: nothing writes it again.
+  if (fd_ >= 0) {
+    if (fchmod(fd_, conf_.log_group ? 0440 : 0400) < 0)
+      msg(LOG_WARNING, std::string("Couldn't change permissions while rotating log file (") +
+                           std::strerror(errno) + ")");
+    if (fchown(fd_, 0, conf_.log_group) < 0)
+      msg(LOG_WARNING, std::string("Couldn't change ownership while rotating log file (") +
+                           std::strerror(errno) + ")");
+  }
+  close();
+  if (num_logs == 0) num_logs = conf_.num_logs;
+  for (const auto& [from, to] : rotation_renames(conf_.log_file, num_logs)) {
+    if (rename(from.c_str(), to.c_str()) == -1 && errno != ENOENT) {
+      int e = errno;
+      msg(LOG_ERR,
+          "Error rotating logs from " + from + " to " + to + " (" + std::strerror(e) + ")");
+      if (e == ENOSPC && fs_space_left_) {
+        fs_space_left_ = false;
+        disk_full_action();
+      } else {
+        disk_error_action(from == conf_.log_file ? "rotate2" : "rotate", e);
+      }
+      if (from == conf_.log_file) chmod(conf_.log_file.c_str(), conf_.log_group ? 0640 : 0600);
+    }
+  }
+  if (!open()) {
+    int e = errno;
+    msg(LOG_CRIT, "Could not reopen a log after rotating.");
+    suspended_ = true;
+    disk_error_action("reopen", e);
+  }
+}
+
+void LogFile::shift_logs() {
+  // keep_logs: never delete; rotate into the first free number.
+  unsigned n = last_log_;
+  while (access(numbered(conf_.log_file, n).c_str(), R_OK) == 0) ++n;
+  if (n <= last_log_ && last_log_ > 1) {
+    msg(LOG_WARNING, "Last known log disappeared (" + numbered(conf_.log_file, n) + ")");
+    n = last_log_ = 1;
+    while (access(numbered(conf_.log_file, n).c_str(), R_OK) == 0) ++n;
+    msg(LOG_INFO, "Next log to use will be " + numbered(conf_.log_file, n));
+  }
+  last_log_ = n;
+  rotate(n + 1, true);
+}
+
+void LogFile::remove_excess_logs() {
+  if (conf_.max_log_file_action != record::SizeAction::kRotate || conf_.num_logs < 2) return;
+  for (unsigned i = conf_.num_logs;; ++i) {
+    std::string name = numbered(conf_.log_file, i);
+    if (unlink(name.c_str()) != 0) break;
+    msg(LOG_NOTICE, "Log " + name + " removed as it exceeds num_logs parameter");
+  }
+}
+
+void LogFile::resume() {
+  msg(LOG_NOTICE, "Audit daemon is attempting to resume logging.");
+  suspended_ = false;
+  fs_space_left_ = true;
+  if (fd_ < 0) {
+    if (!open()) {
+      int e = errno;
+      msg(LOG_WARNING, "Could not reopen a log after resume logging");
+      suspended_ = true;
+      disk_error_action("resume", e);
+    } else {
+      check_size();
+    }
+    msg(LOG_NOTICE, "Audit daemon resumed logging.");
+  }
+  disk_err_warnings_ = 0;
+  space_warning_ = admin_space_warning_ = false;
+}
+
+void LogFile::reconfigure(const record::AuditdConf& conf) {
+  bool reopen = conf.log_file != conf_.log_file || conf.flush != conf_.flush ||
+                conf.log_group != conf_.log_group || conf.write_logs != conf_.write_logs;
+  if (reopen) close();
+  conf_ = conf;
+  disk_err_warnings_ = 0;
+  space_warning_ = admin_space_warning_ = false;
+  if (reopen && !suspended_ && !open()) suspended_ = true;
+  check_size();
+  check_space();
+}
+
+}  // namespace bpfaudit::daemon
