@@ -32,6 +32,7 @@ class EventAssembler::TextArena {
     std::memcpy(c.data.get() + c.used, s.data(), s.size());
     c.used += s.size();
     ++c.live;
+    live_bytes_ += s.size();
     return pos;
   }
 
@@ -40,7 +41,8 @@ class EventAssembler::TextArena {
     return {c.data.get() + (pos & 0xffffffffu), len};
   }
 
-  void release(std::uint64_t pos) {
+  void release(std::uint64_t pos, std::size_t len) {
+    live_bytes_ -= len;
     Chunk& c = chunks_[(pos >> 32) - first_id_];
     if (--c.live == 0 && &c != &chunks_.back()) c.data.reset();
     drop_dead_front();
@@ -60,10 +62,15 @@ class EventAssembler::TextArena {
   }
   std::deque<Chunk> chunks_;
   std::uint64_t first_id_ = 0;
+  std::size_t live_bytes_ = 0;
+
+ public:
+  std::size_t live_bytes() const { return live_bytes_; }
 };
 
-EventAssembler::EventAssembler(std::uint64_t eoe_timeout)
+EventAssembler::EventAssembler(std::uint64_t eoe_timeout, std::size_t arena_budget)
     : eoe_timeout_(eoe_timeout),
+      arena_budget_(arena_budget),
       arena_(std::make_unique<TextArena>()),
       open_(64, SlotHash{this}, SlotEq{this}) {}
 
@@ -113,7 +120,9 @@ std::uint32_t EventAssembler::store_record(Record&& record, std::optional<FileSp
   pr.type = record.type;
   pr.enriched = record.enriched;
   pr.next = kNone;
-  if (origin && origin->fd >= 0) {
+  // Reading text back costs a syscall per record, so it is only worth it
+  // once open events hold more text than the arena budget.
+  if (origin && origin->fd >= 0 && arena_->live_bytes() >= arena_budget_) {
     pr.fd = origin->fd;
     pr.where = origin->offset;
   } else {
@@ -210,7 +219,7 @@ void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
       r.raw_length = std::min<std::size_t>(r.raw_length, got);
     } else {
       r.text.assign(arena_->get(pr.where, pr.length));
-      arena_->release(pr.where);
+      arena_->release(pr.where, pr.length);
     }
     ev.records.push_back(std::move(r));
     free_records_.push_back(i);

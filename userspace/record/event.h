@@ -39,11 +39,14 @@ struct FileSpan {
 // Stock scans every open event per record; here a hash set and heaps do the
 // same work, so dense logs stay linear. Because events stay open for the
 // whole timeout, a busy second of log is held at once: open events are kept
-// compact (a few dozen bytes each, text in a chunked arena or, for regular
-// files, only its file offset) and become Events when they leave.
+// compact (a few dozen bytes each, text in a chunked arena; past
+// arena_budget bytes of open text, records of regular files keep only their
+// file offset) and become Events when they leave.
 class EventAssembler {
  public:
-  explicit EventAssembler(std::uint64_t eoe_timeout = 2);
+  // `arena_budget`: bytes of open-event text kept in memory before records
+  // that have a FileSpan are read back from their file instead.
+  explicit EventAssembler(std::uint64_t eoe_timeout = 2, std::size_t arena_budget = 8 << 20);
   ~EventAssembler();
   EventAssembler(const EventAssembler&) = delete;
   EventAssembler& operator=(const EventAssembler&) = delete;
@@ -127,6 +130,7 @@ class EventAssembler {
   void materialize(std::uint32_t slot, Event& ev);
 
   std::uint64_t eoe_timeout_;
+  std::size_t arena_budget_;
   std::deque<PendingEvent> slots_;
   std::vector<std::uint32_t> free_slots_;  // min-heap
   std::deque<PendingRecord> records_;

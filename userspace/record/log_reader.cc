@@ -14,7 +14,8 @@ constexpr std::size_t kReadSize = 1 << 20;
 }
 
 LineReader::LineReader(int fd, std::size_t max_chunk) : fd_(fd), max_chunk_(max_chunk) {
-  buf_.resize(kReadSize * 2);
+  capacity_ = kReadSize * 2;
+  buf_ = std::make_unique_for_overwrite<char[]>(capacity_);
   off_t at = ::lseek(fd, 0, SEEK_CUR);
   base_ = at > 0 ? static_cast<std::uint64_t>(at) : 0;
 }
@@ -23,13 +24,18 @@ bool LineReader::fill() {
   if (eof_) return false;
   if (begin_ > 0) {
     base_ += begin_;
-    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (buf_.size() - end_ < kReadSize) buf_.resize(buf_.size() * 2);
+  if (capacity_ - end_ < kReadSize) {
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity_ * 2);
+    std::memcpy(bigger.get(), buf_.get(), end_);
+    buf_ = std::move(bigger);
+    capacity_ *= 2;
+  }
   for (;;) {
-    ssize_t n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
+    ssize_t n = ::read(fd_, buf_.get() + end_, capacity_ - end_);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       error_ = errno;
@@ -50,7 +56,7 @@ std::optional<std::string_view> LineReader::next() {
   for (;;) {
     std::size_t avail = end_ - begin_;
     std::size_t window = max_chunk_ ? std::min(avail, max_chunk_) : avail;
-    const char* start = buf_.data() + begin_;
+    const char* start = buf_.get() + begin_;
     if (const void* nl = std::memchr(start + scanned, '\n', window - scanned)) {
       std::size_t len = static_cast<const char*>(nl) - start + 1;
       last_offset_ = base_ + begin_;
@@ -65,7 +71,7 @@ std::optional<std::string_view> LineReader::next() {
     }
     if (!fill()) {
       if (end_ == begin_) return std::nullopt;
-      std::string_view rest(buf_.data() + begin_, end_ - begin_);
+      std::string_view rest(buf_.get() + begin_, end_ - begin_);
       last_offset_ = base_ + begin_;
       begin_ = end_;
       return rest;
