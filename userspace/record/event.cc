@@ -16,15 +16,22 @@ bool is_single_record_type(int type) {
          type == AUDIT_KERNEL || (type >= AUDIT_MAC_UNLBL_ALLOW && type <= AUDIT_MAC_CALIPSO_DEL);
 }
 
-// Record text of open events, in 1 MiB chunks freed as soon as no open
-// record uses them: one allocation per MiB instead of one per record.
+// Record text of open events, in 64 KiB chunks recycled as soon as no open
+// record uses them: one allocation per chunk instead of one per record.
 class EventAssembler::TextArena {
  public:
   std::uint64_t put(std::string_view s) {
     if (chunks_.empty() || chunks_.back().size - chunks_.back().used < s.size()) {
-      if (!chunks_.empty() && chunks_.back().live == 0) chunks_.back().data.reset();
+      if (!chunks_.empty() && chunks_.back().live == 0) retire(chunks_.back());
       std::size_t size = std::max(kChunk, s.size());
-      chunks_.push_back(Chunk{std::make_unique<char[]>(size), size, 0, 0});
+      std::unique_ptr<char[]> data;
+      if (size == kChunk && !spare_.empty()) {
+        data = std::move(spare_.back());
+        spare_.pop_back();
+      } else {
+        data = std::make_unique_for_overwrite<char[]>(size);
+      }
+      chunks_.push_back(Chunk{std::move(data), size, 0, 0});
       drop_dead_front();
     }
     Chunk& c = chunks_.back();
@@ -44,16 +51,24 @@ class EventAssembler::TextArena {
   void release(std::uint64_t pos, std::size_t len) {
     live_bytes_ -= len;
     Chunk& c = chunks_[(pos >> 32) - first_id_];
-    if (--c.live == 0 && &c != &chunks_.back()) c.data.reset();
+    if (--c.live == 0 && &c != &chunks_.back()) retire(c);
     drop_dead_front();
   }
 
  private:
-  static constexpr std::size_t kChunk = 1 << 20;
+  static constexpr std::size_t kChunk = 64 << 10;
+  static constexpr std::size_t kMaxSpare = 16;
   struct Chunk {
     std::unique_ptr<char[]> data;
     std::size_t size, used, live;
   };
+  // A freed chunk is kept for reuse: a fresh one costs a page fault per
+  // page, which on small logs costs more than the search itself.
+  void retire(Chunk& c) {
+    if (c.size == kChunk && spare_.size() < kMaxSpare) spare_.push_back(std::move(c.data));
+    c.data.reset();
+  }
+  std::vector<std::unique_ptr<char[]>> spare_;
   void drop_dead_front() {
     while (chunks_.size() > 1 && !chunks_.front().data) {
       chunks_.pop_front();

@@ -10,8 +10,9 @@
 namespace bpfaudit::record {
 
 namespace {
-constexpr std::size_t kReadSize = 1 << 20;
-}
+// Small enough that the buffer pages are faulted in once and then reused.
+constexpr std::size_t kReadSize = 64 << 10;
+}  // namespace
 
 LineReader::LineReader(int fd, std::size_t max_chunk) : fd_(fd), max_chunk_(max_chunk) {
   capacity_ = kReadSize * 2;
