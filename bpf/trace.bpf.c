@@ -54,3 +54,18 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		bpf_map_delete_elem(&traced_tgids, &tgid);
 	return 0;
 }
+
+#ifdef BPFAUDIT_BROKEN_PROBE
+/* Test-only (trace_broken.bpf.o): reads task_struct.mm_cid, which exists from
+ * Linux 6.4 on, without a bpf_core_field_exists() guard. libbpf poisons the
+ * unresolvable relocation and the verifier rejects the program on 6.1, so
+ * `vm-tests/run --broken` can show the VM tier failing on a real CO-RE gap. */
+__u32 broken_probe_mm_cid;
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(broken_probe_fork, struct task_struct *parent, struct task_struct *child)
+{
+	broken_probe_mm_cid = BPF_CORE_READ(child, mm_cid);
+	return 0;
+}
+#endif
