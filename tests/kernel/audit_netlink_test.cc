@@ -101,9 +101,9 @@ TEST(AuditDaemonGuestOnly, RegisteredPidReceivesUserMessage) {
   EXPECT_EQ(during->enabled, 1u);
 
   std::string nonce = "bpfaudit-vm-nonce-" + std::to_string(getpid());
-  ASSERT_GT(audit_log_user_message(sender.get(), AUDIT_USER, nonce.c_str(), nullptr, nullptr,
-                                   nullptr, 1),
-            0);
+  ASSERT_GT(
+      audit_log_user_message(sender.get(), AUDIT_USER, nonce.c_str(), nullptr, nullptr, nullptr, 1),
+      0);
   auto record = wait_for(daemon.get(), AUDIT_USER, nonce, std::chrono::seconds(10));
   ASSERT_TRUE(record) << "AUDIT_USER record with " << nonce << " never reached the daemon socket";
   EXPECT_NE(record->find("pid=" + std::to_string(getpid())), std::string::npos) << *record;

@@ -141,7 +141,8 @@ TEST_F(TraceProbe, ForkOfTracedPidLandsInTracedTgids) {
       if (ev.parent_tgid == (__u32)getpid() && ev.child_tgid == (__u32)child.pid()) return true;
     return false;
   };
-  while (!matches() && std::chrono::steady_clock::now() < deadline) ring_buffer__poll(rb.get(), 200);
+  while (!matches() && std::chrono::steady_clock::now() < deadline)
+    ring_buffer__poll(rb.get(), 200);
   EXPECT_TRUE(matches()) << "no BPFAUDIT_EV_FORK event " << getpid() << " -> " << child.pid();
 
   pid_t gone = child.pid();
