@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Process-tree tracing: a traced-tgid map filled on fork from a traced parent. */
+/* Process-tree syscall tracing for autrace.
+ *
+ * A traced-tgid map is seeded by userspace with the stopped child and grows on
+ * fork from a traced parent, so nothing outside the tree is copied to the ring.
+ * sys_enter remembers the arguments of a selected syscall and its working
+ * directory; sys_exit copies path arguments (the kernel's own getname has
+ * faulted their pages in by then, a non-sleepable probe cannot) and emits one
+ * SYSCALL event stamped with the entry time, as the kernel's audit does. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -8,6 +15,36 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Set by userspace before load: notify the reader only when this much data
+ * waits, so a busy tree costs no wake-up per event. */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+/* Filled by userspace through the skeleton's .bss before the child runs. */
+__u64 syscall_bits[BPFAUDIT_MAX_SYSCALLS / 64];
+/* (first path arg + 1) | (second path arg + 1) << 4; 0 = no path argument. */
+__u8 path_args[BPFAUDIT_MAX_SYSCALLS];
+
+/* Ring events are built in reserved memory, so nothing else names their
+ * types: this global keeps them in the object's BTF, where the layout unit
+ * test compares them with the C++ compile. Only a pointer is allocated. */
+struct bpfaudit_abi_anchor {
+	struct bpfaudit_event_header header;
+	struct bpfaudit_syscall_event syscall;
+	struct bpfaudit_fork_event fork;
+	struct bpfaudit_exit_event exit;
+	struct bpfaudit_path_event path;
+	struct bpfaudit_cwd_event cwd;
+	struct bpfaudit_exec_event exec;
+	enum bpfaudit_event_type type;
+	enum bpfaudit_loss_reason reason;
+} *bpfaudit_abi_anchor __attribute__((unused));
+
+struct bpfaudit_pending {
+	__u64 enter_ns;
+	__u64 args[6];
+	__s64 nr;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -15,10 +52,307 @@ struct {
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
 
+/* Syscalls in flight, by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct bpfaudit_pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFAUDIT_LOSS_NREASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, 1 << 25); /* resized by userspace before load */
 } events SEC(".maps");
+
+static __always_inline void count_loss(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&losses, &reason);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline __u64 wake_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline bool is_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+}
+
+static __always_inline bool selected(__s64 nr)
+{
+	if (nr < 0 || nr >= BPFAUDIT_MAX_SYSCALLS)
+		return false;
+	return (syscall_bits[(nr >> 6) & 7] >> (nr & 63)) & 1;
+}
+
+static __always_inline void read_inode(struct bpfaudit_inode *out, struct inode *inode)
+{
+	out->ino = BPF_CORE_READ(inode, i_ino);
+	out->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	out->rdev = BPF_CORE_READ(inode, i_rdev);
+	out->mode = BPF_CORE_READ(inode, i_mode);
+	out->uid = BPF_CORE_READ(inode, i_uid.val);
+	out->gid = BPF_CORE_READ(inode, i_gid.val);
+}
+
+/* Dentry walks run under bpf_loop so the verifier checks one step, not 64
+ * unrolled copies; the names collect in a per-CPU scratch buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfaudit_dpath);
+} dpath_scratch SEC(".maps");
+
+struct walk_ctx {
+	struct dentry *d;
+	struct mount *mnt;
+	__u32 off;
+	__u32 done;
+};
+
+static long walk_step(__u32 index, void *arg)
+{
+	struct walk_ctx *w = arg;
+	__u32 zero = 0;
+	struct bpfaudit_dpath *out = bpf_map_lookup_elem(&dpath_scratch, &zero);
+
+	if (!out)
+		return 1;
+	/* Locals: a walk_ctx field inside BPF_CORE_READ would become a CO-RE
+	 * relocation against a type the kernel does not have. */
+	struct dentry *d = w->d;
+	struct mount *mnt = w->mnt;
+	struct vfsmount *vmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	__u32 off = w->off;
+
+	if (d == mnt_root) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt) {
+			w->done = 1;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		return 0;
+	}
+	if (d == parent) {
+		w->done = 1;
+		return 1;
+	}
+	if (off >= BPFAUDIT_PATH_MAX)
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	long n = bpf_probe_read_kernel_str(&out->names[off & (BPFAUDIT_PATH_MAX - 1)],
+					   BPFAUDIT_NAME_MAX, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->d = parent;
+	return 0;
+}
+
+/* Dentry names from the leaf up to the root, crossing mounts, into `out`. */
+static __always_inline void walk_path(struct bpfaudit_dpath *out, struct path *path)
+{
+	__u32 zero = 0;
+	struct bpfaudit_dpath *scratch = bpf_map_lookup_elem(&dpath_scratch, &zero);
+	struct vfsmount *vmnt = BPF_CORE_READ(path, mnt);
+	struct walk_ctx w = {
+		.d = BPF_CORE_READ(path, dentry),
+		.mnt = (void *)vmnt - bpf_core_field_offset(struct mount, mnt),
+	};
+
+	out->len = 0;
+	out->truncated = 1;
+	if (!scratch)
+		return;
+	bpf_loop(128, walk_step, &w, 0);
+	out->len = w.off;
+	out->truncated = !w.done;
+	bpf_probe_read_kernel(out->names, sizeof(out->names), scratch->names);
+}
+
+static __always_inline void emit_path(__u32 tid, __s64 nr, __u32 item, __u64 uptr)
+{
+	struct bpfaudit_path_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+		return;
+	}
+	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	ev->hdr.type = BPFAUDIT_EV_PATH;
+	ev->hdr.size = sizeof(*ev);
+	ev->tid = tid;
+	ev->nr = nr;
+	ev->item = item;
+	ev->len = bpf_probe_read_user_str(ev->name, sizeof(ev->name), (const void *)uptr);
+	bpf_ringbuf_submit(ev, wake_flag());
+}
+
+static __always_inline void emit_cwd(__u32 tid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct bpfaudit_cwd_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+		return;
+	}
+	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	ev->hdr.type = BPFAUDIT_EV_CWD;
+	ev->hdr.size = sizeof(*ev);
+	ev->tid = tid;
+	ev->pad = 0;
+	struct path pwd = BPF_CORE_READ(task, fs, pwd);
+	walk_path(&ev->cwd, &pwd);
+	bpf_ringbuf_submit(ev, wake_flag());
+}
+
+SEC("raw_tp/sys_enter")
+int handle_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	__s64 nr = ctx->args[1];
+
+	if (!is_traced(tgid) || !selected(nr))
+		return 0;
+
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	struct bpfaudit_pending p = {};
+
+	p.enter_ns = bpf_ktime_get_boot_ns();
+	p.nr = nr;
+	p.args[0] = BPF_CORE_READ(regs, di);
+	p.args[1] = BPF_CORE_READ(regs, si);
+	p.args[2] = BPF_CORE_READ(regs, dx);
+	p.args[3] = BPF_CORE_READ(regs, r10);
+	p.args[4] = BPF_CORE_READ(regs, r8);
+	p.args[5] = BPF_CORE_READ(regs, r9);
+	if (bpf_map_update_elem(&pending, &tid, &p, BPF_ANY)) {
+		count_loss(BPFAUDIT_LOSS_PENDING_FULL);
+		return 0;
+	}
+
+	if (path_args[nr & (BPFAUDIT_MAX_SYSCALLS - 1)])
+		emit_cwd(tid);
+	return 0;
+}
+
+/* `task` is a trusted BTF pointer: plain loads compile to direct, fault-safe
+ * kernel reads instead of one helper call per field (~20 per syscall). */
+static __always_inline void fill_task(struct bpfaudit_syscall_event *ev, struct task_struct *task)
+{
+	const struct cred *cred = task->cred;
+	struct tty_struct *tty = task->signal->tty;
+
+	ev->pid = task->tgid;
+	ev->tid = task->pid;
+	ev->ppid = task->real_parent->tgid;
+	ev->auid = task->loginuid.val;
+	ev->ses = task->sessionid;
+	ev->uid = cred->uid.val;
+	ev->gid = cred->gid.val;
+	ev->euid = cred->euid.val;
+	ev->suid = cred->suid.val;
+	ev->fsuid = cred->fsuid.val;
+	ev->egid = cred->egid.val;
+	ev->sgid = cred->sgid.val;
+	ev->fsgid = cred->fsgid.val;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->tty[0] = 0;
+	if (tty)
+		bpf_probe_read_kernel_str(ev->tty, sizeof(ev->tty), tty->name);
+}
+
+/* Emits the SYSCALL event for the pending entry of `tid`. */
+static __always_inline void emit_syscall(struct task_struct *task, __u32 tid,
+					 struct bpfaudit_pending *p, __s64 ret, __u32 flags)
+{
+	struct bpfaudit_syscall_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count_loss(BPFAUDIT_LOSS_RINGBUF_SYSCALL);
+		return;
+	}
+	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	ev->hdr.type = BPFAUDIT_EV_SYSCALL;
+	ev->hdr.size = sizeof(*ev);
+	ev->enter_ns = p->enter_ns;
+	for (int i = 0; i < 6; i++)
+		ev->args[i] = p->args[i];
+	ev->ret = ret;
+	ev->nr = p->nr;
+	ev->pad = 0;
+	__builtin_memset(&ev->inode, 0, sizeof(ev->inode));
+	fill_task(ev, task);
+
+	/* open-family success: describe the object the returned fd refers to, which
+	 * is exactly what the kernel's PATH record shows for it. */
+	if (ret >= 0 && !(flags & BPFAUDIT_SC_NO_RETURN) &&
+	    (p->nr == 2 || p->nr == 85 || p->nr == 257 || p->nr == 437)) {
+		struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+		unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+		struct file *f = NULL;
+
+		if (ret < max && !bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]) && f) {
+			read_inode(&ev->inode, BPF_CORE_READ(f, f_inode));
+			flags |= BPFAUDIT_SC_HAS_INODE;
+		}
+	}
+	ev->flags = flags;
+	bpf_ringbuf_submit(ev, wake_flag());
+}
+
+SEC("raw_tp/sys_exit")
+int handle_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+
+	if (!is_traced(tgid))
+		return 0;
+	/* No entry: a fork child returning, or a syscall that began before tracing. */
+	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
+		return 0;
+	__s64 ret = ctx->args[1];
+	__u8 pa = path_args[p->nr & (BPFAUDIT_MAX_SYSCALLS - 1)];
+	/* A successful exec replaced the memory the name was in: the exec
+	 * event carries the kernel's copy instead. */
+	bool exec_done = (p->nr == 59 || p->nr == 322) && ret == 0;
+
+	if (pa && !exec_done) {
+		__u32 first = (pa & 0xf) - 1, second = (pa >> 4) - 1;
+
+		if (first < 6 && p->args[first])
+			emit_path(tid, p->nr, 0, p->args[first]);
+		if (second < 6 && p->args[second])
+			emit_path(tid, p->nr, 1, p->args[second]);
+	}
+	emit_syscall(bpf_get_current_task_btf(), tid, p, ret, 0);
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
@@ -27,45 +361,116 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
 
-	if (!bpf_map_lookup_elem(&traced_tgids, &ptgid) || ptgid == ctgid)
+	/* Threads share the tgid and are traced already. */
+	if (ptgid == ctgid || !is_traced(ptgid))
 		return 0;
-	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY)) {
+		count_loss(BPFAUDIT_LOSS_TGID_FULL);
+		return 0;
+	}
 
 	struct bpfaudit_fork_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev)
+	if (!ev) {
+		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
 		return 0;
+	}
 	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
 	ev->hdr.type = BPFAUDIT_EV_FORK;
 	ev->hdr.size = sizeof(*ev);
 	ev->parent_tgid = ptgid;
 	ev->child_tgid = ctgid;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, wake_flag());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 old = old_pid;
+
+	if (!is_traced(tgid))
+		return 0;
+	/* A non-leader thread that execs becomes the leader: its in-flight execve
+	 * now returns under the leader's id. */
+	if (old != tid) {
+		struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &old);
+
+		if (p) {
+			struct bpfaudit_pending copy = *p;
+
+			bpf_map_update_elem(&pending, &tid, &copy, BPF_ANY);
+			bpf_map_delete_elem(&pending, &old);
+		}
+	}
+
+	struct bpfaudit_exec_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+		return 0;
+	}
+	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	ev->hdr.type = BPFAUDIT_EV_EXEC;
+	ev->hdr.size = sizeof(*ev);
+	ev->pid = tgid;
+	ev->tid = tid;
+	ev->old_tid = old;
+
+	struct file *file = BPF_CORE_READ(bprm, file);
+	__builtin_memset(&ev->inode, 0, sizeof(ev->inode));
+	read_inode(&ev->inode, BPF_CORE_READ(file, f_inode));
+	bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), BPF_CORE_READ(bprm, filename));
+	struct path fpath = BPF_CORE_READ(file, f_path);
+	walk_path(&ev->exe, &fpath);
+
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	__u32 len = end > start ? end - start : 0;
+
+	if (len > BPFAUDIT_ARGS_MAX - 1)
+		len = BPFAUDIT_ARGS_MAX - 1;
+	len &= BPFAUDIT_ARGS_MAX - 1;
+	if (len == 0 || bpf_probe_read_user(ev->args, len, (const void *)start))
+		len = 0;
+	ev->args_len = len;
+	bpf_ringbuf_submit(ev, wake_flag());
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *task)
+int BPF_PROG(handle_task_exit, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
-	__u32 pid = BPF_CORE_READ(task, pid);
+	__u32 tid = BPF_CORE_READ(task, pid);
 
-	/* Only the thread-group leader's exit ends the process. */
-	if (tgid == pid)
-		bpf_map_delete_elem(&traced_tgids, &tgid);
+	if (!is_traced(tgid))
+		return 0;
+
+	/* exit/exit_group never return: record them now, as the kernel does at
+	 * task exit, without success/exit fields. */
+	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
+	if (p) {
+		emit_syscall(task, tid, p, 0, BPFAUDIT_SC_NO_RETURN);
+		bpf_map_delete_elem(&pending, &tid);
+	}
+
+	/* signal->live drops to zero before this tracepoint for the last thread. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	bpf_map_delete_elem(&traced_tgids, &tgid);
+
+	struct bpfaudit_exit_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+		return 0;
+	}
+	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
+	ev->hdr.type = BPFAUDIT_EV_EXIT;
+	ev->hdr.size = sizeof(*ev);
+	ev->tgid = tgid;
+	ev->exit_code = BPF_CORE_READ(task, exit_code);
+	bpf_ringbuf_submit(ev, wake_flag());
 	return 0;
 }
-
-#ifdef BPFAUDIT_BROKEN_PROBE
-/* Test-only (trace_broken.bpf.o): reads task_struct.mm_cid, which exists from
- * Linux 6.4 on, without a bpf_core_field_exists() guard. libbpf poisons the
- * unresolvable relocation and the verifier rejects the program on 6.1, so
- * `vm-tests/run --broken` can show the VM tier failing on a real CO-RE gap. */
-__u32 broken_probe_mm_cid;
-
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(broken_probe_fork, struct task_struct *parent, struct task_struct *child)
-{
-	broken_probe_mm_cid = BPF_CORE_READ(child, mm_cid);
-	return 0;
-}
-#endif

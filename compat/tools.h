@@ -4,5 +4,9 @@
 namespace bpfaudit::compat {
 
 int ausearch_main(int argc, char** argv);
+int capture_main(int argc, char** argv);
+int autrace_main(int argc, char** argv);
+int auditctl_main(int argc, char** argv);
+int augenrules_main(int argc, char** argv);
 
 }  // namespace bpfaudit::compat

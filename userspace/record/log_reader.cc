@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
 #include <fstream>
 
 namespace bpfaudit::record {
@@ -66,26 +67,33 @@ std::optional<std::string_view> LineReader::next() {
   }
 }
 
-std::optional<std::string> configured_log_file(const std::string& conf_path) {
+std::optional<AuditdConf> load_auditd_conf(const std::string& conf_path) {
   std::ifstream in(conf_path);
   if (!in) return std::nullopt;
+  AuditdConf conf;
   std::string line;
-  std::string log_file = "/var/log/audit/audit.log";
+  auto trim = [](std::string s) {
+    std::size_t b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return std::string();
+    std::size_t e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+  };
   while (std::getline(in, line)) {
     std::size_t i = line.find_first_not_of(" \t");
     if (i == std::string::npos || line[i] == '#') continue;
     std::size_t eq = line.find('=', i);
     if (eq == std::string::npos) continue;
-    std::string name = line.substr(i, eq - i);
-    name.erase(name.find_last_not_of(" \t") + 1);
-    if (name != "log_file") continue;
-    std::size_t v = line.find_first_not_of(" \t", eq + 1);
-    if (v == std::string::npos) continue;
-    std::string value = line.substr(v);
-    value.erase(value.find_last_not_of(" \t\r") + 1);
-    log_file = value;
+    std::string name = trim(line.substr(i, eq - i));
+    std::string value = trim(line.substr(eq + 1));
+    if (name == "log_file" && !value.empty()) {
+      conf.log_file = value;
+    } else if (name == "end_of_event_timeout") {
+      char* end = nullptr;
+      unsigned long v = std::strtoul(value.c_str(), &end, 10);
+      if (end != value.c_str() && *end == 0) conf.end_of_event_timeout = v;
+    }
   }
-  return log_file;
+  return conf;
 }
 
 }  // namespace bpfaudit::record

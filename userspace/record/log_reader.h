@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,13 @@ class LineReader {
   int error_ = 0;
 };
 
-// Reads the log_file setting of an auditd.conf; nullopt when the file cannot be read.
-std::optional<std::string> configured_log_file(const std::string& conf_path);
+// The auditd.conf settings the readers need.
+struct AuditdConf {
+  std::string log_file = "/var/log/audit/audit.log";
+  std::uint64_t end_of_event_timeout = 2;
+};
+
+// Reads an auditd.conf; nullopt when the file cannot be read.
+std::optional<AuditdConf> load_auditd_conf(const std::string& conf_path);
 
 }  // namespace bpfaudit::record

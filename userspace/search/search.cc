@@ -1,43 +1,287 @@
 #include "search.h"
 
 #include <fcntl.h>
+#include <libaudit.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <string>
+#include <optional>
+#include <vector>
 
+#include "checkpoint.h"
 #include "event.h"
+#include "interpret.h"
 #include "log_reader.h"
+#include "match.h"
+#include "output.h"
 
 namespace bpfaudit::search {
 
-int run(const Options& opts, std::FILE* out, std::FILE* err) {
-  record::EventAssembler assembler;
-  bool found = false;
-  for (const auto& path : opts.input_files) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      std::fprintf(err, "Error opening %s (%s)\n", path.c_str(), std::strerror(errno));
-      return 1;
-    }
+namespace {
+
+constexpr std::size_t kFlushAt = 1 << 16;
+
+class Searcher {
+ public:
+  Searcher(const Options& opts, std::FILE* out, std::FILE* err, std::uint64_t eoe_timeout,
+           Checkpoint* checkpoint)
+      : opts_(opts),
+        checkpoint_(checkpoint),
+        c_(opts.criteria),
+        out_(out),
+        err_(err),
+        eoe_timeout_(eoe_timeout),
+        assembler_(eoe_timeout),
+        interpreter_(opts.escape, static_cast<unsigned>(eoe_timeout)) {
+    csv_.extra_keys = opts.extra_keys;
+    csv_.extra_labels = opts.extra_labels;
+    csv_.extra_obj2 = opts.extra_obj2;
+    csv_.extra_time = opts.extra_time;
+  }
+
+  ~Searcher() { flush(); }
+
+  // Reads one input to its end. `last` closes every open event at the end,
+  // as stock does only for the last file it reads.
+  int process_fd(int fd, bool last) {
     record::LineReader reader(fd, record::kMaxRecordLength - 1);
-    while (auto line = reader.next()) {
-      auto h = record::parse_header(*line);
-      if (!h) continue;
-      assembler.add(*h, record::make_record(*line, h->type));
-      while (auto ev = assembler.pop_ready()) {
-        found = true;
-        for (const auto& r : ev->records) std::fprintf(out, "%s\n", r.text.c_str());
+    std::string bad_stamp;
+    const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
+    while (!done_) {
+      auto line = reader.next();
+      if (!line) break;
+      record::HeaderError herr;
+      auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
+      if (!h) {
+        if (herr == record::HeaderError::kBadTimestamp)
+          std::fprintf(err_, "Error extracting time stamp (%s)\n", bad_stamp.c_str());
+        continue;
+      }
+      auto sec = static_cast<std::int64_t>(h->id.sec);
+      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
+      if (!assembler_.add(*h, record::make_record(*line, h->type))) continue;
+      if (int rc = drain()) return rc;
+    }
+    // A checkpointing run leaves unfinished events for the next run.
+    if (last && !done_ && !checkpoint_) {
+      assembler_.close_all();
+      return drain();
+    }
+    return drain();
+  }
+
+  bool found() const { return found_; }
+  void finish() { flush(); }
+  bool done() const { return done_; }
+
+ private:
+  int drain() {
+    while (!done_) {
+      auto ev = assembler_.pop_ready();
+      if (!ev) return 0;
+      SearchItems items;
+      bool matched = matches(*ev, c_, items);
+      if (!items.diagnostics.empty()) {
+        flush();
+        std::fputs(items.diagnostics.c_str(), err_);
+      }
+      if (matched) {
+        apply_alterations(*ev, items);
+        auto decision = checkpoint_ ? checkpoint_->decide(ev->id, ev->first_type)
+                                    : Checkpoint::Decision::kOutput;
+        if (decision == Checkpoint::Decision::kOutput) {
+          found_ = true;
+          emit(*ev);
+        } else if (decision == Checkpoint::Decision::kCorrupt) {
+          const auto& m = checkpoint_->loaded_mark();
+          flush();
+          std::fprintf(err_,
+                       "Corrupted checkpoint file. Inode match, but newer complete event "
+                       "(%lu.%03u:%lu) found before loaded checkpoint %lu.%03u:%lu\n",
+                       static_cast<unsigned long>(ev->id.sec), ev->id.msec,
+                       static_cast<unsigned long>(ev->id.serial),
+                       static_cast<unsigned long>(m.sec), m.msec,
+                       static_cast<unsigned long>(m.serial));
+          checkpoint_->add_failure(Checkpoint::kCorrupted);
+          return 10;
+        }
+        if (opts_.just_one) {
+          done_ = true;
+          return 0;
+        }
+      }
+      if (checkpoint_) checkpoint_->remember(ev->id, ev->first_type);
+    }
+    return 0;
+  }
+
+  // Stock rewrites a few delimiters in place while extracting and prints the
+  // rewritten text; keep the output identical.
+  static void apply_alterations(record::Event& ev, const SearchItems& items) {
+    for (std::size_t i = 0; i < items.altered_raw.size() && i < ev.records.size(); ++i) {
+      const auto& alt = items.altered_raw[i];
+      if (!alt) continue;
+      record::Record& r = ev.records[i];
+      r.text = *alt + r.text.substr(r.raw_length);
+      r.raw_length = alt->size();
+    }
+  }
+
+  void emit(const record::Event& ev) {
+    switch (c_.format) {
+      case ReportFormat::kRaw: write_raw(ev, buf_); break;
+      case ReportFormat::kDefault: write_default(ev, opts_.escape, buf_); break;
+      case ReportFormat::kJson: write_json(ev, buf_); break;
+      case ReportFormat::kInterpret: {
+        // Name searches (-ui NAME ...) make stock load the head record's
+        // enriched values before printing, which changes what it prints.
+        bool by_name = c_.tuid || c_.teuid || c_.tauid;
+        bool preload = by_name && (ev.records.size() == 1 || ev.records[0].type == AUDIT_SYSCALL);
+        interpreter_.write_interpreted(ev, buf_, preload);
+        break;
+      }
+      case ReportFormat::kCsv: interpreter_.write_csv(ev, csv_, buf_); break;
+      case ReportFormat::kText: interpreter_.write_text(ev, buf_); break;
+    }
+    if (std::string e = interpreter_.take_errors(); !e.empty()) {
+      flush();
+      std::fputs(e.c_str(), err_);
+    }
+    if (opts_.line_buffered || buf_.size() >= kFlushAt) flush();
+  }
+
+  void flush() {
+    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    buf_.clear();
+    std::fflush(out_);
+  }
+
+  const Options& opts_;
+  Checkpoint* checkpoint_;
+  const Criteria& c_;
+  std::FILE* out_;
+  std::FILE* err_;
+  std::uint64_t eoe_timeout_;
+  record::EventAssembler assembler_;
+  record::Interpreter interpreter_;
+  record::CsvOptions csv_;
+  std::string buf_;
+  bool found_ = false;
+  bool done_ = false;
+};
+
+int process_file(Searcher& s, const std::string& path, bool last, std::FILE* err) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::fprintf(err, "Error opening %s (%s)\n", path.c_str(), std::strerror(errno));
+    return 1;
+  }
+  int rc = s.process_fd(fd, last);
+  ::close(fd);
+  return rc;
+}
+
+// The log and its rotations, oldest (highest number) first; with a loaded
+// checkpoint, starting at the file it names.
+int process_logs(Searcher& s, const std::string& log_file, Checkpoint* cp, std::FILE* err) {
+  int num = 0;
+  std::string name = log_file;
+  bool found_checkpointed = false;
+  while (::access(name.c_str(), R_OK) == 0) {
+    if (cp && cp->has_data()) {
+      struct stat st {};
+      if (::stat(name.c_str(), &st)) {
+        std::fprintf(err, "Error stat'ing %s (%s)\n", name.c_str(), std::strerror(errno));
+        return 1;
+      }
+      if (cp->is_checkpointed_file(st.st_dev, st.st_ino) && !cp->time_only()) {
+        found_checkpointed = true;
+        ++num;
+        break;
       }
     }
-    ::close(fd);
+    ++num;
+    name = log_file + "." + std::to_string(num);
   }
-  assembler.close_all();
-  while (auto ev = assembler.pop_ready()) {
-    found = true;
-    for (const auto& r : ev->records) std::fprintf(out, "%s\n", r.text.c_str());
+  if (cp && cp->has_data() && !found_checkpointed && !cp->time_only()) return 10;
+  --num;
+  for (int n = num; ; --n) {
+    std::string path = n > 0 ? log_file + "." + std::to_string(n) : log_file;
+    // Stock flushes open events only at the end of the newest file; with no
+    // readable log at all it still tries (and fails to open) the base name.
+    bool last = n <= 0;
+    if (int rc = process_file(s, path, last, err)) return rc;
+    if (s.done() || n <= 0) {
+      if (cp) return cp->set_file(path, err) ? 0 : 1;
+      break;
+    }
   }
-  return found ? 0 : 1;
+  return 0;
+}
+
+bool is_fifo(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+}  // namespace
+
+int run(const Options& opts, std::FILE* out, std::FILE* err, const Environment& env) {
+  const Criteria& c = opts.criteria;
+  record::AuditdConf conf;
+  if (auto loaded = record::load_auditd_conf(env.auditd_conf)) {
+    conf = *loaded;
+  } else {
+    std::fprintf(err, "NOTE - using built-in logs: %s\n", conf.log_file.c_str());
+  }
+  std::uint64_t eoe = opts.eoe_timeout ? opts.eoe_timeout : conf.end_of_event_timeout;
+  std::optional<Checkpoint> checkpoint;
+  if (opts.checkpoint) {
+    checkpoint.emplace(*opts.checkpoint, opts.checkpoint_time_only);
+    if (checkpoint->load(err) < -1) return 10;
+  }
+  Checkpoint* cp = checkpoint ? &*checkpoint : nullptr;
+
+  Searcher searcher(opts, out, err, eoe, cp);
+  int rc = 0;
+  if (opts.input) {
+    struct stat st {};
+    if (::stat(opts.input->c_str(), &st) == -1) {
+      std::fprintf(err, "stat: %s\n", std::strerror(errno));
+      return 1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      std::string log = *opts.input;
+      if (log.back() != '/') log.push_back('/');
+      log += "audit.log";
+      std::fprintf(err, "NOTE - using logs in %s\n", log.c_str());
+      rc = process_logs(searcher, log, cp, err);
+    } else {
+      rc = process_file(searcher, *opts.input, true, err);
+      if (cp) cp->set_file(*opts.input, err);
+    }
+  } else if (opts.force_logs || !is_fifo(env.stdin_fd)) {
+    rc = process_logs(searcher, conf.log_file, cp, err);
+  } else {
+    rc = searcher.process_fd(env.stdin_fd, true);
+    if (cp) std::fprintf(err, "Warning - checkpointing stdin is not supported");
+    cp = nullptr;  // a pipe never overwrites the checkpoint
+  }
+  searcher.finish();
+  if (cp) {
+    if (!cp->failure() && rc == 0) cp->save(err);
+    if (cp->failure()) rc = (cp->failure() & Checkpoint::kCorrupted) ? 12 : 11;
+  }
+  if (rc) return rc;
+  if (!searcher.found()) {
+    if (c.format != ReportFormat::kRaw) std::fprintf(err, "<no matches>\n");
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace bpfaudit::search

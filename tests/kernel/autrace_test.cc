@@ -1,0 +1,410 @@
+// Kernel tier: autrace traces a real process tree through the eBPF probe.
+// Expected values come from the traced program's own manifest (what its
+// syscalls returned, fstat of what it opened) and from stock ausearch.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "record.h"
+
+namespace {
+
+using bpfaudit::record::decode_value;
+using bpfaudit::record::parse_header;
+using bpfaudit::record::split_fields;
+using bpfaudit::record::type_name;
+
+struct Rec {
+  std::string type;
+  std::map<std::string, std::string> f;  // values as written
+  std::string get(const std::string& k) const {
+    auto it = f.find(k);
+    return it == f.end() ? std::string("<absent>") : it->second;
+  }
+};
+using Event = std::vector<Rec>;
+
+struct CommandResult {
+  int rc = -1;
+  std::string out;
+};
+
+CommandResult run_command(const std::string& cmd) {
+  CommandResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = pclose(p);
+  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::vector<std::map<std::string, std::string>> read_manifest(const std::string& path) {
+  std::vector<std::map<std::string, std::string>> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::map<std::string, std::string> m;
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w) {
+      auto eq = w.find('=');
+      if (eq != std::string::npos) m[w.substr(0, eq)] = w.substr(eq + 1);
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::map<std::uint64_t, Event> read_events(const std::string& path, std::string* node) {
+  std::map<std::uint64_t, Event> events;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto h = parse_header(line);
+    if (!h) {
+      ADD_FAILURE() << "not a record: " << line;
+      continue;
+    }
+    if (h->id.node) *node = *h->id.node;
+    Rec r;
+    r.type = type_name(h->type);
+    for (const auto& f : split_fields(line)) r.f[std::string(f.name)] = std::string(f.value);
+    events[h->id.serial].push_back(std::move(r));
+  }
+  return events;
+}
+
+std::string hex(long v) {
+  char b[32];
+  snprintf(b, sizeof b, "%lx", v);
+  return b;
+}
+
+// Audit rule added for the test under its own key, removed on every path.
+class ScopedRule {
+ public:
+  explicit ScopedRule(std::string key) : key_(std::move(key)) {
+    ok_ = run_command(rule("-a") + " 2>&1").rc == 0;
+  }
+  ~ScopedRule() {
+    if (ok_) run_command(rule("-d") + " 2>&1");
+  }
+  bool ok() const { return ok_; }
+  bool listed() const {
+    return run_command("auditctl -l").out.find("-F key=" + key_) != std::string::npos;
+  }
+
+ private:
+  std::string rule(const char* op) const {
+    return std::string("auditctl ") + op + " always,exit -F arch=b64 -S fchmodat -k " + key_;
+  }
+  std::string key_;
+  bool ok_ = false;
+};
+
+class AutraceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "kernel tier needs root";
+    if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) GTEST_SKIP() << "kernel has no BTF";
+    char tmpl[] = "/tmp/bpfaudit-autrace-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ASSERT_EQ(mkdir((dir_ + "/work").c_str(), 0700), 0);
+  }
+  void TearDown() override {
+    if (noise_ > 0) {
+      kill(noise_, SIGKILL);
+      waitpid(noise_, nullptr, 0);
+    }
+    if (!dir_.empty() && !HasFailure()) run_command("rm -rf " + dir_);
+  }
+  // An untraced process doing syscalls throughout the trace.
+  void start_noise() {
+    noise_ = fork();
+    if (noise_ == 0) {
+      for (;;) {
+        FILE* f = fopen("/etc/hostname", "r");
+        if (f) fclose(f);
+        usleep(2000);
+      }
+    }
+  }
+  std::string dir_;
+  pid_t noise_ = -1;
+};
+
+TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
+  const std::string key = "bpfaudit-test-" + std::to_string(getpid());
+  ScopedRule rule(key);
+  ASSERT_TRUE(rule.ok()) << "could not add the test's own audit rule";
+  ASSERT_TRUE(rule.listed());
+
+  const std::string out = dir_ + "/trace.log", manifest = dir_ + "/manifest";
+  const std::string work = dir_ + "/work";
+  start_noise();
+  std::time_t t0 = std::time(nullptr);
+  auto res = run_command(std::string(BPFAUDIT_BIN) + " -k " + key + " -o " + out + " " +
+                         TRACE_TARGET + " " + manifest + " " + work + " 2>" + dir_ + "/stderr");
+  std::time_t t1 = std::time(nullptr);
+  ASSERT_EQ(res.rc, 0) << res.out;
+
+  auto actions = read_manifest(manifest);
+  ASSERT_GE(actions.size(), 10u) << "the target did not finish its work";
+  const std::string root = actions.front().at("pid");
+  EXPECT_NE(res.out.find(std::string("Waiting to execute: ") + TRACE_TARGET + "\n"),
+            std::string::npos);
+  EXPECT_NE(res.out.find("Cleaning up...\n"), std::string::npos);
+  EXPECT_NE(res.out.find("Trace complete. You can locate the records with 'ausearch -if " + out +
+                         " -i -p " + root + "'\n"),
+            std::string::npos)
+      << res.out;
+  EXPECT_NE(res.out.find(", 0 events lost"), std::string::npos) << res.out;
+
+  std::string node;
+  auto events = read_events(out, &node);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(node, "bpfaudit");
+
+  // Tree membership from the manifest: root, fork child, vfork grandchild.
+  std::set<std::string> tree{root};
+  std::map<std::string, std::string> parent_of{{root, actions.front().at("ppid")}};
+  for (const auto& a : actions) {
+    tree.insert(a.at("pid"));
+    parent_of[a.at("pid")] = a.at("ppid");
+    if (a.at("op") == "fork" || a.at("op") == "vfork") {
+      tree.insert(a.at("ret"));
+      parent_of[a.at("ret")] = a.at("pid");
+    }
+  }
+  ASSERT_EQ(tree.size(), 3u);
+
+  auto find = [&](auto pred) -> const Event* {
+    for (const auto& [serial, ev] : events)
+      if (!ev.empty() && ev[0].type == "SYSCALL" && pred(ev)) return &ev;
+    return nullptr;
+  };
+  auto path_item = [](const Event& ev, int item) -> const Rec* {
+    for (const auto& r : ev)
+      if (r.type == "PATH" && r.get("item") == std::to_string(item)) return &r;
+    return nullptr;
+  };
+
+  std::set<std::string> pids_seen;
+  for (const auto& [serial, ev] : events) {
+    ASSERT_FALSE(ev.empty());
+    if (ev[0].type != "SYSCALL") continue;
+    const Rec& s = ev[0];
+    pids_seen.insert(s.get("pid"));
+    EXPECT_EQ(s.get("arch"), "c000003e");
+    EXPECT_EQ(decode_value(s.get("key")), key);
+    EXPECT_EQ(s.get("ppid"), parent_of[s.get("pid")]) << "pid " << s.get("pid");
+    EXPECT_EQ(s.get("uid"), "0");
+    EXPECT_EQ(ev.back().type, "EOE");
+  }
+  // Nothing from outside the tree: not autrace, not the noise process.
+  for (const auto& p : pids_seen) EXPECT_TRUE(tree.count(p)) << "record from pid " << p;
+  EXPECT_FALSE(pids_seen.count(std::to_string(noise_)));
+  EXPECT_FALSE(pids_seen.count(std::to_string(getpid())));
+
+  // Timestamps are wall-clock: within the run.
+  {
+    std::ifstream in(out);
+    std::string line;
+    std::getline(in, line);
+    auto first = parse_header(line);
+    ASSERT_TRUE(first);
+    EXPECT_GE(first->id.sec + 1, static_cast<std::uint64_t>(t0));
+    EXPECT_LE(first->id.sec, static_cast<std::uint64_t>(t1));
+  }
+
+  for (const auto& a : actions) {
+    const std::string pid = a.at("pid"), op = a.at("op");
+    SCOPED_TRACE("manifest: pid=" + pid + " op=" + op);
+    if (op == "open" || op == "open-missing" || op == "create") {
+      const long ret = std::stol(a.at("ret"));
+      const Event* ev = find([&](const Event& e) {
+        const Rec* p = nullptr;
+        for (const auto& r : e)
+          if (r.type == "PATH") p = &r;
+        return e[0].get("pid") == pid && e[0].get("syscall") == a.at("nr") && p &&
+               decode_value(p->get("name")) == a.at("name");
+      });
+      ASSERT_NE(ev, nullptr);
+      const Rec& s = (*ev)[0];
+      EXPECT_EQ(s.get("exit"), std::to_string(ret));
+      EXPECT_EQ(s.get("success"), ret >= 0 ? "yes" : "no");
+      EXPECT_EQ(s.get("a0"), "ffffff9c");  // AT_FDCWD as the register holds it
+      EXPECT_EQ(s.get("items"), "1");
+      const Rec* p = path_item(*ev, 0);
+      ASSERT_NE(p, nullptr);
+      bool has_cwd = false;
+      for (const auto& r : *ev) has_cwd |= r.type == "CWD";
+      EXPECT_TRUE(has_cwd);
+      if (op == "open") {
+        EXPECT_EQ(p->get("inode"), a.at("ino"));
+        char dev[32];
+        snprintf(dev, sizeof dev, "%02x:%02x", std::stoi(a.at("devmaj")),
+                 std::stoi(a.at("devmin")));
+        EXPECT_EQ(p->get("dev"), dev);
+        EXPECT_EQ(p->get("nametype"), "NORMAL");
+      } else if (op == "create") {
+        EXPECT_EQ(p->get("mode"), "0100640");
+        EXPECT_EQ(s.get("a2"), hex(O_WRONLY | O_CREAT | O_EXCL));
+        EXPECT_EQ(s.get("a3"), "1a0");  // 0640
+      } else {
+        EXPECT_EQ(p->get("nametype"), "UNKNOWN");
+        EXPECT_EQ(p->get("inode"), "<absent>");
+      }
+    } else if (op == "write") {
+      const Event* ev = find([&](const Event& e) {
+        return e[0].get("pid") == pid && e[0].get("syscall") == "1" &&
+               e[0].get("a0") == hex(std::stol(a.at("fd"))) && e[0].get("a2") == "e";
+      });
+      ASSERT_NE(ev, nullptr);
+      EXPECT_EQ((*ev)[0].get("exit"), a.at("ret"));
+      EXPECT_EQ((*ev)[0].get("items"), "0");
+    } else if (op == "rename" || op == "unlink") {
+      const Event* ev = find([&](const Event& e) {
+        return e[0].get("pid") == pid && e[0].get("syscall") == a.at("nr");
+      });
+      ASSERT_NE(ev, nullptr);
+      EXPECT_EQ((*ev)[0].get("exit"), a.at("ret"));
+      EXPECT_EQ((*ev)[0].get("success"), "yes");
+      const Rec* p0 = path_item(*ev, 0);
+      ASSERT_NE(p0, nullptr);
+      EXPECT_EQ(decode_value(p0->get("name")), a.at("name"));
+      if (op == "rename") {
+        const Rec* p1 = path_item(*ev, 1);
+        ASSERT_NE(p1, nullptr);
+        EXPECT_EQ(decode_value(p1->get("name")), a.at("name2"));
+        EXPECT_EQ((*ev)[0].get("items"), "2");
+      }
+    } else if (op == "fork" || op == "vfork") {
+      const Event* ev = find([&](const Event& e) {
+        const std::string nr = e[0].get("syscall");
+        return e[0].get("pid") == pid && e[0].get("exit") == a.at("ret") &&
+               (op == "vfork" ? nr == "58" : (nr == "56" || nr == "435"));
+      });
+      EXPECT_NE(ev, nullptr);
+    }
+  }
+
+  // Every process of the tree ends in exit_group, recorded without a return.
+  for (const auto& p : tree) {
+    const Event* ev =
+        find([&](const Event& e) { return e[0].get("pid") == p && e[0].get("syscall") == "231"; });
+    ASSERT_NE(ev, nullptr) << "no exit_group for " << p;
+    EXPECT_EQ((*ev)[0].get("exit"), "<absent>");
+    EXPECT_EQ((*ev)[0].get("success"), "<absent>");
+  }
+
+  // The exec chain: fork child re-executes the target, the vfork child runs true.
+  std::string child, grandchild;
+  for (const auto& a : actions) {
+    if (a.at("op") == "fork") child = a.at("ret");
+    if (a.at("op") == "vfork") grandchild = a.at("ret");
+  }
+  char real_true[PATH_MAX];
+  ASSERT_NE(realpath("/bin/true", real_true), nullptr);
+  struct Exec {
+    std::string pid;
+    std::vector<std::string> argv;
+    std::string exe;
+  };
+  char real_target[PATH_MAX];
+  ASSERT_NE(realpath(TRACE_TARGET, real_target), nullptr);
+  for (const Exec& x : {Exec{child, {"trace_target", manifest, work, "exec-child"}, real_target},
+                        Exec{grandchild, {"true", "from-vfork"}, real_true}}) {
+    SCOPED_TRACE("exec of " + x.pid);
+    const Event* ev = find(
+        [&](const Event& e) { return e[0].get("pid") == x.pid && e[0].get("syscall") == "59"; });
+    ASSERT_NE(ev, nullptr);
+    EXPECT_EQ((*ev)[0].get("success"), "yes");
+    EXPECT_EQ(decode_value((*ev)[0].get("exe")), x.exe);
+    const Rec* execve = nullptr;
+    const Rec* title = nullptr;
+    for (const auto& r : *ev) {
+      if (r.type == "EXECVE") execve = &r;
+      if (r.type == "PROCTITLE") title = &r;
+    }
+    ASSERT_NE(execve, nullptr);
+    ASSERT_NE(title, nullptr);
+    EXPECT_EQ(execve->get("argc"), std::to_string(x.argv.size()));
+    std::string joined;
+    for (size_t i = 0; i < x.argv.size(); ++i) {
+      EXPECT_EQ(decode_value(execve->get("a" + std::to_string(i))), x.argv[i]);
+      joined += (i ? std::string(1, '\0') : std::string()) + x.argv[i];
+    }
+    EXPECT_EQ(decode_value(title->get("proctitle")), joined.substr(0, 128));
+    const Rec* p = path_item(*ev, 0);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->get("nametype"), "NORMAL");
+  }
+
+  // Stock ausearch finds every process's events in the file.
+  for (const auto& p : tree) {
+    auto r = run_command("TZ=UTC LC_ALL=C ausearch -if " + out + " -i -p " + p + " 2>&1");
+    EXPECT_EQ(r.rc, 0) << "stock ausearch -p " << p << ": " << r.out;
+    EXPECT_NE(r.out.find("pid=" + p + " "), std::string::npos);
+  }
+  auto r = run_command("TZ=UTC LC_ALL=C ausearch -if " + out + " -i -p " + child + " 2>&1");
+  EXPECT_NE(r.out.find("missing-fork-" + child), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("syscall=openat"), std::string::npos);
+  r = run_command("TZ=UTC LC_ALL=C ausearch -if " + out + " -k " + key + " 2>&1 | grep -c '^----'");
+  EXPECT_EQ(std::stoul(r.out), events.size());
+
+  // The unrelated rule loaded before the trace is still there.
+  EXPECT_TRUE(rule.listed());
+}
+
+TEST_F(AutraceTest, RefusesMissingProgramLikeStock) {
+  auto r = run_command(std::string(BPFAUDIT_BIN) + " " + dir_ + "/no-such-program 2>&1");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.out, "Error - can't find: " + dir_ + "/no-such-program\n");
+  auto stock = run_command("autrace " + dir_ + "/no-such-program 2>&1");
+  EXPECT_EQ(stock.rc, r.rc);
+  EXPECT_EQ(stock.out, r.out);
+}
+
+TEST_F(AutraceTest, ResourceModeRecordsOnlyStocksList) {
+  const std::string out = dir_ + "/r.log", manifest = dir_ + "/manifest";
+  auto res = run_command(std::string(BPFAUDIT_BIN) + " -r -o " + out + " " + TRACE_TARGET + " " +
+                         manifest + " " + dir_ + "/work 2>/dev/null");
+  ASSERT_EQ(res.rc, 0) << res.out;
+  std::string node;
+  auto events = read_events(out, &node);
+  // Stock's -r list on x86_64, numbers from <asm/unistd_64.h>.
+  const std::set<std::string> allowed = {
+      "2",   "85",  "82",  "87",  "133", "83",  "84",  "92", "94",  "90",  "86",  "88",
+      "89",  "257", "76",  "264", "263", "259", "258", "80", "260", "268", "265", "266",
+      "267", "59",  "303", "437", "42",  "49",  "43",  "44", "45",  "288", "40"};
+  std::set<std::string> seen;
+  for (const auto& [serial, ev] : events)
+    if (ev[0].type == "SYSCALL") seen.insert(ev[0].get("syscall"));
+  for (const auto& s : seen) EXPECT_TRUE(allowed.count(s)) << "syscall " << s;
+  EXPECT_TRUE(seen.count("257"));
+  EXPECT_TRUE(seen.count("82"));
+  EXPECT_TRUE(seen.count("87"));
+  EXPECT_TRUE(seen.count("59"));
+  EXPECT_FALSE(seen.count("1"));
+}
+
+}  // namespace

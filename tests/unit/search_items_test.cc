@@ -1,0 +1,321 @@
+// extract_search_items against hand-written records. Return codes come from
+// tests/data/search_items_cases.txt, whose every expectation is checked
+// against the stock ausearch 3.0.9 binary by tests/compat/search_items_cases.sh;
+// extracted values are what the records themselves say.
+#include "search_items.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "criteria_args.h"
+#include "record.h"
+
+namespace bpfaudit::search {
+namespace {
+
+struct Case {
+  std::string name;
+  std::vector<std::string> args;
+  int rc = 0;
+  std::vector<std::string> lines;
+};
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(' '), e = s.find_last_not_of(' ');
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+const std::map<std::string, Case>& cases() {
+  static const std::map<std::string, Case> all = [] {
+    std::map<std::string, Case> m;
+    std::ifstream in(BPFAUDIT_SEARCH_ITEMS_CASES);
+    std::string line;
+    Case cur;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      if (line.rfind("case ", 0) == 0) {
+        std::stringstream ss(line.substr(5));
+        std::string name, crit, rc;
+        std::getline(ss, name, '|');
+        std::getline(ss, crit, '|');
+        std::getline(ss, rc);
+        cur = Case{trim(name), {}, std::stoi(trim(rc)), {}};
+        std::stringstream cs(crit);
+        for (std::string a; cs >> a;) cur.args.push_back(a);
+      } else if (line == "end") {
+        m[cur.name] = cur;
+      } else {
+        cur.lines.push_back(line);
+      }
+    }
+    return m;
+  }();
+  return all;
+}
+
+record::Event make_event(const std::vector<std::string>& lines) {
+  record::Event ev;
+  for (const auto& l : lines) {
+    auto h = record::parse_header(l);
+    EXPECT_TRUE(h.has_value()) << l;
+    if (!h) continue;
+    ev.id = h->id;
+    if (ev.records.empty()) ev.first_type = h->type;
+    ev.records.push_back(record::make_record(l, h->type));
+    ev.enriched = ev.enriched || ev.records.back().enriched;
+  }
+  return ev;
+}
+
+struct Run {
+  int rc;
+  SearchItems s;
+};
+
+Run run_case(const std::string& name, Criteria c = {}) {
+  const Case& k = cases().at(name);
+  auto rest = testing::criteria_from_args(k.args, c);
+  EXPECT_TRUE(rest.empty());
+  Run r;
+  r.rc = extract_search_items(make_event(k.lines), c, r.s);
+  return r;
+}
+
+TEST(SearchItems, EveryCaseReturnsStocksCode) {
+  ASSERT_GT(cases().size(), 50u);
+  for (const auto& [name, k] : cases()) EXPECT_EQ(run_case(name).rc, k.rc) << name;
+}
+
+TEST(SearchItems, SyscallFields) {
+  auto r = run_case("syscall_ok");
+  ASSERT_EQ(r.rc, 0);
+  const auto& s = r.s;
+  EXPECT_EQ(s.syscall, 257);
+  EXPECT_EQ(s.arch, 0);  // only read for non-default formats or --arch
+  EXPECT_EQ(s.success, Success::kSuccess);
+  EXPECT_TRUE(s.exit_is_set);
+  EXPECT_EQ(s.exit, 3);
+  ASSERT_EQ(s.a0.size(), 1u);
+  EXPECT_EQ(s.a0[0], 0xffffff9cu);
+  EXPECT_EQ(s.a1[0], 0x7ffd1234u);
+  EXPECT_EQ(s.ppid, 100);
+  EXPECT_EQ(s.pid, 123);
+  EXPECT_EQ(s.loginuid, 1000u);
+  EXPECT_EQ(s.uid, 0u);
+  EXPECT_EQ(s.gid, 0u);
+  EXPECT_EQ(s.euid, 0u);
+  EXPECT_EQ(s.egid, 0u);
+  EXPECT_EQ(s.terminal, "pts0");
+  EXPECT_EQ(s.session_id, 5u);
+  EXPECT_EQ(s.comm, "cat");
+  EXPECT_EQ(s.exe, "/usr/bin/cat");
+  ASSERT_EQ(s.avcs.size(), 1u);
+  EXPECT_EQ(s.avcs[0].scontext, "unconfined");
+  EXPECT_EQ(s.keys, std::vector<std::string>{"passwd"});
+  EXPECT_EQ(s.tuid, "root");  // uid 0 is "root" without any lookup
+}
+
+TEST(SearchItems, ArchReadForInterpretedOutput) {
+  Criteria c;
+  c.format = ReportFormat::kInterpret;
+  auto r = run_case("syscall_ok", c);
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(static_cast<unsigned>(r.s.arch), 0xc000003eu);
+}
+
+TEST(SearchItems, OnlyRequestedFieldsAreTaken) {
+  auto r = run_case("syscall_no_arch_default");  // only -p
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.pid, 123);
+  EXPECT_EQ(r.s.uid, ~0u);
+  EXPECT_EQ(r.s.loginuid, ~0u - 1);
+  EXPECT_FALSE(r.s.comm.has_value());
+  EXPECT_FALSE(r.s.has_key_list);
+}
+
+TEST(SearchItems, HexKeysSplitOnSeparator) {
+  auto r = run_case("syscall_hex_keys");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.keys, (std::vector<std::string>{"k1", "k2"}));
+}
+
+TEST(SearchItems, OddHexRunDecodesLastDigitAsHighNibble) {
+  auto r = run_case("syscall_odd_hex_comm");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.comm, "A@");  // 41 -> 'A', lone 4 -> 0x40
+}
+
+TEST(SearchItems, PathNamesKeysAndCwd) {
+  auto r = run_case("path_ok");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.cwd, "/root");
+  ASSERT_TRUE(r.s.has_filename_list);
+  EXPECT_EQ(r.s.filenames,
+            (std::vector<std::string>{"/etc/passwd", "/root/./x", "/tmp/a b ", "(null)"}));
+  ASSERT_EQ(r.s.filename_keys.size(), 4u);
+  // Everything after "type=" (here the tail of nametype=) is kept.
+  EXPECT_EQ(r.s.filename_keys[0], "NORMAL cap_fp=0");
+  EXPECT_EQ(r.s.filename_keys[1], "CREATE");
+  EXPECT_EQ(r.s.filename_keys[3], "UNKNOWN");
+}
+
+TEST(SearchItems, UserLogin) {
+  auto r = run_case("user_login_ok");
+  ASSERT_EQ(r.rc, 0);
+  const auto& s = r.s;
+  EXPECT_EQ(s.pid, 2000);
+  EXPECT_EQ(s.uid, 0u);
+  EXPECT_EQ(s.loginuid, 1000u);
+  EXPECT_EQ(s.session_id, 7u);
+  EXPECT_EQ(s.acct, "alice");
+  EXPECT_EQ(s.exe, "/usr/sbin/sshd");
+  EXPECT_EQ(s.hostname, "10.0.0.5");
+  EXPECT_EQ(s.terminal, "/dev/pts/1");
+  EXPECT_EQ(s.success, Success::kSuccess);
+  ASSERT_EQ(s.avcs.size(), 1u);
+  EXPECT_EQ(s.avcs[0].scontext, "unconfined");
+  EXPECT_FALSE(s.altered_raw[0].has_value());
+}
+
+TEST(SearchItems, UnknownHostnameFallsBackToAddr) {
+  auto r = run_case("user_hostname_from_addr");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.hostname, "1.2.3.4");
+}
+
+TEST(SearchItems, LegacyTerminalParenIsRewrittenAsStockDoes) {
+  auto r = run_case("user_legacy_terminal_paren");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.terminal, "pts/0");
+  ASSERT_TRUE(r.s.altered_raw[0].has_value());
+  const std::string& raw = cases().at("user_legacy_terminal_paren").lines[0];
+  std::string expect = raw;
+  expect[expect.rfind(')')] = ' ';
+  EXPECT_EQ(*r.s.altered_raw[0], expect);
+}
+
+TEST(SearchItems, Login) {
+  auto r = run_case("login_ok");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.pid, 2000);
+  EXPECT_EQ(r.s.loginuid, 1000u);
+  EXPECT_EQ(r.s.session_id, 7u);
+  EXPECT_EQ(r.s.success, Success::kSuccess);
+}
+
+TEST(SearchItems, DaemonStart) {
+  auto r = run_case("daemon_start_ok");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.loginuid, 4294967295u);
+  EXPECT_EQ(r.s.tauid, "unset");
+  EXPECT_EQ(r.s.pid, 500);
+  EXPECT_EQ(r.s.uid, 0u);
+  EXPECT_EQ(r.s.session_id, 4294967295u);
+  EXPECT_EQ(r.s.success, Success::kSuccess);
+}
+
+TEST(SearchItems, SelinuxAvc) {
+  auto r = run_case("avc_selinux_ok");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.pid, 123);
+  EXPECT_EQ(r.s.comm, "cat");
+  EXPECT_EQ(r.s.filenames, std::vector<std::string>{"passwd"});
+  EXPECT_EQ(r.s.success, Success::kFailed);
+  ASSERT_EQ(r.s.avcs.size(), 1u);
+  const auto& a = r.s.avcs[0];
+  EXPECT_EQ(a.avc_perm, "read write");
+  EXPECT_EQ(a.avc_class, "file");
+  EXPECT_EQ(a.scontext, "u:r:t:s0");
+  EXPECT_EQ(a.tcontext, "u:object_r:etc_t:s0");
+  EXPECT_EQ(a.result, AvcResult::kDenied);
+}
+
+TEST(SearchItems, UserAvc) {
+  auto r = run_case("user_avc_ok");
+  ASSERT_EQ(r.rc, 0);
+  ASSERT_EQ(r.s.avcs.size(), 1u);
+  const auto& a = r.s.avcs[0];
+  EXPECT_EQ(a.avc_perm, "send_msg");
+  EXPECT_EQ(a.scontext, "system_u:system_r:system_dbusd_t:s0");
+  EXPECT_EQ(a.tcontext, "b");
+  EXPECT_EQ(a.avc_class, "dbus");
+}
+
+TEST(SearchItems, Sockaddr) {
+  auto inet = run_case("sockaddr_inet");
+  ASSERT_EQ(inet.rc, 0);
+  EXPECT_EQ(inet.s.hostname, "127.0.0.1");
+  auto unix_sock = run_case("sockaddr_unix");
+  ASSERT_EQ(unix_sock.rc, 0);
+  EXPECT_EQ(unix_sock.s.filenames, std::vector<std::string>{"/tmp/sock"});
+  EXPECT_FALSE(unix_sock.s.hostname.has_value());
+  auto short_inet = run_case("sockaddr_inet_short");
+  EXPECT_EQ(short_inet.s.diagnostics, "sockaddr len too short\n");
+}
+
+TEST(SearchItems, ConfigChange) {
+  auto r = run_case("config_change_ok");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.loginuid, 1000u);
+  EXPECT_EQ(r.s.keys, std::vector<std::string>{"k1"});
+  EXPECT_EQ(r.s.success, Success::kSuccess);
+  EXPECT_TRUE(r.s.filenames.empty());  // no path=: the ignored AVC_PATH-style lookup fails
+}
+
+TEST(SearchItems, TtyUidIsReadFromTheEqualsSign) {
+  auto r = run_case("tty_ok");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(r.s.pid, 300);
+  EXPECT_EQ(r.s.uid, 0u);  // record says uid=1000; stock parses "=1000" and gets 0
+  EXPECT_EQ(r.s.loginuid, 1000u);
+  EXPECT_EQ(r.s.session_id, 2u);
+  EXPECT_EQ(r.s.comm, "bash");
+}
+
+TEST(SearchItems, Seccomp) {
+  auto r = run_case("seccomp_ok");
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_EQ(static_cast<unsigned>(r.s.arch), 0xc000003eu);
+  EXPECT_EQ(r.s.syscall, 2);
+  EXPECT_EQ(r.s.pid, 400);
+  EXPECT_EQ(r.s.gid, 1000u);
+  EXPECT_EQ(r.s.exe, "/x");
+}
+
+TEST(SearchItems, DebugLinesNameTheRecordAndCode) {
+  Criteria c;
+  c.debug = true;
+  auto r = run_case("avc_apparmor", c);
+  EXPECT_EQ(r.rc, 9);
+  EXPECT_EQ(r.s.diagnostics,
+            "Malformed event skipped, rc=9. " + cases().at("avc_apparmor").lines[0] + "\n");
+}
+
+TEST(SearchItems, EnrichedUserNamesComeFromTheInterpretedPart) {
+  record::Event ev = make_event(
+      {"type=SYSCALL msg=audit(1700000000.123:42): arch=c000003e syscall=257 success=yes "
+       "exit=3 a0=1 a1=2 ppid=1 pid=2 auid=4242 uid=4243 gid=0 euid=0 comm=\"x\" key=(null)"
+       "\x1d"
+       "ARCH=x86_64 SYSCALL=openat AUID=\"someone\" UID=6E616D65"});
+  Criteria c;
+  c.tuid = "root";
+  c.uid = 0;
+  c.tauid = "root";
+  c.loginuid = 0;
+  SearchItems s;
+  ASSERT_EQ(extract_search_items(ev, c, s), 0);
+  EXPECT_EQ(s.tauid, "someone");
+  EXPECT_EQ(s.tuid, "name");  // hex in the interpretation is decoded
+  // Without a user-name criterion nothing is loaded: uid 4243 falls back to passwd.
+  Criteria numeric;
+  numeric.uid = 0;
+  SearchItems s2;
+  ASSERT_EQ(extract_search_items(ev, numeric, s2), 0);
+  EXPECT_NE(s2.tuid, std::optional<std::string>("name"));
+}
+
+}  // namespace
+}  // namespace bpfaudit::search

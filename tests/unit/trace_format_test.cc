@@ -1,0 +1,169 @@
+// Trace records against the kernel's formats. Expected lines follow the
+// kernel's audit_log_exit output as seen in real logs (tests data and kernel
+// source facts: "%lx" arguments, "%02x:%02x" devices, "%#ho" modes, the
+// untrusted-string rule, EOE without a body).
+#include "trace_format.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "bpfaudit_trace.h"
+#include "syscall_table.h"
+#include "trace_events.h"
+
+namespace {
+
+using namespace bpfaudit::probe;
+
+SyscallEvent openat_event() {
+  SyscallEvent ev;
+  ev.nr = 257;
+  ev.args = {0xffffff9c, 0x7ffd1234, 0x80000, 0, 0, 0};
+  ev.ret = 3;
+  ev.pid = 100;
+  ev.ppid = 1;
+  ev.auid = 4294967295u;
+  ev.ses = 4294967295u;
+  ev.comm = "cat";
+  ev.exe = "/usr/bin/cat";
+  ev.cwd = "/root";
+  ev.paths.push_back(PathItem{"/etc/passwd", InodeInfo{131, (254u << 20) | 1, 0, 0100644, 0, 0}});
+  return ev;
+}
+
+TEST(TraceFormat, SyscallEventAsTheKernelWritesIt) {
+  std::string out;
+  append_event_records(out, openat_event(), RecordStamp{1700000000, 7, 42, "bpfaudit"},
+                       std::string("k1"));
+  EXPECT_EQ(out,
+            "node=bpfaudit type=SYSCALL msg=audit(1700000000.007:42): arch=c000003e syscall=257 "
+            "success=yes exit=3 a0=ffffff9c a1=7ffd1234 a2=80000 a3=0 items=1 ppid=1 pid=100 "
+            "auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) "
+            "ses=4294967295 comm=\"cat\" exe=\"/usr/bin/cat\" key=\"k1\"\n"
+            "node=bpfaudit type=CWD msg=audit(1700000000.007:42): cwd=\"/root\"\n"
+            "node=bpfaudit type=PATH msg=audit(1700000000.007:42): item=0 name=\"/etc/passwd\" "
+            "inode=131 dev=fe:01 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 "
+            "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n"
+            "node=bpfaudit type=EOE msg=audit(1700000000.007:42):\n");
+}
+
+TEST(TraceFormat, FailureNoReturnAndHostileStrings) {
+  SyscallEvent ev = openat_event();
+  ev.ret = -2;  // ENOENT
+  ev.paths[0] = PathItem{"/tmp/a b", std::nullopt};
+  ev.comm = "x type=USER_AUTH";
+  std::string out;
+  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(out.find(" success=no exit=-2 "), std::string::npos);
+  EXPECT_NE(out.find(" comm=7820747970653D555345525F41555448 "), std::string::npos);
+  EXPECT_NE(out.find(" key=(null)\n"), std::string::npos);
+  EXPECT_NE(out.find("item=0 name=2F746D702F612062 nametype=UNKNOWN cap_fp=0"), std::string::npos);
+  EXPECT_EQ(out.find("node="), std::string::npos);
+
+  // mmap-style returns above -4096 as unsigned are successes (is_syscall_success).
+  ev.ret = -4096;
+  out.clear();
+  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(out.find(" success=yes exit=-4096 "), std::string::npos);
+
+  ev.returned = false;  // exit_group: no success/exit fields
+  out.clear();
+  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(out.find("syscall=257 a0=ffffff9c"), std::string::npos);
+}
+
+TEST(TraceFormat, ExecveAndProctitle) {
+  SyscallEvent ev = openat_event();
+  ev.nr = 59;
+  ev.ret = 0;
+  ev.exec = ExecInfo{"/bin/ls", {"ls", "-l", "a b"}, std::string("ls\0-l\0a b\0", 10)};
+  std::string out;
+  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(out.find("type=EXECVE msg=audit(1.000:1): argc=3 a0=\"ls\" a1=\"-l\" a2=612062\n"),
+            std::string::npos)
+      << out;
+  // NUL separators force hex; the trailing NUL is not part of the title.
+  EXPECT_NE(out.find("type=PROCTITLE msg=audit(1.000:1): proctitle=6C73002D6C00612062\n"),
+            std::string::npos)
+      << out;
+}
+
+TEST(TraceFormat, DevAndMode) {
+  EXPECT_EQ(format_dev((8u << 20) | 1), "08:01");
+  EXPECT_EQ(format_dev((259u << 20) | 0x12345), "103:12345");
+  EXPECT_EQ(format_mode(040755), "040755");
+  EXPECT_EQ(format_mode(0), "0");
+}
+
+TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
+  TraceDecoder dec;
+  dec.set_exe(100, "/usr/bin/bash");
+  SyscallEvent out;
+
+  bpfaudit_cwd_event cwd{};
+  cwd.hdr = {1, BPFAUDIT_EV_CWD, sizeof cwd};
+  cwd.tid = 101;
+  const char names[] = "tmp\0work\0";  // leaf first
+  std::memcpy(cwd.cwd.names, names, sizeof names - 1);
+  cwd.cwd.len = sizeof names - 1;
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+
+  auto path = std::make_unique<bpfaudit_path_event>();
+  *path = {};
+  path->hdr = {2, BPFAUDIT_EV_PATH, sizeof *path};
+  path->tid = 101;
+  path->item = 0;
+  std::strcpy(path->name, "x.txt");
+  path->len = 6;
+  EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+
+  bpfaudit_fork_event fork{};
+  fork.hdr = {3, BPFAUDIT_EV_FORK, sizeof fork};
+  fork.parent_tgid = 100;
+  fork.child_tgid = 200;
+  EXPECT_FALSE(dec.feed(&fork, sizeof fork, out));
+
+  bpfaudit_syscall_event sc{};
+  sc.hdr = {5, BPFAUDIT_EV_SYSCALL, sizeof sc};
+  sc.enter_ns = 4;
+  sc.nr = 257;
+  sc.ret = 3;
+  sc.pid = 100;
+  sc.tid = 101;
+  sc.flags = BPFAUDIT_SC_HAS_INODE;
+  sc.inode.ino = 77;
+  std::strcpy(sc.comm, "bash");
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.exe, "/usr/bin/bash");
+  EXPECT_EQ(out.cwd, "/work/tmp");
+  ASSERT_EQ(out.paths.size(), 1u);
+  EXPECT_EQ(out.paths[0].name, "x.txt");
+  ASSERT_TRUE(out.paths[0].inode);
+  EXPECT_EQ(out.paths[0].inode->ino, 77u);
+
+  // The next syscall of that thread starts clean; the fork child inherited the exe.
+  sc.tid = 201;
+  sc.pid = 200;
+  sc.flags = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_TRUE(out.paths.empty());
+  EXPECT_FALSE(out.cwd);
+  EXPECT_EQ(out.exe, "/usr/bin/bash");
+
+  // Truncated records are counted, never read past their end.
+  EXPECT_FALSE(dec.feed(&sc, sizeof sc - 1, out));
+  EXPECT_EQ(dec.malformed(), 1u);
+}
+
+TEST(SyscallTable, PathArgumentsAndResourceList) {
+  EXPECT_EQ(path_args_of(257).first, 1);   // openat(dirfd, path, ...)
+  EXPECT_EQ(path_args_of(82).second, 1);   // rename(old, new)
+  EXPECT_EQ(path_args_of(316).second, 3);  // renameat2(olddfd, old, newdfd, new)
+  EXPECT_EQ(path_args_of(1).first, -1);    // write
+  EXPECT_EQ(syscall_number("openat"), 257);
+  EXPECT_EQ(resource_syscall_names().size(), 35u);  // stock autrace.c's -r list on x86_64
+  for (auto name : resource_syscall_names()) EXPECT_TRUE(syscall_number(name)) << name;
+}
+
+}  // namespace

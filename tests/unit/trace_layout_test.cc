@@ -1,0 +1,129 @@
+// The ABI structs must have the same layout in the BPF object (clang -target
+// bpf, read back from its BTF) and in this C++ compile.
+#include <bpf/btf.h>
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "bpfaudit_trace.h"
+
+namespace {
+
+struct Member {
+  const char* name;
+  std::size_t offset;
+  std::size_t size;
+};
+
+struct Layout {
+  const char* name;
+  std::size_t size;
+  std::vector<Member> members;
+};
+
+#define M(type, field) \
+  Member { #field, offsetof(type, field), sizeof(((type*)nullptr)->field) }
+
+std::vector<Layout> layouts() {
+  return {
+      {"bpfaudit_event_header",
+       sizeof(bpfaudit_event_header),
+       {M(bpfaudit_event_header, ts_ns), M(bpfaudit_event_header, type),
+        M(bpfaudit_event_header, size)}},
+      {"bpfaudit_inode",
+       sizeof(bpfaudit_inode),
+       {M(bpfaudit_inode, ino), M(bpfaudit_inode, dev), M(bpfaudit_inode, rdev),
+        M(bpfaudit_inode, mode), M(bpfaudit_inode, uid), M(bpfaudit_inode, gid),
+        M(bpfaudit_inode, pad)}},
+      {"bpfaudit_syscall_event",
+       sizeof(bpfaudit_syscall_event),
+       {M(bpfaudit_syscall_event, hdr),   M(bpfaudit_syscall_event, enter_ns),
+        M(bpfaudit_syscall_event, args),  M(bpfaudit_syscall_event, ret),
+        M(bpfaudit_syscall_event, nr),    M(bpfaudit_syscall_event, flags),
+        M(bpfaudit_syscall_event, pid),   M(bpfaudit_syscall_event, tid),
+        M(bpfaudit_syscall_event, ppid),  M(bpfaudit_syscall_event, auid),
+        M(bpfaudit_syscall_event, ses),   M(bpfaudit_syscall_event, uid),
+        M(bpfaudit_syscall_event, gid),   M(bpfaudit_syscall_event, euid),
+        M(bpfaudit_syscall_event, suid),  M(bpfaudit_syscall_event, fsuid),
+        M(bpfaudit_syscall_event, egid),  M(bpfaudit_syscall_event, sgid),
+        M(bpfaudit_syscall_event, fsgid), M(bpfaudit_syscall_event, pad),
+        M(bpfaudit_syscall_event, inode), M(bpfaudit_syscall_event, comm),
+        M(bpfaudit_syscall_event, tty)}},
+      {"bpfaudit_fork_event",
+       sizeof(bpfaudit_fork_event),
+       {M(bpfaudit_fork_event, hdr), M(bpfaudit_fork_event, parent_tgid),
+        M(bpfaudit_fork_event, child_tgid)}},
+      {"bpfaudit_exit_event",
+       sizeof(bpfaudit_exit_event),
+       {M(bpfaudit_exit_event, hdr), M(bpfaudit_exit_event, tgid),
+        M(bpfaudit_exit_event, exit_code)}},
+      {"bpfaudit_path_event",
+       sizeof(bpfaudit_path_event),
+       {M(bpfaudit_path_event, hdr), M(bpfaudit_path_event, tid), M(bpfaudit_path_event, nr),
+        M(bpfaudit_path_event, item), M(bpfaudit_path_event, len), M(bpfaudit_path_event, name)}},
+      {"bpfaudit_dpath",
+       sizeof(bpfaudit_dpath),
+       {M(bpfaudit_dpath, len), M(bpfaudit_dpath, truncated), M(bpfaudit_dpath, names)}},
+      {"bpfaudit_cwd_event",
+       sizeof(bpfaudit_cwd_event),
+       {M(bpfaudit_cwd_event, hdr), M(bpfaudit_cwd_event, tid), M(bpfaudit_cwd_event, pad),
+        M(bpfaudit_cwd_event, cwd)}},
+      {"bpfaudit_exec_event",
+       sizeof(bpfaudit_exec_event),
+       {M(bpfaudit_exec_event, hdr), M(bpfaudit_exec_event, pid), M(bpfaudit_exec_event, tid),
+        M(bpfaudit_exec_event, old_tid), M(bpfaudit_exec_event, args_len),
+        M(bpfaudit_exec_event, inode), M(bpfaudit_exec_event, exe),
+        M(bpfaudit_exec_event, filename), M(bpfaudit_exec_event, args)}},
+  };
+}
+
+class TraceLayout : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    btf_ = btf__parse(BPFAUDIT_TRACE_OBJECT, nullptr);
+    ASSERT_NE(btf_, nullptr) << "cannot read BTF from " << BPFAUDIT_TRACE_OBJECT;
+  }
+  void TearDown() override { btf__free(btf_); }
+  struct btf* btf_ = nullptr;
+};
+
+TEST_F(TraceLayout, StructsMatchTheBpfObject) {
+  for (const Layout& l : layouts()) {
+    SCOPED_TRACE(l.name);
+    int id = btf__find_by_name_kind(btf_, l.name, BTF_KIND_STRUCT);
+    ASSERT_GT(id, 0) << "struct missing from the object's BTF";
+    const struct btf_type* t = btf__type_by_id(btf_, id);
+    EXPECT_EQ(t->size, l.size);
+    const struct btf_member* m = btf_members(t);
+    ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), l.members.size())
+        << "member count differs: update this table with the header";
+    for (int i = 0; i < btf_vlen(t); ++i, ++m) {
+      const Member& want = l.members[i];
+      EXPECT_STREQ(btf__name_by_offset(btf_, m->name_off), want.name);
+      EXPECT_EQ(btf_member_bit_offset(t, i), want.offset * 8) << want.name;
+      EXPECT_EQ(btf_member_bitfield_size(t, i), 0u) << want.name;
+      __s64 size = btf__resolve_size(btf_, m->type);
+      EXPECT_EQ(size, static_cast<__s64>(want.size)) << want.name;
+    }
+  }
+}
+
+TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
+  int id = btf__find_by_name_kind(btf_, "bpfaudit_event_type", BTF_KIND_ENUM);
+  ASSERT_GT(id, 0);
+  const struct btf_type* t = btf__type_by_id(btf_, id);
+  const struct btf_enum* e = btf_enum(t);
+  std::vector<std::pair<std::string, int>> want = {
+      {"BPFAUDIT_EV_SYSCALL", BPFAUDIT_EV_SYSCALL}, {"BPFAUDIT_EV_FORK", BPFAUDIT_EV_FORK},
+      {"BPFAUDIT_EV_EXIT", BPFAUDIT_EV_EXIT},       {"BPFAUDIT_EV_PATH", BPFAUDIT_EV_PATH},
+      {"BPFAUDIT_EV_CWD", BPFAUDIT_EV_CWD},         {"BPFAUDIT_EV_EXEC", BPFAUDIT_EV_EXEC}};
+  ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
+  for (int i = 0; i < btf_vlen(t); ++i, ++e) {
+    EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);
+    EXPECT_EQ(e->val, want[i].second);
+  }
+}
+
+}  // namespace

@@ -1,0 +1,162 @@
+#include <cstring>
+
+#include "bpfaudit_trace.h"
+#include "trace_events.h"
+
+namespace bpfaudit::probe {
+
+namespace {
+
+InodeInfo to_inode(const bpfaudit_inode& in) {
+  return InodeInfo{in.ino, in.dev, in.rdev, in.mode, in.uid, in.gid};
+}
+
+std::string bounded(const char* s, std::size_t max) { return std::string(s, strnlen(s, max)); }
+
+constexpr int kExecve = 59, kExecveat = 322;
+
+}  // namespace
+
+std::string join_dentry_names(const char* names, std::size_t len) {
+  std::vector<std::string_view> parts;
+  std::size_t pos = 0;
+  while (pos < len) {
+    std::size_t n = strnlen(names + pos, len - pos);
+    if (n > 0) parts.emplace_back(names + pos, n);
+    pos += n + 1;
+  }
+  if (parts.empty()) return "/";
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    out.push_back('/');
+    out.append(*it);
+  }
+  return out;
+}
+
+bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
+  if (size < sizeof(bpfaudit_event_header)) {
+    ++malformed_;
+    return false;
+  }
+  bpfaudit_event_header hdr;
+  std::memcpy(&hdr, data, sizeof(hdr));
+  auto fits = [&](std::size_t need) {
+    if (size >= need && hdr.size >= need) return true;
+    ++malformed_;
+    return false;
+  };
+  switch (hdr.type) {
+    case BPFAUDIT_EV_SYSCALL: {
+      if (!fits(sizeof(bpfaudit_syscall_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_syscall_event*>(data);
+      out.enter_ns = ev->enter_ns;
+      out.exit_ns = ev->hdr.ts_ns;
+      out.nr = ev->nr;
+      for (int i = 0; i < 6; ++i) out.args[i] = ev->args[i];
+      out.ret = ev->ret;
+      out.returned = !(ev->flags & BPFAUDIT_SC_NO_RETURN);
+      out.pid = ev->pid;
+      out.tid = ev->tid;
+      out.ppid = ev->ppid;
+      out.auid = ev->auid;
+      out.ses = ev->ses;
+      out.uid = ev->uid;
+      out.gid = ev->gid;
+      out.euid = ev->euid;
+      out.suid = ev->suid;
+      out.fsuid = ev->fsuid;
+      out.egid = ev->egid;
+      out.sgid = ev->sgid;
+      out.fsgid = ev->fsgid;
+      out.comm = bounded(ev->comm, sizeof(ev->comm));
+      out.tty = bounded(ev->tty, sizeof(ev->tty));
+      auto exe = exe_.find(ev->pid);
+      out.exe = exe == exe_.end() ? std::string() : exe->second;
+      out.cwd.reset();
+      out.paths.clear();
+      out.exec.reset();
+      auto p = pending_.find(ev->tid);
+      if (p != pending_.end()) {
+        out.cwd = std::move(p->second.cwd);
+        out.paths = std::move(p->second.paths);
+        if (out.nr == kExecve || out.nr == kExecveat) {
+          out.exec = std::move(p->second.exec);
+          // The kernel's first PATH item of an exec is the executable itself.
+          if (out.exec && out.ret == 0 && out.paths.empty())
+            out.paths.push_back(PathItem{out.exec->filename, p->second.exec_inode});
+        }
+        pending_.erase(p);
+      }
+      if ((ev->flags & BPFAUDIT_SC_HAS_INODE) && !out.paths.empty())
+        out.paths[0].inode = to_inode(ev->inode);
+      return true;
+    }
+    case BPFAUDIT_EV_PATH: {
+      if (!fits(sizeof(bpfaudit_path_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_path_event*>(data);
+      PathItem item;
+      if (ev->len > 0)
+        item.name = bounded(ev->name, std::min<std::size_t>(ev->len, sizeof(ev->name)));
+      auto& paths = pending_[ev->tid].paths;
+      // A leftover from a syscall whose exit was never seen must not leak into this one.
+      if (ev->item == 0) paths.clear();
+      paths.push_back(std::move(item));
+      return false;
+    }
+    case BPFAUDIT_EV_CWD: {
+      if (!fits(sizeof(bpfaudit_cwd_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_cwd_event*>(data);
+      auto& pend = pending_[ev->tid];
+      pend = Pending{};
+      pend.cwd = join_dentry_names(ev->cwd.names,
+                                   std::min<std::size_t>(ev->cwd.len, sizeof(ev->cwd.names)));
+      return false;
+    }
+    case BPFAUDIT_EV_EXEC: {
+      if (!fits(sizeof(bpfaudit_exec_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_exec_event*>(data);
+      exe_[ev->pid] = join_dentry_names(ev->exe.names,
+                                        std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)));
+      if (ev->old_tid != ev->tid) {
+        auto old = pending_.find(ev->old_tid);
+        if (old != pending_.end()) {
+          pending_[ev->tid] = std::move(old->second);
+          pending_.erase(old);
+        }
+      }
+      ExecInfo info;
+      info.filename = bounded(ev->filename, sizeof(ev->filename));
+      std::size_t len = std::min<std::size_t>(ev->args_len, sizeof(ev->args));
+      info.cmdline.assign(ev->args, len);
+      std::size_t pos = 0;
+      while (pos < len) {
+        std::size_t n = strnlen(ev->args + pos, len - pos);
+        info.argv.emplace_back(ev->args + pos, n);
+        pos += n + 1;
+      }
+      auto& pend = pending_[ev->tid];
+      pend.exec = std::move(info);
+      pend.exec_inode = to_inode(ev->inode);
+      return false;
+    }
+    case BPFAUDIT_EV_FORK: {
+      if (!fits(sizeof(bpfaudit_fork_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_fork_event*>(data);
+      ++forks_;
+      auto parent = exe_.find(ev->parent_tgid);
+      if (parent != exe_.end()) exe_[ev->child_tgid] = parent->second;
+      return false;
+    }
+    case BPFAUDIT_EV_EXIT: {
+      if (!fits(sizeof(bpfaudit_exit_event))) return false;
+      ++exits_;
+      return false;
+    }
+    default:
+      ++malformed_;
+      return false;
+  }
+}
+
+}  // namespace bpfaudit::probe

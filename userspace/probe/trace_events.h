@@ -1,0 +1,82 @@
+// Decoded autrace events: what the BPF trace program saw, in plain C++ types.
+// Nothing here depends on the BPF ABI headers; trace_decoder.cc does the mapping.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace bpfaudit::probe {
+
+struct InodeInfo {
+  std::uint64_t ino = 0;
+  std::uint32_t dev = 0;  // kernel dev_t: major << 20 | minor
+  std::uint32_t rdev = 0;
+  std::uint32_t mode = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+struct PathItem {
+  std::optional<std::string> name;  // nullopt: the pointer could not be read
+  std::optional<InodeInfo> inode;   // nullopt: the object was not resolved
+};
+
+struct ExecInfo {
+  std::string filename;  // the name the program was executed by
+  std::vector<std::string> argv;
+  std::string cmdline;  // raw argv area, NUL-separated, for PROCTITLE
+};
+
+// One syscall of one traced thread, joined with its path, cwd and exec data.
+struct SyscallEvent {
+  std::uint64_t enter_ns = 0;  // boot-time clock
+  std::uint64_t exit_ns = 0;
+  int nr = -1;
+  std::array<std::uint64_t, 6> args{};
+  std::int64_t ret = 0;
+  bool returned = true;  // false for exit/exit_group, recorded at task exit
+  std::uint32_t pid = 0, tid = 0, ppid = 0, auid = 0, ses = 0;
+  std::uint32_t uid = 0, gid = 0, euid = 0, suid = 0, fsuid = 0, egid = 0, sgid = 0, fsgid = 0;
+  std::string comm, tty, exe;
+  std::optional<std::string> cwd;
+  std::vector<PathItem> paths;
+  std::optional<ExecInfo> exec;
+};
+
+// Turns the ring-buffer byte stream into SyscallEvents. Path and cwd events
+// precede their syscall's exit event in ring order (same thread, reserved
+// earlier), so they wait here by thread id until it arrives.
+class TraceDecoder {
+ public:
+  // Seeds the executable of a process that was already running when tracing began.
+  void set_exe(std::uint32_t tgid, std::string exe) { exe_[tgid] = std::move(exe); }
+
+  // Decodes one ring-buffer record. Returns true and fills `out` when it
+  // completes a syscall; records it does not understand count as malformed.
+  bool feed(const void* data, std::size_t size, SyscallEvent& out);
+
+  std::uint64_t malformed() const { return malformed_; }
+  std::uint64_t forks() const { return forks_; }
+  std::uint64_t exits() const { return exits_; }
+
+ private:
+  struct Pending {
+    std::optional<std::string> cwd;
+    std::vector<PathItem> paths;
+    std::optional<ExecInfo> exec;
+    std::optional<InodeInfo> exec_inode;
+  };
+  std::unordered_map<std::uint32_t, Pending> pending_;  // by thread id
+  std::unordered_map<std::uint32_t, std::string> exe_;  // by tgid
+  std::uint64_t malformed_ = 0, forks_ = 0, exits_ = 0;
+};
+
+// Joins leaf-first NUL-separated dentry names into an absolute path.
+std::string join_dentry_names(const char* names, std::size_t len);
+
+}  // namespace bpfaudit::probe

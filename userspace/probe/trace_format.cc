@@ -1,0 +1,197 @@
+#include "trace_format.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "record.h"
+
+namespace bpfaudit::probe {
+
+namespace {
+
+void put_u(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void put_i(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void put_hex(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
+  out.append(buf, r.ptr);
+}
+
+// Untrusted string rule of the kernel (audit_log_n_untrustedstring), without
+// building a temporary when the value is plain.
+void put_untrusted(std::string& out, std::string_view v) {
+  for (unsigned char c : v)
+    if (c == '"' || c < 0x21 || c > 0x7e) {
+      out.append(record::encode_untrusted(v));
+      return;
+    }
+  out.push_back('"');
+  out.append(v);
+  out.push_back('"');
+}
+
+void put_header(std::string& out, std::string_view type, const RecordStamp& s) {
+  if (!s.node.empty()) {
+    out.append("node=");
+    out.append(s.node);
+    out.push_back(' ');
+  }
+  out.append("type=");
+  out.append(type);
+  out.append(" msg=audit(");
+  put_u(out, s.sec);
+  out.push_back('.');
+  char ms[4];
+  std::snprintf(ms, sizeof ms, "%03u", s.msec % 1000);
+  out.append(ms, 3);
+  out.push_back(':');
+  put_u(out, s.serial);
+  out.append("): ");
+}
+
+// The kernel's is_syscall_success(): only -MAX_ERRNO..-1 are failures.
+bool syscall_success(std::int64_t ret) { return !(ret < 0 && ret >= -4095); }
+
+}  // namespace
+
+std::string format_dev(std::uint32_t dev) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02x:%02x", dev >> 20, dev & 0xfffff);
+  return buf;
+}
+
+std::string format_mode(std::uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%#o", mode);
+  return buf;
+}
+
+void append_event_records(std::string& out, const SyscallEvent& ev, const RecordStamp& stamp,
+                          const std::optional<std::string>& key) {
+  put_header(out, "SYSCALL", stamp);
+  out.append("arch=");
+  put_hex(out, kAuditArchX86_64);
+  out.append(" syscall=");
+  put_i(out, ev.nr);
+  if (ev.returned) {
+    out.append(syscall_success(ev.ret) ? " success=yes exit=" : " success=no exit=");
+    put_i(out, ev.ret);
+  }
+  for (int i = 0; i < 4; ++i) {
+    out.append(" a");
+    out.push_back(static_cast<char>('0' + i));
+    out.push_back('=');
+    put_hex(out, ev.args[i]);
+  }
+  out.append(" items=");
+  put_u(out, ev.paths.size());
+  const std::pair<const char*, std::uint32_t> ids[] = {
+      {" ppid=", ev.ppid}, {" pid=", ev.pid},   {" auid=", ev.auid},  {" uid=", ev.uid},
+      {" gid=", ev.gid},   {" euid=", ev.euid}, {" suid=", ev.suid},  {" fsuid=", ev.fsuid},
+      {" egid=", ev.egid}, {" sgid=", ev.sgid}, {" fsgid=", ev.fsgid}};
+  for (const auto& [name, value] : ids) {
+    out.append(name);
+    put_u(out, value);
+  }
+  out.append(" tty=");
+  out.append(ev.tty.empty() ? std::string_view("(none)") : std::string_view(ev.tty));
+  out.append(" ses=");
+  put_u(out, ev.ses);
+  out.append(" comm=");
+  put_untrusted(out, ev.comm);
+  out.append(" exe=");
+  if (ev.exe.empty())
+    out.append("(null)");
+  else
+    put_untrusted(out, ev.exe);
+  out.append(" key=");
+  if (key)
+    put_untrusted(out, *key);
+  else
+    out.append("(null)");
+  out.push_back('\n');
+
+  if (ev.exec) {
+    put_header(out, "EXECVE", stamp);
+    out.append("argc=");
+    put_u(out, ev.exec->argv.size());
+    for (std::size_t i = 0; i < ev.exec->argv.size(); ++i) {
+      out.append(" a");
+      put_u(out, i);
+      out.push_back('=');
+      put_untrusted(out, ev.exec->argv[i]);
+    }
+    out.push_back('\n');
+  }
+  if (ev.cwd) {
+    put_header(out, "CWD", stamp);
+    out.append("cwd=");
+    put_untrusted(out, *ev.cwd);
+    out.push_back('\n');
+  }
+  for (std::size_t i = 0; i < ev.paths.size(); ++i) {
+    const PathItem& p = ev.paths[i];
+    put_header(out, "PATH", stamp);
+    out.append("item=");
+    put_u(out, i);
+    out.append(" name=");
+    if (p.name)
+      put_untrusted(out, *p.name);
+    else
+      out.append("(null)");
+    if (p.inode) {
+      out.append(" inode=");
+      put_u(out, p.inode->ino);
+      out.append(" dev=");
+      out.append(format_dev(p.inode->dev));
+      out.append(" mode=");
+      out.append(format_mode(p.inode->mode));
+      out.append(" ouid=");
+      put_u(out, p.inode->uid);
+      out.append(" ogid=");
+      put_u(out, p.inode->gid);
+      out.append(" rdev=");
+      out.append(format_dev(p.inode->rdev));
+      out.append(" nametype=NORMAL");
+    } else {
+      out.append(" nametype=UNKNOWN");
+    }
+    out.append(" cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n");
+  }
+  if (ev.exec) {
+    std::string_view title(ev.exec->cmdline);
+    if (title.size() > kProctitleMax) title = title.substr(0, kProctitleMax);
+    while (!title.empty() && title.back() == '\0') title.remove_suffix(1);
+    put_header(out, "PROCTITLE", stamp);
+    out.append("proctitle=");
+    put_untrusted(out, title);
+    out.push_back('\n');
+  }
+  put_header(out, "EOE", stamp);
+  out.pop_back();  // the kernel's EOE body is empty: "msg=audit(...):"
+  out.push_back('\n');
+}
+
+void append_loss_record(std::string& out, const RecordStamp& stamp, std::string_view reason,
+                        std::uint64_t count, std::uint32_t pid) {
+  put_header(out, "DAEMON_ERR", stamp);
+  out.append("op=bpfaudit-trace-loss reason=");
+  out.append(reason);
+  out.append(" lost=");
+  put_u(out, count);
+  out.append(" pid=");
+  put_u(out, pid);
+  out.append(" res=failed\n");
+}
+
+}  // namespace bpfaudit::probe

@@ -1,0 +1,70 @@
+// Lifecycle of the trace BPF object: feature checks, load, attach, the
+// traced-tgid map, the ring buffer and the loss counters. RAII: destroying
+// the probe detaches every program and frees the maps.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct trace_bpf;
+struct ring_buffer;
+
+namespace bpfaudit::probe {
+
+enum class ProbeErrorKind { kNone, kNotRoot, kNoBtf, kNoBpf, kLoad, kAttach };
+
+struct ProbeError {
+  ProbeErrorKind kind = ProbeErrorKind::kNone;
+  std::string message;
+};
+
+struct ProbeConfig {
+  std::vector<int> syscalls;                // empty: every syscall
+  std::size_t ring_bytes = 64u << 20;       // power of two, multiple of the page size
+  std::uint64_t wakeup_bytes = 256u << 10;  // batch this much before waking the reader
+};
+
+inline constexpr int kLossReasons = 4;
+// Names of the loss reasons, indexed like the BPF counters.
+const char* loss_reason_name(int reason);
+
+class TraceProbe {
+ public:
+  using Handler = std::function<void(const void* data, std::size_t size)>;
+
+  // Checks privileges, BTF and BPF, then loads and attaches. nullptr on failure.
+  static std::unique_ptr<TraceProbe> open(const ProbeConfig& config, Handler handler,
+                                          ProbeError& error);
+  ~TraceProbe();
+  TraceProbe(const TraceProbe&) = delete;
+  TraceProbe& operator=(const TraceProbe&) = delete;
+
+  // Starts following a process (and, through fork, its descendants).
+  bool trace_tgid(std::uint32_t tgid, std::string& error);
+
+  // Waits up to timeout_ms for a wake-up, then consumes everything available.
+  // Returns records consumed or a negative errno.
+  int poll(int timeout_ms);
+
+  // Per-reason totals summed over CPUs.
+  std::array<std::uint64_t, kLossReasons> losses() const;
+
+  // The attach points in use, for the start-up message.
+  const std::string& path_description() const { return description_; }
+
+ private:
+  TraceProbe() = default;
+  static int on_record(void* ctx, void* data, std::size_t size);
+
+  trace_bpf* skel_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+  Handler handler_;
+  std::string description_;
+};
+
+}  // namespace bpfaudit::probe

@@ -1,0 +1,42 @@
+// ausearch 3.0.9 command line: same options, same messages, same exit codes.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "criteria.h"
+#include "interpret.h"
+
+namespace bpfaudit::search {
+
+using record::EscapeMode;
+
+struct Options {
+  Criteria criteria;
+  std::optional<std::string> input;       // -if: file or directory
+  bool force_logs = false;                // --input-logs
+  bool just_one = false;                  // --just-one
+  bool line_buffered = false;             // -l
+  std::optional<std::string> checkpoint;  // --checkpoint FILE
+  bool checkpoint_time_only = false;      // -ts checkpoint
+  std::uint64_t eoe_timeout = 0;          // --eoe-timeout, 0: from auditd.conf
+  EscapeMode escape = EscapeMode::kTty;
+  bool extra_keys = false, extra_labels = false, extra_obj2 = false, extra_time = false;
+};
+
+// What parsing asks the caller to do next.
+enum class ParseOutcome { kRun, kExitSuccess, kExitFailure };
+
+// Parses argv as stock does (a value is the next word unless it starts with
+// '-', except for -e, --session and -ul). Usage and version go to `out`,
+// errors to `err`.
+ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out, std::FILE* err);
+
+// -ts/-te: a date in the locale's %x form and/or a time, or a keyword
+// (now, recent, boot, today, yesterday, this-week, week-ago, this-month,
+// this-year). Returns the time, or nullopt after printing stock's message.
+std::optional<std::int64_t> parse_start_time(const char* date, const char* time, std::FILE* err);
+std::optional<std::int64_t> parse_end_time(const char* date, const char* time, std::FILE* err);
+
+}  // namespace bpfaudit::search

@@ -1,0 +1,37 @@
+// Where autrace's records go: the collector when one runs, otherwise a file.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bpfaudit::trace {
+
+// The seam for the collector daemon (not built yet): it will listen on this
+// unix stream socket and take newline-terminated audit records, appending
+// them to the log that plain `ausearch` reads.
+inline constexpr const char* kCollectorSocket = "/run/bpfaudit/collector.sock";
+inline constexpr const char* kDefaultLogDir = "/var/log/bpfaudit";
+
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // Writes whole records; false (with errno set) when the output failed.
+  virtual bool write(std::string_view records) = 0;
+  virtual bool close() = 0;
+  // The ausearch command line that finds the records of `pid`.
+  virtual std::string search_command(int pid) const = 0;
+  virtual std::string describe() const = 0;
+};
+
+struct SinkChoice {
+  std::optional<std::string> output_file;           // -o FILE: always this file
+  std::string collector_socket = kCollectorSocket;  // tried when no -o
+  std::string default_dir = kDefaultLogDir;         // file fallback: DIR/autrace-PID.log
+};
+
+// Opens the collector connection or the file; nullptr with `error` set on failure.
+std::unique_ptr<RecordSink> open_sink(const SinkChoice& choice, int root_pid, std::string& error);
+
+}  // namespace bpfaudit::trace

@@ -1,0 +1,198 @@
+#include "trace.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include "syscall_table.h"
+#include "trace_events.h"
+#include "trace_probe.h"
+#include "writer.h"
+
+namespace bpfaudit::trace {
+
+namespace {
+
+std::int64_t boot_to_wall_offset() {
+  timespec real, boot;
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  return (static_cast<std::int64_t>(real.tv_sec) - boot.tv_sec) * 1'000'000'000 +
+         (real.tv_nsec - boot.tv_nsec);
+}
+
+std::string self_exe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// The child half of the start-up handshake: wait for the parent to have the
+// probe watching this pid, then become the program.
+[[noreturn]] void run_child(int release_fd, const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::printf("Waiting to execute: %s\n", argv[0]);
+  std::fflush(stdout);
+  char byte;
+  ssize_t n;
+  while ((n = read(release_fd, &byte, 1)) == -1 && errno == EINTR) {
+  }
+  close(release_fd);
+  // EOF without the byte: the parent gave up; do not run untraced.
+  if (n != 1) _exit(1);
+  execvp(argv[0], argv.data());
+  std::fprintf(stderr, "Failed to exec %s\n", argv[0]);
+  _exit(1);
+}
+
+}  // namespace
+
+int run(const Options& options, std::FILE* out, std::FILE* err) {
+  const std::string& program = options.command.front();
+  probe::ProbeConfig config;
+  config.ring_bytes = options.ring_bytes;
+  if (options.resource_only) {
+    for (auto name : probe::resource_syscall_names())
+      if (auto nr = probe::syscall_number(name)) config.syscalls.push_back(*nr);
+  }
+
+  if (geteuid() != 0) {
+    std::fprintf(err, "You must be root or have capabilities to run this program.\n");
+    return 1;
+  }
+  // Stock checks the name as given (no PATH search) before anything else.
+  if (access(program.c_str(), X_OK)) {
+    if (errno == ENOENT)
+      std::fprintf(err, "Error - can't find: %s\n", program.c_str());
+    else
+      std::fprintf(err, "Error checking %s (%s)\n", program.c_str(), std::strerror(errno));
+    return 1;
+  }
+
+  probe::TraceDecoder decoder;
+  std::vector<probe::SyscallEvent> batch;
+  probe::SyscallEvent scratch;
+  auto handler = [&](const void* data, std::size_t size) {
+    if (decoder.feed(data, size, scratch)) batch.push_back(std::move(scratch));
+  };
+  probe::ProbeError perr;
+  auto probe = probe::TraceProbe::open(config, handler, perr);
+  if (!probe) {
+    std::fprintf(err, "%s\n", perr.message.c_str());
+    return 1;
+  }
+  std::fprintf(err, "autrace: probe path: %s%s\n", probe->path_description().c_str(),
+               options.resource_only ? ", resource syscalls only (-r)" : ", all syscalls");
+  std::fflush(err);
+  std::fflush(out);
+
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    std::fprintf(err, "Error creating pipe.\n");
+    return 1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::fprintf(err, "Error forking.\n");
+    return 1;
+  }
+  if (pid == 0) {
+    close(fds[1]);
+    run_child(fds[0], options.command);
+  }
+  close(fds[0]);
+  auto abandon = [&](const std::string& why) {
+    std::fprintf(err, "%s\n", why.c_str());
+    close(fds[1]);  // the child sees EOF and exits without running the program
+    waitpid(pid, nullptr, 0);
+    return 1;
+  };
+
+  std::string error;
+  auto sink = open_sink(options.sink, pid, error);
+  if (!sink) return abandon(error);
+  if (!probe->trace_tgid(static_cast<std::uint32_t>(pid), error)) return abandon(error);
+  decoder.set_exe(static_cast<std::uint32_t>(pid), self_exe());
+
+  WriterConfig wconfig;
+  wconfig.key = options.key;
+  wconfig.boot_to_wall_ns = boot_to_wall_offset();
+  // Serials count from 1 per run. node= keeps these events apart from kernel
+  // events (stock groups by node too); stock ausearch -p stops matching once
+  // a serial exceeds 32 bits, so no wider scheme is used.
+  wconfig.serial_base = 0;
+  RecordWriter writer(*sink, wconfig);
+
+  std::atomic<bool> stop{false};
+  int reader_error = 0;
+  std::thread reader([&] {
+    for (;;) {
+      bool stopping = stop.load(std::memory_order_acquire);
+      int n = probe->poll(stopping ? 0 : 100);
+      if (n < 0) {
+        reader_error = -n;
+        break;
+      }
+      if (!batch.empty()) {
+        writer.push(std::move(batch));
+        batch = {};
+      }
+      if (stopping && n == 0) break;
+    }
+  });
+
+  if (write(fds[1], "1", 1) != 1) {
+    kill(pid, SIGTERM);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  close(fds[1]);
+  std::fprintf(out, "Cleaning up...\n");
+  std::fflush(out);
+
+  stop.store(true, std::memory_order_release);
+  reader.join();
+  writer.finish();
+
+  std::uint64_t lost_total = 0;
+  auto losses = probe->losses();
+  for (int r = 0; r < probe::kLossReasons; ++r) {
+    if (!losses[r]) continue;
+    lost_total += losses[r];
+    writer.write_loss(probe::loss_reason_name(r), losses[r], static_cast<std::uint32_t>(pid));
+  }
+  if (decoder.malformed()) {
+    lost_total += decoder.malformed();
+    writer.write_loss("malformed-event", decoder.malformed(), static_cast<std::uint32_t>(pid));
+  }
+  int rc = 0;
+  if (writer.failed() || !sink->close()) {
+    std::fprintf(err, "Error writing records to %s: %s\n", sink->describe().c_str(),
+                 std::strerror(writer.failed() ? writer.error() : errno));
+    rc = 1;
+  }
+  if (reader_error)
+    std::fprintf(err, "Error reading the trace ring buffer: %s\n", std::strerror(reader_error));
+  if (lost_total)
+    std::fprintf(err, "autrace: WARNING: %llu events were lost (recorded in the output)\n",
+                 static_cast<unsigned long long>(lost_total));
+  std::fprintf(out, "Trace complete. You can locate the records with '%s'\n",
+               sink->search_command(pid).c_str());
+  std::fprintf(out, "autrace: %llu syscalls recorded, %llu events lost\n",
+               static_cast<unsigned long long>(writer.events_written()),
+               static_cast<unsigned long long>(lost_total));
+  return rc;
+}
+
+}  // namespace bpfaudit::trace

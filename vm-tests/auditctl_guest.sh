@@ -1,0 +1,20 @@
+#!/bin/sh
+# Guest-side auditctl checks that must never run on a shared host: -D (removes every
+# rule), --loginuid-immutable and -e 2 (both lock until reboot). Meant for the vm tier's
+# busybox guest with build/bin/bpfaudit copied in as /bin/auditctl; prints "rc=N" last
+# because qemu's exit code does not carry the guest's. Expected texts are stock 3.0.9's.
+# Not yet wired into a qemu runner (vm-tests has none yet).
+fails=0
+check() { [ "$1" = "$2" ] || { echo "FAIL: $3: got '$1' want '$2'"; fails=$((fails + 1)); }; }
+A=${AUDITCTL:-auditctl}
+$A -a always,exit -F arch=b64 -S open -k vm >/dev/null 2>&1
+check "$($A -D 2>&1)" "No rules" "-D lists what is left"
+check "$($A -l 2>&1)" "No rules" "-l after -D"
+$A --loginuid-immutable; check "$?" 0 "--loginuid-immutable"
+check "$($A -s | tail -n 1)" "loginuid_immutable 1 locked" "-s after --loginuid-immutable"
+$A -e 2 >/dev/null; check "$?" 0 "-e 2"
+out=$($A -a always,exit -F arch=b64 -S open -k vm 2>&1); rc=$?
+check "$out" "The audit system is in immutable mode, no rule changes allowed" "rule when locked"
+check "$rc" 0 "exit code when locked (stock: 0)"
+check "$($A -e 1 2>&1)" "Error sending enable request (Operation not permitted)" "-e 1 when locked"
+echo "rc=$fails"
