@@ -10,11 +10,9 @@
 set -u
 driver=$1
 shift
-stock=/usr/sbin/ausearch
-[ -x "$stock" ] || { echo "stock ausearch missing: run scripts/setup"; exit 1; }
-export TZ=UTC LC_ALL=C
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+compat_setup ausearch
 
 compared=0
 failed=0
@@ -29,14 +27,7 @@ formats=(
   "--format text"
 )
 
-logs=()
-for arg in "$@"; do
-  if [ -d "$arg" ]; then
-    while IFS= read -r f; do logs+=("$f"); done < <(find "$arg" -type f | sort)
-  else
-    logs+=("$arg")
-  fi
-done
+collect_logs "$@"
 
 for log in "${logs[@]}"; do
   for fmt in "${formats[@]}"; do

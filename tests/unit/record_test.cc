@@ -1,8 +1,16 @@
+#include "record.h"
+
 #include <gtest/gtest.h>
 #include <libaudit.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "event.h"
-#include "record.h"
+#include "log_reader.h"
 
 using namespace bpfaudit::record;
 
@@ -58,7 +66,8 @@ TEST(Encoding, UntrustedStringsCannotForgeFields) {
 
 TEST(SplitFields, UserMessageFieldsAreReached) {
   auto f = split_fields(
-      "type=USER_LOGIN msg=audit(1.0:5): pid=7 uid=0 msg='op=login acct=\"bob\" res=failed'");
+      "type=USER_LOGIN msg=audit(1.0:5): pid=7 uid=0 "
+      "msg='op=login acct=\"bob\" res=failed'");
   ASSERT_EQ(f.size(), 5u);
   EXPECT_EQ(f[0].name, "pid");
   EXPECT_EQ(f[2].name, "op");
@@ -121,4 +130,78 @@ TEST(EventAssembler, OldestBuildingEventHoldsBackLaterCompleteOnes) {
   a.add(hdr(10, 1, AUDIT_SYSCALL), Record{});
   a.add(hdr(11, 2, AUDIT_USER_LOGIN), Record{});  // complete, but later than serial 1
   EXPECT_EQ(a.pop_ready(), nullptr);
+}
+
+namespace {
+// Feeds `log` line by line the way the search does, optionally with the
+// records' text left in the file, and returns the events' raw text.
+std::vector<std::string> assemble(const std::string &log, bool file_backed) {
+  char path[] = "/tmp/bpfaudit-assembler-XXXXXX";
+  int fd = ::mkstemp(path);
+  EXPECT_GE(fd, 0);
+  ::unlink(path);
+  EXPECT_EQ(::write(fd, log.data(), log.size()), static_cast<ssize_t>(log.size()));
+  ::lseek(fd, 0, SEEK_SET);
+  EventAssembler a(2);
+  std::vector<std::string> out;
+  auto drain = [&] {
+    while (auto ev = a.pop_ready()) {
+      std::string s;
+      for (const auto &r : ev->records) s += r.text + "|";
+      out.push_back(s);
+    }
+  };
+  LineReader reader(fd);
+  while (auto line = reader.next()) {
+    auto h = parse_header(*line);
+    if (!h) continue;
+    std::optional<FileSpan> origin;
+    if (file_backed) origin = FileSpan{fd, reader.offset()};
+    a.add(*h, make_record(*line, h->type), origin);
+    drain();
+  }
+  a.close_all();
+  drain();
+  ::close(fd);
+  return out;
+}
+}  // namespace
+
+TEST(EventAssembler, InterleavedEventsKeepTheirRecordsInFileOrTextStorage) {
+  // Two events interleaved, a node-qualified twin of serial 1, a record
+  // with an embedded NUL (stock keeps only what precedes it), and an event
+  // that arrives out of time order.
+  std::string log = std::string("type=SYSCALL msg=audit(100.001:1): a=1\n") +
+                    "type=SYSCALL msg=audit(100.002:2): b=1\n"
+                    "node=h type=SYSCALL msg=audit(100.001:1): n=1\n"
+                    "type=PATH msg=audit(100.001:1): a=2\n" +
+                    std::string("type=PATH msg=audit(100.002:2): b=2\0tail\n", 41) +
+                    "type=SYSCALL msg=audit(99.000:0): early=1\n"
+                    "type=EOE msg=audit(100.001:1): \n";
+  const std::vector<std::string> want = {
+      "type=SYSCALL msg=audit(99.000:0): early=1|",
+      "type=SYSCALL msg=audit(100.001:1): a=1|type=PATH msg=audit(100.001:1): "
+      "a=2|"
+      "type=EOE msg=audit(100.001:1): |",
+      "node=h type=SYSCALL msg=audit(100.001:1): n=1|",
+      "type=SYSCALL msg=audit(100.002:2): b=1|type=PATH msg=audit(100.002:2): "
+      "b=2|",
+  };
+  EXPECT_EQ(assemble(log, false), want);
+  EXPECT_EQ(assemble(log, true), want);
+}
+
+TEST(LineReader, OffsetIsWhereEachPieceStarts) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  std::string data = "ab\ncdefgh\n\nxyz";
+  ASSERT_EQ(::write(p[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ::close(p[1]);
+  LineReader reader(p[0], 4);  // pieces of at most 4 bytes, as fgets(buf, 5)
+  std::vector<std::pair<std::string, std::uint64_t>> got;
+  while (auto line = reader.next()) got.emplace_back(std::string(*line), reader.offset());
+  ::close(p[0]);
+  std::vector<std::pair<std::string, std::uint64_t>> want = {
+      {"ab\n", 0}, {"cdef", 3}, {"gh\n", 7}, {"\n", 10}, {"xyz", 11}};
+  EXPECT_EQ(got, want);
 }

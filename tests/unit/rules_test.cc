@@ -13,6 +13,7 @@
 #include "augenrules.h"
 #include "control.h"
 #include "ctl.h"
+#include "memstream.h"
 #include "rule.h"
 
 namespace bpfaudit::rules {
@@ -129,24 +130,17 @@ std::vector<std::string> split(const std::string& s) {
 }
 
 CmdResult run_args(FakeControl& k, const std::vector<std::string>& args) {
-  char *obuf = nullptr, *ebuf = nullptr;
-  size_t olen = 0, elen = 0;
-  FILE* out = open_memstream(&obuf, &olen);
-  FILE* err = open_memstream(&ebuf, &elen);
+  bpfaudit::testing::MemStream out, err;
   CmdResult r;
   CtlIo io;
-  io.out = out;
-  io.err = err;
+  io.out = out.file();
+  io.err = err.file();
   io.syslog = [&r](int, const std::string& s) { r.syslog.push_back(s); };
   io.kill = [](int, int) { return 0; };
   Ctl ctl(k, test_env(), io);
   r.rc = ctl.run(args);
-  std::fclose(out);
-  std::fclose(err);
-  r.out.assign(obuf, olen);
-  r.err.assign(ebuf, elen);
-  std::free(obuf);
-  std::free(ebuf);
+  r.out = out.str();
+  r.err = err.str();
   return r;
 }
 
@@ -581,15 +575,21 @@ TEST(Augenrules, MergesLikeStockScript) {
 
 TEST(Augenrules, FileOrderIsLsVersionOrder) {
   // Order printed by GNU `ls -1v` for these names.
-  const std::vector<std::string> want = {
-      "9-early.rules",     "10-base-config.rules", "30-nispom.rules",
-      "30-ospp-v42.rules", "30-ospp-v42-1-create-failed.rules", "100-late.rules",
-      "a.rules",           "a1.rules",             "a2.rules",
-      "a10.rules"};
-  std::vector<std::string> got = {"a10.rules", "30-ospp-v42-1-create-failed.rules", "a.rules",
-                                  "100-late.rules", "30-nispom.rules", "a2.rules",
-                                  "30-ospp-v42.rules", "9-early.rules", "a1.rules",
-                                  "10-base-config.rules"};
+  const std::vector<std::string> want = {"9-early.rules",
+                                         "10-base-config.rules",
+                                         "30-nispom.rules",
+                                         "30-ospp-v42.rules",
+                                         "30-ospp-v42-1-create-failed.rules",
+                                         "100-late.rules",
+                                         "a.rules",
+                                         "a1.rules",
+                                         "a2.rules",
+                                         "a10.rules"};
+  std::vector<std::string> got = {"a10.rules",         "30-ospp-v42-1-create-failed.rules",
+                                  "a.rules",           "100-late.rules",
+                                  "30-nispom.rules",   "a2.rules",
+                                  "30-ospp-v42.rules", "9-early.rules",
+                                  "a1.rules",          "10-base-config.rules"};
   std::sort(got.begin(), got.end(),
             [](const std::string& a, const std::string& b) { return filevercmp(a, b) < 0; });
   EXPECT_EQ(got, want);

@@ -2,6 +2,12 @@
 
 #include <libaudit.h>
 #include <linux/audit.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <functional>
 
 namespace bpfaudit::record {
 
@@ -10,79 +16,226 @@ bool is_single_record_type(int type) {
          type == AUDIT_KERNEL || (type >= AUDIT_MAC_UNLBL_ALLOW && type <= AUDIT_MAC_CALIPSO_DEL);
 }
 
-std::size_t EventAssembler::IdHash::operator()(const EventId& id) const {
-  std::size_t h = std::hash<std::uint64_t>()(id.serial);
-  h ^= std::hash<std::uint64_t>()(id.sec * 1000 + id.msec) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  if (id.node) h ^= std::hash<std::string>()(*id.node) + (h << 6) + (h >> 2);
-  return h;
+// Record text of open events, in 1 MiB chunks freed as soon as no open
+// record uses them: one allocation per MiB instead of one per record.
+class EventAssembler::TextArena {
+ public:
+  std::uint64_t put(std::string_view s) {
+    if (chunks_.empty() || chunks_.back().size - chunks_.back().used < s.size()) {
+      if (!chunks_.empty() && chunks_.back().live == 0) chunks_.back().data.reset();
+      std::size_t size = std::max(kChunk, s.size());
+      chunks_.push_back(Chunk{std::make_unique<char[]>(size), size, 0, 0});
+      drop_dead_front();
+    }
+    Chunk& c = chunks_.back();
+    std::uint64_t pos = (static_cast<std::uint64_t>(first_id_ + chunks_.size() - 1) << 32) | c.used;
+    std::memcpy(c.data.get() + c.used, s.data(), s.size());
+    c.used += s.size();
+    ++c.live;
+    return pos;
+  }
+
+  std::string_view get(std::uint64_t pos, std::size_t len) const {
+    const Chunk& c = chunks_[(pos >> 32) - first_id_];
+    return {c.data.get() + (pos & 0xffffffffu), len};
+  }
+
+  void release(std::uint64_t pos) {
+    Chunk& c = chunks_[(pos >> 32) - first_id_];
+    if (--c.live == 0 && &c != &chunks_.back()) c.data.reset();
+    drop_dead_front();
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 1 << 20;
+  struct Chunk {
+    std::unique_ptr<char[]> data;
+    std::size_t size, used, live;
+  };
+  void drop_dead_front() {
+    while (chunks_.size() > 1 && !chunks_.front().data) {
+      chunks_.pop_front();
+      ++first_id_;
+    }
+  }
+  std::deque<Chunk> chunks_;
+  std::uint64_t first_id_ = 0;
+};
+
+EventAssembler::EventAssembler(std::uint64_t eoe_timeout)
+    : eoe_timeout_(eoe_timeout),
+      arena_(std::make_unique<TextArena>()),
+      open_(64, SlotHash{this}, SlotEq{this}) {}
+
+EventAssembler::~EventAssembler() = default;
+
+EventAssembler::Probe EventAssembler::identity(std::uint32_t slot) const {
+  if (slot == kProbe) return probe_;
+  const PendingEvent& e = slots_[slot];
+  return {e.sec, e.serial, e.msec, e.node};
 }
 
-std::size_t EventAssembler::take_slot() {
+std::size_t EventAssembler::SlotHash::operator()(std::uint32_t slot) const {
+  Probe p = a->identity(slot);
+  std::size_t h = std::hash<std::uint64_t>()(p.serial);
+  h ^= std::hash<std::uint64_t>()(p.sec * 1000 + p.msec) + 0x9e3779b97f4a7c15ull + (h << 6) +
+       (h >> 2);
+  return h ^ (std::hash<std::uint32_t>()(p.node) + (h << 6) + (h >> 2));
+}
+
+bool EventAssembler::SlotEq::operator()(std::uint32_t x, std::uint32_t y) const {
+  Probe p = a->identity(x), q = a->identity(y);
+  return p.sec == q.sec && p.msec == q.msec && p.serial == q.serial && p.node == q.node;
+}
+
+std::uint32_t EventAssembler::take_slot() {
   if (!free_slots_.empty()) {
-    std::size_t s = free_slots_.top();
-    free_slots_.pop();
+    std::pop_heap(free_slots_.begin(), free_slots_.end(), std::greater<>());
+    std::uint32_t s = free_slots_.back();
+    free_slots_.pop_back();
     return s;
   }
   slots_.emplace_back();
-  return slots_.size() - 1;
+  return static_cast<std::uint32_t>(slots_.size() - 1);
 }
 
-void EventAssembler::complete(std::size_t slot) {
-  Slot& s = slots_[slot];
-  s.complete = true;
-  open_.erase(s.event->id);
+std::uint32_t EventAssembler::intern_node(const std::optional<std::string>& node) {
+  if (!node) return 0;
+  auto [it, inserted] = node_index_.try_emplace(*node, static_cast<std::uint32_t>(nodes_.size()));
+  if (inserted) nodes_.push_back(*node);
+  return it->second;
 }
 
-bool EventAssembler::add(const RecordHeader& header, Record record) {
-  if (auto it = open_.find(header.id); it != open_.end()) {
-    Event& ev = *slots_[it->second].event;
+std::uint32_t EventAssembler::store_record(Record&& record, std::optional<FileSpan> origin) {
+  PendingRecord pr{};
+  pr.length = static_cast<std::uint32_t>(record.text.size());
+  pr.raw_length = static_cast<std::uint32_t>(record.raw_length);
+  pr.type = record.type;
+  pr.enriched = record.enriched;
+  pr.next = kNone;
+  if (origin && origin->fd >= 0) {
+    pr.fd = origin->fd;
+    pr.where = origin->offset;
+  } else {
+    pr.fd = -1;
+    pr.where = arena_->put(record.text);
+  }
+  if (!free_records_.empty()) {
+    std::uint32_t i = free_records_.back();
+    free_records_.pop_back();
+    records_[i] = pr;
+    return i;
+  }
+  records_.push_back(pr);
+  return static_cast<std::uint32_t>(records_.size() - 1);
+}
+
+bool EventAssembler::add(const RecordHeader& header, Record record,
+                         std::optional<FileSpan> origin) {
+  probe_ = {header.id.sec, header.id.serial, header.id.msec, intern_node(header.id.node)};
+  if (auto it = open_.find(kProbe); it != open_.end()) {
+    PendingEvent& ev = slots_[*it];
     ev.enriched = ev.enriched || record.enriched;
-    ev.records.push_back(std::move(record));
+    std::uint32_t r = store_record(std::move(record), origin);
+    records_[ev.tail].next = r;
+    ev.tail = r;
     return true;
   }
   if (header.type == AUDIT_EOE) return false;
 
-  auto ev = std::make_unique<Event>();
-  ev->id = header.id;
-  ev->first_type = header.type;
-  ev->enriched = record.enriched;
-  ev->records.push_back(std::move(record));
-
-  std::size_t slot = take_slot();
-  order_.insert({ev->id.sec, ev->id.msec, ev->id.serial, slot});
-  bool single = is_single_record_type(header.type);
-  if (!single) {
-    open_.emplace(ev->id, slot);
-    open_by_sec_.emplace(ev->id.sec, slot);
+  std::uint32_t slot = take_slot();
+  PendingEvent& ev = slots_[slot];
+  ev = PendingEvent{};
+  ev.sec = probe_.sec;
+  ev.serial = probe_.serial;
+  ev.msec = probe_.msec;
+  ev.node = probe_.node;
+  ev.first_type = header.type;
+  ev.enriched = record.enriched;
+  ev.used = true;
+  ev.head = ev.tail = store_record(std::move(record), origin);
+  order_.push_back({ev.sec, ev.serial, ev.msec, slot});
+  std::push_heap(order_.begin(), order_.end(), std::greater<>());
+  if (is_single_record_type(header.type)) {
+    ev.complete = true;
+  } else {
+    open_.insert(slot);
+    timeouts_.push_back({ev.sec, slot});
+    std::push_heap(timeouts_.begin(), timeouts_.end(),
+                   [](const TimeoutKey& a, const TimeoutKey& b) { return a.sec > b.sec; });
   }
-  slots_[slot] = Slot{std::move(ev), single};
 
-  // Stock re-checks every building event whenever an event opens.
-  std::uint64_t now = header.id.sec;
-  while (!open_by_sec_.empty() && open_by_sec_.begin()->first + eoe_timeout_ <= now) {
-    std::size_t s = open_by_sec_.begin()->second;
-    open_by_sec_.erase(open_by_sec_.begin());
-    complete(s);
+  // Stock re-checks every building event whenever an event opens. A timeout
+  // entry is stale when its slot has since been reused by a newer event.
+  const std::uint64_t now = header.id.sec;
+  auto later = [](const TimeoutKey& a, const TimeoutKey& b) { return a.sec > b.sec; };
+  while (!timeouts_.empty() && timeouts_.front().sec + eoe_timeout_ <= now) {
+    TimeoutKey t = timeouts_.front();
+    std::pop_heap(timeouts_.begin(), timeouts_.end(), later);
+    timeouts_.pop_back();
+    PendingEvent& e = slots_[t.slot];
+    if (e.used && !e.complete && e.sec == t.sec) {
+      open_.erase(t.slot);
+      e.complete = true;
+    }
   }
   return true;
 }
 
+void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
+  PendingEvent& pe = slots_[slot];
+  ev.id.sec = pe.sec;
+  ev.id.msec = pe.msec;
+  ev.id.serial = pe.serial;
+  if (pe.node) ev.id.node = nodes_[pe.node];
+  ev.first_type = pe.first_type;
+  ev.enriched = pe.enriched;
+  for (std::uint32_t i = pe.head; i != kNone;) {
+    PendingRecord& pr = records_[i];
+    Record r;
+    r.type = pr.type;
+    r.raw_length = pr.raw_length;
+    r.enriched = pr.enriched;
+    if (pr.fd >= 0) {
+      r.text.resize(pr.length);
+      std::size_t got = 0;
+      while (got < pr.length) {
+        ssize_t n = ::pread(pr.fd, r.text.data() + got, pr.length - got,
+                            static_cast<off_t>(pr.where + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // the file shrank under us: keep what is left
+        got += static_cast<std::size_t>(n);
+      }
+      r.text.resize(got);
+      r.raw_length = std::min<std::size_t>(r.raw_length, got);
+    } else {
+      r.text.assign(arena_->get(pr.where, pr.length));
+      arena_->release(pr.where);
+    }
+    ev.records.push_back(std::move(r));
+    free_records_.push_back(i);
+    i = pr.next;
+  }
+  pe = PendingEvent{};
+}
+
 std::unique_ptr<Event> EventAssembler::pop_ready() {
   if (order_.empty()) return nullptr;
-  auto first = order_.begin();
-  Slot& s = slots_[first->slot];
-  if (!s.complete) return nullptr;
-  std::size_t slot = first->slot;
-  order_.erase(first);
-  free_slots_.push(slot);
-  s.complete = false;
-  return std::move(s.event);
+  std::uint32_t slot = order_.front().slot;
+  if (!slots_[slot].complete) return nullptr;
+  std::pop_heap(order_.begin(), order_.end(), std::greater<>());
+  order_.pop_back();
+  auto ev = std::make_unique<Event>();
+  materialize(slot, *ev);
+  free_slots_.push_back(slot);
+  std::push_heap(free_slots_.begin(), free_slots_.end(), std::greater<>());
+  return ev;
 }
 
 void EventAssembler::close_all() {
-  for (const auto& [id, slot] : open_) slots_[slot].complete = true;
+  for (std::uint32_t slot : open_) slots_[slot].complete = true;
   open_.clear();
-  open_by_sec_.clear();
+  timeouts_.clear();
 }
 
 }  // namespace bpfaudit::record

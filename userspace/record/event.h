@@ -2,13 +2,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <map>
+#include <deque>
 #include <memory>
-#include <queue>
-#include <set>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "record.h"
@@ -22,6 +22,13 @@ struct Event {
   std::vector<Record> records;
 };
 
+// Where a record's text can be read back from (pread on a regular file), so
+// that open events need not keep it in memory.
+struct FileSpan {
+  int fd = -1;
+  std::uint64_t offset = 0;  // of the line the record was made from
+};
+
 // Groups records into events exactly as stock does:
 //  - a record joins the still-open event with the same (sec, msec, serial, node);
 //  - an event opened by a type stock treats as single-record is closed at once,
@@ -29,14 +36,22 @@ struct Event {
 //  - an EOE record that finds no open event is dropped;
 //  - opening an event closes every open event end_of_event_timeout seconds older;
 //  - events leave in time order, and only when the oldest is closed.
-// Stock scans every open event per record; here a hash map and ordered sets do
-// the same work, so dense logs stay linear.
+// Stock scans every open event per record; here a hash set and heaps do the
+// same work, so dense logs stay linear. Because events stay open for the
+// whole timeout, a busy second of log is held at once: open events are kept
+// compact (a few dozen bytes each, text in a chunked arena or, for regular
+// files, only its file offset) and become Events when they leave.
 class EventAssembler {
  public:
-  explicit EventAssembler(std::uint64_t eoe_timeout = 2) : eoe_timeout_(eoe_timeout) {}
+  explicit EventAssembler(std::uint64_t eoe_timeout = 2);
+  ~EventAssembler();
+  EventAssembler(const EventAssembler&) = delete;
+  EventAssembler& operator=(const EventAssembler&) = delete;
 
-  // Returns false when the record was dropped (a stray EOE).
-  bool add(const RecordHeader& header, Record record);
+  // Returns false when the record was dropped (a stray EOE). With `origin`,
+  // the record's text is read back from the file when the event leaves; the
+  // fd must stay open and the file unchanged at that offset until then.
+  bool add(const RecordHeader& header, Record record, std::optional<FileSpan> origin = {});
 
   // Next event ready to leave, if any.
   std::unique_ptr<Event> pop_ready();
@@ -48,31 +63,81 @@ class EventAssembler {
   std::size_t open_count() const { return open_.size(); }
 
  private:
-  struct Slot {
-    std::unique_ptr<Event> event;
-    bool complete = false;
+  static constexpr std::uint32_t kNone = ~0u;
+
+  struct PendingRecord {
+    std::uint64_t where;  // arena position, or file offset when fd >= 0
+    std::uint32_t length;
+    std::uint32_t raw_length;
+    std::int32_t fd;
+    std::int32_t type;
+    std::uint32_t next;  // next record of the same event, kNone at the tail
+    bool enriched;
   };
-  struct IdHash {
-    std::size_t operator()(const EventId& id) const;
+  struct PendingEvent {
+    std::uint64_t sec = 0;
+    std::uint64_t serial = 0;
+    std::uint32_t msec = 0;
+    std::uint32_t node = 0;  // index into nodes_; 0 = no node=
+    std::int32_t first_type = -1;
+    std::uint32_t head = kNone, tail = kNone;
+    bool enriched = false;
+    bool complete = false;
+    bool used = false;
   };
   // Stock breaks time ties by array slot; slots are reused lowest-first.
   struct OrderKey {
     std::uint64_t sec;
-    std::uint32_t msec;
     std::uint64_t serial;
-    std::size_t slot;
-    auto operator<=>(const OrderKey&) const = default;
+    std::uint32_t msec;
+    std::uint32_t slot;
+    auto operator<=>(const OrderKey& o) const {
+      if (auto c = sec <=> o.sec; c != 0) return c;
+      if (auto c = msec <=> o.msec; c != 0) return c;
+      if (auto c = serial <=> o.serial; c != 0) return c;
+      return slot <=> o.slot;
+    }
   };
+  struct TimeoutKey {
+    std::uint64_t sec;
+    std::uint32_t slot;
+  };
+  // The open set holds slot numbers; kProbe stands for the identity being
+  // looked up, so lookups need no temporary PendingEvent.
+  static constexpr std::uint32_t kProbe = ~0u - 1;
+  struct SlotHash {
+    const EventAssembler* a;
+    std::size_t operator()(std::uint32_t slot) const;
+  };
+  struct SlotEq {
+    const EventAssembler* a;
+    bool operator()(std::uint32_t x, std::uint32_t y) const;
+  };
+  struct Probe {
+    std::uint64_t sec, serial;
+    std::uint32_t msec, node;
+  };
+  Probe identity(std::uint32_t slot) const;
 
-  std::size_t take_slot();
-  void complete(std::size_t slot);
+  class TextArena;
+
+  std::uint32_t take_slot();
+  std::uint32_t intern_node(const std::optional<std::string>& node);
+  std::uint32_t store_record(Record&& record, std::optional<FileSpan> origin);
+  void materialize(std::uint32_t slot, Event& ev);
 
   std::uint64_t eoe_timeout_;
-  std::vector<Slot> slots_;
-  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> free_slots_;
-  std::unordered_map<EventId, std::size_t, IdHash> open_;  // building events
-  std::multimap<std::uint64_t, std::size_t> open_by_sec_;   // for the timeout sweep
-  std::set<OrderKey> order_;                                // every non-empty slot
+  std::deque<PendingEvent> slots_;
+  std::vector<std::uint32_t> free_slots_;  // min-heap
+  std::deque<PendingRecord> records_;
+  std::vector<std::uint32_t> free_records_;
+  std::unique_ptr<TextArena> arena_;
+  std::vector<std::string> nodes_{std::string()};
+  std::unordered_map<std::string, std::uint32_t> node_index_;
+  Probe probe_{};
+  std::unordered_set<std::uint32_t, SlotHash, SlotEq> open_;  // building events
+  std::vector<TimeoutKey> timeouts_;  // min-heap by sec; stale entries skipped
+  std::vector<OrderKey> order_;       // min-heap: every occupied slot
 };
 
 // True for the types stock closes as soon as they open an event.

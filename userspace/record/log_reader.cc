@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 namespace bpfaudit::record {
@@ -15,11 +15,14 @@ constexpr std::size_t kReadSize = 1 << 20;
 
 LineReader::LineReader(int fd, std::size_t max_chunk) : fd_(fd), max_chunk_(max_chunk) {
   buf_.resize(kReadSize * 2);
+  off_t at = ::lseek(fd, 0, SEEK_CUR);
+  base_ = at > 0 ? static_cast<std::uint64_t>(at) : 0;
 }
 
 bool LineReader::fill() {
   if (eof_) return false;
   if (begin_ > 0) {
+    base_ += begin_;
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
@@ -50,17 +53,20 @@ std::optional<std::string_view> LineReader::next() {
     const char* start = buf_.data() + begin_;
     if (const void* nl = std::memchr(start + scanned, '\n', window - scanned)) {
       std::size_t len = static_cast<const char*>(nl) - start + 1;
+      last_offset_ = base_ + begin_;
       begin_ += len;
       return std::string_view(start, len);
     }
     scanned = window;
     if (max_chunk_ && avail >= max_chunk_) {
+      last_offset_ = base_ + begin_;
       begin_ += max_chunk_;
       return std::string_view(start, max_chunk_);
     }
     if (!fill()) {
       if (end_ == begin_) return std::nullopt;
       std::string_view rest(buf_.data() + begin_, end_ - begin_);
+      last_offset_ = base_ + begin_;
       begin_ = end_;
       return rest;
     }

@@ -21,6 +21,9 @@ class LineReader {
   // The view is valid until the next call. Read errors set error().
   std::optional<std::string_view> next();
   int error() const { return error_; }
+  // File offset of the start of the line next() returned last (counted
+  // from where the fd stood when the reader was made).
+  std::uint64_t offset() const { return last_offset_; }
 
  private:
   bool fill();
@@ -29,6 +32,8 @@ class LineReader {
   std::size_t max_chunk_;
   std::vector<char> buf_;
   std::size_t begin_ = 0, end_ = 0;
+  std::uint64_t base_ = 0;  // file offset of buf_[0]
+  std::uint64_t last_offset_ = 0;
   bool eof_ = false;
   int error_ = 0;
 };

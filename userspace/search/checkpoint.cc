@@ -23,7 +23,7 @@ int Checkpoint::load(std::FILE* err) {
   char line[1023];
   while (std::fgets(line, sizeof(line), f)) {
     std::size_t len = std::strlen(line);
-    if (len) line[len - 1] = 0;
+    if (len && line[len - 1] == '\n') line[len - 1] = 0;
     if (std::strncmp(line, "dev=", 4) == 0) {
       errno = 0;
       dev_ = std::strtoul(line + 4, nullptr, 16);

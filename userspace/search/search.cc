@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <string>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "checkpoint.h"
@@ -43,11 +43,33 @@ class Searcher {
     csv_.extra_time = opts.extra_time;
   }
 
-  ~Searcher() { flush(); }
+  ~Searcher() {
+    flush();
+    for (int fd : kept_fds_) ::close(fd);
+  }
+
+  // Takes ownership of `fd`: a regular file stays open while open events
+  // refer to its records, whose text is read back from it instead of being
+  // held in memory.
+  int process_owned_fd(int fd, bool last) {
+    struct stat st {};
+    bool backed = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && kept_fds_.size() < kMaxKeptFds;
+    int rc = process_fd(fd, last, backed);
+    if (backed) {
+      kept_fds_.push_back(fd);
+      if (assembler_.empty()) {
+        for (int k : kept_fds_) ::close(k);
+        kept_fds_.clear();
+      }
+    } else {
+      ::close(fd);
+    }
+    return rc;
+  }
 
   // Reads one input to its end. `last` closes every open event at the end,
   // as stock does only for the last file it reads.
-  int process_fd(int fd, bool last) {
+  int process_fd(int fd, bool last, bool file_backed = false) {
     record::LineReader reader(fd, record::kMaxRecordLength - 1);
     std::string bad_stamp;
     const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
@@ -63,7 +85,9 @@ class Searcher {
       }
       auto sec = static_cast<std::int64_t>(h->id.sec);
       if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
-      if (!assembler_.add(*h, record::make_record(*line, h->type))) continue;
+      std::optional<record::FileSpan> origin;
+      if (file_backed) origin = record::FileSpan{fd, reader.offset()};
+      if (!assembler_.add(*h, record::make_record(*line, h->type), origin)) continue;
       if (int rc = drain()) return rc;
     }
     // A checkpointing run leaves unfinished events for the next run.
@@ -103,9 +127,8 @@ class Searcher {
                        "Corrupted checkpoint file. Inode match, but newer complete event "
                        "(%lu.%03u:%lu) found before loaded checkpoint %lu.%03u:%lu\n",
                        static_cast<unsigned long>(ev->id.sec), ev->id.msec,
-                       static_cast<unsigned long>(ev->id.serial),
-                       static_cast<unsigned long>(m.sec), m.msec,
-                       static_cast<unsigned long>(m.serial));
+                       static_cast<unsigned long>(ev->id.serial), static_cast<unsigned long>(m.sec),
+                       m.msec, static_cast<unsigned long>(m.serial));
           checkpoint_->add_failure(Checkpoint::kCorrupted);
           return 10;
         }
@@ -133,9 +156,15 @@ class Searcher {
 
   void emit(const record::Event& ev) {
     switch (c_.format) {
-      case ReportFormat::kRaw: write_raw(ev, buf_); break;
-      case ReportFormat::kDefault: write_default(ev, opts_.escape, buf_); break;
-      case ReportFormat::kJson: write_json(ev, buf_); break;
+      case ReportFormat::kRaw:
+        write_raw(ev, buf_);
+        break;
+      case ReportFormat::kDefault:
+        write_default(ev, opts_.escape, buf_);
+        break;
+      case ReportFormat::kJson:
+        write_json(ev, buf_);
+        break;
       case ReportFormat::kInterpret: {
         // Name searches (-ui NAME ...) make stock load the head record's
         // enriched values before printing, which changes what it prints.
@@ -144,8 +173,12 @@ class Searcher {
         interpreter_.write_interpreted(ev, buf_, preload);
         break;
       }
-      case ReportFormat::kCsv: interpreter_.write_csv(ev, csv_, buf_); break;
-      case ReportFormat::kText: interpreter_.write_text(ev, buf_); break;
+      case ReportFormat::kCsv:
+        interpreter_.write_csv(ev, csv_, buf_);
+        break;
+      case ReportFormat::kText:
+        interpreter_.write_text(ev, buf_);
+        break;
     }
     if (std::string e = interpreter_.take_errors(); !e.empty()) {
       flush();
@@ -172,6 +205,8 @@ class Searcher {
   std::string buf_;
   bool found_ = false;
   bool done_ = false;
+  static constexpr std::size_t kMaxKeptFds = 64;
+  std::vector<int> kept_fds_;
 };
 
 int process_file(Searcher& s, const std::string& path, bool last, std::FILE* err) {
@@ -180,9 +215,7 @@ int process_file(Searcher& s, const std::string& path, bool last, std::FILE* err
     std::fprintf(err, "Error opening %s (%s)\n", path.c_str(), std::strerror(errno));
     return 1;
   }
-  int rc = s.process_fd(fd, last);
-  ::close(fd);
-  return rc;
+  return s.process_owned_fd(fd, last);
 }
 
 // The log and its rotations, oldest (highest number) first; with a loaded
@@ -209,7 +242,7 @@ int process_logs(Searcher& s, const std::string& log_file, Checkpoint* cp, std::
   }
   if (cp && cp->has_data() && !found_checkpointed && !cp->time_only()) return 10;
   --num;
-  for (int n = num; ; --n) {
+  for (int n = num;; --n) {
     std::string path = n > 0 ? log_file + "." + std::to_string(n) : log_file;
     // Stock flushes open events only at the end of the newest file; with no
     // readable log at all it still tries (and fails to open) the base name.

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Generates a log from the live kernel (rules under a per-run key: file
-# opens and failures, exec, chmod/chown, rename, socket/connect with a
-# SOCKADDR, a user message) and runs the interpretation compat test on it.
-# Usage: interpret_live_log.sh BIN_DIR COMPAT_SCRIPT
+# Records a log from the live kernel and runs differential tests on it.
+# The workload works rules added under a per-run key (watched files created,
+# chmod/chown, renamed and unlinked; failed opens; execs with awkward args;
+# UDP and TCP connects with a SOCKADDR; a user message), captured through the
+# read-only multicast group, so no daemon pid is taken.
+# Usage: live_log.sh BIN_DIR COMPAT_SCRIPT TOOL [COMPAT_SCRIPT TOOL]...
+# Each COMPAT_SCRIPT is run as `COMPAT_SCRIPT TOOL LOG`; any failure fails the test.
 set -u
 bin=$1
-compat=$2
+shift
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for audit rules"; exit 77; }
 [ -e /proc/self/loginuid ] || { echo "SKIP: kernel without audit"; exit 77; }
+[ $(($# % 2)) = 0 ] && [ $# -gt 0 ] || { echo "usage: live_log.sh BIN_DIR (COMPAT_SCRIPT TOOL)..."; exit 2; }
 tmp=$(mktemp -d)
-key=bpfaudit-interp-$$
+key=bpfaudit-live-$$
 status=$(auditctl -s)
 old_enabled=$(awk '/^enabled/{print $2}' <<<"$status")
 old_backlog=$(awk '/^backlog_limit/{print $2}' <<<"$status")
@@ -28,9 +32,14 @@ add_rule() { auditctl -a "$@" >/dev/null && rules+=("$(printf '%q ' "$@")"); }
 mkdir -p "$tmp/w"
 auditctl -b 8192 >/dev/null
 [ "$old_enabled" = 0 ] && auditctl -e 1 >/dev/null
-"$bin/readlog_capture" "$tmp/live.log" 1500 2>"$tmp/cap.err" &
+"$bin/bpfaudit" capture -o "$tmp/live.log" --idle-ms 1500 2>"$tmp/cap.err" &
 cap_pid=$!
-until grep -q listening "$tmp/cap.err" 2>/dev/null; do sleep 0.05; done
+until grep -q listening "$tmp/cap.err" 2>/dev/null; do
+  kill -0 "$cap_pid" 2>/dev/null || { echo "FAIL: capture did not start"; cat "$tmp/cap.err"; exit 1; }
+  sleep 0.05
+done
+# The kernel keys an event by the first rule that matches: specific first.
+add_rule always,exit -F arch=b64 -S openat -F exit=-ENOENT -F dir="$tmp" -k "$key-enoent"
 add_rule always,exit -F arch=b64 -S openat,open,creat,truncate,renameat2,rename,unlinkat,fchmodat,chmod,fchownat -F dir="$tmp" -k "$key-file"
 add_rule always,exit -F arch=b64 -S execve -F dir="$tmp" -k "$key-exec"
 add_rule always,exit -F arch=b64 -S connect,bind,socket -F pid=$$ -k "$key-net"
@@ -44,10 +53,20 @@ cp /bin/true "$tmp/true copy" && "$tmp/true copy" --arg "with space" $'ctl\001x'
 exec 7<>/dev/udp/127.0.0.1/9 && exec 7>&-
 (exec 8<>/dev/tcp/127.0.0.1/1) 2>/dev/null
 rm -f "$tmp/w/"*
-auditctl -m "bpfaudit interpret live test $key" 2>/dev/null
+auditctl -m "bpfaudit live test message $key" 2>/dev/null
 wait "$cap_pid"
 cap_pid=
 lines=$(wc -l <"$tmp/live.log")
 echo "live log: $lines records ($(tail -1 "$tmp/cap.err"))"
 [ "$lines" -gt 10 ] || { echo "FAIL: the live kernel produced too few records"; cat "$tmp/live.log"; exit 1; }
-"$compat" "$bin/interpret_driver" "$tmp/live.log"
+for k in "$key-file" "$key-enoent" "$key-exec" "$key-net"; do
+  grep -q "key=\"$k\"" "$tmp/live.log" || { echo "FAIL: no record for rule $k"; exit 1; }
+done
+
+rc=0
+while [ $# -gt 0 ]; do
+  echo "== $(basename "$1") $(basename "$2") on the live log"
+  "$1" "$2" "$tmp/live.log" || rc=1
+  shift 2
+done
+exit $rc
