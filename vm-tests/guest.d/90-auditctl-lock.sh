@@ -1,12 +1,12 @@
 #!/bin/sh
-# Guest-side auditctl checks that must never run on a shared host: -D (removes every
-# rule), --loginuid-immutable and -e 2 (both lock until reboot). Meant for the vm tier's
-# busybox guest with build/bin/bpfaudit copied in as /bin/auditctl; prints "rc=N" last
-# because qemu's exit code does not carry the guest's. Expected texts are stock 3.0.9's.
-# Not yet wired into a qemu runner (vm-tests has none yet).
+# auditctl cases that must never run on a shared host: -D (removes every rule),
+# --loginuid-immutable and -e 2 (both lock until reboot). Named 90-* so it runs
+# after every other guest test: nothing can change the audit configuration after
+# it. Tests our auditctl ($BPFAUDIT_BIN_DIR/auditctl, or $AUDITCTL); the expected
+# texts and exit codes are stock 3.0.9's.
 fails=0
 check() { [ "$1" = "$2" ] || { echo "FAIL: $3: got '$1' want '$2'"; fails=$((fails + 1)); }; }
-A=${AUDITCTL:-auditctl}
+A=${AUDITCTL:-${BPFAUDIT_BIN_DIR:?}/auditctl}
 $A -a always,exit -F arch=b64 -S open -k vm >/dev/null 2>&1
 check "$($A -D 2>&1)" "No rules" "-D lists what is left"
 check "$($A -l 2>&1)" "No rules" "-l after -D"
@@ -17,4 +17,5 @@ out=$($A -a always,exit -F arch=b64 -S open -k vm 2>&1); rc=$?
 check "$out" "The audit system is in immutable mode, no rule changes allowed" "rule when locked"
 check "$rc" 0 "exit code when locked (stock: 0)"
 check "$($A -e 1 2>&1)" "Error sending enable request (Operation not permitted)" "-e 1 when locked"
-echo "rc=$fails"
+echo "auditctl lock cases: $fails failures"
+[ "$fails" -eq 0 ]
