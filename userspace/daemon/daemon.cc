@@ -50,6 +50,21 @@ constexpr std::size_t kMaxDrain = 1024;
 // them; while a source is attached everything waits this long to be ordered.
 constexpr std::int64_t kHoldMs = 200;
 constexpr std::size_t kMaxClientLine = 2 * record::kMaxRecordLength;
+// The kernel makes every sender of an audit netlink command (our AUDIT_GET for
+// `lost` included; the registered daemon is not exempt) sleep in audit_receive()
+// on the backlog wait queue while the queue is over backlog_limit. Asking then
+// stalls the drain loop while kauditd blocks on our full socket, and the sleep
+// takes the one exclusive wake-up kauditd gives per pass, leaving a producer
+// asleep for up to backlog_wait_time. So `lost` is only asked for once no event
+// has arrived for this long: kauditd has nothing queued for us then.
+constexpr std::int64_t kLostQuietMs = 1000;
+constexpr std::int64_t kLostPollMs = 1000;
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 bool g_foreground = false;
 // Background start: the parent waits on this pipe for the child's status.
@@ -296,6 +311,8 @@ class Daemon {
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   std::optional<std::uint32_t> last_lost_;
+  std::int64_t last_event_ms_ = 0;
+  std::int64_t last_lost_check_ms_ = 0;
   std::uint64_t overruns_reported_ = 0;
   std::uint64_t overruns_ = 0;
   std::optional<audit_status> saved_status_;
@@ -370,21 +387,25 @@ void Daemon::emit_daemon(int type, const std::string& body) {
 
 void Daemon::drain_netlink() {
   static thread_local std::vector<char> buf(record::kMaxRecordLength + 4096);
+  bool busy = false;
   for (std::size_t i = 0; i < kMaxDrain; ++i) {
     ssize_t n = ::recv(events_.fd(), buf.data(), buf.size(), MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == ENOBUFS) {
         ++overruns_;
+        busy = true;
         continue;
       }
       break;
     }
+    busy = true;
     if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
     auto* nh = reinterpret_cast<nlmsghdr*>(buf.data());
     if (is_control(nh->nlmsg_type)) continue;
     add_kernel(nh->nlmsg_type, event_payload(buf.data(), static_cast<std::size_t>(n)));
   }
+  if (busy) last_event_ms_ = steady_ms();
   if (overruns_ > overruns_reported_) {
     note_loss({LossEntry::Kind::kNetlinkOverrun, overruns_ - overruns_reported_, 0, {}});
     overruns_reported_ = overruns_;
@@ -648,7 +669,6 @@ int Daemon::run() {
                       (listen_fd_ >= 0 ? ", collector " + opts_.collector_socket : "") + ")");
 
   notify_ready(0);
-  unsigned ticks = 0;
   epoll_event evs[64];
   while (!stop_) {
     int n = epoll_wait(epoll_fd_, evs, 64, -1);
@@ -663,7 +683,11 @@ int Daemon::run() {
       } else if (fd == tfd) {
         std::uint64_t exp;
         (void)::read(tfd, &exp, sizeof(exp));
-        if (++ticks % 10 == 0) check_lost();
+        std::int64_t now = steady_ms();
+        if (now - last_lost_check_ms_ >= kLostPollMs && now - last_event_ms_ >= kLostQuietMs) {
+          last_lost_check_ms_ = now;
+          check_lost();
+        }
         release_pending(false);
       } else if (fd == listen_fd_) {
         accept_client();
