@@ -45,4 +45,5 @@ cap_pid=
 lines=$(wc -l <"$tmp/live.log")
 echo "live log: $lines records ($(tail -1 "$tmp/cap.err"))"
 [ "$lines" -gt 10 ] || { echo "FAIL: the live kernel produced too few records"; cat "$tmp/live.log"; exit 1; }
-"$compat" "$bin/ausearch" "$tmp/live.log"
+# Third argument: the front end to compare (ausearch by default; aureport).
+"$compat" "$bin/${3:-ausearch}" "$tmp/live.log"

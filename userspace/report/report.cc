@@ -299,11 +299,16 @@ class Reporter : public search::LogSink {
     return truncated(passwd_text(uid), size);
   }
 
+  // Names are looked up once per uid, found or not (see search_items.cc).
   std::string passwd_text(std::uint32_t uid) {
     auto it = names_.find(uid);
     if (it != names_.end()) return it->second;
-    if (struct passwd* pw = ::getpwuid(uid)) return names_.emplace(uid, pw->pw_name).first->second;
-    return "unknown(" + std::to_string(static_cast<int>(uid)) + ")";
+    std::string name;
+    if (struct passwd* pw = ::getpwuid(uid))
+      name = pw->pw_name;
+    else
+      name = "unknown(" + std::to_string(static_cast<int>(uid)) + ")";
+    return names_.emplace(uid, std::move(name)).first->second;
   }
 
   std::string syscall_text(std::size_t size) {

@@ -108,12 +108,16 @@ std::uint32_t as_id(unsigned long v) { return static_cast<std::uint32_t>(v); }
 Success as_success(unsigned long v) { return static_cast<Success>(static_cast<int>(v)); }
 
 std::optional<std::string> passwd_name(std::uint32_t uid) {
-  // Stock remembers names it found for the life of the process; misses are retried.
-  static std::unordered_map<std::uint32_t, std::string> cache;
+  // Stock retries getpwuid for uids it did not find, each time reading the
+  // passwd database; the answer cannot change within one run, so misses are
+  // remembered too (a log full of unknown auids otherwise spends its time
+  // in open/read/close).
+  static std::unordered_map<std::uint32_t, std::optional<std::string>> cache;
   if (auto it = cache.find(uid); it != cache.end()) return it->second;
   struct passwd* pw = ::getpwuid(uid);
-  if (pw == nullptr) return std::nullopt;
-  return cache.emplace(uid, pw->pw_name).first->second;
+  std::optional<std::string> name;
+  if (pw != nullptr) name = pw->pw_name;
+  return cache.emplace(uid, std::move(name)).first->second;
 }
 
 struct Parser {
