@@ -102,7 +102,7 @@ full=()
 i=0
 for log in "${logs[@]}"; do
   size=$(stat -c %s "$log")
-  if [ "$size" -gt "$full_limit" ]; then
+  if [ "$size" -gt "$full_limit" ] && [ ${#logs[@]} -gt 3 ]; then
     # Large logs: the benchmark reports (stock needs seconds per run).
     run_case "$log"
     run_case "$log" -f -i --summary
@@ -130,6 +130,7 @@ for log in "${logs[@]}"; do
   fi
 done
 [ ${#full[@]} -eq 0 ] && full=("${small[@]:0:3}")
+[ ${#full[@]} -eq 0 ] && full=("${logs[@]:0:1}")
 
 # Each further modifier with every report, on one of the full-matrix logs.
 k=0
