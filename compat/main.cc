@@ -18,6 +18,7 @@ struct Tool {
 
 constexpr Tool kTools[] = {
     {"ausearch", "search", bpfaudit::compat::ausearch_main, "search audit logs (ausearch 3.0.9 compatible)"},
+    {"aureport", "report", bpfaudit::compat::aureport_main, "summary reports from audit logs (aureport 3.0.9 compatible)"},
     {"bpfaudit-capture", "capture", bpfaudit::compat::capture_main, "write kernel audit records to a log (read-only)"},
     {"autrace", "trace", bpfaudit::compat::autrace_main, "trace a program and its process tree (eBPF)"},
     {"auditctl", "ctl", bpfaudit::compat::auditctl_main, "kernel audit rules and status (auditctl 3.0.9 compatible)"},

@@ -4,6 +4,7 @@
 namespace bpfaudit::compat {
 
 int ausearch_main(int argc, char** argv);
+int aureport_main(int argc, char** argv);
 int capture_main(int argc, char** argv);
 int autrace_main(int argc, char** argv);
 int auditctl_main(int argc, char** argv);

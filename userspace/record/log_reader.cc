@@ -10,7 +10,9 @@
 namespace bpfaudit::record {
 
 namespace {
-// Small enough that the buffer pages are faulted in once and then reused.
+// Small enough that the buffer's pages are faulted in once and then reused
+// (zero-filling a 2 MiB buffer cost ~25 ms per start on a VM), large enough
+// that big logs are read in few system calls.
 constexpr std::size_t kReadSize = 64 << 10;
 }  // namespace
 

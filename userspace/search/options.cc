@@ -163,13 +163,14 @@ void print_message_types(std::FILE* err) {
   std::fprintf(err, "\n");
 }
 
-// -ts/-te words: "DATE TIME" in either order, one keyword, one date, or one time.
-bool parse_time_option(bool start, const char* first, const char* second, Options& opts,
-                       std::FILE* err) {
+}  // namespace
+
+bool parse_time_words(bool start, const char* first, const char* second, std::int64_t& value,
+                      bool* checkpoint_keyword, std::FILE* err) {
   auto set = [&](const char* d, const char* t) {
     auto v = start ? parse_start_time(d, t, err) : parse_end_time(d, t, err);
     if (!v) return false;
-    (start ? opts.criteria.start_time : opts.criteria.end_time) = *v;
+    value = *v;
     return true;
   };
   if (second) {
@@ -181,15 +182,13 @@ bool parse_time_option(bool start, const char* first, const char* second, Option
                                                    "week-ago",  "this-month", "this-year"};
   for (auto k : kKeywords)
     if (k == first) return set(first, "00:00:00");
-  if (start && std::strcmp(first, "checkpoint") == 0) {
-    opts.checkpoint_time_only = true;
+  if (start && checkpoint_keyword && std::strcmp(first, "checkpoint") == 0) {
+    *checkpoint_keyword = true;
     return true;
   }
   if (std::strchr(first, ':') == nullptr) return set(first, start ? "00:00:00" : nullptr);
   return set(nullptr, first);
 }
-
-}  // namespace
 
 ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out, std::FILE* err) {
   Criteria& c = opts.criteria;
@@ -549,7 +548,9 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
           break;
         }
         const char* second = (i + 2 < argc && argv[i + 2][0] != '-') ? argv[i + 2] : nullptr;
-        if (!parse_time_option(start, arg, second, opts, err)) ok = false;
+        std::int64_t& slot = start ? c.start_time : c.end_time;
+        if (!parse_time_words(start, arg, second, slot, &opts.checkpoint_time_only, err))
+          ok = false;
         if (second) ++i;
         ++i;
         break;

@@ -39,4 +39,12 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
 std::optional<std::int64_t> parse_start_time(const char* date, const char* time, std::FILE* err);
 std::optional<std::int64_t> parse_end_time(const char* date, const char* time, std::FILE* err);
 
+// The words after -ts/-te as stock reads them: "DATE TIME" in either order
+// (`second` non-null), one keyword, one date or one time. Sets `value`, or
+// returns false after stock's message. `checkpoint_keyword`: ausearch only;
+// when given, "-ts checkpoint" sets it instead of a time (aureport treats
+// the word as a bad date).
+bool parse_time_words(bool start, const char* first, const char* second, std::int64_t& value,
+                      bool* checkpoint_keyword, std::FILE* err);
+
 }  // namespace bpfaudit::search

@@ -14,6 +14,7 @@
 
 #include "checkpoint.h"
 #include "event.h"
+#include "input.h"
 #include "interpret.h"
 #include "log_reader.h"
 #include "match.h"
@@ -25,7 +26,7 @@ namespace {
 
 constexpr std::size_t kFlushAt = 1 << 16;
 
-class Searcher {
+class Searcher : public LogSink {
  public:
   Searcher(const Options& opts, std::FILE* out, std::FILE* err, std::uint64_t eoe_timeout,
            Checkpoint* checkpoint)
@@ -48,28 +49,30 @@ class Searcher {
     for (int fd : kept_fds_) ::close(fd);
   }
 
-  // Takes ownership of `fd`: a regular file stays open while open events
-  // refer to its records, whose text is read back from it instead of being
-  // held in memory.
-  int process_owned_fd(int fd, bool last) {
+  // Reads one input to its end. `last` closes every open event at the end,
+  // as stock does only for the last file it reads. A regular file is kept
+  // open (a dup) while open events refer to its records, whose text can then
+  // be read back from it instead of being held in memory.
+  int process_fd(int fd, const std::string& /*name*/, bool last) override {
     struct stat st {};
-    bool backed = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && kept_fds_.size() < kMaxKeptFds;
-    int rc = process_fd(fd, last, backed);
-    if (backed) {
-      kept_fds_.push_back(fd);
-      if (assembler_.empty()) {
-        for (int k : kept_fds_) ::close(k);
-        kept_fds_.clear();
-      }
-    } else {
-      ::close(fd);
+    int kept = -1;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && kept_fds_.size() < kMaxKeptFds)
+      kept = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    int rc = read_fd(fd, last, kept);
+    if (kept >= 0) kept_fds_.push_back(kept);
+    if (assembler_.empty()) {
+      for (int k : kept_fds_) ::close(k);
+      kept_fds_.clear();
     }
     return rc;
   }
 
-  // Reads one input to its end. `last` closes every open event at the end,
-  // as stock does only for the last file it reads.
-  int process_fd(int fd, bool last, bool file_backed = false) {
+  bool found() const { return found_; }
+  void finish() { flush(); }
+  bool done() const override { return done_; }
+
+ private:
+  int read_fd(int fd, bool last, int backing_fd) {
     record::LineReader reader(fd, record::kMaxRecordLength - 1);
     std::string bad_stamp;
     const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
@@ -86,7 +89,7 @@ class Searcher {
       auto sec = static_cast<std::int64_t>(h->id.sec);
       if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
       std::optional<record::FileSpan> origin;
-      if (file_backed) origin = record::FileSpan{fd, reader.offset()};
+      if (backing_fd >= 0) origin = record::FileSpan{backing_fd, reader.offset()};
       if (!assembler_.add(*h, record::make_record(*line, h->type), origin)) continue;
       if (int rc = drain()) return rc;
     }
@@ -98,11 +101,6 @@ class Searcher {
     return drain();
   }
 
-  bool found() const { return found_; }
-  void finish() { flush(); }
-  bool done() const { return done_; }
-
- private:
   int drain() {
     while (!done_) {
       auto ev = assembler_.pop_ready();
@@ -209,58 +207,6 @@ class Searcher {
   std::vector<int> kept_fds_;
 };
 
-int process_file(Searcher& s, const std::string& path, bool last, std::FILE* err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    std::fprintf(err, "Error opening %s (%s)\n", path.c_str(), std::strerror(errno));
-    return 1;
-  }
-  return s.process_owned_fd(fd, last);
-}
-
-// The log and its rotations, oldest (highest number) first; with a loaded
-// checkpoint, starting at the file it names.
-int process_logs(Searcher& s, const std::string& log_file, Checkpoint* cp, std::FILE* err) {
-  int num = 0;
-  std::string name = log_file;
-  bool found_checkpointed = false;
-  while (::access(name.c_str(), R_OK) == 0) {
-    if (cp && cp->has_data()) {
-      struct stat st {};
-      if (::stat(name.c_str(), &st)) {
-        std::fprintf(err, "Error stat'ing %s (%s)\n", name.c_str(), std::strerror(errno));
-        return 1;
-      }
-      if (cp->is_checkpointed_file(st.st_dev, st.st_ino) && !cp->time_only()) {
-        found_checkpointed = true;
-        ++num;
-        break;
-      }
-    }
-    ++num;
-    name = log_file + "." + std::to_string(num);
-  }
-  if (cp && cp->has_data() && !found_checkpointed && !cp->time_only()) return 10;
-  --num;
-  for (int n = num;; --n) {
-    std::string path = n > 0 ? log_file + "." + std::to_string(n) : log_file;
-    // Stock flushes open events only at the end of the newest file; with no
-    // readable log at all it still tries (and fails to open) the base name.
-    bool last = n <= 0;
-    if (int rc = process_file(s, path, last, err)) return rc;
-    if (s.done() || n <= 0) {
-      if (cp) return cp->set_file(path, err) ? 0 : 1;
-      break;
-    }
-  }
-  return 0;
-}
-
-bool is_fifo(int fd) {
-  struct stat st {};
-  return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
-}
-
 }  // namespace
 
 int run(const Options& opts, std::FILE* out, std::FILE* err, const Environment& env) {
@@ -280,30 +226,10 @@ int run(const Options& opts, std::FILE* out, std::FILE* err, const Environment& 
   Checkpoint* cp = checkpoint ? &*checkpoint : nullptr;
 
   Searcher searcher(opts, out, err, eoe, cp);
-  int rc = 0;
-  if (opts.input) {
-    struct stat st {};
-    if (::stat(opts.input->c_str(), &st) == -1) {
-      std::fprintf(err, "stat: %s\n", std::strerror(errno));
-      return 1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      std::string log = *opts.input;
-      if (log.back() != '/') log.push_back('/');
-      log += "audit.log";
-      std::fprintf(err, "NOTE - using logs in %s\n", log.c_str());
-      rc = process_logs(searcher, log, cp, err);
-    } else {
-      rc = process_file(searcher, *opts.input, true, err);
-      if (cp) cp->set_file(*opts.input, err);
-    }
-  } else if (opts.force_logs || !is_fifo(env.stdin_fd)) {
-    rc = process_logs(searcher, conf.log_file, cp, err);
-  } else {
-    rc = searcher.process_fd(env.stdin_fd, true);
-    if (cp) std::fprintf(err, "Warning - checkpointing stdin is not supported");
-    cp = nullptr;  // a pipe never overwrites the checkpoint
-  }
+  InputChoice choice{opts.input, opts.force_logs, conf.log_file, env.stdin_fd};
+  bool dropped = false;
+  int rc = read_inputs(choice, searcher, cp, err, &dropped);
+  if (dropped) cp = nullptr;
   searcher.finish();
   if (cp) {
     if (!cp->failure() && rc == 0) cp->save(err);

@@ -107,67 +107,17 @@ std::int64_t as_pid(unsigned long v) { return static_cast<std::int32_t>(v); }
 std::uint32_t as_id(unsigned long v) { return static_cast<std::uint32_t>(v); }
 Success as_success(unsigned long v) { return static_cast<Success>(static_cast<int>(v)); }
 
-// The interpretation list auparse loads from an enriched record's second
-// part: space-separated NAME=value items, names lower-cased, first match wins.
-class Interpretations {
- public:
-  void load(std::string_view text) {
-    entries_.clear();
-    loaded_ = false;
-    if (text.substr(0, 6) == "SADDR=") {
-      // auparse keeps only a "saddr" item for these; no uid can be found.
-      std::size_t open = text.find('{', 6);
-      loaded_ = open != std::string_view::npos && text.find('}', open) != std::string_view::npos;
-      if (loaded_) entries_.emplace_back("saddr", std::string(text.substr(open)));
-      return;
-    }
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-      std::size_t sp = text.find(' ', pos);
-      std::string_view tok = text.substr(pos, sp == std::string_view::npos ? sp : sp - pos);
-      pos = sp == std::string_view::npos ? text.size() : sp + 1;
-      if (tok.empty()) continue;
-      std::size_t eq = tok.find('=');
-      if (eq == std::string_view::npos) continue;
-      std::string name(tok.substr(0, eq));
-      for (char& ch : name)
-        if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-      entries_.emplace_back(std::move(name), std::string(tok.substr(eq + 1)));
-    }
-    loaded_ = !entries_.empty();
-  }
-
-  // auparse's lookup for the id fields: quoted text unquoted, hex decoded,
-  // anything undecodable returned as written.
-  std::optional<std::string> lookup_id(const std::string& field) const {
-    if (!loaded_) return std::nullopt;
-    for (const auto& [name, value] : entries_) {
-      if (name != field) continue;
-      const char* v = value.c_str();
-      if (*v == '"') {
-        const char* close = std::strchr(v + 1, '"');
-        if (close == nullptr) return std::string(" ");
-        return span(v + 1, close);
-      }
-      auto decoded = unescape(v[0] == '0' && v[1] == '0' ? v + 2 : v);
-      if (decoded) return decoded;
-      return value;
-    }
-    return std::nullopt;
-  }
-
- private:
-  bool loaded_ = false;
-  std::vector<std::pair<std::string, std::string>> entries_;
-};
-
 std::optional<std::string> passwd_name(std::uint32_t uid) {
-  // Stock remembers names it found for the life of the process; misses are retried.
-  static std::unordered_map<std::uint32_t, std::string> cache;
+  // Stock retries getpwuid for uids it did not find, each time reading the
+  // passwd database; the answer cannot change within one run, so misses are
+  // remembered too (a log full of unknown auids otherwise spends its time
+  // in open/read/close).
+  static std::unordered_map<std::uint32_t, std::optional<std::string>> cache;
   if (auto it = cache.find(uid); it != cache.end()) return it->second;
   struct passwd* pw = ::getpwuid(uid);
-  if (pw == nullptr) return std::nullopt;
-  return cache.emplace(uid, pw->pw_name).first->second;
+  std::optional<std::string> name;
+  if (pw != nullptr) name = pw->pw_name;
+  return cache.emplace(uid, std::move(name)).first->second;
 }
 
 struct Parser {
@@ -1672,6 +1622,56 @@ int parse_record(Parser& p, char* msg, int t, std::size_t index, bool& unparsed)
 }
 
 }  // namespace
+
+void Interpretations::load(std::string_view text) {
+  entries_.clear();
+  loaded_ = false;
+  if (text.substr(0, 6) == "SADDR=") {
+    // auparse keeps only a "saddr" item for these; no uid can be found.
+    std::size_t open = text.find('{', 6);
+    loaded_ = open != std::string_view::npos && text.find('}', open) != std::string_view::npos;
+    if (loaded_) entries_.emplace_back("saddr", std::string(text.substr(open)));
+    return;
+  }
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t sp = text.find(' ', pos);
+    std::string_view tok = text.substr(pos, sp == std::string_view::npos ? sp : sp - pos);
+    pos = sp == std::string_view::npos ? text.size() : sp + 1;
+    if (tok.empty()) continue;
+    std::size_t eq = tok.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string name(tok.substr(0, eq));
+    for (char& ch : name)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    entries_.emplace_back(std::move(name), std::string(tok.substr(eq + 1)));
+  }
+  loaded_ = !entries_.empty();
+}
+
+std::optional<std::string> Interpretations::lookup_id(const std::string& field) const {
+  if (!loaded_) return std::nullopt;
+  for (const auto& [name, value] : entries_) {
+    if (name != field) continue;
+    const char* v = value.c_str();
+    if (*v == '"') {
+      const char* close = std::strchr(v + 1, '"');
+      if (close == nullptr) return std::string(" ");
+      return span(v + 1, close);
+    }
+    auto decoded = unescape(v[0] == '0' && v[1] == '0' ? v + 2 : v);
+    if (decoded) return decoded;
+    return value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Interpretations::lookup(const std::string& field) const {
+  if (!loaded_) return std::nullopt;
+  for (const auto& [name, value] : entries_)
+    if (name == field) return value;
+  return std::nullopt;
+}
 
 int extract_search_items(const record::Event& ev, const Criteria& c, SearchItems& s) {
   s = SearchItems{};

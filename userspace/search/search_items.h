@@ -8,12 +8,31 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "criteria.h"
 #include "event.h"
 
 namespace bpfaudit::search {
+
+// The interpretation list libauparse loads from an enriched record's second
+// part: space-separated NAME=value items, names lower-cased, first match wins.
+class Interpretations {
+ public:
+  void load(std::string_view text);
+  // auparse's lookup for the id fields (auid, uid, ...): quoted text
+  // unquoted, hex decoded, anything undecodable returned as written.
+  std::optional<std::string> lookup_id(const std::string& field) const;
+  // The value as written (auparse returns "syscall" this way).
+  std::optional<std::string> lookup(const std::string& field) const;
+  bool loaded() const { return loaded_; }
+
+ private:
+  bool loaded_ = false;
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
 
 enum class AvcResult { kUnset, kDenied, kGranted };
 

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Differential test: our aureport against stock aureport 3.0.9 on the same
+# logs and options; stdout, stderr and exit codes must be identical.
+# Usage: aureport_compat.sh OUR_AUREPORT LOG_OR_DIR...
+#   AUREPORT_COMPAT_FULL=N: run the full report x modifier matrix on logs up
+#   to N bytes (default 200000); bigger logs get the benchmark reports only,
+#   because stock needs seconds per run on them (CI budget).
+# Stock runs once per case. Cases whose output holds "now"-relative times
+# (-ts recent, ...) are re-run once on a difference: the two programs may
+# compute "now" on either side of a second boundary.
+set -u
+ours=$1
+shift
+stock=/usr/sbin/aureport
+stock_ausearch=/usr/sbin/ausearch
+[ -x "$stock" ] || { echo "stock aureport missing: run scripts/setup"; exit 1; }
+ours_ausearch=$(dirname "$ours")/ausearch
+export TZ=UTC LC_ALL=C
+full_limit=${AUREPORT_COMPAT_FULL:-200000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+compared=0
+failed=0
+failures=()
+
+differs() {
+  [ "$1" -ne "$2" ] || ! cmp -s "$tmp/s.out" "$tmp/o.out" || ! cmp -s "$tmp/s.err" "$tmp/o.err"
+}
+report_diff() {  # label src orc
+  failed=$((failed + 1))
+  failures+=("$1 (rc stock=$2 ours=$3)")
+  echo "DIFF $1 (rc stock=$2 ours=$3)"
+  if [ ${#failures[@]} -le 8 ]; then
+    diff <(cat "$tmp/s.out" "$tmp/s.err") <(cat "$tmp/o.out" "$tmp/o.err") | head -10
+  fi
+}
+
+run_cmd() {  # label, then a command line using $AUREPORT; run with stock, then ours
+  local label=$1
+  shift
+  AUREPORT=$stock bash -c "$*" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
+  local src=$?
+  AUREPORT=$ours bash -c "$*" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
+  local orc=$?
+  compared=$((compared + 1))
+  differs $src $orc && report_diff "$label" $src $orc
+}
+
+run_case() {  # log, then aureport arguments
+  local log=$1
+  shift
+  "$stock" -if "$log" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
+  local src=$?
+  "$ours" -if "$log" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
+  local orc=$?
+  compared=$((compared + 1))
+  differs $src $orc && report_diff "$(basename "$log"): aureport $*" $src $orc
+}
+
+run_relative() {  # like run_case, re-run once on a difference (see top)
+  local log=$1
+  shift
+  "$stock" -if "$log" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
+  local src=$?
+  "$ours" -if "$log" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
+  local orc=$?
+  if differs $src $orc; then
+    "$stock" -if "$log" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
+    src=$?
+    "$ours" -if "$log" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
+    orc=$?
+  fi
+  compared=$((compared + 1))
+  differs $src $orc && report_diff "$(basename "$log"): aureport $*" $src $orc
+}
+
+reports=(-a -au --comm -c -cr -e -f -h -k -l -m -ma -n -p -r -s -t -tm --tty -u --virt -x --integrity)
+modifiers=("" --summary --failed --success -i)
+
+logs=()
+for arg in "$@"; do
+  if [ -d "$arg" ]; then
+    while IFS= read -r f; do logs+=("$f"); done < <(find "$arg" -type f | sort)
+  else
+    logs+=("$arg")
+  fi
+done
+
+# Logs that get the full report x modifier matrix; every other small log gets
+# the summary and a rotating third of the reports with a rotating modifier,
+# so that across logs each report meets each modifier.
+is_full() {
+  [ ${#logs[@]} -le 3 ] && return 0  # a few logs given (the live-kernel log): all of it
+  case "$(basename "$1")" in
+    *audit-rhel7*|*test4.log|*audit2allow_test*) return 0 ;;
+  esac
+  return 1
+}
+small=()
+full=()
+i=0
+for log in "${logs[@]}"; do
+  size=$(stat -c %s "$log")
+  if [ "$size" -gt "$full_limit" ] && [ ${#logs[@]} -gt 3 ]; then
+    # Large logs: the benchmark reports (stock needs seconds per run).
+    run_case "$log"
+    run_case "$log" -f -i --summary
+    run_case "$log" -x --summary
+    run_case "$log" -au
+    run_case "$log" -a --summary -i
+    continue
+  fi
+  small+=("$log")
+  if is_full "$log"; then
+    full+=("$log")
+    for m in "${modifiers[@]}"; do run_case "$log" $m; done
+    for r in "${reports[@]}"; do
+      for m in "${modifiers[@]}"; do run_case "$log" "$r" $m; done
+      run_case "$log" "$r" --summary -i
+      run_case "$log" "$r" --summary --failed
+    done
+  else
+    run_case "$log"
+    for j in "${!reports[@]}"; do
+      [ $(((i + j) % 3)) -eq 0 ] || continue
+      run_case "$log" "${reports[$j]}" ${modifiers[$(((i + j / 3) % ${#modifiers[@]}))]}
+    done
+    i=$((i + 1))
+  fi
+done
+[ ${#full[@]} -eq 0 ] && full=("${small[@]:0:3}")
+[ ${#full[@]} -eq 0 ] && full=("${logs[@]:0:1}")
+
+# Each further modifier with every report, on one of the full-matrix logs.
+k=0
+for mod in "-nc" "--escape raw -i" "--escape shell" "--escape shell_quote --summary" \
+           "--eoe-timeout 1" "--debug" "--node NODE" "--node nosuchnode --node NODE --summary" \
+           "--add --summary" "--delete"; do
+  log=${full[$((k % ${#full[@]}))]}
+  k=$((k + 1))
+  node=$(grep -aoE '^node=[^ ]+' "$log" | head -1 | cut -d= -f2)
+  args=${mod//NODE/${node:-nosuchnode}}
+  for r in "" "${reports[@]}"; do run_case "$log" $r $args; done
+done
+
+# Time ranges from the logs' own stamps, in the locale's date form.
+for log in "${full[@]}"; do
+  secs=$(grep -aoE 'msg=audit\([0-9]+' "$log" | sed 's/.*(//' | sort -n | sed -n '1p;$p')
+  first=$(echo "$secs" | head -1)
+  last=$(echo "$secs" | tail -1)
+  [ -n "$first" ] || continue
+  mid=$(((first + last) / 2))
+  for r in "" -x "-f --summary" "-e --summary -i" -t; do
+    run_case "$log" $r -ts "$(date -d "@$mid" +%x)" "$(date -d "@$mid" +%T)"
+    run_case "$log" $r -te "$(date -d "@$mid" +%T)" "$(date -d "@$mid" +%x)"
+    run_case "$log" $r -ts "$(date -d "@$first" +%x)"
+    run_case "$log" $r -te "$(date -d "@$last" +%x)"
+    run_case "$log" $r -ts "$(date -d "@$mid" +%x)" "$(date -d "@$mid" +%T)" -te "$(date -d "@$last" +%x)" "$(date -d "@$last" +%T)"
+  done
+  run_case "$log" -ts checkpoint
+done
+log=${full[0]}
+for kw in now recent boot today yesterday this-week week-ago this-month this-year; do
+  run_relative "$log" -ts "$kw"
+  run_relative "$log" -te "$kw"
+  run_relative "$log" -x -ts "$kw"
+  run_relative "$log" -ts "$kw" -te now
+done
+
+# Inputs: stdin pipes (also ausearch --raw output), --input-logs, -if DIR with
+# rotations, missing files.
+for log in "${full[@]}"; do
+  b=$(basename "$log")
+  run_cmd "$b: cat | aureport" "cat '$log' | \$AUREPORT"
+  run_cmd "$b: cat | aureport -f -i" "cat '$log' | \$AUREPORT -f -i"
+  run_cmd "$b: cat | aureport -t" "cat '$log' | \$AUREPORT -t"
+  run_cmd "$b: stock ausearch --raw | aureport -f -i" "'$stock_ausearch' -if '$log' --raw | \$AUREPORT -f -i"
+  run_cmd "$b: stock ausearch -m SYSCALL --raw | aureport -x --summary" "'$stock_ausearch' -if '$log' -m SYSCALL --raw | \$AUREPORT -x --summary"
+  key=$(grep -aoE ' key="[^"]+"' "$log" | head -1 | cut -d'"' -f2)
+  if [ -n "$key" ]; then
+    run_cmd "$b: ausearch -k $key --raw | aureport -f -i" "'$stock_ausearch' -if '$log' -k '$key' --raw | \$AUREPORT -f -i"
+    # Ours end to end against stock end to end.
+    AUREPORT= bash -c "'$stock_ausearch' -if '$log' -k '$key' --raw | '$stock' -f -i" >"$tmp/s.out" 2>"$tmp/s.err"
+    src=$?
+    bash -c "'$ours_ausearch' -if '$log' -k '$key' --raw | '$ours' -f -i" >"$tmp/o.out" 2>"$tmp/o.err"
+    orc=$?
+    compared=$((compared + 1))
+    differs $src $orc && report_diff "$b: our ausearch -k --raw | our aureport -f -i" $src $orc
+  fi
+  # -if DIR: audit.log and two rotations, read oldest first.
+  d=$tmp/rot
+  rm -rf "$d"
+  mkdir "$d"
+  n=$(wc -l <"$log")
+  third=$(((n + 2) / 3))
+  split -l "$third" -d -a 1 "$log" "$d/part"
+  [ -f "$d/part0" ] && mv "$d/part0" "$d/audit.log.2"
+  [ -f "$d/part1" ] && mv "$d/part1" "$d/audit.log.1"
+  [ -f "$d/part2" ] && mv "$d/part2" "$d/audit.log"
+  [ -f "$d/audit.log" ] || touch "$d/audit.log"
+  for o in "" -t -x "-f --summary" "-e -i"; do run_cmd "$b: -if DIR $o" "\$AUREPORT -if '$d' $o"; done
+  run_cmd "$b: --input-logs with -if" "cat '$log' | \$AUREPORT --input-logs -if '$log' -x"
+done
+
+# Command-line errors, help and version.
+any=${small[0]:-${logs[0]}}
+for args in "--help" "-v" "--version" "-x foo" "-f /etc/passwd" "-x -f" "-e --summary -c" "-if" \
+            "--node" "--escape" "--escape bogus" "--eoe-timeout" "--eoe-timeout 0" "--eoe-timeout x1" \
+            "-i yes" "-ts" "-te" "-ts 99/99/99" "-ts 25:00:00" "--bogus" "-t --summary" \
+            "-t --summary --failed" "--tty --summary" "-if /nonexistent/file" "-if /nonexistent/dir/"; do
+  run_cmd "aureport $args" "\$AUREPORT $args"
+done
+run_case "$any" -ts 01/01/2000
+
+echo "aureport compat: compared $compared cases, $((compared - failed)) identical, $failed differ"
+if [ "$failed" -ne 0 ]; then
+  printf '  %s\n' "${failures[@]}" | head -50
+  exit 1
+fi
