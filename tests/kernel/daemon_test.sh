@@ -90,7 +90,15 @@ start_daemon "$W/mc" "$W/m.err" --readlog || exit 1
 N=20000
 ( flood $N > "$W/flood.pid" ) &
 FL=$!
-for _ in 1 2 3; do sleep 0.3; kill -USR1 "$DPID"; done
+# One SIGUSR1 at a time: signals of one kind pending together merge into one.
+for k in 1 2 3; do
+  sleep 0.3
+  kill -USR1 "$DPID"
+  for _ in $(seq 100); do
+    [ "$(cat "$W"/m/audit.log* 2>/dev/null | grep -ac '^type=DAEMON_ROTATE')" -ge $k ] && break
+    sleep 0.1
+  done
+done
 wait $FL
 WPID=$(head -1 "$W/flood.pid")
 # The kernel may still be delivering its backlog (slowly under qemu's TCG):
