@@ -11,22 +11,17 @@
 set -u
 ours=$1
 shift
-stock=/usr/sbin/aureport
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+compat_setup aureport
 stock_ausearch=/usr/sbin/ausearch
-[ -x "$stock" ] || { echo "stock aureport missing: run scripts/setup"; exit 1; }
 ours_ausearch=$(dirname "$ours")/ausearch
-export TZ=UTC LC_ALL=C
 full_limit=${AUREPORT_COMPAT_FULL:-200000}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 compared=0
 failed=0
 failures=()
 
-differs() {
-  [ "$1" -ne "$2" ] || ! cmp -s "$tmp/s.out" "$tmp/o.out" || ! cmp -s "$tmp/s.err" "$tmp/o.err"
-}
 report_diff() {  # label src orc
   failed=$((failed + 1))
   failures+=("$1 (rc stock=$2 ours=$3)")
@@ -50,42 +45,24 @@ run_cmd() {  # label, then a command line using $AUREPORT; run with stock, then 
 run_case() {  # log, then aureport arguments
   local log=$1
   shift
-  "$stock" -if "$log" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
-  local src=$?
-  "$ours" -if "$log" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
-  local orc=$?
+  run_both "$stock" "$ours" -if "$log" "$@"
   compared=$((compared + 1))
-  differs $src $orc && report_diff "$(basename "$log"): aureport $*" $src $orc
+  differs && report_diff "$(basename "$log"): aureport $*" $src $orc
 }
 
 run_relative() {  # like run_case, re-run once on a difference (see top)
   local log=$1
   shift
-  "$stock" -if "$log" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
-  local src=$?
-  "$ours" -if "$log" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
-  local orc=$?
-  if differs $src $orc; then
-    "$stock" -if "$log" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
-    src=$?
-    "$ours" -if "$log" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
-    orc=$?
-  fi
+  run_both "$stock" "$ours" -if "$log" "$@"
+  differs && run_both "$stock" "$ours" -if "$log" "$@"
   compared=$((compared + 1))
-  differs $src $orc && report_diff "$(basename "$log"): aureport $*" $src $orc
+  differs && report_diff "$(basename "$log"): aureport $*" $src $orc
 }
 
 reports=(-a -au --comm -c -cr -e -f -h -k -l -m -ma -n -p -r -s -t -tm --tty -u --virt -x --integrity)
 modifiers=("" --summary --failed --success -i)
 
-logs=()
-for arg in "$@"; do
-  if [ -d "$arg" ]; then
-    while IFS= read -r f; do logs+=("$f"); done < <(find "$arg" -type f | sort)
-  else
-    logs+=("$arg")
-  fi
-done
+collect_logs "$@"
 
 # Logs that get the full report x modifier matrix; every other small log gets
 # the summary and a rotating third of the reports with a rotating modifier,

@@ -33,12 +33,9 @@ is_known() {  # log args
 run_case() {  # log, then ausearch arguments
   local log=$1
   shift
-  "$stock" -if "$log" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
-  local src=$?
-  "$ours" -if "$log" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
-  local orc=$?
+  run_both "$stock" "$ours" -if "$log" "$@"
   compared=$((compared + 1))
-  if [ $src -ne $orc ] || ! cmp -s "$tmp/s.out" "$tmp/o.out" || ! cmp -s "$tmp/s.err" "$tmp/o.err"; then
+  if differs; then
     if is_known "$(basename "$log")" "$*"; then
       known=$((known + 1))
       return

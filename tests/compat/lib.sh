@@ -23,3 +23,21 @@ collect_logs() {
     fi
   done
 }
+
+# run_both STOCK OURS ARG...: runs both tools with the same arguments (stdin
+# from /dev/null); output in $tmp/{s,o}.{out,err}, exit codes in $src, $orc.
+run_both() {
+  local s=$1 o=$2
+  shift 2
+  "$s" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
+  src=$?
+  "$o" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
+  orc=$?
+}
+
+# differs [SRC ORC]: true when the two runs disagree in exit code, stdout or
+# stderr (exit codes default to the last run_both's).
+differs() {
+  [ "${1:-$src}" -ne "${2:-$orc}" ] || ! cmp -s "$tmp/s.out" "$tmp/o.out" ||
+    ! cmp -s "$tmp/s.err" "$tmp/o.err"
+}
