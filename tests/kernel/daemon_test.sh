@@ -194,5 +194,30 @@ else
   fi
 fi
 
+# --- 6. an autrace session writes into the collector's log ------------------
+# autrace sends to the collector socket when one listens (no -o); the records
+# keep autrace's own identity (node=bpfaudit) next to the kernel's.
+COLL=/run/bpfaudit/collector.sock
+if [ -e "$COLL" ]; then
+  echo "NOTE: $COLL exists (another collector runs?): autrace-into-collector case not run"
+else
+  mkdir -p "$W/t"
+  conf "$W/tc" "$W/t/audit.log"
+  "$BIN" daemon -f -c "$W/tc" --readlog --collector "$COLL" 2>"$W/t.err" &
+  DPID=$!
+  for _ in $(seq 50); do grep -q "Init complete" "$W/t.err" && break; sleep 0.1; done
+  "$BIN_DIR/autrace" /bin/true >"$W/t.out" 2>&1
+  arc=$?
+  TPID=$(sed -n "s/.*-p \([0-9]*\)'.*/\1/p" "$W/t.out" | head -1)
+  sleep 0.5
+  stop_daemon
+  check "autrace into the collector exits 0 (rc=$arc)" [ $arc = 0 ]
+  n=$(grep -a '^node=bpfaudit ' "$W/t/audit.log" | grep -ac " pid=${TPID:-none} ")
+  check "autrace records in the collector's log ($n)" [ "$n" -gt 5 ] || { cat "$W/t.out" "$W/t.err"; ls -la "$W/t"; }
+  /usr/sbin/ausearch -if "$W/t/audit.log" -p "${TPID:-0}" -m SYSCALL >"$W/t.as" 2>&1
+  check "stock ausearch finds the traced pid in the collector's log" grep -q "pid=$TPID " "$W/t.as"
+  check "collector socket removed on exit" [ ! -e "$COLL" ]
+fi
+
 echo "daemon kernel tests: $passes passed, $fails failed"
 [ $fails = 0 ]

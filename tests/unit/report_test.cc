@@ -1,15 +1,18 @@
 // aureport against stock 3.0.9: every expected text below is stock
 // aureport's own output on kSmallLog (TZ=UTC, LC_ALL=C), captured once.
+#include "report.h"
+
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "report.h"
 #include "report_options.h"
 
 namespace {
@@ -17,7 +20,8 @@ namespace {
 using bpfaudit::record::EscapeMode;
 using bpfaudit::report::append_safe;
 
-constexpr const char* kSmallLog = R"LOG(type=SYSCALL msg=audit(1700000000.100:10): arch=c000003e syscall=257 success=no exit=-2 a0=ffffff9c a1=7ffd a2=0 a3=0 items=1 ppid=1 pid=500 auid=54321 uid=54321 gid=54321 euid=54321 suid=54321 fsuid=54321 egid=54321 sgid=54321 fsgid=54321 tty=pts0 ses=3 comm="cat" exe="/usr/bin/cat" key="watch1"
+constexpr const char* kSmallLog =
+    R"LOG(type=SYSCALL msg=audit(1700000000.100:10): arch=c000003e syscall=257 success=no exit=-2 a0=ffffff9c a1=7ffd a2=0 a3=0 items=1 ppid=1 pid=500 auid=54321 uid=54321 gid=54321 euid=54321 suid=54321 fsuid=54321 egid=54321 sgid=54321 fsgid=54321 tty=pts0 ses=3 comm="cat" exe="/usr/bin/cat" key="watch1"
 type=CWD msg=audit(1700000000.100:10): cwd="/root"
 type=PATH msg=audit(1700000000.100:10): item=0 name="/etc/sh\x61dow" inode=1 dev=00:01 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0
 type=EOE msg=audit(1700000000.100:10): 
@@ -65,9 +69,14 @@ Result run_report(const std::vector<std::string>& args) {
   std::FILE* err = std::tmpfile();
   bpfaudit::report::Options opts;
   int rc;
-  switch (bpfaudit::report::parse_options(static_cast<int>(argv.size()), argv.data(), opts, out, err)) {
-    case bpfaudit::search::ParseOutcome::kExitSuccess: rc = 0; break;
-    case bpfaudit::search::ParseOutcome::kExitFailure: rc = 1; break;
+  switch (
+      bpfaudit::report::parse_options(static_cast<int>(argv.size()), argv.data(), opts, out, err)) {
+    case bpfaudit::search::ParseOutcome::kExitSuccess:
+      rc = 0;
+      break;
+    case bpfaudit::search::ParseOutcome::kExitFailure:
+      rc = 1;
+      break;
     default: {
       bpfaudit::search::Environment env;
       env.auditd_conf = "/nonexistent/auditd.conf";
@@ -92,7 +101,9 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {{}, 0, R"OUT(
+    {{},
+     0,
+     R"OUT(
 Summary Report
 ======================
 Range of time in logs: 11/14/23 22:13:20.100 - 11/14/23 22:13:27.800
@@ -121,8 +132,11 @@ Number of keys: 1
 Number of process IDs: 7
 Number of events: 8
 
-)OUT", R"ERR()ERR"},
-    {{"-f"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-f"},
+     0,
+     R"OUT(
 File Report
 ===============================================
 # date time file syscall success exe auid event
@@ -130,8 +144,11 @@ File Report
 1. 11/14/23 22:13:20 /etc/sh\x61dow 257 no /usr/bin/cat 54321 10
 2. 11/14/23 22:13:21 /tmp/ 59 yes /tmp/a b c 0 11
 3. 11/14/23 22:13:27 f 2 no /usr/sbin/httpd -1 17
-)OUT", R"ERR()ERR"},
-    {{"-f", "-i"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-f", "-i"},
+     0,
+     R"OUT(
 File Report
 ===============================================
 # date time file syscall success exe auid event
@@ -139,8 +156,11 @@ File Report
 1. 11/14/23 22:13:20 /etc/sh\x61dow openat no /usr/bin/cat unknown(54321) 10
 2. 11/14/23 22:13:21 /tmp/ execve yes /tmp/a b c root 11
 3. 11/14/23 22:13:27 f open no /usr/sbin/httpd unset 17
-)OUT", R"ERR()ERR"},
-    {{"-f", "--summary"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-f", "--summary"},
+     0,
+     R"OUT(
 File Summary Report
 ===========================
 total  file
@@ -149,8 +169,11 @@ total  file
 1  /tmp/
 1  /tmp/x
 1  f
-)OUT", R"ERR()ERR"},
-    {{"-x", "--summary"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-x", "--summary"},
+     0,
+     R"OUT(
 Executable Summary Report
 =================================
 total  file
@@ -161,8 +184,11 @@ total  file
 1  /usr/bin/su
 1  /usr/bin/crashy
 1  /usr/sbin/httpd
-)OUT", R"ERR()ERR"},
-    {{"--comm", "--escape", "shell"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"--comm", "--escape", "shell"},
+     0,
+     R"OUT(
 Command Report
 ====================================
 # date time comm term host auid event
@@ -171,52 +197,73 @@ Command Report
 2. 11/14/23 22:13:21 long\011name pts1 ? 0 11
 3. 11/14/23 22:13:26 crashy ? ? 54321 16
 4. 11/14/23 22:13:27 httpd (none) ? -1 17
-)OUT", R"ERR()ERR"},
-    {{"-l"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-l"},
+     0,
+     R"OUT(
 Login Report
 ============================================
 # date time auid host term exe success event
 ============================================
 1. 11/14/23 22:13:22 bob 10.0.0.1 ssh /usr/sbin/sshd no 12
 2. 11/14/23 22:13:23 54321 10.0.0.2 /dev/pts/2 /usr/sbin/sshd yes 13
-)OUT", R"ERR()ERR"},
-    {{"-l", "--summary", "-i"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-l", "--summary", "-i"},
+     0,
+     R"OUT(
 Login Summary Report
 ============================
 total  auid
 ============================
 1  bob
 1  unknown(54321)
-)OUT", R"ERR()ERR"},
-    {{"-au"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-au"},
+     0,
+     R"OUT(
 Authentication Report
 ============================================
 # date time acct host term exe success event
 ============================================
 1. 11/14/23 22:13:24 alice ? pts/2 /usr/bin/su no 14
-)OUT", R"ERR()ERR"},
-    {{"-a"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-a"},
+     0,
+     R"OUT(
 AVC Report
 ===============================================================
 # date time comm subj syscall class permission obj result event
 ===============================================================
 1. 11/14/23 22:13:27 httpd system_u:system_r:httpd_t:s0 2 file read write system_u:object_r:user_home_t:s0 denied 17
-)OUT", R"ERR()ERR"},
-    {{"-a", "--summary"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-a", "--summary"},
+     0,
+     R"OUT(
 Avc Object Summary Report
 =================================
 total  obj
 =================================
 1  system_u:object_r:user_home_t:s0
-)OUT", R"ERR()ERR"},
-    {{"-k", "--summary"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-k", "--summary"},
+     0,
+     R"OUT(
 Key Summary Report
 ===========================
 total  key
 ===========================
 3  watch1
-)OUT", R"ERR()ERR"},
-    {{"-e", "--summary", "-i"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-e", "--summary", "-i"},
+     0,
+     R"OUT(
 Event Summary Report
 ======================
 total  type
@@ -227,15 +274,21 @@ total  type
 1  CONFIG_CHANGE
 1  AVC
 1  ANOM_ABEND
-)OUT", R"ERR()ERR"},
-    {{"-n"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-n"},
+     0,
+     R"OUT(
 Anomaly Report
 =========================================
 # date time type exe term host auid event
 =========================================
 1. 11/14/23 22:13:26 ANOM_ABEND /usr/bin/crashy ? ? 54321 16
-)OUT", R"ERR()ERR"},
-    {{"-p", "--summary"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-p", "--summary"},
+     0,
+     R"OUT(
 Pid Summary Report
 ==========================
 total  pid
@@ -247,8 +300,11 @@ total  pid
 1  602
 1  700
 1  800
-)OUT", R"ERR()ERR"},
-    {{"-s", "-i"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-s", "-i"},
+     0,
+     R"OUT(
 Syscall Report
 =======================================
 # date time syscall pid comm auid event
@@ -256,27 +312,39 @@ Syscall Report
 1. 11/14/23 22:13:20 openat 500 cat unknown(54321) 10
 2. 11/14/23 22:13:21 execve 501 long\011name root 11
 3. 11/14/23 22:13:27 open 800 httpd unset 17
-)OUT", R"ERR()ERR"},
-    {{"-c", "--failed"}, 1, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-c", "--failed"},
+     1,
+     R"OUT(
 Config Change Report
 ===================================
 # date time type auid success event
 ===================================
 <no events of interest were found>
 
-)OUT", R"ERR()ERR"},
-    {{"--tty"}, 1, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"--tty"},
+     1,
+     R"OUT(
 TTY Report
 ===============================================
 # date time event auid term sess comm data
 ===============================================
 <no events of interest were found>
 
-)OUT", R"ERR()ERR"},
-    {{"-t", "--summary"}, 1, R"OUT(
-)OUT", R"ERR(Unimplemented option
+)OUT",
+     R"ERR()ERR"},
+    {{"-t", "--summary"},
+     1,
+     R"OUT(
+)OUT",
+     R"ERR(Unimplemented option
 )ERR"},
-    {{"-ts", "11/14/23", "22:13:22", "-te", "11/14/23", "22:13:25"}, 0, R"OUT(
+    {{"-ts", "11/14/23", "22:13:22", "-te", "11/14/23", "22:13:25"},
+     0,
+     R"OUT(
 Summary Report
 ======================
 Range of time in logs: 11/14/23 22:13:20.100 - 11/14/23 22:13:25.600
@@ -305,8 +373,11 @@ Number of keys: 1
 Number of process IDs: 3
 Number of events: 4
 
-)OUT", R"ERR()ERR"},
-    {{"-u", "--summary", "-i"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-u", "--summary", "-i"},
+     0,
+     R"OUT(
 User Summary Report
 ===========================
 total  auid
@@ -314,16 +385,22 @@ total  auid
 4  unknown(54321)
 3  unset
 1  root
-)OUT", R"ERR()ERR"},
-    {{"--node", "nosuch", "-x"}, 1, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"--node", "nosuch", "-x"},
+     1,
+     R"OUT(
 Executable Report
 ====================================
 # date time exe term host auid event
 ====================================
 <no events of interest were found>
 
-)OUT", R"ERR()ERR"},
-    {{"-x", "--escape", "raw"}, 0, R"OUT(
+)OUT",
+     R"ERR()ERR"},
+    {{"-x", "--escape", "raw"},
+     0,
+     R"OUT(
 Executable Report
 ====================================
 # date time exe term host auid event
@@ -335,7 +412,8 @@ Executable Report
 5. 11/14/23 22:13:24 /usr/bin/su pts/2 ? -1 14
 6. 11/14/23 22:13:26 /usr/bin/crashy ? ? 54321 16
 7. 11/14/23 22:13:27 /usr/sbin/httpd (none) ? -1 17
-)OUT", R"ERR()ERR"},
+)OUT",
+     R"ERR()ERR"},
 };
 
 class StockReport : public ::testing::TestWithParam<Case> {};
@@ -348,7 +426,21 @@ TEST_P(StockReport, MatchesStockOutput) {
   EXPECT_EQ(r.err, c.err);
 }
 
-INSTANTIATE_TEST_SUITE_P(SmallLog, StockReport, ::testing::ValuesIn(kCases));
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << "aureport";
+  for (const auto& a : c.args) *os << ' ' << a;
+}
+
+// Names the case after its arguments (gtest names allow only [A-Za-z0-9_]).
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = "args";
+  for (const auto& a : info.param.args) {
+    name += '_';
+    for (char c : a) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  }
+  return name + "_" + std::to_string(info.index);
+}
+INSTANTIATE_TEST_SUITE_P(SmallLog, StockReport, ::testing::ValuesIn(kCases), case_name);
 
 TEST(AureportOptions, UsageErrorsAsStock) {
   // Stock: two reports -> message without newline, usage on stdout, exit 1.
