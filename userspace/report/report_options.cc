@@ -12,10 +12,46 @@ namespace bpfaudit::report {
 namespace {
 
 enum class Opt {
-  kInput, kEnd, kStart, kVersion, kLogTimes, kConfig, kLogin, kUser, kTerminal, kHost, kExe,
-  kFile, kAvc, kSyscall, kPid, kEvent, kAcctMod, kInterpret, kHelp, kAnomaly, kResponse,
-  kSummary, kCrypto, kMac, kFailed, kSuccess, kAdd, kDelete, kAuth, kNode, kInputLogs, kKey,
-  kTty, kNoConfig, kComm, kVirt, kInteg, kEscape, kDebug, kEoeTimeout
+  kInput,
+  kEnd,
+  kStart,
+  kVersion,
+  kLogTimes,
+  kConfig,
+  kLogin,
+  kUser,
+  kTerminal,
+  kHost,
+  kExe,
+  kFile,
+  kAvc,
+  kSyscall,
+  kPid,
+  kEvent,
+  kAcctMod,
+  kInterpret,
+  kHelp,
+  kAnomaly,
+  kResponse,
+  kSummary,
+  kCrypto,
+  kMac,
+  kFailed,
+  kSuccess,
+  kAdd,
+  kDelete,
+  kAuth,
+  kNode,
+  kInputLogs,
+  kKey,
+  kTty,
+  kNoConfig,
+  kComm,
+  kVirt,
+  kInteg,
+  kEscape,
+  kDebug,
+  kEoeTimeout
 };
 
 struct OptName {
@@ -24,28 +60,71 @@ struct OptName {
 };
 
 constexpr OptName kOptions[] = {
-    {"-au", Opt::kAuth},           {"--auth", Opt::kAuth},         {"-a", Opt::kAvc},
-    {"--avc", Opt::kAvc},          {"--add", Opt::kAdd},           {"-c", Opt::kConfig},
-    {"--comm", Opt::kComm},        {"--config", Opt::kConfig},     {"-cr", Opt::kCrypto},
-    {"--crypto", Opt::kCrypto},    {"--debug", Opt::kDebug},       {"--delete", Opt::kDelete},
-    {"-e", Opt::kEvent},           {"--event", Opt::kEvent},       {"--escape", Opt::kEscape},
-    {"--eoe-timeout", Opt::kEoeTimeout}, {"-f", Opt::kFile},       {"--file", Opt::kFile},
-    {"--failed", Opt::kFailed},    {"-h", Opt::kHost},             {"--host", Opt::kHost},
-    {"--help", Opt::kHelp},        {"-i", Opt::kInterpret},        {"--interpret", Opt::kInterpret},
-    {"-if", Opt::kInput},          {"--input", Opt::kInput},       {"--input-logs", Opt::kInputLogs},
-    {"--integrity", Opt::kInteg},  {"-k", Opt::kKey},              {"--key", Opt::kKey},
-    {"-l", Opt::kLogin},           {"--login", Opt::kLogin},       {"-m", Opt::kAcctMod},
-    {"--mods", Opt::kAcctMod},     {"-ma", Opt::kMac},             {"--mac", Opt::kMac},
-    {"--node", Opt::kNode},        {"-nc", Opt::kNoConfig},        {"--no-config", Opt::kNoConfig},
-    {"-n", Opt::kAnomaly},         {"--anomaly", Opt::kAnomaly},   {"-p", Opt::kPid},
-    {"--pid", Opt::kPid},          {"-r", Opt::kResponse},         {"--response", Opt::kResponse},
-    {"-s", Opt::kSyscall},         {"--syscall", Opt::kSyscall},   {"--success", Opt::kSuccess},
-    {"--summary", Opt::kSummary},  {"-t", Opt::kLogTimes},         {"--log", Opt::kLogTimes},
-    {"-te", Opt::kEnd},            {"--end", Opt::kEnd},           {"-tm", Opt::kTerminal},
-    {"--terminal", Opt::kTerminal}, {"-ts", Opt::kStart},          {"--tty", Opt::kTty},
-    {"--start", Opt::kStart},      {"-u", Opt::kUser},             {"--user", Opt::kUser},
-    {"-v", Opt::kVersion},         {"--version", Opt::kVersion},   {"-x", Opt::kExe},
-    {"--executable", Opt::kExe},   {"--virt", Opt::kVirt},
+    {"-au", Opt::kAuth},
+    {"--auth", Opt::kAuth},
+    {"-a", Opt::kAvc},
+    {"--avc", Opt::kAvc},
+    {"--add", Opt::kAdd},
+    {"-c", Opt::kConfig},
+    {"--comm", Opt::kComm},
+    {"--config", Opt::kConfig},
+    {"-cr", Opt::kCrypto},
+    {"--crypto", Opt::kCrypto},
+    {"--debug", Opt::kDebug},
+    {"--delete", Opt::kDelete},
+    {"-e", Opt::kEvent},
+    {"--event", Opt::kEvent},
+    {"--escape", Opt::kEscape},
+    {"--eoe-timeout", Opt::kEoeTimeout},
+    {"-f", Opt::kFile},
+    {"--file", Opt::kFile},
+    {"--failed", Opt::kFailed},
+    {"-h", Opt::kHost},
+    {"--host", Opt::kHost},
+    {"--help", Opt::kHelp},
+    {"-i", Opt::kInterpret},
+    {"--interpret", Opt::kInterpret},
+    {"-if", Opt::kInput},
+    {"--input", Opt::kInput},
+    {"--input-logs", Opt::kInputLogs},
+    {"--integrity", Opt::kInteg},
+    {"-k", Opt::kKey},
+    {"--key", Opt::kKey},
+    {"-l", Opt::kLogin},
+    {"--login", Opt::kLogin},
+    {"-m", Opt::kAcctMod},
+    {"--mods", Opt::kAcctMod},
+    {"-ma", Opt::kMac},
+    {"--mac", Opt::kMac},
+    {"--node", Opt::kNode},
+    {"-nc", Opt::kNoConfig},
+    {"--no-config", Opt::kNoConfig},
+    {"-n", Opt::kAnomaly},
+    {"--anomaly", Opt::kAnomaly},
+    {"-p", Opt::kPid},
+    {"--pid", Opt::kPid},
+    {"-r", Opt::kResponse},
+    {"--response", Opt::kResponse},
+    {"-s", Opt::kSyscall},
+    {"--syscall", Opt::kSyscall},
+    {"--success", Opt::kSuccess},
+    {"--summary", Opt::kSummary},
+    {"-t", Opt::kLogTimes},
+    {"--log", Opt::kLogTimes},
+    {"-te", Opt::kEnd},
+    {"--end", Opt::kEnd},
+    {"-tm", Opt::kTerminal},
+    {"--terminal", Opt::kTerminal},
+    {"-ts", Opt::kStart},
+    {"--tty", Opt::kTty},
+    {"--start", Opt::kStart},
+    {"-u", Opt::kUser},
+    {"--user", Opt::kUser},
+    {"-v", Opt::kVersion},
+    {"--version", Opt::kVersion},
+    {"-x", Opt::kExe},
+    {"--executable", Opt::kExe},
+    {"--virt", Opt::kVirt},
 };
 
 constexpr const char* kUsage =
@@ -175,17 +254,31 @@ search::ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FI
           ++i;
         }
         break;
-      case Opt::kLogTimes: r = report(ReportType::kTime, {}, false); break;
-      case Opt::kAvc: r = report(ReportType::kAvc, {.comm = true, .subj_obj = true}, false); break;
+      case Opt::kLogTimes:
+        r = report(ReportType::kTime, {}, false);
+        break;
+      case Opt::kAvc:
+        r = report(ReportType::kAvc, {.comm = true, .subj_obj = true}, false);
+        break;
       case Opt::kAuth:
         r = report(ReportType::kAuth, {.exe = true, .host = true, .term = true, .uid = true},
                    false);
         break;
-      case Opt::kMac: r = report(ReportType::kMac, {.auid = true}, false); break;
-      case Opt::kInteg: r = report(ReportType::kInteg, {.auid = true}, false); break;
-      case Opt::kVirt: r = report(ReportType::kVirt, {}, false); break;
-      case Opt::kConfig: r = report(ReportType::kConfig, {.auid = true}, false); break;
-      case Opt::kCrypto: r = report(ReportType::kCrypto, {.auid = true}, false); break;
+      case Opt::kMac:
+        r = report(ReportType::kMac, {.auid = true}, false);
+        break;
+      case Opt::kInteg:
+        r = report(ReportType::kInteg, {.auid = true}, false);
+        break;
+      case Opt::kVirt:
+        r = report(ReportType::kVirt, {}, false);
+        break;
+      case Opt::kConfig:
+        r = report(ReportType::kConfig, {.auid = true}, false);
+        break;
+      case Opt::kCrypto:
+        r = report(ReportType::kCrypto, {.auid = true}, false);
+        break;
       case Opt::kLogin:
         r = report(ReportType::kLogin, {.exe = true, .host = true, .term = true, .auid = true},
                    false);
@@ -194,12 +287,18 @@ search::ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FI
         r = report(ReportType::kAcctMod, {.exe = true, .host = true, .term = true, .auid = true},
                    false);
         break;
-      case Opt::kEvent: r = report(ReportType::kEvent, {.auid = true}, false); break;
+      case Opt::kEvent:
+        r = report(ReportType::kEvent, {.auid = true}, false);
+        break;
       case Opt::kFile:
         r = report(ReportType::kFile, {.exe = true, .file = true, .auid = true}, true);
         break;
-      case Opt::kHost: r = report(ReportType::kHost, {.host = true, .auid = true}, true); break;
-      case Opt::kPid: r = report(ReportType::kPid, {.exe = true, .auid = true}, true); break;
+      case Opt::kHost:
+        r = report(ReportType::kHost, {.host = true, .auid = true}, true);
+        break;
+      case Opt::kPid:
+        r = report(ReportType::kPid, {.exe = true, .auid = true}, true);
+        break;
       case Opt::kSyscall:
         r = report(ReportType::kSyscall, {.comm = true, .auid = true}, true);
         break;
@@ -212,8 +311,7 @@ search::ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FI
                    {.exe = true, .host = true, .term = true, .uid = true, .auid = true}, true);
         break;
       case Opt::kExe:
-        r = report(ReportType::kExe, {.exe = true, .host = true, .term = true, .auid = true},
-                   true);
+        r = report(ReportType::kExe, {.exe = true, .host = true, .term = true, .auid = true}, true);
         break;
       case Opt::kComm:
         r = report(ReportType::kComm, {.host = true, .term = true, .comm = true, .auid = true},
@@ -223,13 +321,15 @@ search::ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FI
         r = report(ReportType::kAnomaly,
                    {.exe = true, .host = true, .term = true, .comm = true, .auid = true}, true);
         break;
-      case Opt::kResponse: r = report(ReportType::kResponse, {}, true); break;
+      case Opt::kResponse:
+        r = report(ReportType::kResponse, {}, true);
+        break;
       case Opt::kKey:
         r = report(ReportType::kKey, {.exe = true, .key = true, .auid = true}, true);
         break;
       case Opt::kTty:
-        r = report(ReportType::kTty,
-                   {.term = true, .comm = true, .auid = true, .session = true}, false);
+        r = report(ReportType::kTty, {.term = true, .comm = true, .auid = true, .session = true},
+                   false);
         break;
       case Opt::kInterpret:
         opts.interpret = true;
@@ -275,31 +375,44 @@ search::ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FI
           ok = false;
         }
         break;
-      case Opt::kSummary: opts.detail = Detail::kSummary; break;
-      case Opt::kFailed: opts.only = OnlyOutcome::kFailed; break;
-      case Opt::kSuccess: opts.only = OnlyOutcome::kSuccess; break;
-      case Opt::kAdd: opts.config_action = ConfigAction::kAdd; break;
-      case Opt::kDelete: opts.config_action = ConfigAction::kDelete; break;
-      case Opt::kDebug: c.debug = true; break;
-      case Opt::kInputLogs: opts.force_logs = true; break;
-      case Opt::kNoConfig: opts.no_config = true; break;
-      case Opt::kVersion: std::fputs("aureport version 3.0.9\n", out); return ParseOutcome::kExitSuccess;
-      case Opt::kHelp: std::fputs(kUsage, out); return ParseOutcome::kExitSuccess;
+      case Opt::kSummary:
+        opts.detail = Detail::kSummary;
+        break;
+      case Opt::kFailed:
+        opts.only = OnlyOutcome::kFailed;
+        break;
+      case Opt::kSuccess:
+        opts.only = OnlyOutcome::kSuccess;
+        break;
+      case Opt::kAdd:
+        opts.config_action = ConfigAction::kAdd;
+        break;
+      case Opt::kDelete:
+        opts.config_action = ConfigAction::kDelete;
+        break;
+      case Opt::kDebug:
+        c.debug = true;
+        break;
+      case Opt::kInputLogs:
+        opts.force_logs = true;
+        break;
+      case Opt::kNoConfig:
+        opts.no_config = true;
+        break;
+      case Opt::kVersion:
+        std::fputs("aureport version 3.0.9\n", out);
+        return ParseOutcome::kExitSuccess;
+      case Opt::kHelp:
+        std::fputs(kUsage, out);
+        return ParseOutcome::kExitSuccess;
       case Opt::kEoeTimeout:
         if (!arg) {
           std::fprintf(err, "Argument is required for %s\n", name);
           ok = false;
-        } else if (std::isdigit(static_cast<unsigned char>(arg[0]))) {
-          errno = 0;
-          opts.eoe_timeout = std::strtoul(arg, nullptr, 10);
-          if (errno || opts.eoe_timeout == 0) {
-            std::fprintf(err, "Illegal value for End of Event Timeout, was %s\n", arg);
-            ok = false;
-          }
-          ++i;
         } else {
-          std::fprintf(err, "End of Event Timeout must be a numeric value, was %s\n", arg);
-          ok = false;
+          bool consumed = false;
+          if (!search::parse_eoe_timeout(arg, opts.eoe_timeout, &consumed, err)) ok = false;
+          if (consumed) ++i;
         }
         break;
     }
@@ -313,7 +426,12 @@ search::ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FI
   if (opts.type == ReportType::kUnset) {
     opts.type = ReportType::kSummary;
     opts.detail = Detail::kSummary;
-    apply({.exe = true, .host = true, .term = true, .comm = true, .file = true, .key = true,
+    apply({.exe = true,
+           .host = true,
+           .term = true,
+           .comm = true,
+           .file = true,
+           .key = true,
            .auid = true},
           c);
   }

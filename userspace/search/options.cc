@@ -19,11 +19,54 @@ namespace bpfaudit::search {
 namespace {
 
 enum class Opt {
-  kEvent, kArch, kComm, kCheckpoint, kDebug, kExit, kEoeTimeout, kEscape, kExtraKeys,
-  kExtraLabels, kExtraObj2, kExtraTime, kFile, kFormat, kGidAll, kGidEff, kGid, kHelp, kHost,
-  kInterpret, kInput, kInputLogs, kJustOne, kKey, kLineBuffered, kMessage, kNode, kObject, kPid,
-  kPpid, kRaw, kSyscall, kContext, kSession, kSubject, kSuccess, kEnd, kStart, kTerminal,
-  kUidAll, kUidEff, kUid, kUuid, kLoginUid, kVersion, kVmName, kWord, kExecutable,
+  kEvent,
+  kArch,
+  kComm,
+  kCheckpoint,
+  kDebug,
+  kExit,
+  kEoeTimeout,
+  kEscape,
+  kExtraKeys,
+  kExtraLabels,
+  kExtraObj2,
+  kExtraTime,
+  kFile,
+  kFormat,
+  kGidAll,
+  kGidEff,
+  kGid,
+  kHelp,
+  kHost,
+  kInterpret,
+  kInput,
+  kInputLogs,
+  kJustOne,
+  kKey,
+  kLineBuffered,
+  kMessage,
+  kNode,
+  kObject,
+  kPid,
+  kPpid,
+  kRaw,
+  kSyscall,
+  kContext,
+  kSession,
+  kSubject,
+  kSuccess,
+  kEnd,
+  kStart,
+  kTerminal,
+  kUidAll,
+  kUidEff,
+  kUid,
+  kUuid,
+  kLoginUid,
+  kVersion,
+  kVmName,
+  kWord,
+  kExecutable,
 };
 
 struct OptName {
@@ -32,33 +75,88 @@ struct OptName {
 };
 
 constexpr OptName kOptNames[] = {
-    {"-a", Opt::kEvent}, {"--event", Opt::kEvent}, {"--arch", Opt::kArch},
-    {"-c", Opt::kComm}, {"--comm", Opt::kComm}, {"--checkpoint", Opt::kCheckpoint},
-    {"--debug", Opt::kDebug}, {"-e", Opt::kExit}, {"--exit", Opt::kExit},
-    {"--eoe-timeout", Opt::kEoeTimeout}, {"--escape", Opt::kEscape},
-    {"--extra-keys", Opt::kExtraKeys}, {"--extra-labels", Opt::kExtraLabels},
-    {"--extra-obj2", Opt::kExtraObj2}, {"--extra-time", Opt::kExtraTime}, {"-f", Opt::kFile},
-    {"--file", Opt::kFile}, {"--format", Opt::kFormat}, {"-ga", Opt::kGidAll},
-    {"--gid-all", Opt::kGidAll}, {"-ge", Opt::kGidEff}, {"--gid-effective", Opt::kGidEff},
-    {"-gi", Opt::kGid}, {"--gid", Opt::kGid}, {"-h", Opt::kHelp}, {"--help", Opt::kHelp},
-    {"-hn", Opt::kHost}, {"--host", Opt::kHost}, {"-i", Opt::kInterpret},
-    {"--interpret", Opt::kInterpret}, {"-if", Opt::kInput}, {"--input", Opt::kInput},
-    {"--input-logs", Opt::kInputLogs}, {"--just-one", Opt::kJustOne}, {"-k", Opt::kKey},
-    {"--key", Opt::kKey}, {"-l", Opt::kLineBuffered}, {"--line-buffered", Opt::kLineBuffered},
-    {"-m", Opt::kMessage}, {"--message", Opt::kMessage}, {"-n", Opt::kNode},
-    {"--node", Opt::kNode}, {"-o", Opt::kObject}, {"--object", Opt::kObject},
-    {"-p", Opt::kPid}, {"--pid", Opt::kPid}, {"-pp", Opt::kPpid}, {"--ppid", Opt::kPpid},
-    {"-r", Opt::kRaw}, {"--raw", Opt::kRaw}, {"-sc", Opt::kSyscall},
-    {"--syscall", Opt::kSyscall}, {"-se", Opt::kContext}, {"--context", Opt::kContext},
-    {"--session", Opt::kSession}, {"-su", Opt::kSubject}, {"--subject", Opt::kSubject},
-    {"-sv", Opt::kSuccess}, {"--success", Opt::kSuccess}, {"-te", Opt::kEnd},
-    {"--end", Opt::kEnd}, {"-ts", Opt::kStart}, {"--start", Opt::kStart},
-    {"-tm", Opt::kTerminal}, {"--terminal", Opt::kTerminal}, {"-ua", Opt::kUidAll},
-    {"--uid-all", Opt::kUidAll}, {"-ue", Opt::kUidEff}, {"--uid-effective", Opt::kUidEff},
-    {"-ui", Opt::kUid}, {"--uid", Opt::kUid}, {"-uu", Opt::kUuid}, {"--uuid", Opt::kUuid},
-    {"-ul", Opt::kLoginUid}, {"--loginuid", Opt::kLoginUid}, {"-v", Opt::kVersion},
-    {"--version", Opt::kVersion}, {"-vm", Opt::kVmName}, {"--vm-name", Opt::kVmName},
-    {"-w", Opt::kWord}, {"--word", Opt::kWord}, {"-x", Opt::kExecutable},
+    {"-a", Opt::kEvent},
+    {"--event", Opt::kEvent},
+    {"--arch", Opt::kArch},
+    {"-c", Opt::kComm},
+    {"--comm", Opt::kComm},
+    {"--checkpoint", Opt::kCheckpoint},
+    {"--debug", Opt::kDebug},
+    {"-e", Opt::kExit},
+    {"--exit", Opt::kExit},
+    {"--eoe-timeout", Opt::kEoeTimeout},
+    {"--escape", Opt::kEscape},
+    {"--extra-keys", Opt::kExtraKeys},
+    {"--extra-labels", Opt::kExtraLabels},
+    {"--extra-obj2", Opt::kExtraObj2},
+    {"--extra-time", Opt::kExtraTime},
+    {"-f", Opt::kFile},
+    {"--file", Opt::kFile},
+    {"--format", Opt::kFormat},
+    {"-ga", Opt::kGidAll},
+    {"--gid-all", Opt::kGidAll},
+    {"-ge", Opt::kGidEff},
+    {"--gid-effective", Opt::kGidEff},
+    {"-gi", Opt::kGid},
+    {"--gid", Opt::kGid},
+    {"-h", Opt::kHelp},
+    {"--help", Opt::kHelp},
+    {"-hn", Opt::kHost},
+    {"--host", Opt::kHost},
+    {"-i", Opt::kInterpret},
+    {"--interpret", Opt::kInterpret},
+    {"-if", Opt::kInput},
+    {"--input", Opt::kInput},
+    {"--input-logs", Opt::kInputLogs},
+    {"--just-one", Opt::kJustOne},
+    {"-k", Opt::kKey},
+    {"--key", Opt::kKey},
+    {"-l", Opt::kLineBuffered},
+    {"--line-buffered", Opt::kLineBuffered},
+    {"-m", Opt::kMessage},
+    {"--message", Opt::kMessage},
+    {"-n", Opt::kNode},
+    {"--node", Opt::kNode},
+    {"-o", Opt::kObject},
+    {"--object", Opt::kObject},
+    {"-p", Opt::kPid},
+    {"--pid", Opt::kPid},
+    {"-pp", Opt::kPpid},
+    {"--ppid", Opt::kPpid},
+    {"-r", Opt::kRaw},
+    {"--raw", Opt::kRaw},
+    {"-sc", Opt::kSyscall},
+    {"--syscall", Opt::kSyscall},
+    {"-se", Opt::kContext},
+    {"--context", Opt::kContext},
+    {"--session", Opt::kSession},
+    {"-su", Opt::kSubject},
+    {"--subject", Opt::kSubject},
+    {"-sv", Opt::kSuccess},
+    {"--success", Opt::kSuccess},
+    {"-te", Opt::kEnd},
+    {"--end", Opt::kEnd},
+    {"-ts", Opt::kStart},
+    {"--start", Opt::kStart},
+    {"-tm", Opt::kTerminal},
+    {"--terminal", Opt::kTerminal},
+    {"-ua", Opt::kUidAll},
+    {"--uid-all", Opt::kUidAll},
+    {"-ue", Opt::kUidEff},
+    {"--uid-effective", Opt::kUidEff},
+    {"-ui", Opt::kUid},
+    {"--uid", Opt::kUid},
+    {"-uu", Opt::kUuid},
+    {"--uuid", Opt::kUuid},
+    {"-ul", Opt::kLoginUid},
+    {"--loginuid", Opt::kLoginUid},
+    {"-v", Opt::kVersion},
+    {"--version", Opt::kVersion},
+    {"-vm", Opt::kVmName},
+    {"--vm-name", Opt::kVmName},
+    {"-w", Opt::kWord},
+    {"--word", Opt::kWord},
+    {"-x", Opt::kExecutable},
     {"--executable", Opt::kExecutable},
 };
 
@@ -132,8 +230,8 @@ bool add_message_types(const char* arg, Criteria& c, std::FILE* err) {
   bool list = all.find(',') != std::string_view::npos;
   while (pos <= all.size()) {
     std::size_t comma = list ? all.find(',', pos) : std::string_view::npos;
-    std::string item(all.substr(pos, comma == std::string_view::npos ? std::string_view::npos
-                                                                       : comma - pos));
+    std::string item(
+        all.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
     pos = comma == std::string_view::npos ? all.size() + 1 : comma + 1;
     if (item.empty()) continue;  // strtok skips empty fields
     int type;
@@ -165,6 +263,21 @@ void print_message_types(std::FILE* err) {
 
 }  // namespace
 
+bool parse_eoe_timeout(const char* value, std::uint64_t& timeout, bool* consumed, std::FILE* err) {
+  *consumed = is_digit(value);
+  if (!*consumed) {
+    std::fprintf(err, "End of Event Timeout must be a numeric value, was %s\n", value);
+    return false;
+  }
+  errno = 0;
+  timeout = std::strtoul(value, nullptr, 10);
+  if (errno || timeout == 0) {
+    std::fprintf(err, "Illegal value for End of Event Timeout, was %s\n", value);
+    return false;
+  }
+  return true;
+}
+
 bool parse_time_words(bool start, const char* first, const char* second, std::int64_t& value,
                       bool* checkpoint_keyword, std::FILE* err) {
   auto set = [&](const char* d, const char* t) {
@@ -177,9 +290,9 @@ bool parse_time_words(bool start, const char* first, const char* second, std::in
     if (std::strchr(first, ':')) return set(second, first);
     return set(first, second);
   }
-  static constexpr std::string_view kKeywords[] = {"now",       "recent",   "boot",
-                                                   "today",     "yesterday", "this-week",
-                                                   "week-ago",  "this-month", "this-year"};
+  static constexpr std::string_view kKeywords[] = {"now",      "recent",     "boot",
+                                                   "today",    "yesterday",  "this-week",
+                                                   "week-ago", "this-month", "this-year"};
   for (auto k : kKeywords)
     if (k == first) return set(first, "00:00:00");
   if (start && checkpoint_keyword && std::strcmp(first, "checkpoint") == 0) {
@@ -228,8 +341,8 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         errno = 0;
         field = static_cast<std::uint32_t>(std::strtoul(arg, nullptr, 10));
         if (errno) {
-          std::fprintf(err, "Numeric group ID conversion error (%s) for %s\n",
-                       std::strerror(errno), arg);
+          std::fprintf(err, "Numeric group ID conversion error (%s) for %s\n", std::strerror(errno),
+                       arg);
           ok = false;
         }
       } else {
@@ -250,8 +363,8 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         errno = 0;
         field = static_cast<std::uint32_t>(std::strtoul(arg, nullptr, 10));
         if (errno) {
-          std::fprintf(err, "Numeric user ID conversion error (%s) for %s\n",
-                       std::strerror(errno), arg);
+          std::fprintf(err, "Numeric user ID conversion error (%s) for %s\n", std::strerror(errno),
+                       arg);
           ok = false;
         }
         return true;
@@ -291,24 +404,31 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         break;
       case Opt::kEoeTimeout:
         if (!need_arg()) break;
-        if (is_digit(arg)) {
-          errno = 0;
-          opts.eoe_timeout = std::strtoul(arg, nullptr, 10);
-          if (errno || opts.eoe_timeout == 0) {
-            std::fprintf(err, "Illegal value for End of Event Timeout, was %s\n", arg);
-            ok = false;
-          }
-          ++i;
-        } else {
-          std::fprintf(err, "End of Event Timeout must be a numeric value, was %s\n", arg);
-          ok = false;
+        {
+          bool consumed = false;
+          if (!parse_eoe_timeout(arg, opts.eoe_timeout, &consumed, err)) ok = false;
+          if (consumed) ++i;
         }
         break;
-      case Opt::kExtraKeys: opts.extra_keys = true; no_arg(); break;
-      case Opt::kExtraLabels: opts.extra_labels = true; no_arg(); break;
-      case Opt::kExtraObj2: opts.extra_obj2 = true; no_arg(); break;
-      case Opt::kExtraTime: opts.extra_time = true; no_arg(); break;
-      case Opt::kComm: string_value(c.comm); break;
+      case Opt::kExtraKeys:
+        opts.extra_keys = true;
+        no_arg();
+        break;
+      case Opt::kExtraLabels:
+        opts.extra_labels = true;
+        no_arg();
+        break;
+      case Opt::kExtraObj2:
+        opts.extra_obj2 = true;
+        no_arg();
+        break;
+      case Opt::kExtraTime:
+        opts.extra_time = true;
+        no_arg();
+        break;
+      case Opt::kComm:
+        string_value(c.comm);
+        break;
       case Opt::kFile:
         if (!need_arg()) break;
         if (std::strlen(arg) >= PATH_MAX) {
@@ -319,7 +439,9 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         c.filename = arg;
         ++i;
         break;
-      case Opt::kKey: string_value(c.key); break;
+      case Opt::kKey:
+        string_value(c.key);
+        break;
       case Opt::kGidAll:
         if (lookup_group("Group ID", c.gid)) {
           c.egid = c.gid;
@@ -336,7 +458,9 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
       case Opt::kHelp:
         std::fputs(kUsage, out);
         return ParseOutcome::kExitSuccess;
-      case Opt::kHost: string_value(c.hostname); break;
+      case Opt::kHost:
+        string_value(c.hostname);
+        break;
       case Opt::kInterpret:
         if (c.format == ReportFormat::kDefault) {
           c.format = ReportFormat::kInterpret;
@@ -367,7 +491,9 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         }
         ++i;
         break;
-      case Opt::kObject: string_value(c.object); break;
+      case Opt::kObject:
+        string_value(c.object);
+        break;
       case Opt::kPpid:
       case Opt::kPid: {
         if (!need_arg()) break;
@@ -380,8 +506,9 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
           if (errno) ok = false;
           ++i;
         } else {
-          std::fprintf(err, pp ? "Parent process id must be a numeric value, was %s\n"
-                               : "Process id must be a numeric value, was %s\n",
+          std::fprintf(err,
+                       pp ? "Parent process id must be a numeric value, was %s\n"
+                          : "Process id must be a numeric value, was %s\n",
                        arg);
           ok = false;
         }
@@ -482,7 +609,9 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         c.context_either = true;
         ++i;
         break;
-      case Opt::kSubject: string_value(c.subject); break;
+      case Opt::kSubject:
+        string_value(c.subject);
+        break;
       case Opt::kSuccess:
         if (!need_arg()) break;
         if (std::strstr(arg, "yes") || std::strstr(arg, "no")) {
@@ -555,7 +684,9 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         ++i;
         break;
       }
-      case Opt::kTerminal: string_value(c.terminal); break;
+      case Opt::kTerminal:
+        string_value(c.terminal);
+        break;
       case Opt::kUid: {
         if (!need_arg()) break;
         bool by_name;
@@ -601,18 +732,36 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
         ++i;
         break;
       }
-      case Opt::kUuid: string_value(c.uuid); break;
-      case Opt::kVmName: string_value(c.vmname); break;
+      case Opt::kUuid:
+        string_value(c.uuid);
+        break;
+      case Opt::kVmName:
+        string_value(c.vmname);
+        break;
       case Opt::kVersion:
         std::fprintf(out, "ausearch version %s\n", "3.0.9");
         return ParseOutcome::kExitSuccess;
-      case Opt::kWord: c.exact_match = true; break;
-      case Opt::kInputLogs: opts.force_logs = true; break;
-      case Opt::kJustOne: opts.just_one = true; break;
-      case Opt::kExecutable: string_value(c.exe); break;
-      case Opt::kLineBuffered: opts.line_buffered = true; break;
-      case Opt::kDebug: c.debug = true; break;
-      case Opt::kCheckpoint: string_value(opts.checkpoint); break;
+      case Opt::kWord:
+        c.exact_match = true;
+        break;
+      case Opt::kInputLogs:
+        opts.force_logs = true;
+        break;
+      case Opt::kJustOne:
+        opts.just_one = true;
+        break;
+      case Opt::kExecutable:
+        string_value(c.exe);
+        break;
+      case Opt::kLineBuffered:
+        opts.line_buffered = true;
+        break;
+      case Opt::kDebug:
+        c.debug = true;
+        break;
+      case Opt::kCheckpoint:
+        string_value(opts.checkpoint);
+        break;
       case Opt::kArch:
         if (!need_arg()) break;
         if (c.machine != -1) {
@@ -633,8 +782,7 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
     }
     ++i;
   }
-  if ((opts.extra_time || opts.extra_labels || opts.extra_keys) &&
-      c.format != ReportFormat::kCsv) {
+  if ((opts.extra_time || opts.extra_labels || opts.extra_keys) && c.format != ReportFormat::kCsv) {
     std::fprintf(err, "--extra options requires format to be csv\n");
     ok = false;
   }
