@@ -1,10 +1,12 @@
 // `bpfaudit capture`: writes kernel audit records to a log file through the
 // read-only multicast group, for tests and benchmarks that need real logs
 // while another daemon (or none) holds the audit pid.
-#include <CLI/CLI.hpp>
+#include <getopt.h>
+
 #include <chrono>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "capture.h"
@@ -18,14 +20,53 @@ void on_signal(int) { g_stop = 1; }
 }  // namespace
 
 int capture_main(int argc, char** argv) {
-  CLI::App app{"Capture kernel audit records (read-only multicast) into a log file", "capture"};
+  // getopt rather than CLI11: CLI11's header-level globals and <iostream>
+  // would run C++ locale set-up at every start of the multi-call binary, which
+  // is most of the start-up cost of a search over a small log.
+  static const option kOpts[] = {{"output", required_argument, nullptr, 'o'},
+                                 {"seconds", required_argument, nullptr, 's'},
+                                 {"idle-ms", required_argument, nullptr, 'i'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {nullptr, 0, nullptr, 0}};
+  constexpr const char* kUsage =
+      "usage: bpfaudit capture -o FILE [--seconds N] [--idle-ms MS]\n"
+      "Capture kernel audit records (read-only multicast) into a log file\n";
   std::string output;
   double seconds = 0;
-  int idle_ms = 0;
-  app.add_option("-o,--output", output, "log file to write")->required();
-  app.add_option("--seconds", seconds, "stop after this many seconds");
-  app.add_option("--idle-ms", idle_ms, "stop after this long without a record");
-  CLI11_PARSE(app, argc, argv);
+  long idle_ms = 0;
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "o:h", kOpts, nullptr)) != -1;) {
+    char* end = nullptr;
+    switch (c) {
+      case 'o':
+        output = optarg;
+        break;
+      case 's':
+        seconds = std::strtod(optarg, &end);
+        if (*optarg == '\0' || *end != '\0' || seconds < 0) {
+          std::fprintf(stderr, "capture: --seconds: not a non-negative number: %s\n", optarg);
+          return 2;
+        }
+        break;
+      case 'i':
+        idle_ms = std::strtol(optarg, &end, 10);
+        if (*optarg == '\0' || *end != '\0' || idle_ms < 0) {
+          std::fprintf(stderr, "capture: --idle-ms: not a non-negative integer: %s\n", optarg);
+          return 2;
+        }
+        break;
+      case 'h':
+        std::fputs(kUsage, stdout);
+        return 0;
+      default:
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+  }
+  if (output.empty() || optind != argc) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
 
   capture::ReadlogSocket sock;
   if (auto e = sock.open(); !e.empty()) {

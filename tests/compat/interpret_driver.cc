@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     while (auto line = reader.next()) {
       auto h = parse_header(*line);
       if (!h) continue;
-      assembler.add(*h, make_record(*line, h->type));
+      assembler.add(*h, view_record(*line, h->type));
       while (auto ev = assembler.pop_ready()) emit(*ev);
     }
     ::close(fd);

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     while (auto line = reader.next()) {
       auto h = record::parse_header(*line);
       if (!h) continue;
-      assembler.add(*h, record::make_record(*line, h->type));
+      assembler.add(*h, record::view_record(*line, h->type));
       while (auto ev = assembler.pop_ready()) dump_event(*ev, c);
     }
     ::close(fd);

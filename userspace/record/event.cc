@@ -128,7 +128,8 @@ std::uint32_t EventAssembler::intern_node(const std::optional<std::string>& node
   return it->second;
 }
 
-std::uint32_t EventAssembler::store_record(Record&& record, std::optional<FileSpan> origin) {
+std::uint32_t EventAssembler::store_record(const RecordView& record,
+                                           std::optional<FileSpan> origin) {
   PendingRecord pr{};
   pr.length = static_cast<std::uint32_t>(record.text.size());
   pr.raw_length = static_cast<std::uint32_t>(record.raw_length);
@@ -154,15 +155,16 @@ std::uint32_t EventAssembler::store_record(Record&& record, std::optional<FileSp
   return static_cast<std::uint32_t>(records_.size() - 1);
 }
 
-bool EventAssembler::add(const RecordHeader& header, Record record,
+bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
                          std::optional<FileSpan> origin) {
   probe_ = {header.id.sec, header.id.serial, header.id.msec, intern_node(header.id.node)};
   if (auto it = open_.find(kProbe); it != open_.end()) {
     PendingEvent& ev = slots_[*it];
     ev.enriched = ev.enriched || record.enriched;
-    std::uint32_t r = store_record(std::move(record), origin);
+    std::uint32_t r = store_record(record, origin);
     records_[ev.tail].next = r;
     ev.tail = r;
+    ++ev.count;
     return true;
   }
   if (header.type == AUDIT_EOE) return false;
@@ -177,7 +179,8 @@ bool EventAssembler::add(const RecordHeader& header, Record record,
   ev.first_type = header.type;
   ev.enriched = record.enriched;
   ev.used = true;
-  ev.head = ev.tail = store_record(std::move(record), origin);
+  ev.head = ev.tail = store_record(record, origin);
+  ev.count = 1;
   order_.push_back({ev.sec, ev.serial, ev.msec, slot});
   std::push_heap(order_.begin(), order_.end(), std::greater<>());
   if (is_single_record_type(header.type)) {
@@ -211,12 +214,19 @@ void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
   ev.id.sec = pe.sec;
   ev.id.msec = pe.msec;
   ev.id.serial = pe.serial;
-  if (pe.node) ev.id.node = nodes_[pe.node];
+  if (pe.node)
+    ev.id.node = nodes_[pe.node];
+  else
+    ev.id.node.reset();
   ev.first_type = pe.first_type;
   ev.enriched = pe.enriched;
-  for (std::uint32_t i = pe.head; i != kNone;) {
+  // `ev` may be a previous event handed back: its records keep their string
+  // buffers, so a steady stream of events allocates almost nothing.
+  ev.records.resize(pe.count);
+  std::size_t k = 0;
+  for (std::uint32_t i = pe.head; i != kNone; ++k) {
     PendingRecord& pr = records_[i];
-    Record r;
+    Record& r = ev.records[k];
     r.type = pr.type;
     r.raw_length = pr.raw_length;
     r.enriched = pr.enriched;
@@ -236,23 +246,27 @@ void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
       r.text.assign(arena_->get(pr.where, pr.length));
       arena_->release(pr.where, pr.length);
     }
-    ev.records.push_back(std::move(r));
     free_records_.push_back(i);
     i = pr.next;
   }
   pe = PendingEvent{};
 }
 
-std::unique_ptr<Event> EventAssembler::pop_ready() {
-  if (order_.empty()) return nullptr;
+bool EventAssembler::pop_ready(Event& out) {
+  if (order_.empty()) return false;
   std::uint32_t slot = order_.front().slot;
-  if (!slots_[slot].complete) return nullptr;
+  if (!slots_[slot].complete) return false;
   std::pop_heap(order_.begin(), order_.end(), std::greater<>());
   order_.pop_back();
-  auto ev = std::make_unique<Event>();
-  materialize(slot, *ev);
+  materialize(slot, out);
   free_slots_.push_back(slot);
   std::push_heap(free_slots_.begin(), free_slots_.end(), std::greater<>());
+  return true;
+}
+
+std::unique_ptr<Event> EventAssembler::pop_ready() {
+  auto ev = std::make_unique<Event>();
+  if (!pop_ready(*ev)) return nullptr;
   return ev;
 }
 

@@ -54,10 +54,13 @@ class EventAssembler {
   // Returns false when the record was dropped (a stray EOE). With `origin`,
   // the record's text is read back from the file when the event leaves; the
   // fd must stay open and the file unchanged at that offset until then.
-  bool add(const RecordHeader& header, Record record, std::optional<FileSpan> origin = {});
+  bool add(const RecordHeader& header, const RecordView& record,
+           std::optional<FileSpan> origin = {});
 
   // Next event ready to leave, if any.
   std::unique_ptr<Event> pop_ready();
+  // The same into `out`, reusing its storage; false when nothing is ready.
+  bool pop_ready(Event& out);
 
   // Closes every open event (end of the last input).
   void close_all();
@@ -84,6 +87,7 @@ class EventAssembler {
     std::uint32_t node = 0;  // index into nodes_; 0 = no node=
     std::int32_t first_type = -1;
     std::uint32_t head = kNone, tail = kNone;
+    std::uint32_t count = 0;  // records linked from head
     bool enriched = false;
     bool complete = false;
     bool used = false;
@@ -126,7 +130,7 @@ class EventAssembler {
 
   std::uint32_t take_slot();
   std::uint32_t intern_node(const std::optional<std::string>& node);
-  std::uint32_t store_record(Record&& record, std::optional<FileSpan> origin);
+  std::uint32_t store_record(const RecordView& record, std::optional<FileSpan> origin);
   void materialize(std::uint32_t slot, Event& ev);
 
   std::uint64_t eoe_timeout_;

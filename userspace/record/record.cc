@@ -2,6 +2,7 @@
 
 #include <libaudit.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -51,15 +52,14 @@ class SpaceSplitter {
 };
 
 bool parse_stamp(const char* s, EventId* id, std::uint64_t max_sec) {
-  errno = 0;
-  unsigned long sec = std::strtoul(s, nullptr, 10);
-  if (errno || sec > max_sec) return false;
+  unsigned long sec;
+  if (!read_ulong(s, 10, sec) || sec > max_sec) return false;
   id->sec = sec;
   const char* p = std::strchr(s, '.');
   if (p) {
     ++p;
-    unsigned long ms = std::strtoul(p, nullptr, 10);
-    if (errno || ms > 999) return false;
+    unsigned long ms;
+    if (!read_ulong(p, 10, ms) || ms > 999) return false;
     id->msec = static_cast<std::uint32_t>(ms);
     s = p;
   } else {
@@ -68,8 +68,9 @@ bool parse_stamp(const char* s, EventId* id, std::uint64_t max_sec) {
   p = std::strchr(s, ':');
   if (p) {
     ++p;
-    id->serial = std::strtoul(p, nullptr, 10);
-    if (errno) return false;
+    unsigned long serial;
+    if (!read_ulong(p, 10, serial)) return false;
+    id->serial = serial;
   } else {
     id->serial = 0;
   }
@@ -114,13 +115,13 @@ std::optional<RecordHeader> parse_header(std::string_view line, HeaderError* err
     return std::nullopt;
   }
   if (node) h.id.node = std::string(node);
-  h.type = audit_name_to_msg_type(type_text);
+  h.type = type_text ? type_number(type_text) : audit_name_to_msg_type(type_text);
   if (error) *error = HeaderError::kNone;
   return h;
 }
 
-Record make_record(std::string_view line, int type) {
-  Record r;
+RecordView view_record(std::string_view line, int type) {
+  RecordView r;
   r.type = type;
   // Stock copies with strdup: nothing after an embedded NUL survives.
   line = line.substr(0, std::min(line.find('\0'), line.size()));
@@ -135,7 +136,17 @@ Record make_record(std::string_view line, int type) {
     if (nl != std::string_view::npos) line = line.substr(0, nl);
     r.raw_length = std::min(line.size(), kMaxRecordLength);
   }
-  r.text.assign(line);
+  r.text = line;
+  return r;
+}
+
+Record make_record(std::string_view line, int type) {
+  RecordView v = view_record(line, type);
+  Record r;
+  r.type = v.type;
+  r.text.assign(v.text);
+  r.raw_length = v.raw_length;
+  r.enriched = v.enriched;
   return r;
 }
 
@@ -233,6 +244,70 @@ std::string type_name(int type) {
   return "UNKNOWN[" + std::to_string(type) + "]";
 }
 
-int type_number(std::string_view name) { return audit_name_to_msg_type(std::string(name).c_str()); }
+int type_number(std::string_view name) {
+  // libaudit's lookup walks its name table on every call; a log uses a
+  // handful of types, so the last few answers are kept.
+  struct Entry {
+    char name[32];
+    std::uint8_t length = 0;
+    int type = 0;
+  };
+  static thread_local std::array<Entry, 16> cache;
+  static thread_local std::size_t next = 0;
+  if (name.size() < sizeof(Entry::name)) {
+    for (const Entry& e : cache)
+      if (e.length == name.size() && e.length && std::memcmp(e.name, name.data(), e.length) == 0)
+        return e.type;
+  }
+  char buf[sizeof(Entry::name)];
+  std::string long_name;
+  const char* c_name = buf;
+  if (name.size() < sizeof(buf)) {
+    std::memcpy(buf, name.data(), name.size());
+    buf[name.size()] = 0;
+  } else {
+    long_name.assign(name);
+    c_name = long_name.c_str();
+  }
+  int type = audit_name_to_msg_type(c_name);
+  if (name.size() < sizeof(Entry::name) && !name.empty()) {
+    Entry& e = cache[next++ % cache.size()];
+    std::memcpy(e.name, name.data(), name.size());
+    e.length = static_cast<std::uint8_t>(name.size());
+    e.type = type;
+  }
+  return type;
+}
+
+bool read_ulong(const char* p, int base, unsigned long& out) {
+  // Plain decimal or hex digits (no sign, space or 0x) are what audit logs
+  // hold where speed matters; anything else, and overflow, take strtoul's own
+  // path so that odd input keeps stock's value and range error.
+  auto digit = [base](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (base == 16 && ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (base == 16 && ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+  };
+  // A "0x" prefix is strtoul's to interpret.
+  bool plain = (base == 10 || base == 16) && digit(*p) >= 0 &&
+               !(base == 16 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'));
+  if (plain) {
+    unsigned long v = 0;
+    const unsigned long b = static_cast<unsigned long>(base);
+    const char* q = p;
+    for (int d; (d = digit(*q)) >= 0; ++q) {
+      if (v > (ULONG_MAX - static_cast<unsigned long>(d)) / b) break;
+      v = v * b + static_cast<unsigned long>(d);
+    }
+    if (digit(*q) < 0) {
+      out = v;
+      return true;
+    }
+  }
+  errno = 0;
+  out = std::strtoul(p, nullptr, base);
+  return errno == 0;
+}
 
 }  // namespace bpfaudit::record

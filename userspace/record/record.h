@@ -57,7 +57,18 @@ struct Record {
   }
 };
 
-// Builds a Record from a line (with or without newline) the way stock stores it.
+// A record's text as stock stores it, still pointing into the line it came
+// from: what the event assembler copies once into its own storage.
+struct RecordView {
+  int type = -1;
+  std::string_view text;
+  std::size_t raw_length = 0;
+  bool enriched = false;
+};
+
+// The record in a line (with or without newline) the way stock stores it.
+RecordView view_record(std::string_view line, int type);
+// The same, owning its text.
 Record make_record(std::string_view line, int type);
 
 // A field of a record body as written by the kernel or a user-space tool.
@@ -82,5 +93,8 @@ std::string encode_untrusted(std::string_view value);
 // Message type names through libaudit (UNKNOWN[NNNN] for numbers it lacks).
 std::string type_name(int type);
 int type_number(std::string_view name);
+// strtoul(p, nullptr, base) and whether it set no range error; decimal input
+// takes a faster path with the same result.
+bool read_ulong(const char* p, int base, unsigned long& out);
 
 }  // namespace bpfaudit::record

@@ -158,7 +158,7 @@ class Reporter : public search::LogSink {
       // only an out-of-range one with it.
       if (very_first_.sec == 0 && (outside || o_.start_time == 0)) very_first_ = {h->id.sec, h->id.msec};
       if (outside) continue;
-      if (!assembler_.add(*h, record::make_record(*line, h->type))) continue;
+      if (!assembler_.add(*h, record::view_record(*line, h->type))) continue;
       drain();
     }
     if (last) assembler_.close_all();
@@ -229,7 +229,8 @@ class Reporter : public search::LogSink {
   }
 
   void drain() {
-    while (auto ev = assembler_.pop_ready()) {
+    while (assembler_.pop_ready(event_)) {
+      record::Event* ev = &event_;
       if (ev->records.empty()) continue;
       if (o_.type == ReportType::kTime || o_.type == ReportType::kSummary) {
         Stamp s{ev->id.sec, ev->id.msec};
@@ -948,6 +949,7 @@ class Reporter : public search::LogSink {
   record::EventAssembler assembler_;
   record::Interpreter interpreter_;
   search::SearchItems items_;
+  record::Event event_;  // reused for every event
   search::Interpretations interp_;
   const record::Event* ev_ = nullptr;
   std::unordered_map<std::uint32_t, std::string> names_;

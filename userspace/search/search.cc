@@ -90,7 +90,7 @@ class Searcher : public LogSink {
       if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
       std::optional<record::FileSpan> origin;
       if (backing_fd >= 0) origin = record::FileSpan{backing_fd, reader.offset()};
-      if (!assembler_.add(*h, record::make_record(*line, h->type), origin)) continue;
+      if (!assembler_.add(*h, record::view_record(*line, h->type), origin)) continue;
       if (int rc = drain()) return rc;
     }
     // A checkpointing run leaves unfinished events for the next run.
@@ -103,9 +103,9 @@ class Searcher : public LogSink {
 
   int drain() {
     while (!done_) {
-      auto ev = assembler_.pop_ready();
-      if (!ev) return 0;
-      SearchItems items;
+      if (!assembler_.pop_ready(event_)) return 0;
+      record::Event* ev = &event_;
+      SearchItems& items = items_;
       bool matched = matches(*ev, c_, items);
       if (!items.diagnostics.empty()) {
         flush();
@@ -194,6 +194,8 @@ class Searcher : public LogSink {
   const Options& opts_;
   Checkpoint* checkpoint_;
   const Criteria& c_;
+  SearchItems items_;    // reused for every event
+  record::Event event_;  // likewise
   std::FILE* out_;
   std::FILE* err_;
   std::uint64_t eoe_timeout_;

@@ -86,11 +86,7 @@ std::string span(const char* begin, const char* end) { return std::string(begin,
 
 // strtoul/strtoull/strtoll exactly as stock calls them: the value and whether
 // errno flagged a range error.
-bool read_ul(const char* p, int base, unsigned long& out) {
-  errno = 0;
-  out = std::strtoul(p, nullptr, base);
-  return errno == 0;
-}
+bool read_ul(const char* p, int base, unsigned long& out) { return record::read_ulong(p, base, out); }
 bool read_ull(const char* p, int base, unsigned long long& out) {
   errno = 0;
   out = std::strtoull(p, nullptr, base);
@@ -1673,12 +1669,35 @@ std::optional<std::string> Interpretations::lookup(const std::string& field) con
   return std::nullopt;
 }
 
+void SearchItems::reset(std::size_t records) {
+  ppid = pid = -1;
+  uid = euid = ~0u;
+  loginuid = ~0u - 1;
+  gid = egid = ~0u;
+  success = Success::kUnset;
+  arch = syscall = 0;
+  session_id = ~0u - 1;
+  exit = 0;
+  exit_is_set = false;
+  for (auto* o : {&hostname, &cwd, &exe, &terminal, &comm, &acct, &uuid, &vmname, &tuid, &teuid,
+                  &tauid})
+    o->reset();
+  filenames.clear();
+  filename_keys.clear();
+  has_filename_list = false;
+  keys.clear();
+  has_key_list = false;
+  avcs.clear();
+  has_avc_list = false;
+  diagnostics.clear();
+  a0.assign(records, 0);
+  a1.assign(records, 0);
+  altered_raw.assign(records, std::nullopt);
+}
+
 int extract_search_items(const record::Event& ev, const Criteria& c, SearchItems& s) {
-  s = SearchItems{};
   const std::size_t n = ev.records.size();
-  s.a0.assign(n, 0);
-  s.a1.assign(n, 0);
-  s.altered_raw.assign(n, std::nullopt);
+  s.reset(n);
 
   // Stock loads the enriched interpretations only for user-name criteria,
   // and only from the first record of a one-record or SYSCALL-led event.
@@ -1688,7 +1707,7 @@ int extract_search_items(const record::Event& ev, const Criteria& c, SearchItems
     interp.load(ev.records.front().interpreted());
 
   Parser p{c, s, interp};
-  std::string buf;
+  std::string& buf = s.scratch;
   int rc = 0;
   for (std::size_t i = 0; i < n && rc == 0; ++i) {
     const record::Record& r = ev.records[i];

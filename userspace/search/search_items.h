@@ -70,6 +70,11 @@ struct SearchItems {
   // and prints the altered text. Set for a record whose raw part stock leaves
   // changed; nullopt when it is intact.
   std::vector<std::optional<std::string>> altered_raw;
+  // Back to the default-constructed state for an event of `records` records,
+  // keeping allocations: one SearchItems serves a whole run.
+  void reset(std::size_t records);
+  // Scratch copy of the record being parsed (stock parses in place).
+  std::string scratch;
 };
 
 // Returns 0 on success or stock's non-zero parse error code; on error stock
