@@ -48,7 +48,7 @@ enum bpfaudit_loss_reason {
 
 /* Common header on every ring-buffer event. */
 struct bpfaudit_event_header {
-	__u64 ts_ns; /* bpf_ktime_get_boot_ns() when the event was built */
+	__u64 ts_ns; /* bpf_ktime_get_boot_ns() when built; SYSCALL: the entry time */
 	__u32 type;  /* enum bpfaudit_event_type */
 	__u32 size;  /* whole event, header included */
 };

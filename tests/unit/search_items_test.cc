@@ -317,5 +317,63 @@ TEST(SearchItems, EnrichedUserNamesComeFromTheInterpretedPart) {
   EXPECT_NE(s2.tuid, std::optional<std::string>("name"));
 }
 
+
+// One SearchItems serves a whole search run: whatever an earlier event left in
+// it must not show in the next event's extraction.
+std::string dump(const SearchItems& s) {
+  std::ostringstream o;
+  auto opt = [&](const char* n, const std::optional<std::string>& v) {
+    o << n << '=' << (v ? *v : "<none>") << ';';
+  };
+  o << s.ppid << ',' << s.pid << ',' << s.uid << ',' << s.euid << ',' << s.loginuid << ','
+    << s.gid << ',' << s.egid << ',' << static_cast<int>(s.success) << ',' << s.arch << ','
+    << s.syscall << ',' << s.session_id << ',' << s.exit << ',' << s.exit_is_set << ';';
+  opt("host", s.hostname);
+  opt("cwd", s.cwd);
+  opt("exe", s.exe);
+  opt("term", s.terminal);
+  opt("comm", s.comm);
+  opt("acct", s.acct);
+  opt("uuid", s.uuid);
+  opt("vm", s.vmname);
+  opt("tuid", s.tuid);
+  opt("teuid", s.teuid);
+  opt("tauid", s.tauid);
+  o << "files" << s.has_filename_list << ':';
+  for (const auto& f : s.filenames) o << f << '|';
+  for (const auto& k : s.filename_keys) o << (k ? *k : "<none>") << '|';
+  o << "keys" << s.has_key_list << ':';
+  for (const auto& k : s.keys) o << k << '|';
+  o << "avcs" << s.has_avc_list << ':';
+  for (const auto& a : s.avcs)
+    o << (a.scontext ? *a.scontext : "-") << (a.tcontext ? *a.tcontext : "-")
+      << (a.avc_class ? *a.avc_class : "-") << (a.avc_perm ? *a.avc_perm : "-")
+      << static_cast<int>(a.result) << '|';
+  for (auto v : s.a0) o << v << ',';
+  for (auto v : s.a1) o << v << ',';
+  for (const auto& r : s.altered_raw) o << (r ? *r : "<intact>") << '|';
+  o << s.diagnostics;
+  return o.str();
+}
+
+TEST(SearchItems, ReusedItemsMatchFreshOnes) {
+  // Criteria that make stock look for nearly every field.
+  std::vector<std::string> args = {"-f", "x", "-k", "x", "-hn", "x", "-tm", "x", "-x", "x",
+                                   "-c", "x", "-se", "x", "-sv", "yes", "-vm", "x", "-uu", "x"};
+  Criteria c;
+  ASSERT_TRUE(testing::criteria_from_args(args, c).empty());
+  SearchItems reused;
+  for (const auto& [first, a] : cases()) {
+    for (const auto& [second, b] : cases()) {
+      extract_search_items(make_event(a.lines), c, reused);
+      int rc_reused = extract_search_items(make_event(b.lines), c, reused);
+      SearchItems fresh;
+      int rc_fresh = extract_search_items(make_event(b.lines), c, fresh);
+      ASSERT_EQ(rc_reused, rc_fresh) << first << " then " << second;
+      ASSERT_EQ(dump(reused), dump(fresh)) << first << " then " << second;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bpfaudit::search

@@ -51,7 +51,6 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (!fits(sizeof(bpfaudit_syscall_event))) return false;
       const auto* ev = static_cast<const bpfaudit_syscall_event*>(data);
       out.enter_ns = ev->enter_ns;
-      out.exit_ns = ev->hdr.ts_ns;
       out.nr = ev->nr;
       for (int i = 0; i < 6; ++i) out.args[i] = ev->args[i];
       out.ret = ev->ret;

@@ -35,7 +35,6 @@ struct ExecInfo {
 // One syscall of one traced thread, joined with its path, cwd and exec data.
 struct SyscallEvent {
   std::uint64_t enter_ns = 0;  // boot-time clock
-  std::uint64_t exit_ns = 0;
   int nr = -1;
   std::array<std::uint64_t, 6> args{};
   std::int64_t ret = 0;

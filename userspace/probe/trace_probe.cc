@@ -1,6 +1,10 @@
 #include "trace_probe.h"
 
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -126,22 +130,60 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
                                           std::strerror(-err) + "\n" + last_lines(log, 8)};
     return nullptr;
   }
-  probe->ring_ = ring_buffer__new(bpf_map__fd(skel->maps.events), &TraceProbe::on_record,
-                                  probe.get(), nullptr);
-  if (!probe->ring_) {
+  // The layout libbpf's ring_buffer maps too: a read-write consumer page,
+  // then the producer page and the data area twice, read-only.
+  probe->ring_fd_ = bpf_map__fd(skel->maps.events);
+  probe->page_size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  probe->ring_mask_ = config.ring_bytes - 1;
+  void* cons = mmap(nullptr, probe->page_size_, PROT_READ | PROT_WRITE, MAP_SHARED,
+                    probe->ring_fd_, 0);
+  void* prod = cons == MAP_FAILED ? MAP_FAILED
+                                  : mmap(nullptr, probe->page_size_ + 2 * config.ring_bytes,
+                                         PROT_READ, MAP_SHARED, probe->ring_fd_,
+                                         static_cast<off_t>(probe->page_size_));
+  if (cons == MAP_FAILED || prod == MAP_FAILED) {
     error = {ProbeErrorKind::kLoad,
              std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+    if (cons != MAP_FAILED) munmap(cons, probe->page_size_);
     return nullptr;
   }
+  probe->consumer_pos_ = static_cast<std::uint64_t*>(cons);
+  probe->producer_pos_ = static_cast<const std::uint64_t*>(prod);
+  probe->ring_data_ = static_cast<const std::uint8_t*>(prod) + probe->page_size_;
+  probe->ring_bytes_ = config.ring_bytes;
+
+  // poll() waits on the ring and on an eventfd, so that stopping does not
+  // sit out the poll timeout after the traced program has finished.
+  probe->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  probe->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (probe->wake_fd_ < 0 || probe->epoll_fd_ < 0) {
+    error = {ProbeErrorKind::kLoad, std::string("cannot set up the ring buffer wait: ") +
+                                        std::strerror(errno)};
+    return nullptr;
+  }
+  for (int fd : {probe->ring_fd_, probe->wake_fd_}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (epoll_ctl(probe->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      error = {ProbeErrorKind::kLoad, std::string("cannot set up the ring buffer wait: ") +
+                                          std::strerror(errno)};
+      return nullptr;
+    }
+  }
   probe->description_ =
-      "eBPF CO-RE (raw_tp/sys_enter, raw_tp/sys_exit, tp_btf/sched_process_fork|exec|exit; "
+      "eBPF CO-RE (tp_btf/sys_enter, tp_btf/sys_exit, tp_btf/sched_process_fork|exec|exit; "
       "ring buffer " +
       std::to_string(config.ring_bytes >> 20) + " MiB)";
   return probe;
 }
 
 TraceProbe::~TraceProbe() {
-  if (ring_) ring_buffer__free(ring_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (consumer_pos_) munmap(consumer_pos_, page_size_);
+  if (producer_pos_)
+    munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + 2 * ring_bytes_);
   if (skel_) trace_bpf__destroy(skel_);
 }
 
@@ -156,18 +198,59 @@ bool TraceProbe::trace_tgid(std::uint32_t tgid, std::string& error) {
   return true;
 }
 
-int TraceProbe::on_record(void* ctx, void* data, std::size_t size) {
-  static_cast<TraceProbe*>(ctx)->handler_(data, size);
-  return 0;
-}
 
 int TraceProbe::poll(int timeout_ms) {
-  int n = ring_buffer__poll(ring_, timeout_ms);
-  if (n < 0 && n != -EINTR) return n;
-  // Batched wake-ups leave data behind the last notification: take it too.
-  int m = ring_buffer__consume(ring_);
-  if (m < 0) return m;
-  return (n > 0 ? n : 0) + m;
+  epoll_event events[2];
+  int n = epoll_wait(epoll_fd_, events, 2, timeout_ms);
+  if (n < 0 && errno != EINTR) return -errno;
+  for (int i = 0; i < n; ++i)
+    if (events[i].data.fd == wake_fd_) {
+      std::uint64_t count;
+      (void)!read(wake_fd_, &count, sizeof count);
+    }
+  // Batched wake-ups leave data behind the last notification: take it all.
+  return consume();
+}
+
+int TraceProbe::consume() {
+  // Publishing the consumer position every this many bytes keeps the
+  // producers' view of free space current enough (the ring is many MiB)
+  // while touching the shared line rarely.
+  constexpr std::uint64_t kPublishBytes = 64 << 10;
+  std::uint64_t cons = __atomic_load_n(consumer_pos_, __ATOMIC_ACQUIRE);
+  std::uint64_t published = cons;
+  int count = 0;
+  for (;;) {
+    std::uint64_t prod = __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE);
+    if (cons >= prod) break;
+    bool busy = false;
+    while (cons < prod) {
+      const auto* hdr = reinterpret_cast<const std::uint32_t*>(ring_data_ + (cons & ring_mask_));
+      std::uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+      if (len & BPF_RINGBUF_BUSY_BIT) {  // reserved, not yet submitted
+        busy = true;
+        break;
+      }
+      std::uint32_t size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+      cons += (static_cast<std::uint64_t>(size) + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+      if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+        handler_(reinterpret_cast<const std::uint8_t*>(hdr) + BPF_RINGBUF_HDR_SZ, size);
+        ++count;
+      }
+      if (cons - published >= kPublishBytes) {
+        __atomic_store_n(consumer_pos_, cons, __ATOMIC_RELEASE);
+        published = cons;
+      }
+    }
+    if (busy) break;
+  }
+  if (cons != published) __atomic_store_n(consumer_pos_, cons, __ATOMIC_RELEASE);
+  return count;
+}
+
+void TraceProbe::wake() {
+  std::uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
 }
 
 std::array<std::uint64_t, kLossReasons> TraceProbe::losses() const {

@@ -47,9 +47,11 @@ class TraceProbe {
   // Starts following a process (and, through fork, its descendants).
   bool trace_tgid(std::uint32_t tgid, std::string& error);
 
-  // Waits up to timeout_ms for a wake-up, then consumes everything available.
-  // Returns records consumed or a negative errno.
+  // Waits up to timeout_ms for a ring wake-up or wake(), then consumes
+  // everything available. Returns records consumed or a negative errno.
   int poll(int timeout_ms);
+  // Ends a poll() in progress on another thread at once.
+  void wake();
 
   // Per-reason totals summed over CPUs.
   std::array<std::uint64_t, kLossReasons> losses() const;
@@ -59,10 +61,24 @@ class TraceProbe {
 
  private:
   TraceProbe() = default;
-  static int on_record(void* ctx, void* data, std::size_t size);
 
   trace_bpf* skel_ = nullptr;
-  ring_buffer* ring_ = nullptr;
+  // The ring buffer, mapped and consumed here rather than by libbpf's
+  // ring_buffer: libbpf publishes the consumer position after every record,
+  // and the traced program's CPU reads that position on every reservation, so
+  // a per-record store makes its cache line travel between the two cores once
+  // per syscall.
+  int ring_fd_ = -1;
+  std::uint64_t* consumer_pos_ = nullptr;  // mapped read-write
+  const std::uint64_t* producer_pos_ = nullptr;
+  const std::uint8_t* ring_data_ = nullptr;  // the data area, mapped twice in a row
+  std::size_t ring_mask_ = 0;
+  std::size_t page_size_ = 0;
+  std::size_t ring_bytes_ = 0;
+  // Hands every submitted record to handler_; returns how many.
+  int consume();
+  int epoll_fd_ = -1;  // the ring's epoll fd and wake_fd_
+  int wake_fd_ = -1;   // eventfd
   Handler handler_;
   std::string description_;
 };

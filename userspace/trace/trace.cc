@@ -10,6 +10,7 @@
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "syscall_table.h"
@@ -80,10 +81,12 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   }
 
   probe::TraceDecoder decoder;
-  std::vector<probe::SyscallEvent> batch;
-  probe::SyscallEvent scratch;
+  // The writer exists once the sink is open, before the child runs: nothing
+  // reaches the handler earlier.
+  std::optional<RecordWriter> writer;
+  probe::SyscallEvent scratch;  // reused: a steady stream allocates nothing
   auto handler = [&](const void* data, std::size_t size) {
-    if (decoder.feed(data, size, scratch)) batch.push_back(std::move(scratch));
+    if (decoder.feed(data, size, scratch)) writer->emit(scratch);
   };
   probe::ProbeError perr;
   auto probe = probe::TraceProbe::open(config, handler, perr);
@@ -131,7 +134,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   // events (stock groups by node too); stock ausearch -p stops matching once
   // a serial exceeds 32 bits, so no wider scheme is used.
   wconfig.serial_base = 0;
-  RecordWriter writer(*sink, wconfig);
+  writer.emplace(*sink, wconfig);
 
   std::atomic<bool> stop{false};
   int reader_error = 0;
@@ -142,10 +145,6 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
       if (n < 0) {
         reader_error = -n;
         break;
-      }
-      if (!batch.empty()) {
-        writer.push(std::move(batch));
-        batch = {};
       }
       if (stopping && n == 0) break;
     }
@@ -162,24 +161,25 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   std::fflush(out);
 
   stop.store(true, std::memory_order_release);
+  probe->wake();
   reader.join();
-  writer.finish();
+  writer->finish();
 
   std::uint64_t lost_total = 0;
   auto losses = probe->losses();
   for (int r = 0; r < probe::kLossReasons; ++r) {
     if (!losses[r]) continue;
     lost_total += losses[r];
-    writer.write_loss(probe::loss_reason_name(r), losses[r], static_cast<std::uint32_t>(pid));
+    writer->write_loss(probe::loss_reason_name(r), losses[r], static_cast<std::uint32_t>(pid));
   }
   if (decoder.malformed()) {
     lost_total += decoder.malformed();
-    writer.write_loss("malformed-event", decoder.malformed(), static_cast<std::uint32_t>(pid));
+    writer->write_loss("malformed-event", decoder.malformed(), static_cast<std::uint32_t>(pid));
   }
   int rc = 0;
-  if (writer.failed() || !sink->close()) {
+  if (writer->failed() || !sink->close()) {
     std::fprintf(err, "Error writing records to %s: %s\n", sink->describe().c_str(),
-                 std::strerror(writer.failed() ? writer.error() : errno));
+                 std::strerror(writer->failed() ? writer->error() : errno));
     rc = 1;
   }
   if (reader_error)
@@ -190,7 +190,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   std::fprintf(out, "Trace complete. You can locate the records with '%s'\n",
                sink->search_command(pid).c_str());
   std::fprintf(out, "autrace: %llu syscalls recorded, %llu events lost\n",
-               static_cast<unsigned long long>(writer.events_written()),
+               static_cast<unsigned long long>(writer->events_written()),
                static_cast<unsigned long long>(lost_total));
   return rc;
 }

@@ -1,15 +1,13 @@
-// Formats decoded events into audit records and writes them, on its own
-// thread, so the ring-buffer reader only decodes.
+// Formats decoded events into audit records and writes them in ring order.
+// Ring order is exit order, the order in which the kernel's own audit emits
+// syscall events (stamped, as here, with the entry time), so no reordering is
+// done. The ring reader calls it directly: on a small machine a second thread
+// only competes with the traced program for a core.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "sink.h"
 #include "trace_events.h"
@@ -19,10 +17,8 @@ namespace bpfaudit::trace {
 struct WriterConfig {
   std::optional<std::string> key;
   std::string node = "bpfaudit";
-  std::uint64_t serial_base = 0;       // first serial is serial_base + 1
-  std::int64_t boot_to_wall_ns = 0;    // CLOCK_REALTIME - CLOCK_BOOTTIME
-  std::uint64_t hold_ns = 50'000'000;  // reorder window on entry time
-  std::size_t max_batches = 256;       // bounded queue between reader and writer
+  std::uint64_t serial_base = 0;     // first serial is serial_base + 1
+  std::int64_t boot_to_wall_ns = 0;  // CLOCK_REALTIME - CLOCK_BOOTTIME
 };
 
 class RecordWriter {
@@ -30,11 +26,11 @@ class RecordWriter {
   RecordWriter(RecordSink& sink, WriterConfig config);
   ~RecordWriter();
 
-  // Hands a batch to the writer thread; blocks while the queue is full.
-  void push(std::vector<probe::SyscallEvent> batch);
-  // Writes everything still held, stops the thread. Idempotent.
+  // Formats one event; output goes to the sink in large writes.
+  void emit(const probe::SyscallEvent& ev);
+  // Writes whatever is buffered.
   void finish();
-  // After finish(): a loss record stamped now.
+  // A loss record stamped now, written at once.
   void write_loss(std::string_view reason, std::uint64_t count, std::uint32_t pid);
 
   std::uint64_t events_written() const { return events_; }
@@ -42,21 +38,10 @@ class RecordWriter {
   int error() const { return errno_; }
 
  private:
-  void run();
-  void emit(const probe::SyscallEvent& ev);
-  void flush_buffer(bool force);
+  void flush_buffer();
 
   RecordSink& sink_;
   WriterConfig config_;
-  std::mutex mu_;
-  std::condition_variable not_empty_, not_full_;
-  std::deque<std::vector<probe::SyscallEvent>> queue_;
-  bool closing_ = false;
-  std::thread thread_;
-
-  // Writer-thread state.
-  std::vector<probe::SyscallEvent> heap_;  // min-heap on enter_ns
-  std::uint64_t watermark_ = 0;            // newest exit time seen
   std::uint64_t serial_ = 0;
   std::string buffer_;
   std::uint64_t events_ = 0;
