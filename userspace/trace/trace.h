@@ -16,7 +16,7 @@ struct Options {
   std::optional<std::string> key;    // -k KEY (ours)
   SinkChoice sink;                   // -o FILE (ours), collector, default file
   std::vector<std::string> command;  // program and its arguments
-  std::size_t ring_bytes = 64u << 20;
+  std::size_t ring_bytes = 8u << 20;
 };
 
 // Runs the whole trace; returns the exit code stock autrace would give.
