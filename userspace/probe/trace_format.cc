@@ -51,9 +51,10 @@ void put_header(std::string& out, std::string_view type, const RecordStamp& s) {
   out.append(" msg=audit(");
   put_u(out, s.sec);
   out.push_back('.');
-  char ms[4];
-  std::snprintf(ms, sizeof ms, "%03u", s.msec % 1000);
-  out.append(ms, 3);
+  unsigned ms = s.msec % 1000;
+  const char digits[3] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10)};
+  out.append(digits, 3);
   out.push_back(':');
   put_u(out, s.serial);
   out.append("): ");
