@@ -51,7 +51,14 @@ class EventAssembler::TextArena {
   void release(std::uint64_t pos, std::size_t len) {
     live_bytes_ -= len;
     Chunk& c = chunks_[(pos >> 32) - first_id_];
-    if (--c.live == 0 && &c != &chunks_.back()) retire(c);
+    if (--c.live == 0) {
+      // An empty current chunk starts over: the same few pages stay warm
+      // instead of every record landing on a fresh one.
+      if (&c == &chunks_.back())
+        c.used = 0;
+      else
+        retire(c);
+    }
     drop_dead_front();
   }
 
