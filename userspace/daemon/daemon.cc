@@ -506,21 +506,23 @@ void Daemon::read_client(int fd) {
   auto it = clients_.find(fd);
   if (it == clients_.end()) return;
   char buf[65536];
+  // A source that writes and closes at once is common (autrace sends its
+  // records at the end): what came before the end of the stream is taken
+  // before the connection is closed.
+  bool ended = false;
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n == 0) {
-      close_client(fd);
-      return;
+      ended = true;
+      break;
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) close_client(fd);
+      if (errno != EAGAIN) ended = true;
       break;
     }
     it->second.buf.append(buf, static_cast<std::size_t>(n));
   }
-  it = clients_.find(fd);
-  if (it == clients_.end()) return;
   std::string& b = it->second.buf;
   std::size_t start = 0;
   for (;;) {
@@ -535,7 +537,7 @@ void Daemon::read_client(int fd) {
     add_line(std::string(line), true);
   }
   b.erase(0, start);
-  if (b.size() > kMaxClientLine) close_client(fd);
+  if (ended || b.size() > kMaxClientLine) close_client(fd);
 }
 
 int Daemon::run() {
