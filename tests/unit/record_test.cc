@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "event.h"
@@ -218,6 +219,47 @@ TEST(EventAssembler, InterleavedEventsKeepTheirRecordsInFileOrTextStorage) {
   };
   EXPECT_EQ(assemble(log, false), want);
   EXPECT_EQ(assemble(log, true), want);
+}
+
+TEST(ReadAll, ReadsRegularFilesAndPipesWhole) {
+  char path[] = "/tmp/bpfaudit-read-all-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::unlink(path);
+  std::string body(10000, 'x');
+  body += "end\n";
+  ASSERT_EQ(::write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  ::lseek(fd, 3, SEEK_SET);  // reads what is left from the current offset
+  std::string got = "kept:";
+  EXPECT_TRUE(read_all(fd, got));
+  EXPECT_EQ(got, "kept:" + body.substr(3));
+  ::close(fd);
+
+  // A pipe has no size to go by: more than one doubling step of data.
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  std::string big;
+  for (int i = 0; i < 40000; ++i) big += "line " + std::to_string(i) + "\n";
+  std::thread writer([&] {
+    std::string_view rest = big;
+    while (!rest.empty()) {
+      ssize_t n = ::write(p[1], rest.data(), rest.size());
+      if (n <= 0) break;
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    ::close(p[1]);
+  });
+  std::string piped;
+  EXPECT_TRUE(read_all(p[0], piped));
+  writer.join();
+  ::close(p[0]);
+  EXPECT_EQ(piped, big);
+
+  std::string none;
+  EXPECT_FALSE(read_file("/nonexistent/bpfaudit-read-all", none));
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_FALSE(read_all(-1, none));
+  EXPECT_EQ(errno, EBADF);
 }
 
 TEST(LineReader, OffsetIsWhereEachPieceStarts) {

@@ -24,7 +24,6 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <vector>
@@ -33,6 +32,7 @@
 #include "control.h"
 #include "format.h"
 #include "log_file.h"
+#include "log_reader.h"
 #include "record.h"
 
 #ifndef AUDIT_REPLACE
@@ -86,10 +86,11 @@ void say(int prio, const std::string& text) {
   }
 }
 
+// The first line of a /proc file; empty when it cannot be read.
 std::string read_small(const std::string& path) {
-  std::ifstream in(path);
   std::string s;
-  std::getline(in, s);
+  record::read_file(path, s);
+  s.resize(std::min(s.size(), s.find('\n')));
   return s;
 }
 

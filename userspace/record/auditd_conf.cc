@@ -18,6 +18,8 @@
 #include <cstring>
 #include <functional>
 
+#include "log_reader.h"
+
 namespace bpfaudit::record {
 
 namespace {
@@ -696,9 +698,7 @@ ConfResult parse_auditd_conf(const std::string& path, ConfCheck check, bool allo
   }
   std::string text;
   if (st.st_uid == 0 && !(st.st_mode & S_IWOTH) && S_ISREG(st.st_mode)) {
-    char buf[8192];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<std::size_t>(n));
+    read_all(fd, text);  // stock parses what it could read
   }
   ::close(fd);
   if (st.st_uid != 0) return fail("Error - %s isn't owned by root", path.c_str());

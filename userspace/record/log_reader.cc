@@ -1,11 +1,13 @@
 #include "log_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 namespace bpfaudit::record {
 
@@ -80,6 +82,37 @@ std::optional<std::string_view> LineReader::next() {
       return rest;
     }
   }
+}
+
+bool read_all(int fd, std::string& out) {
+  // A regular file is read in one allocation of its size plus the byte that
+  // lets the next read see its end; anything else in doubling steps.
+  std::size_t grow = 4096, min_room = 1024;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    grow = static_cast<std::size_t>(st.st_size) + 1;
+    min_room = 1;
+  }
+  for (;;) {
+    std::size_t used = out.size();
+    if (out.capacity() - used < min_room) out.reserve(used + grow);
+    out.resize(out.capacity());
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    out.resize(used + static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n == 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+    grow = std::min<std::size_t>(std::max<std::size_t>(grow, 4096) * 2, 1u << 20);
+  }
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = read_all(fd, out);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
 }
 
 }  // namespace bpfaudit::record

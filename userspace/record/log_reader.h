@@ -44,4 +44,13 @@ class LineReader {
   int error_ = 0;
 };
 
+// Appends what is left to read in `fd` to `out`, reading straight into the
+// string (no bounce buffer: a short-lived tool pays a page fault per stack
+// page it touches). False, with errno set, when a read fails.
+bool read_all(int fd, std::string& out);
+
+// read_all over `path` opened read-only; false, with errno set, when it
+// cannot be opened or read.
+bool read_file(const std::string& path, std::string& out);
+
 }  // namespace bpfaudit::record

@@ -14,8 +14,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "log_reader.h"
 
 namespace bpfaudit::rules {
 
@@ -729,9 +729,7 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, int& retval) {
   std::string arg = optarg;
   int rc = 0;
   if (arg.find(',') != std::string::npos) {
-    std::stringstream ss(arg);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
+    for (const auto& part : split_pieces(arg, ',')) {
       if (part.empty()) continue;
       rc = add_syscall(rule_, part, st_.elf, env_.machine);
       if (rc != 0) {
@@ -755,9 +753,7 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, int& retval) {
                               : st_.elf == AUDIT_ARCH_S390X ? AUDIT_ARCH_S390
                                                             : st_.elf;
         Rule tmp;
-        std::stringstream ss(arg);
-        std::string part;
-        while (std::getline(ss, part, ','))
+        for (const auto& part : split_pieces(arg, ','))
           if (!part.empty()) add_syscall(tmp, part, compat_elf, env_.machine);
         if (std::memcmp(tmp.data().mask, rule_.data().mask, sizeof(tmp.data().mask)) != 0) {
           if (lineno)
@@ -1030,15 +1026,11 @@ int Ctl::file_load(const std::string& file) {
     return 1;
   }
   std::string content;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof(buf))) > 0) content.append(buf, n);
+  record::read_all(fd, content);
   ::close(fd);
 
-  std::istringstream in(content);
-  std::string line;
   int lineno = 1;
-  while (std::getline(in, line)) {
+  for (const auto& line : split_pieces(content, '\n')) {
     size_t idx = line.find_first_not_of(' ');
     if (idx == std::string::npos) {
       ++lineno;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bpfaudit::rules {
@@ -138,5 +139,9 @@ std::string print_rules(const std::vector<Rule>& rules, const PrintOptions& opts
 bool key_matches(const Rule& rule, const std::string& key);
 // The rule's keys, split on AUDIT_KEY_SEPARATOR.
 std::vector<std::string> rule_keys(const Rule& rule);
+
+// The pieces of `text` between `sep`s as std::getline yields them: a trailing
+// separator ends the last piece rather than starting an empty one.
+std::vector<std::string> split_pieces(std::string_view text, char sep);
 
 }  // namespace bpfaudit::rules
