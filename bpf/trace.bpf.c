@@ -45,9 +45,15 @@ struct bpfaudit_pending {
 	__s64 nr;
 };
 
+/* Sized and allocated for start-up time: preallocated 65536-entry maps took
+ * 8-15 ms each to create, unpreallocated 16384-entry ones under 1 ms. Entries
+ * are added only at fork and at a thread's first syscall (then rewritten in
+ * place), so allocating them then costs little; a full map is a counted loss
+ * (BPFAUDIT_LOSS_TGID_FULL, BPFAUDIT_LOSS_PENDING_FULL), never a silent one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
@@ -57,7 +63,8 @@ struct {
  * syscall costs two lookups instead of an update and a delete. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct bpfaudit_pending);
 } pending SEC(".maps");
@@ -113,11 +120,22 @@ static __always_inline void count_loss(__u32 reason)
 		*n += 1;
 }
 
-static __always_inline __u64 wake_flag(void)
+/* Wakes the reader each time unread data crosses a multiple of wakeup_bytes,
+ * at the record that crosses it: a sleeping reader is woken within that much
+ * new data, whatever was left unread when it slept (a record still being
+ * written stops it early). Forcing a wake-up on every record above the mark
+ * instead queued an irq_work per syscall while the reader caught up: a
+ * self-IPI whose APIC write traps to the hypervisor. `record_size` is the
+ * submitted struct's size; the ring adds an 8-byte header and rounds to 8. */
+static __always_inline __u64 wake_flag(__u64 record_size)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 taken = (record_size + 8 + 7) & ~7ull;
+
+	if (avail < taken)
+		return BPF_RB_NO_WAKEUP;
+	return (avail - taken) / wakeup_bytes != avail / wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+									BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline bool is_traced(__u32 tgid)
@@ -238,7 +256,7 @@ static __always_inline void emit_path(__u32 tid, __s64 nr, __u32 item, __u64 upt
 	ev->nr = nr;
 	ev->item = item;
 	ev->len = bpf_probe_read_user_str(ev->name, sizeof(ev->name), (const void *)uptr);
-	bpf_ringbuf_submit(ev, wake_flag());
+	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 }
 
 static __always_inline void emit_cwd(__u32 tid)
@@ -257,7 +275,7 @@ static __always_inline void emit_cwd(__u32 tid)
 	ev->pad = 0;
 	struct path pwd = BPF_CORE_READ(task, fs, pwd);
 	walk_path(&ev->cwd, &pwd);
-	bpf_ringbuf_submit(ev, wake_flag());
+	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 }
 
 /* tp_btf rather than raw_tp: `regs` arrives as a trusted BTF pointer, so the
@@ -361,7 +379,7 @@ static __always_inline void emit_syscall(struct task_struct *task, __u32 tid,
 		}
 	}
 	ev->flags = flags;
-	bpf_ringbuf_submit(ev, wake_flag());
+	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 }
 
 SEC("tp_btf/sys_exit")
@@ -419,7 +437,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	ev->hdr.size = sizeof(*ev);
 	ev->parent_tgid = ptgid;
 	ev->child_tgid = ctgid;
-	bpf_ringbuf_submit(ev, wake_flag());
+	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 	return 0;
 }
 
@@ -478,7 +496,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (len == 0 || bpf_probe_read_user(ev->args, len, (const void *)start))
 		len = 0;
 	ev->args_len = len;
-	bpf_ringbuf_submit(ev, wake_flag());
+	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 	return 0;
 }
 
@@ -515,6 +533,6 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 	ev->hdr.size = sizeof(*ev);
 	ev->tgid = tgid;
 	ev->exit_code = BPF_CORE_READ(task, exit_code);
-	bpf_ringbuf_submit(ev, wake_flag());
+	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 	return 0;
 }

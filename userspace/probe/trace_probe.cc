@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/eventfd.h>
@@ -9,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -51,6 +53,23 @@ std::string last_lines(const std::string& log, int lines) {
   return log.substr(pos + 1);
 }
 
+// libbpf reads the kernel's BTF (5.5 MB on 6.18) into two heap copies and
+// indexes it: about 3,000 first-touch page faults, 20-25 ms of start-up in a
+// VM where a fault costs ~15 us. One madvise call faults the heap in up front
+// without a trap per page, and malloc is told to keep it (no trimming, no
+// separate mmap for large blocks) so that libbpf's allocations land in it.
+// Kernels before 5.14 refuse the advice, which only loses the gain.
+void prefault_heap_for_btf() {
+  constexpr std::size_t kBytes = 24 << 20;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  void* block = std::malloc(kBytes);
+  if (!block) return;
+  auto start = (reinterpret_cast<std::uintptr_t>(block) + 4095) & ~std::uintptr_t{4095};
+  ::madvise(reinterpret_cast<void*>(start), kBytes - 8192, MADV_POPULATE_WRITE);
+  std::free(block);
+}
+
 }  // namespace
 
 const char* loss_reason_name(int reason) {
@@ -90,6 +109,7 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
     ~LogReset() { g_libbpf_log = nullptr; }
   } log_reset;
 
+  prefault_heap_for_btf();
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
   probe->handler_ = std::move(handler);
   probe->skel_ = trace_bpf__open();
