@@ -4,8 +4,8 @@
 #include <linux/bpf.h>
 #include <malloc.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -155,12 +155,12 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
   probe->ring_fd_ = bpf_map__fd(skel->maps.events);
   probe->page_size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   probe->ring_mask_ = config.ring_bytes - 1;
-  void* cons = mmap(nullptr, probe->page_size_, PROT_READ | PROT_WRITE, MAP_SHARED,
-                    probe->ring_fd_, 0);
-  void* prod = cons == MAP_FAILED ? MAP_FAILED
-                                  : mmap(nullptr, probe->page_size_ + 2 * config.ring_bytes,
-                                         PROT_READ, MAP_SHARED, probe->ring_fd_,
-                                         static_cast<off_t>(probe->page_size_));
+  void* cons =
+      mmap(nullptr, probe->page_size_, PROT_READ | PROT_WRITE, MAP_SHARED, probe->ring_fd_, 0);
+  void* prod = cons == MAP_FAILED
+                   ? MAP_FAILED
+                   : mmap(nullptr, probe->page_size_ + 2 * config.ring_bytes, PROT_READ, MAP_SHARED,
+                          probe->ring_fd_, static_cast<off_t>(probe->page_size_));
   if (cons == MAP_FAILED || prod == MAP_FAILED) {
     error = {ProbeErrorKind::kLoad,
              std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
@@ -174,22 +174,19 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
 
   // poll() waits on the ring and on an eventfd, so that stopping does not
   // sit out the poll timeout after the traced program has finished.
+  auto wait_failed = [&] {
+    error = {ProbeErrorKind::kLoad,
+             std::string("cannot set up the ring buffer wait: ") + std::strerror(errno)};
+    return nullptr;
+  };
   probe->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   probe->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  if (probe->wake_fd_ < 0 || probe->epoll_fd_ < 0) {
-    error = {ProbeErrorKind::kLoad, std::string("cannot set up the ring buffer wait: ") +
-                                        std::strerror(errno)};
-    return nullptr;
-  }
+  if (probe->wake_fd_ < 0 || probe->epoll_fd_ < 0) return wait_failed();
   for (int fd : {probe->ring_fd_, probe->wake_fd_}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
-    if (epoll_ctl(probe->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-      error = {ProbeErrorKind::kLoad, std::string("cannot set up the ring buffer wait: ") +
-                                          std::strerror(errno)};
-      return nullptr;
-    }
+    if (epoll_ctl(probe->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
   }
   probe->description_ =
       "eBPF CO-RE (tp_btf/sys_enter, tp_btf/sys_exit, tp_btf/sched_process_fork|exec|exit; "
@@ -217,7 +214,6 @@ bool TraceProbe::trace_tgid(std::uint32_t tgid, std::string& error) {
   }
   return true;
 }
-
 
 int TraceProbe::poll(int timeout_ms) {
   epoll_event events[2];
