@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Process-tree syscall tracing for autrace.
  *
- * A traced-tgid map is seeded by userspace with the stopped child and grows on
- * fork from a traced parent, so nothing outside the tree is copied to the ring.
+ * A traced-thread table is seeded by userspace with the stopped child and grows
+ * on fork (processes and threads) from a traced thread, so nothing outside the
+ * tree is copied to the ring.
  * sys_enter remembers the arguments of a selected syscall and its working
  * directory; sys_exit copies path arguments (the kernel's own getname has
  * faulted their pages in by then, a non-sleepable probe cannot) and emits one
@@ -39,28 +40,14 @@ struct bpfaudit_abi_anchor {
 	enum bpfaudit_loss_reason reason;
 } *bpfaudit_abi_anchor __attribute__((unused));
 
-struct bpfaudit_pending {
-	__u64 enter_ns;
-	__u64 args[6];
-	__s64 nr;
-};
-
-/* Sized and allocated for start-up time: preallocated 65536-entry maps took
- * 8-15 ms each to create, unpreallocated 16384-entry ones under 1 ms. Entries
- * are added only at fork and at a thread's first syscall (then rewritten in
- * place), so allocating them then costs little; a full map is a counted loss
+/* Traced threads by thread id, each with the syscall it has in flight: one
+ * lookup both filters (untraced threads have no entry) and finds the state.
+ * An entry lives as long as its thread (removed at task exit) and is
+ * rewritten in place: nr < 0 marks it idle.
+ * Sized and allocated for start-up time: a preallocated 65536-entry map took
+ * 8-15 ms to create, this one under 1 ms. Entries are added only at fork, so
+ * allocating them then costs little; a full table is a counted loss
  * (BPFAUDIT_LOSS_TGID_FULL, BPFAUDIT_LOSS_PENDING_FULL), never a silent one. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced_tgids SEC(".maps");
-
-/* Syscalls in flight, by thread id. An entry stays while its thread lives
- * (removed at task exit) and is rewritten in place: nr < 0 marks it idle, so a
- * syscall costs two lookups instead of an update and a delete. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -136,11 +123,6 @@ static __always_inline __u64 wake_flag(__u64 record_size)
 		return BPF_RB_NO_WAKEUP;
 	return (avail - taken) / wakeup_bytes != avail / wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
 									BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline bool is_traced(__u32 tgid)
-{
-	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
 }
 
 static __always_inline bool selected(__s64 nr)
@@ -283,25 +265,14 @@ static __always_inline void emit_cwd(__u32 tid)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_enter, struct pt_regs *regs, long syscall_nr)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__s64 nr = syscall_nr;
 
-	if (!is_traced(tgid) || !selected(nr))
+	if (!selected(nr))
 		return 0;
-
 	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
-
-	if (!p) {
-		struct bpfaudit_pending fresh = { .nr = -1 };
-
-		bpf_map_update_elem(&pending, &tid, &fresh, BPF_NOEXIST);
-		p = bpf_map_lookup_elem(&pending, &tid);
-		if (!p) {
-			count_loss(BPFAUDIT_LOSS_PENDING_FULL);
-			return 0;
-		}
-	}
+	if (!p)
+		return 0;
 	p->enter_ns = coarse_boot_ns();
 	p->args[0] = regs->di;
 	p->args[1] = regs->si;
@@ -415,17 +386,21 @@ int BPF_PROG(handle_exit, struct pt_regs *regs, long syscall_ret)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
+	__u32 ptid = BPF_CORE_READ(parent, pid);
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctid = BPF_CORE_READ(child, pid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
+	struct bpfaudit_pending idle = { .nr = -1 };
 
-	/* Threads share the tgid and are traced already. */
-	if (ptgid == ctgid || !is_traced(ptgid))
+	/* Fires for threads too: every thread of a traced process gets an entry. */
+	if (!bpf_map_lookup_elem(&pending, &ptid))
 		return 0;
-	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY)) {
-		count_loss(BPFAUDIT_LOSS_TGID_FULL);
+	if (bpf_map_update_elem(&pending, &ctid, &idle, BPF_ANY)) {
+		count_loss(ptgid == ctgid ? BPFAUDIT_LOSS_PENDING_FULL : BPFAUDIT_LOSS_TGID_FULL);
 		return 0;
 	}
+	if (ptgid == ctgid)
+		return 0;
 
 	struct bpfaudit_fork_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -448,22 +423,20 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	__u32 tid = BPF_CORE_READ(task, pid);
 	__u32 old = old_pid;
 
-	if (!is_traced(tgid))
+	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &old);
+
+	if (!p)
 		return 0;
-	/* A non-leader thread that execs becomes the leader: its in-flight execve
-	 * now returns under the leader's id. */
+	/* A non-leader thread that execs becomes the leader: it goes on, with
+	 * its in-flight execve, under the leader's id (the leader's own entry went
+	 * at its exit in de_thread). The old thread id is gone without an exit of
+	 * its own. */
 	if (old != tid) {
-		struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &old);
+		struct bpfaudit_pending copy = *p;
 
-		if (p) {
-			if (p->nr >= 0) {
-				struct bpfaudit_pending copy = *p;
-
-				bpf_map_update_elem(&pending, &tid, &copy, BPF_ANY);
-			}
-			/* The old thread id is gone without an exit of its own. */
-			bpf_map_delete_elem(&pending, &old);
-		}
+		if (bpf_map_update_elem(&pending, &tid, &copy, BPF_ANY))
+			count_loss(BPFAUDIT_LOSS_PENDING_FULL);
+		bpf_map_delete_elem(&pending, &old);
 	}
 
 	struct bpfaudit_exec_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
@@ -506,22 +479,19 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	__u32 tid = BPF_CORE_READ(task, pid);
 
-	if (!is_traced(tgid))
-		return 0;
+	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
 
+	if (!p)
+		return 0;
 	/* exit/exit_group never return: record them now, as the kernel does at
 	 * task exit, without success/exit fields. */
-	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
-	if (p) {
-		if (p->nr >= 0)
-			emit_syscall(task, tid, p, 0, BPFAUDIT_SC_NO_RETURN);
-		bpf_map_delete_elem(&pending, &tid);
-	}
+	if (p->nr >= 0)
+		emit_syscall(task, tid, p, 0, BPFAUDIT_SC_NO_RETURN);
+	bpf_map_delete_elem(&pending, &tid);
 
 	/* signal->live drops to zero before this tracepoint for the last thread. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	bpf_map_delete_elem(&traced_tgids, &tgid);
 
 	struct bpfaudit_exit_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {

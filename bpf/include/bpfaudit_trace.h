@@ -37,14 +37,23 @@ enum bpfaudit_event_type {
 enum bpfaudit_loss_reason {
 	BPFAUDIT_LOSS_RINGBUF_SYSCALL = 0, /* no ring space for a SYSCALL event */
 	BPFAUDIT_LOSS_RINGBUF_AUX = 1,     /* no ring space for PATH/CWD/EXEC/FORK/EXIT */
-	BPFAUDIT_LOSS_PENDING_FULL = 2,    /* in-flight syscall table full at sys_enter */
-	BPFAUDIT_LOSS_TGID_FULL = 3,       /* traced-tgid map full: a child is untraced */
+	BPFAUDIT_LOSS_PENDING_FULL = 2,    /* traced-thread table full: a new thread is untraced */
+	BPFAUDIT_LOSS_TGID_FULL = 3,       /* traced-thread table full: a child process is untraced */
 	BPFAUDIT_LOSS_NREASONS = 4,
 };
 
 /* bpfaudit_syscall_event.flags */
 #define BPFAUDIT_SC_NO_RETURN 1u /* the task ended inside the syscall (exit_group) */
 #define BPFAUDIT_SC_HAS_INODE 2u /* inode describes the fd the syscall returned */
+
+/* The traced-thread table's value, one entry per traced thread: the set of
+ * traced threads and the syscall each has in flight in one lookup. Userspace
+ * adds the first thread idle; fork adds the rest. */
+struct bpfaudit_pending {
+	__u64 enter_ns;
+	__u64 args[6];
+	__s64 nr; /* the syscall in flight; < 0 when the thread is not in one */
+};
 
 /* Common header on every ring-buffer event. */
 struct bpfaudit_event_header {

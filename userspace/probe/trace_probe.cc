@@ -205,8 +205,11 @@ TraceProbe::~TraceProbe() {
 }
 
 bool TraceProbe::trace_tgid(std::uint32_t tgid, std::string& error) {
-  std::uint8_t one = 1;
-  if (bpf_map__update_elem(skel_->maps.traced_tgids, &tgid, sizeof tgid, &one, sizeof one,
+  // A process that has not yet run anything has one thread, whose id is the
+  // tgid; its descendants and threads are added at fork, in the kernel.
+  bpfaudit_pending idle{};
+  idle.nr = -1;
+  if (bpf_map__update_elem(skel_->maps.pending, &tgid, sizeof tgid, &idle, sizeof idle,
                            BPF_ANY)) {
     error = std::string("cannot add pid ") + std::to_string(tgid) +
             " to the traced set: " + std::strerror(errno);

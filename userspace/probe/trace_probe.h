@@ -1,5 +1,5 @@
 // Lifecycle of the trace BPF object: feature checks, load, attach, the
-// traced-tgid map, the ring buffer and the loss counters. RAII: destroying
+// traced-thread table, the ring buffer and the loss counters. RAII: destroying
 // the probe detaches every program and frees the maps.
 #pragma once
 
@@ -44,7 +44,8 @@ class TraceProbe {
   TraceProbe(const TraceProbe&) = delete;
   TraceProbe& operator=(const TraceProbe&) = delete;
 
-  // Starts following a process (and, through fork, its descendants).
+  // Starts following a process that has not run yet, so has one thread
+  // (and, through fork, its threads and descendants).
   bool trace_tgid(std::uint32_t tgid, std::string& error);
 
   // Waits up to timeout_ms for a ring wake-up or wake(), then consumes
