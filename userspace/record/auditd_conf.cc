@@ -73,8 +73,10 @@ constexpr Word<int> kTransports[] = {{"tcp", 0}, {"krb5", 1}};
 
 class Parser {
  public:
-  Parser(ConfResult& r, std::string path, ConfCheck check)
-      : r_(r), c_(r.conf), path_(std::move(path)), check_(check) {}
+  // debug: collect the LOG_DEBUG lines too (a line per keyword, which only the
+  // daemon shows; formatting them was half of a small-log search's work).
+  Parser(ConfResult& r, std::string path, ConfCheck check, bool debug)
+      : r_(r), c_(r.conf), path_(std::move(path)), check_(check), debug_(debug) {}
 
   bool run(std::string_view text);
 
@@ -106,9 +108,11 @@ class Parser {
   AuditdConf& c_;
   std::string path_;
   ConfCheck check_;
+  bool debug_;
 };
 
 void Parser::msg(int prio, const char* fmt, ...) {
+  if (prio == LOG_DEBUG && !debug_) return;
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -337,8 +341,9 @@ const char* debug_name(std::string_view kw) {
 
 bool Parser::line(const NameValue& nv, int ln) {
   const char* kw = nullptr;
+  const int first = std::tolower(static_cast<unsigned char>(nv.name[0]));
   for (const char* k : kKeywords)
-    if (!kw && strcasecmp(k, nv.name.c_str()) == 0) kw = k;
+    if (!kw && k[0] == first && strcasecmp(k, nv.name.c_str()) == 0) kw = k;
   if (!kw) {
     msg(LOG_ERR, "Unknown keyword \"%s\" in line %d of %s", nv.name.c_str(), ln, path_.c_str());
     return false;
@@ -349,7 +354,7 @@ bool Parser::line(const NameValue& nv, int ln) {
         nv.option.c_str(), ln, path_.c_str());
     return false;
   }
-  if (k != "disp_qos") {
+  if (debug_ && k != "disp_qos") {
     const char* dn = debug_name(k);
     std::string name = dn ? dn : std::string(k) + "_parser";
     msg(LOG_DEBUG, "%s called with: %s", name.c_str(), nv.value.c_str());
@@ -573,15 +578,17 @@ bool Parser::sanity_check() {
 }
 
 // Stock splits on single spaces only (tabs belong to the words).
-std::vector<std::string> split_words(std::string_view s) {
-  std::vector<std::string> out;
+// The space-separated words of a line, as views into it.
+std::vector<std::string_view> split_words(std::string_view s) {
+  std::vector<std::string_view> out;
+  out.reserve(4);  // name = value [option]
   std::size_t i = 0;
   while (i < s.size()) {
     while (i < s.size() && s[i] == ' ') ++i;
     if (i >= s.size()) break;
     std::size_t j = s.find(' ', i);
     if (j == std::string_view::npos) j = s.size();
-    out.emplace_back(s.substr(i, j - i));
+    out.push_back(s.substr(i, j - i));
     i = j;
   }
   return out;
@@ -612,7 +619,10 @@ bool Parser::run(std::string_view text) {
     chunk.remove_suffix(1);
     // A NUL ends the line, as it does for stock's C strings.
     if (auto z = chunk.find('\0'); z != std::string_view::npos) chunk = chunk.substr(0, z);
-    auto words = split_words(chunk);
+    // Blank and comment lines (most of a stock auditd.conf) need no words.
+    std::size_t first = chunk.find_first_not_of(' ');
+    bool blank = first == std::string_view::npos || chunk[first] == '#';
+    auto words = blank ? std::vector<std::string_view>{} : split_words(chunk);
     NameValue nv;
     int rc = 0;
     if (!words.empty() && words[0][0] != '#') {
@@ -667,14 +677,16 @@ const char* log_format_name(LogFormat f) {
   return "UNKNOWN";
 }
 
-ConfResult parse_auditd_conf_text(std::string_view text, const std::string& path, ConfCheck check) {
+namespace {
+
+ConfResult parse_text(std::string_view text, const std::string& path, ConfCheck check, bool debug) {
   ConfResult r;
-  Parser p(r, path, check);
+  Parser p(r, path, check, debug);
   r.ok = p.run(text);
   return r;
 }
 
-ConfResult parse_auditd_conf(const std::string& path, ConfCheck check, bool allow_links) {
+ConfResult parse_file(const std::string& path, ConfCheck check, bool allow_links, bool debug) {
   ConfResult r;
   auto fail = [&](const char* fmt, const char* arg) {
     char buf[512];
@@ -689,7 +701,7 @@ ConfResult parse_auditd_conf(const std::string& path, ConfCheck check, bool allo
     r.ok = r.missing = true;
     return r;
   }
-  r.messages.push_back({LOG_DEBUG, "Config file " + path + " opened for parsing"});
+  if (debug) r.messages.push_back({LOG_DEBUG, "Config file " + path + " opened for parsing"});
   struct stat st;
   if (fstat(fd, &st) < 0) {
     int e = errno;
@@ -704,14 +716,24 @@ ConfResult parse_auditd_conf(const std::string& path, ConfCheck check, bool allo
   if (st.st_uid != 0) return fail("Error - %s isn't owned by root", path.c_str());
   if (st.st_mode & S_IWOTH) return fail("Error - %s is world writable", path.c_str());
   if (!S_ISREG(st.st_mode)) return fail("Error - %s is not a regular file", path.c_str());
-  ConfResult body = parse_auditd_conf_text(text, path, check);
+  ConfResult body = parse_text(text, path, check, debug);
   body.messages.insert(body.messages.begin(), r.messages.begin(), r.messages.end());
   return body;
 }
 
+}  // namespace
+
+ConfResult parse_auditd_conf_text(std::string_view text, const std::string& path, ConfCheck check) {
+  return parse_text(text, path, check, true);
+}
+
+ConfResult parse_auditd_conf(const std::string& path, ConfCheck check, bool allow_links) {
+  return parse_file(path, check, allow_links, true);
+}
+
 std::optional<AuditdConf> load_auditd_conf(const std::string& conf_path) {
   if (::access(conf_path.c_str(), R_OK) != 0) return std::nullopt;
-  return parse_auditd_conf(conf_path, ConfCheck::kSearch).conf;
+  return parse_file(conf_path, ConfCheck::kSearch, false, false).conf;
 }
 
 }  // namespace bpfaudit::record
