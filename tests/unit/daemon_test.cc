@@ -1,6 +1,7 @@
 // Collector daemon: auditd.conf validation (messages from stock auditd 3.0.9
 // run as `auditd -f -c DIR` on each input), rotation naming, record formatting
 // (enriched lines written by stock auditd on this host).
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <libaudit.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -215,6 +217,68 @@ TEST(Format, DaemonRecords) {
   EXPECT_EQ(s.next().serial, 42u);
   EXPECT_EQ(loss_body({LossEntry::Kind::kKernelLost, 3, 10, {}}),
             "op=kernel-lost lost=3 total=10 res=failed");
+}
+
+// ---- log_group without NSS.
+
+class GroupFromFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/bpfaudit-groups-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    dir_ = dir;
+  }
+  void TearDown() override {
+    for (const char* f : {"/nsswitch.conf", "/group"}) ::unlink((dir_ + f).c_str());
+    ::rmdir(dir_.c_str());
+  }
+  std::optional<gid_t> lookup(const std::string& name, const std::string& nsswitch,
+                              const std::string& groups) {
+    std::ofstream(dir_ + "/nsswitch.conf") << nsswitch;
+    std::ofstream(dir_ + "/group") << groups;
+    return bpfaudit::record::group_from_files(name, dir_ + "/nsswitch.conf", dir_ + "/group");
+  }
+  std::string dir_;
+};
+
+TEST_F(GroupFromFiles, AnswersOnlyWhenFilesComeFirst) {
+  const std::string groups =
+      "# comment\nroot:x:0:\n\n  adm:x:4:syslog,alice\nadm:x:99:\nodd:x:4x:\nnogid:x::\n";
+  const std::string files_first = "passwd: files\ngroup:          files systemd\n";
+  EXPECT_EQ(lookup("root", files_first, groups), 0u);
+  EXPECT_EQ(lookup("adm", files_first, groups), 4u);  // leading blanks skipped, first entry wins
+  EXPECT_EQ(lookup("ad", files_first, groups), std::nullopt);
+  EXPECT_EQ(lookup("missing", files_first, groups), std::nullopt);  // NSS may know it
+  EXPECT_EQ(lookup("odd", files_first, groups), std::nullopt);      // left to getgrnam
+  EXPECT_EQ(lookup("nogid", files_first, groups), std::nullopt);
+  EXPECT_EQ(lookup("adm", "group: files\n", groups), 4u);
+  EXPECT_EQ(lookup("adm", "group:files\n", groups), 4u);
+  EXPECT_EQ(lookup("adm", "group : files # local only\n", groups), 4u);
+  EXPECT_EQ(lookup("adm", "group: sss files\n", groups), std::nullopt);
+  EXPECT_EQ(lookup("adm", "group: files [SUCCESS=merge] systemd\n", groups), std::nullopt);
+  EXPECT_EQ(lookup("adm", "group: compat\n", groups), std::nullopt);
+  EXPECT_EQ(lookup("adm", "# group: files\npasswd: files\n", groups), std::nullopt);
+  EXPECT_EQ(lookup("adm", "groups: files\n", groups), std::nullopt);
+}
+
+TEST_F(GroupFromFiles, AgreesWithGetgrnamOnThisHostsGroups) {
+  // Every group the host's /etc/group lists, read with files first, against
+  // what glibc's getgrnam answers for it.
+  std::ofstream(dir_ + "/nsswitch.conf") << "group: files\n";
+  std::ifstream in("/etc/group");
+  std::string line;
+  int compared = 0;
+  while (std::getline(in, line)) {
+    std::string name = line.substr(0, line.find(':'));
+    if (name.empty() || name[0] == '#') continue;
+    struct group* gr = ::getgrnam(name.c_str());
+    ASSERT_NE(gr, nullptr) << name;
+    auto gid = bpfaudit::record::group_from_files(name, dir_ + "/nsswitch.conf", "/etc/group");
+    ASSERT_TRUE(gid.has_value()) << name;
+    EXPECT_EQ(*gid, gr->gr_gid) << name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 10);
 }
 
 }  // namespace

@@ -385,6 +385,10 @@ bool Parser::line(const NameValue& nv, int ln) {
       }
       c_.log_group = static_cast<gid_t>(g);
     } else {
+      if (auto gid = group_from_files(nv.value)) {
+        c_.log_group = *gid;
+        return true;
+      }
       struct group* gr = getgrnam(nv.value.c_str());
       if (!gr) {
         msg(LOG_ERR, "Group ID is non-numeric and unknown (%s) - line %d\n", nv.value.c_str(), ln);
@@ -729,6 +733,74 @@ ConfResult parse_auditd_conf_text(std::string_view text, const std::string& path
 
 ConfResult parse_auditd_conf(const std::string& path, ConfCheck check, bool allow_links) {
   return parse_file(path, check, allow_links, true);
+}
+
+namespace {
+
+// The words of a text line up to a '#', split on spaces and tabs.
+std::vector<std::string_view> line_words(std::string_view line) {
+  std::vector<std::string_view> out;
+  line = line.substr(0, line.find('#'));
+  std::size_t i = 0;
+  while ((i = line.find_first_not_of(" \t", i)) != std::string_view::npos) {
+    std::size_t j = std::min(line.find_first_of(" \t", i), line.size());
+    out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// True when the group database's first source is plain "files" (no action
+// such as [SUCCESS=merge] after it), the only case a file read can answer.
+bool groups_from_files_first(std::string_view nsswitch) {
+  std::size_t pos = 0;
+  while (pos < nsswitch.size()) {
+    std::size_t nl = std::min(nsswitch.find('\n', pos), nsswitch.size());
+    std::string_view line = nsswitch.substr(pos, nl - pos);
+    pos = nl + 1;
+    std::size_t start = line.find_first_not_of(" \t");
+    if (start == std::string_view::npos || !line.substr(start).starts_with("group")) continue;
+    std::string_view rest = line.substr(start + 5);
+    std::size_t colon = rest.find_first_not_of(" \t");
+    if (colon == std::string_view::npos || rest[colon] != ':') continue;
+    auto words = line_words(rest.substr(colon + 1));
+    return !words.empty() && words[0] == "files" && (words.size() == 1 || words[1][0] != '[');
+  }
+  return false;  // glibc's default then; leave it to getgrnam
+}
+
+}  // namespace
+
+std::optional<gid_t> group_from_files(const std::string& name, const std::string& nsswitch_file,
+                                      const std::string& group_file) {
+  std::string nsswitch, groups;
+  if (!read_file(nsswitch_file, nsswitch) || !groups_from_files_first(nsswitch))
+    return std::nullopt;
+  if (!read_file(group_file, groups)) return std::nullopt;
+  std::size_t pos = 0;
+  while (pos < groups.size()) {
+    std::size_t nl = std::min(groups.find('\n', pos), groups.size());
+    std::string_view line = std::string_view(groups).substr(pos, nl - pos);
+    pos = nl + 1;
+    // glibc's files backend skips leading blanks, empty and '#' lines; the
+    // first entry with the name wins.
+    std::size_t start = line.find_first_not_of(" \t");
+    if (start == std::string_view::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    if (!line.starts_with(name) || line.size() <= name.size() || line[name.size()] != ':') continue;
+    std::string_view fields = line.substr(name.size() + 1);
+    std::size_t gid_at = fields.find(':');
+    if (gid_at == std::string_view::npos) return std::nullopt;
+    std::string_view gid = fields.substr(gid_at + 1);
+    gid = gid.substr(0, gid.find(':'));
+    if (gid.empty() || gid.size() > 10 ||
+        gid.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;  // not plainly numeric: let getgrnam judge the entry
+    unsigned long value = std::strtoul(std::string(gid).c_str(), nullptr, 10);
+    if (value > 0xffffffffUL) return std::nullopt;
+    return static_cast<gid_t>(value);
+  }
+  return std::nullopt;  // not listed: NSS may still know it (systemd, sssd, LDAP)
 }
 
 std::optional<AuditdConf> load_auditd_conf(const std::string& conf_path) {

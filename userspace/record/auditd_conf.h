@@ -84,6 +84,15 @@ ConfResult parse_auditd_conf_text(std::string_view text, const std::string& path
 // For DAEMON_START's format= and messages.
 const char* log_format_name(LogFormat f);
 
+// The gid getgrnam(name) gives, read straight from `group_file` when the
+// group line of `nsswitch_file` consults files first and the file lists the
+// name; nullopt when only getgrnam can tell. Stock resolves log_group with
+// getgrnam at every ausearch/aureport start, and glibc's NSS set-up (nscd
+// probes, nsswitch.conf, module code) is a tenth of a small-log search.
+std::optional<gid_t> group_from_files(const std::string& name,
+                                      const std::string& nsswitch_file = "/etc/nsswitch.conf",
+                                      const std::string& group_file = "/etc/group");
+
 // The auditd.conf settings the readers need; nullopt when the file cannot be
 // read. Parses with the full rules above and keeps what was read even when a
 // later line is invalid (stock's search tools do the same).

@@ -93,6 +93,7 @@ bool read_all(int fd, std::string& out) {
     grow = static_cast<std::size_t>(st.st_size) + 1;
     min_room = 1;
   }
+  if (min_room == 1) out.reserve(out.size() + grow);
   for (;;) {
     std::size_t used = out.size();
     if (out.capacity() - used < min_room) out.reserve(used + grow);
