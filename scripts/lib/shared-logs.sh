@@ -1,6 +1,6 @@
 # Sourced by bench-search and bench-report: stock vs ours on every shared log.
 # Small logs finish in a few milliseconds, mostly process start-up, so each
-# side runs RUNS times (default 41) interleaved by build/bin/run_pair, and the
+# side runs RUNS times (default 101) interleaved by build/bin/run_pair, and the
 # median wall times are compared: one preempted run would otherwise decide a
 # sum. Prints one line per log and the slowest ratio; sets SHARED_SLOWEST.
 # Usage: compare_shared_logs STOCK OURS ARGS...
@@ -8,7 +8,7 @@ compare_shared_logs() {
   local stock=$1 ours=$2
   shift 2
   local dir=${BPFAUDIT_SHARED_TESTDATA:-$(dirname "${BASH_SOURCE[0]}")/../../../shared/testdata}/logs
-  local runs=${RUNS:-41} log s o r
+  local runs=${RUNS:-101} log s o r
   local run_pair
   run_pair=$(dirname "$ours")/run_pair
   SHARED_SLOWEST=

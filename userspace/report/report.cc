@@ -26,7 +26,8 @@ using search::Success;
 
 namespace {
 
-constexpr std::size_t kFlushAt = 1 << 16;
+// As ausearch's output buffer: pages reused after each write.
+constexpr std::size_t kFlushAt = 16 << 10;
 
 // Stock's string tally (slist_add_if_uniq + slist_sort_by_hits): first-seen
 // order, then a stable sort by hits, most first. Hashed here so that dense

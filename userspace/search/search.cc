@@ -24,7 +24,9 @@ namespace bpfaudit::search {
 
 namespace {
 
-constexpr std::size_t kFlushAt = 1 << 16;
+// Output is written in pieces this large: the buffer's pages are reused after
+// each write, so a small search touches few of them (see kReadSize).
+constexpr std::size_t kFlushAt = 16 << 10;
 
 class Searcher : public LogSink {
  public:
