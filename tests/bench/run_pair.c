@@ -2,9 +2,11 @@
 //
 // Times two commands RUNS times each, interleaved (A B, then B A, ...) so
 // that drift in the host's load hits both alike, with their output sent to
-// /dev/null. Prints the median wall time of each in nanoseconds: "A B".
-// A run of a few milliseconds is mostly process start-up, whose outliers
-// (a preempted run, a page-cache hiccup) would dominate a sum.
+// /dev/null. Prints the median wall time of each in nanoseconds and the
+// median of the per-pair ratios A/B: "A B RATIO". A run of a few
+// milliseconds is mostly process start-up, whose outliers (a preempted run,
+// a page-cache hiccup) would dominate a sum; and the two runs of a pair share
+// the host's conditions, so their ratio varies less than either time.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +57,24 @@ static long long median(long long* v, int n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static int by_double(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
+  return (x > y) - (x < y);
+}
+
+static double median_ratio(const long long* a, const long long* b, int n) {
+  double* r = calloc((size_t)n, sizeof(double));
+  if (!r) {
+    perror("run_pair");
+    exit(2);
+  }
+  for (int i = 0; i < n; ++i) r[i] = (double)a[i] / (double)b[i];
+  qsort(r, (size_t)n, sizeof(*r), by_double);
+  double m = n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+  free(r);
+  return m;
+}
+
 int main(int argc, char** argv) {
   if (argc < 6 || strcmp(argv[2], "--") != 0) {
     fprintf(stderr, "usage: run_pair RUNS -- A [ARGS...] -- B [ARGS...]\n");
@@ -86,6 +106,7 @@ int main(int argc, char** argv) {
       ta[i] = time_one(a, devnull);
     }
   }
-  printf("%lld %lld\n", median(ta, runs), median(tb, runs));
+  double ratio = median_ratio(ta, tb, runs);  // before median() sorts them apart
+  printf("%lld %lld %.4f\n", median(ta, runs), median(tb, runs), ratio);
   return 0;
 }
