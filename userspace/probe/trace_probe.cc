@@ -64,9 +64,9 @@ std::string last_lines(const std::string& log, int lines) {
 // of 21: 115 ms without, 79 ms populated, 54 ms on huge pages. Loading peaks
 // at 12 MB of heap with a 5.5 MB BTF; 16 MB leaves room for larger kernels
 // (beyond it, pages fault in as usual), and each extra huge page costs its
-// zeroing (24 MB measured 5 ms slower). Afterwards the
-// memory goes back: the trace itself needs little heap. Kernels before 5.14
-// refuse MADV_POPULATE_WRITE, which only loses the gain.
+// zeroing (24 MB measured 5 ms slower). Afterwards the memory goes back: the
+// trace itself needs little heap. Kernels before 5.14 refuse
+// MADV_POPULATE_WRITE, which only loses the gain.
 class BtfLoadHeap {
  public:
   BtfLoadHeap() {
