@@ -13,6 +13,7 @@
 #include "augenrules.h"
 #include "control.h"
 #include "ctl.h"
+#include "log_reader.h"
 #include "memstream.h"
 #include "rule.h"
 
@@ -588,7 +589,7 @@ TEST(SplitPieces, YieldsWhatGetlineYields) {
       std::vector<std::string> want;
       std::istringstream in(text);
       for (std::string piece; std::getline(in, piece, sep);) want.push_back(piece);
-      EXPECT_EQ(split_pieces(text, sep), want) << "text '" << text << "' sep " << int{sep};
+      EXPECT_EQ(bpfaudit::record::split_pieces(text, sep), want) << "text '" << text << "' sep " << int{sep};
     }
   }
 }

@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "log_reader.h"
+#include "record.h"
 
 namespace bpfaudit::record {
 
@@ -753,11 +754,8 @@ std::vector<std::string_view> line_words(std::string_view line) {
 // True when the group database's first source is plain "files" (no action
 // such as [SUCCESS=merge] after it), the only case a file read can answer.
 bool groups_from_files_first(std::string_view nsswitch) {
-  std::size_t pos = 0;
-  while (pos < nsswitch.size()) {
-    std::size_t nl = std::min(nsswitch.find('\n', pos), nsswitch.size());
-    std::string_view line = nsswitch.substr(pos, nl - pos);
-    pos = nl + 1;
+  for (const auto& text : split_pieces(nsswitch, '\n')) {
+    std::string_view line = text;
     std::size_t start = line.find_first_not_of(" \t");
     if (start == std::string_view::npos || !line.substr(start).starts_with("group")) continue;
     std::string_view rest = line.substr(start + 5);
@@ -777,11 +775,8 @@ std::optional<gid_t> group_from_files(const std::string& name, const std::string
   if (!read_file(nsswitch_file, nsswitch) || !groups_from_files_first(nsswitch))
     return std::nullopt;
   if (!read_file(group_file, groups)) return std::nullopt;
-  std::size_t pos = 0;
-  while (pos < groups.size()) {
-    std::size_t nl = std::min(groups.find('\n', pos), groups.size());
-    std::string_view line = std::string_view(groups).substr(pos, nl - pos);
-    pos = nl + 1;
+  for (const auto& text : split_pieces(groups, '\n')) {
+    std::string_view line = text;
     // glibc's files backend skips leading blanks, empty and '#' lines; the
     // first entry with the name wins.
     std::size_t start = line.find_first_not_of(" \t");
@@ -796,8 +791,8 @@ std::optional<gid_t> group_from_files(const std::string& name, const std::string
     if (gid.empty() || gid.size() > 10 ||
         gid.find_first_not_of("0123456789") != std::string_view::npos)
       return std::nullopt;  // not plainly numeric: let getgrnam judge the entry
-    unsigned long value = std::strtoul(std::string(gid).c_str(), nullptr, 10);
-    if (value > 0xffffffffUL) return std::nullopt;
+    unsigned long value;    // the digits end at ':' or the line's end
+    if (!read_ulong(gid.data(), 10, value) || value > 0xffffffffUL) return std::nullopt;
     return static_cast<gid_t>(value);
   }
   return std::nullopt;  // not listed: NSS may still know it (systemd, sssd, LDAP)

@@ -89,13 +89,12 @@ std::optional<std::string_view> LineReader::next() {
 bool read_all(int fd, std::string& out) {
   // A regular file is read in one allocation of its size plus the byte that
   // lets the next read see its end; anything else in doubling steps.
-  std::size_t grow = 4096, min_room = 1024;
   struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    grow = static_cast<std::size_t>(st.st_size) + 1;
-    min_room = 1;
-  }
-  if (min_room == 1) out.reserve(out.size() + grow);
+  bool sized = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  std::size_t grow = sized ? static_cast<std::size_t>(st.st_size) + 1 : 4096;
+  // Reads smaller than this wait for a bigger buffer, unless the size is known.
+  const std::size_t min_room = sized ? 1 : 1024;
+  if (sized) out.reserve(out.size() + grow);
   for (;;) {
     std::size_t used = out.size();
     if (out.capacity() - used < min_room) out.reserve(used + grow);
@@ -106,6 +105,18 @@ bool read_all(int fd, std::string& out) {
     if (n < 0 && errno != EINTR) return false;
     grow = std::min<std::size_t>(std::max<std::size_t>(grow, 4096) * 2, 1u << 20);
   }
+}
+
+std::vector<std::string> split_pieces(std::string_view text, char sep) {
+  std::vector<std::string> pieces;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(sep, start);
+    if (end == std::string_view::npos) end = text.size();
+    pieces.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return pieces;
 }
 
 bool read_file(const std::string& path, std::string& out) {

@@ -49,6 +49,10 @@ class LineReader {
 // page it touches). False, with errno set, when a read fails.
 bool read_all(int fd, std::string& out);
 
+// The pieces of `text` between `sep`s as std::getline yields them: a trailing
+// separator ends the last piece rather than starting an empty one.
+std::vector<std::string> split_pieces(std::string_view text, char sep);
+
 // read_all over `path` opened read-only; false, with errno set, when it
 // cannot be opened or read.
 bool read_file(const std::string& path, std::string& out);

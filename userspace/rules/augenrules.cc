@@ -117,7 +117,7 @@ std::string merge_rules(const std::string& source_dir, const std::string& concat
   // The installed awk treats "\s" as 's' (see header): /^\s*-e/ is "s*-e".
   std::string minus_e, minus_d, minus_f, minus_b;
   std::vector<std::string> rest;
-  for (auto& line : split_pieces(concatenated, '\n')) {
+  for (auto& line : record::split_pieces(concatenated, '\n')) {
     if (line.empty()) continue;
     std::string_view body = after_s_run(line);
     if (body.starts_with("#")) continue;

@@ -729,7 +729,7 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, int& retval) {
   std::string arg = optarg;
   int rc = 0;
   if (arg.find(',') != std::string::npos) {
-    for (const auto& part : split_pieces(arg, ',')) {
+    for (const auto& part : record::split_pieces(arg, ',')) {
       if (part.empty()) continue;
       rc = add_syscall(rule_, part, st_.elf, env_.machine);
       if (rc != 0) {
@@ -753,7 +753,7 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, int& retval) {
                               : st_.elf == AUDIT_ARCH_S390X ? AUDIT_ARCH_S390
                                                             : st_.elf;
         Rule tmp;
-        for (const auto& part : split_pieces(arg, ','))
+        for (const auto& part : record::split_pieces(arg, ','))
           if (!part.empty()) add_syscall(tmp, part, compat_elf, env_.machine);
         if (std::memcmp(tmp.data().mask, rule_.data().mask, sizeof(tmp.data().mask)) != 0) {
           if (lineno)
@@ -1030,7 +1030,7 @@ int Ctl::file_load(const std::string& file) {
   ::close(fd);
 
   int lineno = 1;
-  for (const auto& line : split_pieces(content, '\n')) {
+  for (const auto& line : record::split_pieces(content, '\n')) {
     size_t idx = line.find_first_not_of(' ');
     if (idx == std::string::npos) {
       ++lineno;

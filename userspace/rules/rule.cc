@@ -865,16 +865,4 @@ std::string print_rules(const std::vector<Rule>& rules, const PrintOptions& opts
   return out;
 }
 
-std::vector<std::string> split_pieces(std::string_view text, char sep) {
-  std::vector<std::string> pieces;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(sep, start);
-    if (end == std::string_view::npos) end = text.size();
-    pieces.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return pieces;
-}
-
 }  // namespace bpfaudit::rules

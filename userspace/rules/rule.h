@@ -140,8 +140,4 @@ bool key_matches(const Rule& rule, const std::string& key);
 // The rule's keys, split on AUDIT_KEY_SEPARATOR.
 std::vector<std::string> rule_keys(const Rule& rule);
 
-// The pieces of `text` between `sep`s as std::getline yields them: a trailing
-// separator ends the last piece rather than starting an empty one.
-std::vector<std::string> split_pieces(std::string_view text, char sep);
-
 }  // namespace bpfaudit::rules
