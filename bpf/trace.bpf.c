@@ -31,6 +31,8 @@ __u8 path_args[BPFAUDIT_MAX_SYSCALLS];
 struct bpfaudit_abi_anchor {
 	struct bpfaudit_event_header header;
 	struct bpfaudit_syscall_event syscall;
+	struct bpfaudit_syscall_inode_event syscall_inode;
+	struct bpfaudit_identity_event identity;
 	struct bpfaudit_fork_event fork;
 	struct bpfaudit_exit_event exit;
 	struct bpfaudit_path_event path;
@@ -287,69 +289,153 @@ int BPF_PROG(handle_enter, struct pt_regs *regs, long syscall_nr)
 	return 0;
 }
 
-/* `task` is a trusted BTF pointer: plain loads compile to direct, fault-safe
- * kernel reads instead of one helper call per field (~20 per syscall). */
-static __always_inline void fill_task(struct bpfaudit_syscall_event *ev, struct task_struct *task)
+/* Brings `p->sent` up to date with `task` and says whether it moved since
+ * the last identity event (or none was sent). `task` is a trusted BTF
+ * pointer: plain loads compile to direct, fault-safe kernel reads instead of
+ * one helper call per field. */
+static __always_inline bool refresh_identity(struct bpfaudit_pending *p, struct task_struct *task)
 {
+	struct bpfaudit_identity *id = &p->sent;
 	const struct cred *cred = task->cred;
-	struct tty_struct *tty = task->signal->tty;
+	__u64 changed = !p->sent_valid;
 
-	ev->pid = task->tgid;
-	ev->tid = task->pid;
-	ev->ppid = task->real_parent->tgid;
-	ev->auid = task->loginuid.val;
-	ev->ses = task->sessionid;
-	ev->uid = cred->uid.val;
-	ev->gid = cred->gid.val;
-	ev->euid = cred->euid.val;
-	ev->suid = cred->suid.val;
-	ev->fsuid = cred->fsuid.val;
-	ev->egid = cred->egid.val;
-	ev->sgid = cred->sgid.val;
-	ev->fsgid = cred->fsgid.val;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	ev->tty[0] = 0;
-	if (tty)
-		bpf_probe_read_kernel_str(ev->tty, sizeof(ev->tty), tty->name);
+#define SYNC(field, value)                      \
+	do {                                    \
+		__u32 v_ = (value);             \
+		changed |= id->field ^ v_;      \
+		id->field = v_;                 \
+	} while (0)
+	SYNC(pid, task->tgid);
+	SYNC(ppid, task->real_parent->tgid);
+	SYNC(auid, task->loginuid.val);
+	SYNC(ses, task->sessionid);
+	SYNC(uid, cred->uid.val);
+	SYNC(gid, cred->gid.val);
+	SYNC(euid, cred->euid.val);
+	SYNC(suid, cred->suid.val);
+	SYNC(fsuid, cred->fsuid.val);
+	SYNC(egid, cred->egid.val);
+	SYNC(sgid, cred->sgid.val);
+	SYNC(fsgid, cred->fsgid.val);
+#undef SYNC
+	/* prctl, exec and writes to /proc/TID/comm (by anyone) all rename. */
+	__u64 comm[2];
+	__builtin_memcpy(comm, task->comm, sizeof(comm));
+	__u64 *sent_comm = (__u64 *)id->comm;
+	changed |= (sent_comm[0] ^ comm[0]) | (sent_comm[1] ^ comm[1]);
+	sent_comm[0] = comm[0];
+	sent_comm[1] = comm[1];
+
+	struct tty_struct *tty = task->signal->tty;
+	__u64 driver = 0;
+	__s32 index = 0;
+
+	if (tty) {
+		driver = (__u64)tty->driver;
+		index = tty->index;
+	}
+	if (!p->sent_valid || p->tty != (__u64)tty || p->tty_driver != driver ||
+	    p->tty_index != index) {
+		changed = 1;
+		p->tty = (__u64)tty;
+		p->tty_driver = driver;
+		p->tty_index = index;
+		id->tty[0] = 0;
+		if (tty)
+			bpf_probe_read_kernel_str(id->tty, sizeof(id->tty), tty->name);
+	}
+	return changed != 0;
 }
 
-/* Emits the SYSCALL event for the pending entry of `tid`. */
+/* Puts `p->sent` in the ring ahead of a SYSCALL event when it changed.
+ * False when it could not: the SYSCALL event must not go out then, it would
+ * be read with the identity sent before. */
+static __always_inline bool send_identity(struct bpfaudit_pending *p, struct task_struct *task,
+					  __u32 tid)
+{
+	if (!refresh_identity(p, task))
+		return true;
+	struct bpfaudit_identity_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		p->sent_valid = 0;
+		return false;
+	}
+	ev->hdr.ts_ns = p->enter_ns;
+	ev->hdr.type = BPFAUDIT_EV_IDENTITY;
+	ev->hdr.size = sizeof(*ev);
+	ev->tid = tid;
+	ev->pad = 0;
+	__builtin_memcpy(&ev->id, &p->sent, sizeof(ev->id));
+	p->sent_valid = 1;
+	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	return true;
+}
+
+static __always_inline void fill_syscall(struct bpfaudit_syscall_event *sc, __u32 size,
+					 __u32 tid, struct bpfaudit_pending *p, __s64 ret,
+					 __u32 flags)
+{
+	/* Stamped with the entry time only: no clock read at exit. */
+	sc->hdr.ts_ns = p->enter_ns;
+	sc->hdr.type = BPFAUDIT_EV_SYSCALL;
+	sc->hdr.size = size;
+	for (int i = 0; i < 4; i++)
+		sc->args[i] = p->args[i];
+	sc->ret = ret;
+	sc->nr = p->nr;
+	sc->flags = flags;
+	sc->tid = tid;
+	sc->pad = 0;
+}
+
+/* The open family's returned fd, as the file it refers to: exactly what the
+ * kernel's PATH record shows for it. NULL when there is none. */
+static __always_inline struct file *opened_file(struct task_struct *task, __s64 nr, __s64 ret)
+{
+	if (ret < 0 || (nr != 2 && nr != 85 && nr != 257 && nr != 437))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *f = NULL;
+
+	if (ret >= max || bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]))
+		return NULL;
+	return f;
+}
+
+/* Emits the SYSCALL event for the pending entry of `tid`, after its
+ * identity when that changed. */
 static __always_inline void emit_syscall(struct task_struct *task, __u32 tid,
 					 struct bpfaudit_pending *p, __s64 ret, __u32 flags)
 {
+	if (!send_identity(p, task, tid)) {
+		count_loss(BPFAUDIT_LOSS_RINGBUF_SYSCALL);
+		return;
+	}
+	struct file *f = (flags & BPFAUDIT_SC_NO_RETURN) ? NULL : opened_file(task, p->nr, ret);
+
+	if (f) {
+		struct bpfaudit_syscall_inode_event *ev =
+			bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+		if (!ev) {
+			count_loss(BPFAUDIT_LOSS_RINGBUF_SYSCALL);
+			return;
+		}
+		fill_syscall(&ev->sc, sizeof(*ev), tid, p, ret, flags | BPFAUDIT_SC_HAS_INODE);
+		ev->inode.pad = 0;
+		read_inode(&ev->inode, BPF_CORE_READ(f, f_inode));
+		bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+		return;
+	}
 	struct bpfaudit_syscall_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
 	if (!ev) {
 		count_loss(BPFAUDIT_LOSS_RINGBUF_SYSCALL);
 		return;
 	}
-	/* Stamped with the entry time only: no clock read at exit. */
-	ev->hdr.ts_ns = p->enter_ns;
-	ev->hdr.type = BPFAUDIT_EV_SYSCALL;
-	ev->hdr.size = sizeof(*ev);
-	ev->enter_ns = p->enter_ns;
-	for (int i = 0; i < 6; i++)
-		ev->args[i] = p->args[i];
-	ev->ret = ret;
-	ev->nr = p->nr;
-	ev->pad = 0;
-	__builtin_memset(&ev->inode, 0, sizeof(ev->inode));
-	fill_task(ev, task);
-
-	/* open-family success: describe the object the returned fd refers to, which
-	 * is exactly what the kernel's PATH record shows for it. */
-	if (ret >= 0 && !(flags & BPFAUDIT_SC_NO_RETURN) &&
-	    (p->nr == 2 || p->nr == 85 || p->nr == 257 || p->nr == 437)) {
-		struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-		unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
-		struct file *f = NULL;
-
-		if (ret < max && !bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]) && f) {
-			read_inode(&ev->inode, BPF_CORE_READ(f, f_inode));
-			flags |= BPFAUDIT_SC_HAS_INODE;
-		}
-	}
-	ev->flags = flags;
+	fill_syscall(ev, sizeof(*ev), tid, p, ret, flags);
 	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 }
 
@@ -434,6 +520,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (old != tid) {
 		struct bpfaudit_pending copy = *p;
 
+		/* Userspace keys identities by thread id: the new id sends its own. */
+		copy.sent_valid = 0;
 		if (bpf_map_update_elem(&pending, &tid, &copy, BPF_ANY))
 			count_loss(BPFAUDIT_LOSS_PENDING_FULL);
 		bpf_map_delete_elem(&pending, &old);
@@ -489,10 +577,9 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 		emit_syscall(task, tid, p, 0, BPFAUDIT_SC_NO_RETURN);
 	bpf_map_delete_elem(&pending, &tid);
 
-	/* signal->live drops to zero before this tracepoint for the last thread. */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
-		return 0;
-
+	/* Every traced thread's end is sent, so that userspace can forget its
+	 * identity; signal->live drops to zero before this tracepoint for the
+	 * last thread. */
 	struct bpfaudit_exit_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
@@ -502,7 +589,9 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 	ev->hdr.type = BPFAUDIT_EV_EXIT;
 	ev->hdr.size = sizeof(*ev);
 	ev->tgid = tgid;
+	ev->tid = tid;
 	ev->exit_code = BPF_CORE_READ(task, exit_code);
+	ev->last_thread = BPF_CORE_READ(task, signal, live.counter) == 0;
 	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
 	return 0;
 }

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-#define BPFAUDIT_ABI_VERSION 2
+#define BPFAUDIT_ABI_VERSION 3
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
@@ -27,10 +27,11 @@
 enum bpfaudit_event_type {
 	BPFAUDIT_EV_SYSCALL = 1, /* at sys_exit, or at thread exit for exit/exit_group */
 	BPFAUDIT_EV_FORK = 2,    /* a traced process created a process */
-	BPFAUDIT_EV_EXIT = 3,    /* the last thread of a traced process ended */
+	BPFAUDIT_EV_EXIT = 3,    /* a traced thread ended */
 	BPFAUDIT_EV_PATH = 4,    /* a path argument, copied at sys_exit */
 	BPFAUDIT_EV_CWD = 5,     /* working directory of a path-taking syscall */
 	BPFAUDIT_EV_EXEC = 6,    /* sched_process_exec: executable and argv */
+	BPFAUDIT_EV_IDENTITY = 7, /* a thread's identity, sent when it differs from the last sent */
 };
 
 /* Why an event could not be recorded; indexes the per-CPU loss counters. */
@@ -44,15 +45,36 @@ enum bpfaudit_loss_reason {
 
 /* bpfaudit_syscall_event.flags */
 #define BPFAUDIT_SC_NO_RETURN 1u /* the task ended inside the syscall (exit_group) */
-#define BPFAUDIT_SC_HAS_INODE 2u /* inode describes the fd the syscall returned */
+#define BPFAUDIT_SC_HAS_INODE 2u /* a bpfaudit_inode follows: the fd the syscall returned */
+
+/* Who a thread is, as a SYSCALL record shows it. It rarely changes between
+ * two syscalls, so the ring carries it only when it does: a SYSCALL event
+ * takes the identity its thread sent last. */
+struct bpfaudit_identity {
+	__u32 pid; /* tgid */
+	__u32 ppid;
+	__u32 auid;
+	__u32 ses;
+	__u32 uid, gid, euid, suid, fsuid, egid, sgid, fsgid;
+	char comm[BPFAUDIT_COMM_LEN];
+	char tty[BPFAUDIT_TTY_LEN]; /* empty: no controlling tty */
+};
 
 /* The traced-thread table's value, one entry per traced thread: the set of
- * traced threads and the syscall each has in flight in one lookup. Userspace
- * adds the first thread idle; fork adds the rest. */
+ * traced threads and the syscall each has in flight in one lookup, and the
+ * identity it last put in the ring. Userspace adds the first thread idle;
+ * fork adds the rest. */
 struct bpfaudit_pending {
 	__u64 enter_ns;
 	__u64 args[6];
 	__s64 nr; /* the syscall in flight; < 0 when the thread is not in one */
+	/* What `sent.tty` was read from: a tty's name is fixed by its driver
+	 * and index, so the string is re-read only when one of them moves. */
+	__u64 tty;
+	__u64 tty_driver;
+	__s32 tty_index;
+	__u32 sent_valid; /* 0: nothing sent yet, or the last identity event was lost */
+	struct bpfaudit_identity sent;
 };
 
 /* Common header on every ring-buffer event. */
@@ -73,23 +95,29 @@ struct bpfaudit_inode {
 	__u32 pad;
 };
 
+/* One per syscall, so kept small: 72 bytes (80 in the ring), a bpfaudit_inode
+ * more for the open family. hdr.ts_ns is the entry time, as the kernel stamps. */
 struct bpfaudit_syscall_event {
 	struct bpfaudit_event_header hdr;
-	__u64 enter_ns; /* the record's time, as the kernel stamps at entry */
-	__u64 args[6];
+	__u64 args[4]; /* a0..a3, all a SYSCALL record shows */
 	__s64 ret;
 	__s32 nr;
 	__u32 flags; /* BPFAUDIT_SC_* */
-	__u32 pid;   /* tgid */
 	__u32 tid;
-	__u32 ppid;
-	__u32 auid;
-	__u32 ses;
-	__u32 uid, gid, euid, suid, fsuid, egid, sgid, fsgid;
 	__u32 pad;
+};
+
+struct bpfaudit_syscall_inode_event {
+	struct bpfaudit_syscall_event sc; /* flags has BPFAUDIT_SC_HAS_INODE */
 	struct bpfaudit_inode inode;
-	char comm[BPFAUDIT_COMM_LEN];
-	char tty[BPFAUDIT_TTY_LEN]; /* empty: no controlling tty */
+};
+
+/* Precedes, in ring order, every SYSCALL event of `tid` until the next one. */
+struct bpfaudit_identity_event {
+	struct bpfaudit_event_header hdr;
+	__u32 tid;
+	__u32 pad;
+	struct bpfaudit_identity id;
 };
 
 struct bpfaudit_fork_event {
@@ -101,7 +129,9 @@ struct bpfaudit_fork_event {
 struct bpfaudit_exit_event {
 	struct bpfaudit_event_header hdr;
 	__u32 tgid;
+	__u32 tid;
 	__s32 exit_code;
+	__u32 last_thread; /* 1: the process ended with this thread */
 };
 
 struct bpfaudit_path_event {

@@ -73,6 +73,44 @@ TEST(TraceFormat, FailureNoReturnAndHostileStrings) {
   EXPECT_NE(out.find("syscall=257 a0=ffffff9c"), std::string::npos);
 }
 
+TEST(TraceFormat, CachedIdentityTailsFollowTheIdentity) {
+  SyscallTailCache tails;
+  SyscallEvent ev = openat_event();
+  ev.cwd.reset();
+  ev.paths.clear();
+  ev.identity = 7;
+  std::string out;
+  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::string("k"), &tails);
+  EXPECT_EQ(out,
+            "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=257 success=yes exit=3 "
+            "a0=ffffff9c a1=7ffd1234 a2=80000 a3=0 items=0 ppid=1 pid=100 auid=4294967295 uid=0 "
+            "gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 "
+            "comm=\"cat\" exe=\"/usr/bin/cat\" key=\"k\"\n"
+            "type=EOE msg=audit(1.000:1):\n");
+
+  // Another identity number: the tail is formatted anew, here with the new
+  // uid and comm, even where its cache entry is shared (7 + 16).
+  ev.identity = 7 + 16;
+  ev.uid = 1000;
+  ev.comm = "dog";
+  out.clear();
+  append_event_records(out, ev, RecordStamp{1, 0, 2, ""}, std::string("k"), &tails);
+  EXPECT_NE(out.find(" uid=1000 "), std::string::npos) << out;
+  EXPECT_NE(out.find(" comm=\"dog\" "), std::string::npos) << out;
+
+  // Every event formats as it would without the cache (7 and 23 share an
+  // entry: each replaces the other's tail).
+  for (std::uint64_t identity : {7u, 23u, 23u, 7u, 0u, 0u}) {
+    ev.identity = identity;
+    ev.pid = 200 + static_cast<std::uint32_t>(identity);
+    std::string cached, plain;
+    append_event_records(cached, ev, RecordStamp{1, 0, 3, "n"}, std::string("k"), &tails);
+    append_event_records(plain, ev, RecordStamp{1, 0, 3, "n"}, std::string("k"));
+    EXPECT_EQ(cached, plain);
+    EXPECT_NE(plain.find("node=n type=EOE msg=audit(1.000:3):\n"), std::string::npos) << plain;
+  }
+}
+
 TEST(TraceFormat, ExecveAndProctitle) {
   SyscallEvent ev = openat_event();
   ev.nr = 59;
@@ -124,17 +162,32 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
   fork.child_tgid = 200;
   EXPECT_FALSE(dec.feed(&fork, sizeof fork, out));
 
-  bpfaudit_syscall_event sc{};
-  sc.hdr = {5, BPFAUDIT_EV_SYSCALL, sizeof sc};
-  sc.enter_ns = 4;
-  sc.nr = 257;
-  sc.ret = 3;
-  sc.pid = 100;
-  sc.tid = 101;
-  sc.flags = BPFAUDIT_SC_HAS_INODE;
-  sc.inode.ino = 77;
-  std::strcpy(sc.comm, "bash");
-  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  bpfaudit_identity_event who{};
+  who.hdr = {4, BPFAUDIT_EV_IDENTITY, sizeof who};
+  who.tid = 101;
+  who.id.pid = 100;
+  who.id.ppid = 1;
+  who.id.uid = 1000;
+  std::strcpy(who.id.comm, "bash");
+  std::strcpy(who.id.tty, "pts0");
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+
+  bpfaudit_syscall_inode_event open{};
+  open.sc.hdr = {5, BPFAUDIT_EV_SYSCALL, sizeof open};
+  open.sc.nr = 257;
+  open.sc.ret = 3;
+  open.sc.args[0] = 0xffffff9c;
+  open.sc.tid = 101;
+  open.sc.flags = BPFAUDIT_SC_HAS_INODE;
+  open.inode.ino = 77;
+  ASSERT_TRUE(dec.feed(&open, sizeof open, out));
+  EXPECT_EQ(out.enter_ns, 5u);
+  EXPECT_EQ(out.args[0], 0xffffff9cu);
+  EXPECT_EQ(out.pid, 100u);
+  EXPECT_EQ(out.ppid, 1u);
+  EXPECT_EQ(out.uid, 1000u);
+  EXPECT_EQ(out.comm, "bash");
+  EXPECT_EQ(out.tty, "pts0");
   EXPECT_EQ(out.exe, "/usr/bin/bash");
   EXPECT_EQ(out.cwd, "/work/tmp");
   ASSERT_EQ(out.paths.size(), 1u);
@@ -142,18 +195,69 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
   ASSERT_TRUE(out.paths[0].inode);
   EXPECT_EQ(out.paths[0].inode->ino, 77u);
 
-  // The next syscall of that thread starts clean; the fork child inherited the exe.
+  // The fork child's thread sent its own identity; it inherited the exe and
+  // starts clean.
+  who.tid = 201;
+  who.id.pid = 200;
+  who.id.ppid = 100;
+  std::strcpy(who.id.comm, "child");
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_syscall_event sc{};
+  sc.hdr = {6, BPFAUDIT_EV_SYSCALL, sizeof sc};
+  sc.nr = 1;
+  sc.ret = 1;
   sc.tid = 201;
-  sc.pid = 200;
-  sc.flags = 0;
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
   EXPECT_TRUE(out.paths.empty());
   EXPECT_FALSE(out.cwd);
+  EXPECT_EQ(out.pid, 200u);
+  EXPECT_EQ(out.ppid, 100u);
+  EXPECT_EQ(out.comm, "child");
   EXPECT_EQ(out.exe, "/usr/bin/bash");
 
-  // Truncated records are counted, never read past their end.
+  // A later syscall without a new identity event keeps the thread's last one.
+  sc.tid = 101;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.pid, 100u);
+  EXPECT_EQ(out.comm, "bash");
+  EXPECT_EQ(out.tty, "pts0");
+
+  // Truncated records are counted, never read past their end: a short
+  // SYSCALL, and one that claims an inode it does not carry.
   EXPECT_FALSE(dec.feed(&sc, sizeof sc - 1, out));
+  sc.flags = BPFAUDIT_SC_HAS_INODE;
+  EXPECT_FALSE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(dec.malformed(), 2u);
+}
+
+TEST(TraceDecoder, ASyscallNeedsItsThreadsIdentity) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_syscall_event sc{};
+  sc.hdr = {1, BPFAUDIT_EV_SYSCALL, sizeof sc};
+  sc.tid = 300;
+  // Nothing was ever sent for thread 300: the event cannot be attributed.
+  EXPECT_FALSE(dec.feed(&sc, sizeof sc, out));
   EXPECT_EQ(dec.malformed(), 1u);
+
+  bpfaudit_identity_event who{};
+  who.hdr = {2, BPFAUDIT_EV_IDENTITY, sizeof who};
+  who.tid = 300;
+  who.id.pid = 300;
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  EXPECT_TRUE(dec.feed(&sc, sizeof sc, out));
+
+  // The thread ended: its identity goes, and a later thread reusing the id
+  // must send its own.
+  bpfaudit_exit_event done{};
+  done.hdr = {3, BPFAUDIT_EV_EXIT, sizeof done};
+  done.tgid = 300;
+  done.tid = 300;
+  done.last_thread = 1;
+  EXPECT_FALSE(dec.feed(&done, sizeof done, out));
+  EXPECT_EQ(dec.exits(), 1u);
+  EXPECT_FALSE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(dec.malformed(), 2u);
 }
 
 TEST(SyscallTable, PathArgumentsAndResourceList) {

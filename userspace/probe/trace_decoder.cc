@@ -50,32 +50,48 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
     case BPFAUDIT_EV_SYSCALL: {
       if (!fits(sizeof(bpfaudit_syscall_event))) return false;
       const auto* ev = static_cast<const bpfaudit_syscall_event*>(data);
-      out.enter_ns = ev->enter_ns;
+      const bool has_inode = ev->flags & BPFAUDIT_SC_HAS_INODE;
+      if (has_inode && !fits(sizeof(bpfaudit_syscall_inode_event))) return false;
+      // The probe sends no SYSCALL event it could not send the identity for.
+      auto who = identities_.find(ev->tid);
+      if (who == identities_.end()) {
+        ++malformed_;
+        return false;
+      }
+      const Identity& id = who->second;
+      out.enter_ns = ev->hdr.ts_ns;
       out.nr = ev->nr;
-      for (int i = 0; i < 6; ++i) out.args[i] = ev->args[i];
+      for (int i = 0; i < 4; ++i) out.args[i] = ev->args[i];
+      out.args[4] = out.args[5] = 0;
       out.ret = ev->ret;
       out.returned = !(ev->flags & BPFAUDIT_SC_NO_RETURN);
-      out.pid = ev->pid;
       out.tid = ev->tid;
-      out.ppid = ev->ppid;
-      out.auid = ev->auid;
-      out.ses = ev->ses;
-      out.uid = ev->uid;
-      out.gid = ev->gid;
-      out.euid = ev->euid;
-      out.suid = ev->suid;
-      out.fsuid = ev->fsuid;
-      out.egid = ev->egid;
-      out.sgid = ev->sgid;
-      out.fsgid = ev->fsgid;
-      out.comm = bounded(ev->comm, sizeof(ev->comm));
-      out.tty = bounded(ev->tty, sizeof(ev->tty));
-      auto exe = exe_.find(ev->pid);
-      out.exe = exe == exe_.end() ? std::string() : exe->second;
+      if (out.identity != id.number) {
+        out.identity = id.number;
+        out.pid = id.pid;
+        out.ppid = id.ppid;
+        out.auid = id.auid;
+        out.ses = id.ses;
+        out.uid = id.uid;
+        out.gid = id.gid;
+        out.euid = id.euid;
+        out.suid = id.suid;
+        out.fsuid = id.fsuid;
+        out.egid = id.egid;
+        out.sgid = id.sgid;
+        out.fsgid = id.fsgid;
+        out.comm = id.comm;
+        out.tty = id.tty;
+        auto exe = exe_.find(id.pid);
+        if (exe == exe_.end())
+          out.exe.clear();
+        else
+          out.exe = exe->second;
+      }
       out.cwd.reset();
       out.paths.clear();
       out.exec.reset();
-      auto p = pending_.find(ev->tid);
+      auto p = pending_.empty() ? pending_.end() : pending_.find(ev->tid);
       if (p != pending_.end()) {
         out.cwd = std::move(p->second.cwd);
         out.paths = std::move(p->second.paths);
@@ -87,9 +103,32 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         }
         pending_.erase(p);
       }
-      if ((ev->flags & BPFAUDIT_SC_HAS_INODE) && !out.paths.empty())
-        out.paths[0].inode = to_inode(ev->inode);
+      if (has_inode && !out.paths.empty())
+        out.paths[0].inode =
+            to_inode(static_cast<const bpfaudit_syscall_inode_event*>(data)->inode);
       return true;
+    }
+    case BPFAUDIT_EV_IDENTITY: {
+      if (!fits(sizeof(bpfaudit_identity_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_identity_event*>(data);
+      const bpfaudit_identity& in = ev->id;
+      Identity& id = identities_[ev->tid];
+      id.pid = in.pid;
+      id.ppid = in.ppid;
+      id.auid = in.auid;
+      id.ses = in.ses;
+      id.uid = in.uid;
+      id.gid = in.gid;
+      id.euid = in.euid;
+      id.suid = in.suid;
+      id.fsuid = in.fsuid;
+      id.egid = in.egid;
+      id.sgid = in.sgid;
+      id.fsgid = in.fsgid;
+      id.comm = bounded(in.comm, sizeof(in.comm));
+      id.tty = bounded(in.tty, sizeof(in.tty));
+      id.number = ++last_identity_;
+      return false;
     }
     case BPFAUDIT_EV_PATH: {
       if (!fits(sizeof(bpfaudit_path_event))) return false;
@@ -117,7 +156,12 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       const auto* ev = static_cast<const bpfaudit_exec_event*>(data);
       exe_[ev->pid] = join_dentry_names(ev->exe.names,
                                         std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)));
+      // exe= is part of the identity: the thread's next syscall carries the new one.
+      if (auto who = identities_.find(ev->tid); who != identities_.end())
+        who->second.number = ++last_identity_;
       if (ev->old_tid != ev->tid) {
+        // The old thread id ends here without an exit event of its own.
+        identities_.erase(ev->old_tid);
         auto old = pending_.find(ev->old_tid);
         if (old != pending_.end()) {
           pending_[ev->tid] = std::move(old->second);
@@ -149,7 +193,13 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
     }
     case BPFAUDIT_EV_EXIT: {
       if (!fits(sizeof(bpfaudit_exit_event))) return false;
-      ++exits_;
+      const auto* ev = static_cast<const bpfaudit_exit_event*>(data);
+      identities_.erase(ev->tid);
+      pending_.erase(ev->tid);
+      if (ev->last_thread) {
+        ++exits_;
+        exe_.erase(ev->tgid);
+      }
       return false;
     }
     default:

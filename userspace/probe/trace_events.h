@@ -42,14 +42,19 @@ struct SyscallEvent {
   std::uint32_t pid = 0, tid = 0, ppid = 0, auid = 0, ses = 0;
   std::uint32_t uid = 0, gid = 0, euid = 0, suid = 0, fsuid = 0, egid = 0, sgid = 0, fsgid = 0;
   std::string comm, tty, exe;
+  // Which identity (ppid..fsgid, tty, ses, comm, exe) the event carries:
+  // unique per identity the decoder saw, so equal numbers mean equal
+  // fields. 0: not from a decoder.
+  std::uint64_t identity = 0;
   std::optional<std::string> cwd;
   std::vector<PathItem> paths;
   std::optional<ExecInfo> exec;
 };
 
-// Turns the ring-buffer byte stream into SyscallEvents. Path and cwd events
-// precede their syscall's exit event in ring order (same thread, reserved
-// earlier), so they wait here by thread id until it arrives.
+// Turns the ring-buffer byte stream into SyscallEvents. Path, cwd and
+// identity events precede their syscall's exit event in ring order (same
+// thread, reserved earlier), so they wait here by thread id until it arrives;
+// an identity stays until the thread sends another or ends.
 class TraceDecoder {
  public:
   // Seeds the executable of a process that was already running when tracing began.
@@ -57,6 +62,8 @@ class TraceDecoder {
 
   // Decodes one ring-buffer record. Returns true and fills `out` when it
   // completes a syscall; records it does not understand count as malformed.
+  // When `out` already carries the event's identity (a reused event), its
+  // identity fields are taken as they are, not copied again.
   bool feed(const void* data, std::size_t size, SyscallEvent& out);
 
   std::uint64_t malformed() const { return malformed_; }
@@ -70,8 +77,17 @@ class TraceDecoder {
     std::optional<ExecInfo> exec;
     std::optional<InodeInfo> exec_inode;
   };
-  std::unordered_map<std::uint32_t, Pending> pending_;  // by thread id
-  std::unordered_map<std::uint32_t, std::string> exe_;  // by tgid
+  // Who a thread was at its last identity event.
+  struct Identity {
+    std::uint32_t pid = 0, ppid = 0, auid = 0, ses = 0;
+    std::uint32_t uid = 0, gid = 0, euid = 0, suid = 0, fsuid = 0, egid = 0, sgid = 0, fsgid = 0;
+    std::string comm, tty;
+    std::uint64_t number = 0;  // SyscallEvent::identity
+  };
+  std::uint64_t last_identity_ = 0;
+  std::unordered_map<std::uint32_t, Pending> pending_;      // by thread id
+  std::unordered_map<std::uint32_t, Identity> identities_;  // by thread id
+  std::unordered_map<std::uint32_t, std::string> exe_;      // by tgid
   std::uint64_t malformed_ = 0, forks_ = 0, exits_ = 0;
 };
 

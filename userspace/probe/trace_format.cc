@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "record.h"
 
@@ -12,18 +13,6 @@ namespace {
 void put_u(std::string& out, std::uint64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void put_i(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void put_hex(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
   out.append(buf, r.ptr);
 }
 
@@ -77,25 +66,10 @@ std::string format_mode(std::uint32_t mode) {
   return buf;
 }
 
-void append_event_records(std::string& out, const SyscallEvent& ev, const RecordStamp& stamp,
-                          const std::optional<std::string>& key) {
-  put_header(out, "SYSCALL", stamp);
-  out.append("arch=");
-  put_hex(out, kAuditArchX86_64);
-  out.append(" syscall=");
-  put_i(out, ev.nr);
-  if (ev.returned) {
-    out.append(syscall_success(ev.ret) ? " success=yes exit=" : " success=no exit=");
-    put_i(out, ev.ret);
-  }
-  for (int i = 0; i < 4; ++i) {
-    out.append(" a");
-    out.push_back(static_cast<char>('0' + i));
-    out.push_back('=');
-    put_hex(out, ev.args[i]);
-  }
-  out.append(" items=");
-  put_u(out, ev.paths.size());
+namespace {
+
+void append_syscall_tail(std::string& out, const SyscallEvent& ev,
+                         const std::optional<std::string>& key) {
   const std::pair<const char*, std::uint32_t> ids[] = {
       {" ppid=", ev.ppid}, {" pid=", ev.pid},   {" auid=", ev.auid},  {" uid=", ev.uid},
       {" gid=", ev.gid},   {" euid=", ev.euid}, {" suid=", ev.suid},  {" fsuid=", ev.fsuid},
@@ -121,6 +95,52 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
   else
     out.append("(null)");
   out.push_back('\n');
+}
+
+}  // namespace
+
+std::string_view SyscallTailCache::tail(const SyscallEvent& ev,
+                                        const std::optional<std::string>& key) {
+  Entry& e = entries_[ev.identity % entries_.size()];
+  if (ev.identity == 0 || e.identity != ev.identity) {
+    e.text.clear();
+    append_syscall_tail(e.text, ev, key);
+    e.identity = ev.identity;
+  }
+  return e.text;
+}
+
+void append_event_records(std::string& out, const SyscallEvent& ev, const RecordStamp& stamp,
+                          const std::optional<std::string>& key, SyscallTailCache* tails) {
+  const std::size_t header_at = out.size();
+  put_header(out, "SYSCALL", stamp);
+  const std::size_t header_len = out.size() - header_at;
+  // The field names between the numbers, in one piece each where possible.
+  char buf[256];
+  char* p = buf;
+  auto lit = [&p](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  lit("arch=c000003e syscall=");
+  static_assert(kAuditArchX86_64 == 0xc000003e);
+  p = std::to_chars(p, p + 24, ev.nr).ptr;
+  if (ev.returned) {
+    lit(syscall_success(ev.ret) ? " success=yes exit=" : " success=no exit=");
+    p = std::to_chars(p, p + 24, ev.ret).ptr;
+  }
+  static constexpr std::string_view kArgs[4] = {" a0=", " a1=", " a2=", " a3="};
+  for (int i = 0; i < 4; ++i) {
+    lit(kArgs[i]);
+    p = std::to_chars(p, p + 24, ev.args[i], 16).ptr;
+  }
+  lit(" items=");
+  p = std::to_chars(p, p + 24, ev.paths.size()).ptr;
+  out.append(buf, p);
+  if (tails)
+    out.append(tails->tail(ev, key));
+  else
+    append_syscall_tail(out, ev, key);
 
   if (ev.exec) {
     put_header(out, "EXECVE", stamp);
@@ -178,8 +198,12 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
     put_untrusted(out, title);
     out.push_back('\n');
   }
-  put_header(out, "EOE", stamp);
-  out.pop_back();  // the kernel's EOE body is empty: "msg=audit(...):"
+  // The kernel's EOE body is empty: "msg=audit(...):". Same stamp: the
+  // SYSCALL line's header, type swapped, without the trailing space.
+  const std::size_t type_at = header_at + (stamp.node.empty() ? 0 : stamp.node.size() + 6) + 5;
+  const std::size_t eoe_at = out.size();
+  out.append(out, header_at, header_len - 1);
+  out.replace(eoe_at + (type_at - header_at), 7, "EOE");
   out.push_back('\n');
 }
 

@@ -1,6 +1,7 @@
 // Audit text for decoded trace events, in the kernel's own record formats.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,11 +22,28 @@ struct RecordStamp {
 inline constexpr std::uint32_t kAuditArchX86_64 = 0xc000003e;  // AUDIT_ARCH_X86_64
 inline constexpr std::size_t kProctitleMax = 128;  // the kernel's MAX_PROCTITLE_AUDIT_LEN
 
+// The end of a SYSCALL line from ppid= to key=, which depends only on the
+// thread's identity and the key: formatted once per identity, not per
+// syscall. Holds the tails of the last few identities, by
+// SyscallEvent::identity; one cache serves one key.
+class SyscallTailCache {
+ public:
+  std::string_view tail(const SyscallEvent& ev, const std::optional<std::string>& key);
+
+ private:
+  struct Entry {
+    std::uint64_t identity = 0;
+    std::string text;
+  };
+  std::array<Entry, 16> entries_;
+};
+
 // Appends SYSCALL, then EXECVE, CWD, PATH..., PROCTITLE and EOE lines, each
 // ending in '\n', in the order the kernel's audit_log_exit writes them.
-// key: nullopt writes key=(null).
+// key: nullopt writes key=(null). `tails`, when given, supplies the
+// identity part of the SYSCALL line.
 void append_event_records(std::string& out, const SyscallEvent& ev, const RecordStamp& stamp,
-                          const std::optional<std::string>& key);
+                          const std::optional<std::string>& key, SyscallTailCache* tails = nullptr);
 
 // A record stating that events were lost, so the gap is visible in the log.
 void append_loss_record(std::string& out, const RecordStamp& stamp, std::string_view reason,
