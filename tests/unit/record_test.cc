@@ -221,6 +221,28 @@ TEST(EventAssembler, InterleavedEventsKeepTheirRecordsInFileOrTextStorage) {
   EXPECT_EQ(assemble(log, true), want);
 }
 
+TEST(EventAssembler, RecordsReadBackAcrossWindowsMatchTheFile) {
+  // Far more text than one read-back window: events whose records lie 40
+  // lines apart, lines of varying length, one record longer than the window,
+  // and an event whose records are read long after the window moved on.
+  std::string log = "type=SYSCALL msg=audit(100.000:99999): early=1\n";
+  for (int i = 0; i < 3000; ++i) {
+    std::string serial = std::to_string(i);
+    log += "type=SYSCALL msg=audit(100.500:" + serial + "): a=" + std::string(i % 300, 'x') +
+           "\n";
+    if (i >= 40) log += "type=PATH msg=audit(100.500:" + std::to_string(i - 40) + "): p=1\n";
+    if (i == 1500)
+      log += "type=CWD msg=audit(100.500:1500): cwd=" + std::string(200000, 'c') + "\n";
+  }
+  log += "type=PATH msg=audit(100.000:99999): late=1\n";
+  std::vector<std::string> in_memory = assemble(log, false);
+  ASSERT_EQ(in_memory.size(), 3001u);
+  EXPECT_EQ(in_memory.front(),
+            "type=SYSCALL msg=audit(100.000:99999): early=1|"
+            "type=PATH msg=audit(100.000:99999): late=1|");
+  EXPECT_EQ(assemble(log, true), in_memory);
+}
+
 TEST(ReadAll, ReadsRegularFilesAndPipesWhole) {
   char path[] = "/tmp/bpfaudit-read-all-XXXXXX";
   int fd = ::mkstemp(path);

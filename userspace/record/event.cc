@@ -165,8 +165,20 @@ std::uint32_t EventAssembler::store_record(const RecordView& record,
 bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
                          std::optional<FileSpan> origin) {
   probe_ = {header.id.sec, header.id.serial, header.id.msec, intern_node(header.id.node)};
-  if (auto it = open_.find(kProbe); it != open_.end()) {
-    PendingEvent& ev = slots_[*it];
+  std::uint32_t found = kNone;
+  if (last_open_ != kNone) {
+    // Open events have distinct identities, so an open one with this
+    // identity is the one the set would find.
+    const PendingEvent& e = slots_[last_open_];
+    if (e.used && !e.complete && e.sec == probe_.sec && e.msec == probe_.msec &&
+        e.serial == probe_.serial && e.node == probe_.node)
+      found = last_open_;
+  }
+  if (found == kNone)
+    if (auto it = open_.find(kProbe); it != open_.end()) found = *it;
+  if (found != kNone) {
+    last_open_ = found;
+    PendingEvent& ev = slots_[found];
     ev.enriched = ev.enriched || record.enriched;
     std::uint32_t r = store_record(record, origin);
     records_[ev.tail].next = r;
@@ -194,6 +206,7 @@ bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
     ev.complete = true;
   } else {
     open_.insert(slot);
+    last_open_ = slot;
     timeouts_.push_back({ev.sec, slot});
     std::push_heap(timeouts_.begin(), timeouts_.end(),
                    [](const TimeoutKey& a, const TimeoutKey& b) { return a.sec > b.sec; });
@@ -238,17 +251,8 @@ void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
     r.raw_length = pr.raw_length;
     r.enriched = pr.enriched;
     if (pr.fd >= 0) {
-      r.text.resize(pr.length);
-      std::size_t got = 0;
-      while (got < pr.length) {
-        ssize_t n = ::pread(pr.fd, r.text.data() + got, pr.length - got,
-                            static_cast<off_t>(pr.where + got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;  // the file shrank under us: keep what is left
-        got += static_cast<std::size_t>(n);
-      }
-      r.text.resize(got);
-      r.raw_length = std::min<std::size_t>(r.raw_length, got);
+      read_back(pr, r.text);
+      r.raw_length = std::min<std::size_t>(r.raw_length, r.text.size());
     } else {
       r.text.assign(arena_->get(pr.where, pr.length));
       arena_->release(pr.where, pr.length);
@@ -259,6 +263,48 @@ void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
   pe = PendingEvent{};
 }
 
+namespace {
+
+// Reads up to `length` bytes at `offset`; fewer only when the file ends first.
+std::size_t pread_full(int fd, char* out, std::size_t length, std::uint64_t offset) {
+  std::size_t got = 0;
+  while (got < length) {
+    ssize_t n = ::pread(fd, out + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+}  // namespace
+
+void EventAssembler::read_back(const PendingRecord& pr, std::string& text) {
+  ReadBack& w = read_back_;
+  const std::uint64_t end = pr.where + pr.length;
+  bool hit = w.fd == pr.fd && pr.where >= w.offset && end <= w.offset + w.length;
+  if (!hit && pr.length <= kReadBackBytes / 2) {
+    if (!w.data) w.data = std::make_unique<char[]>(kReadBackBytes);
+    // A little before the record too: the next event's first records may
+    // precede this one's last.
+    w.fd = pr.fd;
+    w.offset = pr.where - std::min<std::uint64_t>(pr.where, 4 << 10);
+    w.length = pread_full(pr.fd, w.data.get(), kReadBackBytes, w.offset);
+    hit = end <= w.offset + w.length;
+    // The file shrank under us: keep what is left.
+    if (!hit && pr.where < w.offset + w.length) {
+      text.assign(w.data.get() + (pr.where - w.offset), w.offset + w.length - pr.where);
+      return;
+    }
+  }
+  if (hit) {
+    text.assign(w.data.get() + (pr.where - w.offset), pr.length);
+    return;
+  }
+  text.resize(pr.length);
+  text.resize(pread_full(pr.fd, text.data(), pr.length, pr.where));
+}
+
 bool EventAssembler::pop_ready(Event& out) {
   if (order_.empty()) return false;
   std::uint32_t slot = order_.front().slot;
@@ -266,6 +312,7 @@ bool EventAssembler::pop_ready(Event& out) {
   std::pop_heap(order_.begin(), order_.end(), std::greater<>());
   order_.pop_back();
   materialize(slot, out);
+  if (order_.empty()) read_back_.fd = -1;
   free_slots_.push_back(slot);
   std::push_heap(free_slots_.begin(), free_slots_.end(), std::greater<>());
   return true;
@@ -278,7 +325,9 @@ std::unique_ptr<Event> EventAssembler::pop_ready() {
 }
 
 void EventAssembler::close_all() {
-  for (std::uint32_t slot : open_) slots_[slot].complete = true;
+  // order_ holds every occupied slot in one array: walking it touches far
+  // fewer cache lines than the open set's nodes.
+  for (const OrderKey& k : order_) slots_[k.slot].complete = true;
   open_.clear();
   timeouts_.clear();
 }
