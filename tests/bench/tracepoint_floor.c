@@ -1,0 +1,124 @@
+// tracepoint_floor RUNS tp_btf|raw_tp -- COMMAND [ARGS...]
+//
+// The cost of empty BPF programs on sys_enter and sys_exit to COMMAND:
+// times it RUNS times untraced and RUNS times with the two programs
+// attached, interleaved, loading and attaching outside the timed part.
+// Prints "UNTRACED_NS ATTACHED_NS RATIO" (medians, and the median of the
+// per-pair ratios ATTACHED/UNTRACED), as run_pair does.
+#define _GNU_SOURCE
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "floor.skel.h"
+
+static long long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static long long time_one(char** argv, int devnull) {
+  long long start = now_ns();
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("tracepoint_floor: fork");
+    exit(2);
+  }
+  if (pid == 0) {
+    dup2(devnull, STDOUT_FILENO);
+    dup2(devnull, STDERR_FILENO);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  long long end = now_ns();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+    fprintf(stderr, "tracepoint_floor: cannot run %s\n", argv[0]);
+    exit(2);
+  }
+  return end - start;
+}
+
+static int by_value(const void* a, const void* b) {
+  long long x = *(const long long*)a, y = *(const long long*)b;
+  return (x > y) - (x < y);
+}
+
+static int by_double(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
+  return (x > y) - (x < y);
+}
+
+static long long median(long long* v, int n) {
+  qsort(v, (size_t)n, sizeof(*v), by_value);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 5 || strcmp(argv[3], "--") != 0 ||
+      (strcmp(argv[2], "tp_btf") != 0 && strcmp(argv[2], "raw_tp") != 0)) {
+    fprintf(stderr, "usage: tracepoint_floor RUNS tp_btf|raw_tp -- COMMAND [ARGS...]\n");
+    return 2;
+  }
+  int runs = atoi(argv[1]);
+  if (runs < 1) runs = 1;
+  int btf = strcmp(argv[2], "tp_btf") == 0;
+  char** command = argv + 4;
+  int devnull = open("/dev/null", O_WRONLY);
+  struct floor_bpf* skel = floor_bpf__open();
+  if (!skel) {
+    fprintf(stderr, "tracepoint_floor: cannot open the BPF object: %s\n", strerror(errno));
+    return 1;
+  }
+  // Only the chosen pair is loaded: the other may not load on some kernels.
+  bpf_program__set_autoload(btf ? skel->progs.floor_raw_enter : skel->progs.floor_btf_enter, 0);
+  bpf_program__set_autoload(btf ? skel->progs.floor_raw_exit : skel->progs.floor_btf_exit, 0);
+  int err = floor_bpf__load(skel);
+  if (err) {
+    fprintf(stderr, "tracepoint_floor: cannot load %s programs: %s\n", argv[2], strerror(-err));
+    return 1;
+  }
+  struct bpf_program* enter = btf ? skel->progs.floor_btf_enter : skel->progs.floor_raw_enter;
+  struct bpf_program* exit_prog = btf ? skel->progs.floor_btf_exit : skel->progs.floor_raw_exit;
+  long long* plain = calloc((size_t)runs, sizeof(long long));
+  long long* traced = calloc((size_t)runs, sizeof(long long));
+  double* ratios = calloc((size_t)runs, sizeof(double));
+  for (int i = 0; i < runs; ++i) {
+    // Alternate which side goes first, as run_pair does.
+    for (int side = 0; side < 2; ++side) {
+      int attached = (side + i) % 2;
+      struct bpf_link *a = NULL, *b = NULL;
+      if (attached) {
+        a = bpf_program__attach(enter);
+        b = bpf_program__attach(exit_prog);
+        if (!a || !b) {
+          fprintf(stderr, "tracepoint_floor: cannot attach: %s\n", strerror(errno));
+          return 1;
+        }
+      }
+      long long t = time_one(command, devnull);
+      if (attached) {
+        traced[i] = t;
+        bpf_link__destroy(a);
+        bpf_link__destroy(b);
+      } else {
+        plain[i] = t;
+      }
+    }
+    ratios[i] = (double)traced[i] / (double)plain[i];
+  }
+  qsort(ratios, (size_t)runs, sizeof(*ratios), by_double);
+  double ratio = runs % 2 ? ratios[runs / 2] : (ratios[runs / 2 - 1] + ratios[runs / 2]) / 2;
+  printf("%lld %lld %.4f\n", median(plain, runs), median(traced, runs), ratio);
+  floor_bpf__destroy(skel);
+  return 0;
+}
