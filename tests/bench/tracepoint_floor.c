@@ -16,52 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_timing.h"
 #include "floor.skel.h"
-
-static long long now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static long long time_one(char** argv, int devnull) {
-  long long start = now_ns();
-  pid_t pid = fork();
-  if (pid < 0) {
-    perror("tracepoint_floor: fork");
-    exit(2);
-  }
-  if (pid == 0) {
-    dup2(devnull, STDOUT_FILENO);
-    dup2(devnull, STDERR_FILENO);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  long long end = now_ns();
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-    fprintf(stderr, "tracepoint_floor: cannot run %s\n", argv[0]);
-    exit(2);
-  }
-  return end - start;
-}
-
-static int by_value(const void* a, const void* b) {
-  long long x = *(const long long*)a, y = *(const long long*)b;
-  return (x > y) - (x < y);
-}
-
-static int by_double(const void* a, const void* b) {
-  double x = *(const double*)a, y = *(const double*)b;
-  return (x > y) - (x < y);
-}
-
-static long long median(long long* v, int n) {
-  qsort(v, (size_t)n, sizeof(*v), by_value);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 int main(int argc, char** argv) {
   if (argc < 5 || strcmp(argv[3], "--") != 0 ||
@@ -91,7 +47,6 @@ int main(int argc, char** argv) {
   struct bpf_program* exit_prog = btf ? skel->progs.floor_btf_exit : skel->progs.floor_raw_exit;
   long long* plain = calloc((size_t)runs, sizeof(long long));
   long long* traced = calloc((size_t)runs, sizeof(long long));
-  double* ratios = calloc((size_t)runs, sizeof(double));
   for (int i = 0; i < runs; ++i) {
     // Alternate which side goes first, as run_pair does.
     for (int side = 0; side < 2; ++side) {
@@ -114,10 +69,8 @@ int main(int argc, char** argv) {
         plain[i] = t;
       }
     }
-    ratios[i] = (double)traced[i] / (double)plain[i];
   }
-  qsort(ratios, (size_t)runs, sizeof(*ratios), by_double);
-  double ratio = runs % 2 ? ratios[runs / 2] : (ratios[runs / 2 - 1] + ratios[runs / 2]) / 2;
+  double ratio = median_ratio(traced, plain, runs);  // before median() sorts them apart
   printf("%lld %lld %.4f\n", median(plain, runs), median(traced, runs), ratio);
   floor_bpf__destroy(skel);
   return 0;

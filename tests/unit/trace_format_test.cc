@@ -134,6 +134,23 @@ TEST(TraceFormat, DevAndMode) {
   EXPECT_EQ(format_mode(0), "0");
 }
 
+bpfaudit_identity_event identity_event(std::uint32_t tid, std::uint32_t pid) {
+  bpfaudit_identity_event who{};
+  who.hdr = {1, BPFAUDIT_EV_IDENTITY, sizeof who};
+  who.tid = tid;
+  who.id.pid = pid;
+  return who;
+}
+
+bpfaudit_syscall_event syscall_event(std::uint64_t ts, std::uint32_t tid) {
+  bpfaudit_syscall_event sc{};
+  sc.hdr = {ts, BPFAUDIT_EV_SYSCALL, sizeof sc};
+  sc.nr = 1;
+  sc.ret = 1;
+  sc.tid = tid;
+  return sc;
+}
+
 TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
   TraceDecoder dec;
   dec.set_exe(100, "/usr/bin/bash");
@@ -162,10 +179,7 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
   fork.child_tgid = 200;
   EXPECT_FALSE(dec.feed(&fork, sizeof fork, out));
 
-  bpfaudit_identity_event who{};
-  who.hdr = {4, BPFAUDIT_EV_IDENTITY, sizeof who};
-  who.tid = 101;
-  who.id.pid = 100;
+  bpfaudit_identity_event who = identity_event(101, 100);
   who.id.ppid = 1;
   who.id.uid = 1000;
   std::strcpy(who.id.comm, "bash");
@@ -202,11 +216,7 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
   who.id.ppid = 100;
   std::strcpy(who.id.comm, "child");
   EXPECT_FALSE(dec.feed(&who, sizeof who, out));
-  bpfaudit_syscall_event sc{};
-  sc.hdr = {6, BPFAUDIT_EV_SYSCALL, sizeof sc};
-  sc.nr = 1;
-  sc.ret = 1;
-  sc.tid = 201;
+  bpfaudit_syscall_event sc = syscall_event(6, 201);
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
   EXPECT_TRUE(out.paths.empty());
   EXPECT_FALSE(out.cwd);
@@ -233,17 +243,12 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
 TEST(TraceDecoder, ASyscallNeedsItsThreadsIdentity) {
   TraceDecoder dec;
   SyscallEvent out;
-  bpfaudit_syscall_event sc{};
-  sc.hdr = {1, BPFAUDIT_EV_SYSCALL, sizeof sc};
-  sc.tid = 300;
+  bpfaudit_syscall_event sc = syscall_event(1, 300);
   // Nothing was ever sent for thread 300: the event cannot be attributed.
   EXPECT_FALSE(dec.feed(&sc, sizeof sc, out));
   EXPECT_EQ(dec.malformed(), 1u);
 
-  bpfaudit_identity_event who{};
-  who.hdr = {2, BPFAUDIT_EV_IDENTITY, sizeof who};
-  who.tid = 300;
-  who.id.pid = 300;
+  bpfaudit_identity_event who = identity_event(300, 300);
   EXPECT_FALSE(dec.feed(&who, sizeof who, out));
   EXPECT_TRUE(dec.feed(&sc, sizeof sc, out));
 
