@@ -207,7 +207,12 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
   if (probe->wake_fd_ < 0 || probe->epoll_fd_ < 0) return wait_failed();
   for (int fd : {probe->ring_fd_, probe->wake_fd_}) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    // Edge-triggered on the ring: woken only by the probe's forced
+    // wake-ups, so the reader takes 256 KiB at a time, lines the traced
+    // program has finished writing. Level-triggered, epoll returned at once
+    // while anything was unread, and the reader chased the producer a few
+    // records behind, pulling each cache line over while it was being filled.
+    ev.events = fd == probe->ring_fd_ ? EPOLLIN | EPOLLET : EPOLLIN;
     ev.data.fd = fd;
     if (epoll_ctl(probe->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
   }
