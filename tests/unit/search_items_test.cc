@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "criteria_args.h"
+#include "output.h"
 #include "record.h"
 
 namespace bpfaudit::search {
@@ -377,3 +379,49 @@ TEST(SearchItems, ReusedItemsMatchFreshOnes) {
 
 }  // namespace
 }  // namespace bpfaudit::search
+
+namespace {
+
+// Stock's rule byte by byte (ausearch's escape tests), the reference for
+// append_escaped's word-at-a-time scan.
+bool stock_needs_escape(std::string_view s, bpfaudit::search::EscapeMode mode) {
+  using bpfaudit::search::EscapeMode;
+  for (char ch : s) {
+    auto u = static_cast<unsigned char>(ch);
+    if (mode == EscapeMode::kTty && u < 32) return true;
+    if (mode == EscapeMode::kShell &&
+        (static_cast<signed char>(ch) < 32 || (ch && std::strchr("\"'`$\\!()| ", ch))))
+      return true;
+    if (mode == EscapeMode::kShellQuote &&
+        (u < 32 || (ch && std::strchr("\"'`$\\!()| ;#&*?[]<>{}", ch))))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST(AppendEscaped, FindsEveryByteStockEscapesAtEveryPosition) {
+  using bpfaudit::search::EscapeMode;
+  // Each probe byte at each position of strings 1..40 long, among plain
+  // text, bytes >= 0x80 and the byte just above the control range.
+  const unsigned char probes[] = {0, 1, 9, 10, 31, 32, 33, 0x7f, 0x80, 0x9f, 0xff, '"', '$', ';', '{'};
+  const char fills[] = {'a', ' ', '\x80', '\xff', '!'};
+  for (EscapeMode mode : {EscapeMode::kRaw, EscapeMode::kTty, EscapeMode::kShell,
+                          EscapeMode::kShellQuote})
+    for (char fill : fills)
+      for (std::size_t len = 1; len <= 40; ++len)
+        for (std::size_t at = 0; at < len; ++at)
+          for (unsigned char probe : probes) {
+            std::string s(len, fill);
+            s[at] = static_cast<char>(probe);
+            std::string out;
+            bool escaped = bpfaudit::search::append_escaped(s, mode, out);
+            bool want = mode != EscapeMode::kRaw && stock_needs_escape(s, mode);
+            ASSERT_EQ(escaped, want) << int(mode) << " len " << len << " at " << at << " byte "
+                                     << int(probe) << " fill " << int(fill);
+            if (!escaped) {
+              EXPECT_TRUE(out.empty());
+            }
+          }
+}

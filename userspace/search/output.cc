@@ -2,6 +2,7 @@
 
 #include <libaudit.h>
 
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 
@@ -21,22 +22,52 @@ constexpr const char* kShellQuoteSet = "\"'`$\\!()| ;#&*?[]<>{}";
 
 bool in_set(const char* set, char c) { return c != 0 && std::strchr(set, c) != nullptr; }
 
+// Bytes each mode escapes, as stock tests them; kTty escapes only controls.
+struct EscapeTable {
+  bool shell[256] = {};
+  bool shell_quote[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 256; ++c) {
+      // Stock tests a signed char for shell, so bytes >= 0x80 count too.
+      shell[c] = c < 32 || c >= 0x80;
+      shell_quote[c] = c < 32;
+    }
+    for (const char* p = kShellSet; *p; ++p) shell[static_cast<unsigned char>(*p)] = true;
+    for (const char* p = kShellQuoteSet; *p; ++p)
+      shell_quote[static_cast<unsigned char>(*p)] = true;
+  }
+};
+constexpr EscapeTable kEscapes;
+
+// Whether any of the eight bytes of `w` is below 0x20: the borrow of a
+// byte's subtraction reaches its top bit only when it was below, and never
+// spills into a "no" answer for the word (Hacker's Delight, "haszero").
+bool has_control(std::uint64_t w) {
+  return ((w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull) != 0;
+}
+
 bool needs_escape(std::string_view s, EscapeMode mode) {
-  for (char ch : s) {
-    auto u = static_cast<unsigned char>(ch);
-    switch (mode) {
-      case EscapeMode::kRaw:
-        return false;
-      case EscapeMode::kTty:
-        if (u < 32) return true;
-        break;
-      case EscapeMode::kShell:
-        // Stock tests a signed char here, so bytes >= 0x80 count too.
-        if (static_cast<signed char>(ch) < 32 || in_set(kShellSet, ch)) return true;
-        break;
-      case EscapeMode::kShellQuote:
-        if (u < 32 || in_set(kShellQuoteSet, ch)) return true;
-        break;
+  switch (mode) {
+    case EscapeMode::kRaw:
+      return false;
+    case EscapeMode::kTty: {
+      // Every record of a default-format search passes here: 8 bytes a step.
+      std::size_t i = 0;
+      for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (has_control(w)) return true;
+      }
+      for (; i < s.size(); ++i)
+        if (static_cast<unsigned char>(s[i]) < 32) return true;
+      return false;
+    }
+    case EscapeMode::kShell:
+    case EscapeMode::kShellQuote: {
+      const bool* table = mode == EscapeMode::kShell ? kEscapes.shell : kEscapes.shell_quote;
+      for (char ch : s)
+        if (table[static_cast<unsigned char>(ch)]) return true;
+      return false;
     }
   }
   return false;
