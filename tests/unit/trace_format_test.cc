@@ -19,7 +19,7 @@ using namespace bpfaudit::probe;
 SyscallEvent openat_event() {
   SyscallEvent ev;
   ev.nr = 257;
-  ev.args = {0xffffff9c, 0x7ffd1234, 0x80000, 0, 0, 0};
+  ev.args = {0xffffff9c, 0x7ffd1234, 0x80000, 0};
   ev.ret = 3;
   ev.pid = 100;
   ev.ppid = 1;

@@ -45,7 +45,7 @@ probe::SyscallEvent event(std::uint64_t n) {
   probe::SyscallEvent ev;
   ev.nr = 1;
   ev.ret = 1;
-  ev.args = {n, 0, 0, 0, 0, 0};
+  ev.args = {n, 0, 0, 0};
   ev.pid = ev.tid = 42;
   ev.comm = "dd";
   ev.exe = "/usr/bin/dd";

@@ -36,7 +36,7 @@ struct ExecInfo {
 struct SyscallEvent {
   std::uint64_t enter_ns = 0;  // boot-time clock
   int nr = -1;
-  std::array<std::uint64_t, 6> args{};
+  std::array<std::uint64_t, 4> args{};  // a0..a3, what a SYSCALL record shows
   std::int64_t ret = 0;
   bool returned = true;  // false for exit/exit_group, recorded at task exit
   std::uint32_t pid = 0, tid = 0, ppid = 0, auid = 0, ses = 0;

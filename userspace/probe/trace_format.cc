@@ -112,9 +112,7 @@ std::string_view SyscallTailCache::tail(const SyscallEvent& ev,
 
 void append_event_records(std::string& out, const SyscallEvent& ev, const RecordStamp& stamp,
                           const std::optional<std::string>& key, SyscallTailCache* tails) {
-  const std::size_t header_at = out.size();
   put_header(out, "SYSCALL", stamp);
-  const std::size_t header_len = out.size() - header_at;
   // The field names between the numbers, in one piece each where possible.
   char buf[256];
   char* p = buf;
@@ -198,12 +196,8 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
     put_untrusted(out, title);
     out.push_back('\n');
   }
-  // The kernel's EOE body is empty: "msg=audit(...):". Same stamp: the
-  // SYSCALL line's header, type swapped, without the trailing space.
-  const std::size_t type_at = header_at + (stamp.node.empty() ? 0 : stamp.node.size() + 6) + 5;
-  const std::size_t eoe_at = out.size();
-  out.append(out, header_at, header_len - 1);
-  out.replace(eoe_at + (type_at - header_at), 7, "EOE");
+  put_header(out, "EOE", stamp);
+  out.pop_back();  // the kernel's EOE body is empty: "msg=audit(...):"
   out.push_back('\n');
 }
 
