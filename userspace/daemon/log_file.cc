@@ -296,19 +296,49 @@ void LogFile::sendmail(const char* subject, const char* body) {
   }
 }
 
+bool LogFile::drastic_action(record::FailureAction action, const std::string& exe,
+                             const DrasticMessages& messages) {
+  switch (action) {
+    case record::FailureAction::kExec:
+      run_exe(exe);
+      return true;
+    case record::FailureAction::kSuspend:
+      msg(LOG_ALERT, messages.suspend);
+      suspend();
+      return true;
+    case record::FailureAction::kSingle:
+      msg(LOG_ALERT, messages.single);
+      change_runlevel("1");
+      return true;
+    case record::FailureAction::kHalt:
+      msg(LOG_ALERT, messages.halt);
+      change_runlevel("0");
+      return true;
+    default:
+      return false;
+  }
+}
+
+void LogFile::rotate_for_space() {
+  if (conf_.num_logs > 1) {
+    msg(LOG_NOTICE, "Audit daemon rotating log files");
+    rotate(0, false);
+  }
+}
+
 void LogFile::space_action(bool admin) {
   auto action = admin ? conf_.admin_space_left_action : conf_.space_left_action;
+  if (drastic_action(action, admin ? conf_.admin_space_left_exe : conf_.space_left_exe,
+                     {"Audit daemon is suspending logging due to low disk space.",
+                      "The audit daemon is now changing the system to single user mode",
+                      "The audit daemon is now halting the system"}))
+    return;
   switch (action) {
-    case record::FailureAction::kIgnore:
-      break;
     case record::FailureAction::kSyslog:
       msg(LOG_ALERT, "Audit daemon is low on disk space for logging");
       break;
     case record::FailureAction::kRotate:
-      if (conf_.num_logs > 1) {
-        msg(LOG_NOTICE, "Audit daemon rotating log files");
-        rotate(0, false);
-      }
+      rotate_for_space();
       break;
     case record::FailureAction::kEmail:
       if (!admin) {
@@ -323,91 +353,39 @@ void LogFile::space_action(bool admin) {
         msg(LOG_ALERT, "Audit daemon is very low on disk space for logging");
       }
       break;
-    case record::FailureAction::kExec:
-      run_exe(admin ? conf_.admin_space_left_exe : conf_.space_left_exe);
-      break;
-    case record::FailureAction::kSuspend:
-      msg(LOG_ALERT, "Audit daemon is suspending logging due to low disk space.");
-      suspend();
-      break;
-    case record::FailureAction::kSingle:
-      msg(LOG_ALERT, "The audit daemon is now changing the system to single user mode");
-      change_runlevel("1");
-      break;
-    case record::FailureAction::kHalt:
-      msg(LOG_ALERT, "The audit daemon is now halting the system");
-      change_runlevel("0");
+    default:  // ignore
       break;
   }
 }
 
 void LogFile::disk_full_action() {
   msg(LOG_ALERT, "Audit daemon has no space left on logging partition");
-  switch (conf_.disk_full_action) {
-    case record::FailureAction::kIgnore:
-    case record::FailureAction::kSyslog:
-    case record::FailureAction::kEmail:  // refused by the parser
-      break;
-    case record::FailureAction::kRotate:
-      if (conf_.num_logs > 1) {
-        msg(LOG_NOTICE, "Audit daemon rotating log files");
-        rotate(0, false);
-      }
-      break;
-    case record::FailureAction::kExec:
-      run_exe(conf_.disk_full_exe);
-      break;
-    case record::FailureAction::kSuspend:
-      msg(LOG_ALERT,
-          "Audit daemon is suspending logging due to no space left on logging partition.");
-      suspend();
-      break;
-    case record::FailureAction::kSingle:
-      msg(LOG_ALERT,
-          "The audit daemon is now changing the system to single user mode due to no space left "
-          "on logging partition");
-      change_runlevel("1");
-      break;
-    case record::FailureAction::kHalt:
-      msg(LOG_ALERT,
-          "The audit daemon is now halting the system due to no space left on logging partition");
-      change_runlevel("0");
-      break;
-  }
+  if (drastic_action(
+          conf_.disk_full_action, conf_.disk_full_exe,
+          {"Audit daemon is suspending logging due to no space left on logging partition.",
+           "The audit daemon is now changing the system to single user mode due to no space "
+           "left on logging partition",
+           "The audit daemon is now halting the system due to no space left on logging "
+           "partition"}))
+    return;
+  // ignore and syslog log nothing more; email is refused by the parser.
+  if (conf_.disk_full_action == record::FailureAction::kRotate) rotate_for_space();
 }
 
 void LogFile::disk_error_action(const char* func, int err) {
-  switch (conf_.disk_error_action) {
-    case record::FailureAction::kIgnore:
-    case record::FailureAction::kEmail:
-    case record::FailureAction::kRotate:  // refused by the parser
-      break;
-    case record::FailureAction::kSyslog:
-      if (disk_err_warnings_ < 5) {
-        msg(LOG_ALERT, std::string(func) +
-                           ": Audit daemon detected an error writing an event to disk (" +
-                           std::strerror(err) + ")");
-        ++disk_err_warnings_;
-      }
-      break;
-    case record::FailureAction::kExec:
-      run_exe(conf_.disk_error_exe);
-      break;
-    case record::FailureAction::kSuspend:
-      msg(LOG_ALERT, "Audit daemon is suspending logging due to previously mentioned write error");
-      suspend();
-      break;
-    case record::FailureAction::kSingle:
-      msg(LOG_ALERT,
-          "The audit daemon is now changing the system to single user mode due to previously "
-          "mentioned write error");
-      change_runlevel("1");
-      break;
-    case record::FailureAction::kHalt:
-      msg(LOG_ALERT,
-          "The audit daemon is now halting the system due to previously mentioned write error.");
-      change_runlevel("0");
-      break;
+  if (drastic_action(conf_.disk_error_action, conf_.disk_error_exe,
+                     {"Audit daemon is suspending logging due to previously mentioned write error",
+                      "The audit daemon is now changing the system to single user mode due to "
+                      "previously mentioned write error",
+                      "The audit daemon is now halting the system due to previously mentioned "
+                      "write error."}))
+    return;
+  // ignore and email do nothing here; rotate is refused by the parser.
+  if (conf_.disk_error_action == record::FailureAction::kSyslog && disk_err_warnings_ < 5) {
+    msg(LOG_ALERT, std::string(func) +
+                       ": Audit daemon detected an error writing an event to disk (" +
+                       std::strerror(err) + ")");
+    ++disk_err_warnings_;
   }
 }
 

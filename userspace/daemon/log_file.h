@@ -63,6 +63,19 @@ class LogFile {
   void space_action(bool admin);
   void disk_full_action();
   void disk_error_action(const char* func, int err);
+  // What stock logs before suspending, going single user or halting, in the
+  // words of the trigger at hand.
+  struct DrasticMessages {
+    const char* suspend;
+    const char* single;
+    const char* halt;
+  };
+  // Runs exec, suspend, single or halt, as every trigger does them; false
+  // for the other actions, which each trigger handles its own way.
+  bool drastic_action(record::FailureAction action, const std::string& exe,
+                      const DrasticMessages& messages);
+  // The rotate action of the space triggers.
+  void rotate_for_space();
   void suspend();
   void run_exe(const std::string& exe);
   void change_runlevel(const char* level);
