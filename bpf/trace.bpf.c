@@ -13,6 +13,8 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "bpfaudit_trace.h"
+#include "lib/dpath.bpf.h"
+#include "lib/ring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -109,22 +111,10 @@ static __always_inline void count_loss(__u32 reason)
 		*n += 1;
 }
 
-/* Wakes the reader each time unread data crosses a multiple of wakeup_bytes,
- * at the record that crosses it: a sleeping reader is woken within that much
- * new data, whatever was left unread when it slept (a record still being
- * written stops it early). Forcing a wake-up on every record above the mark
- * instead queued an irq_work per syscall while the reader caught up: a
- * self-IPI whose APIC write traps to the hypervisor. `record_size` is the
- * submitted struct's size; the ring adds an 8-byte header and rounds to 8. */
+/* Wake-ups batched by wakeup_bytes: see bpf/lib/ring.bpf.h. */
 static __always_inline __u64 wake_flag(__u64 record_size)
 {
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 taken = (record_size + 8 + 7) & ~7ull;
-
-	if (avail < taken)
-		return BPF_RB_NO_WAKEUP;
-	return (avail - taken) / wakeup_bytes != avail / wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
-									BPF_RB_NO_WAKEUP;
+	return bpfaudit_ring_wake_flag(&events, wakeup_bytes, record_size);
 }
 
 static __always_inline bool selected(__s64 nr)
@@ -142,87 +132,6 @@ static __always_inline void read_inode(struct bpfaudit_inode *out, struct inode 
 	out->mode = BPF_CORE_READ(inode, i_mode);
 	out->uid = BPF_CORE_READ(inode, i_uid.val);
 	out->gid = BPF_CORE_READ(inode, i_gid.val);
-}
-
-/* Dentry walks run under bpf_loop so the verifier checks one step, not 64
- * unrolled copies; the names collect in a per-CPU scratch buffer. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct bpfaudit_dpath);
-} dpath_scratch SEC(".maps");
-
-struct walk_ctx {
-	struct dentry *d;
-	struct mount *mnt;
-	__u32 off;
-	__u32 done;
-};
-
-static long walk_step(__u32 index, void *arg)
-{
-	struct walk_ctx *w = arg;
-	__u32 zero = 0;
-	struct bpfaudit_dpath *out = bpf_map_lookup_elem(&dpath_scratch, &zero);
-
-	if (!out)
-		return 1;
-	/* Locals: a walk_ctx field inside BPF_CORE_READ would become a CO-RE
-	 * relocation against a type the kernel does not have. */
-	struct dentry *d = w->d;
-	struct mount *mnt = w->mnt;
-	struct vfsmount *vmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
-	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
-	__u32 off = w->off;
-
-	if (d == mnt_root) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (up == mnt) {
-			w->done = 1;
-			return 1;
-		}
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = up;
-		return 0;
-	}
-	if (d == parent) {
-		w->done = 1;
-		return 1;
-	}
-	if (off >= BPFAUDIT_PATH_MAX)
-		return 1;
-	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-	long n = bpf_probe_read_kernel_str(&out->names[off & (BPFAUDIT_PATH_MAX - 1)],
-					   BPFAUDIT_NAME_MAX, name);
-	if (n <= 0)
-		return 1;
-	w->off = off + n;
-	w->d = parent;
-	return 0;
-}
-
-/* Dentry names from the leaf up to the root, crossing mounts, into `out`. */
-static __always_inline void walk_path(struct bpfaudit_dpath *out, struct path *path)
-{
-	__u32 zero = 0;
-	struct bpfaudit_dpath *scratch = bpf_map_lookup_elem(&dpath_scratch, &zero);
-	struct vfsmount *vmnt = BPF_CORE_READ(path, mnt);
-	struct walk_ctx w = {
-		.d = BPF_CORE_READ(path, dentry),
-		.mnt = (void *)vmnt - bpf_core_field_offset(struct mount, mnt),
-	};
-
-	out->len = 0;
-	out->truncated = 1;
-	if (!scratch)
-		return;
-	bpf_loop(128, walk_step, &w, 0);
-	out->len = w.off;
-	out->truncated = !w.done;
-	bpf_probe_read_kernel(out->names, sizeof(out->names), scratch->names);
 }
 
 static __always_inline void emit_path(__u32 tid, __s64 nr, __u32 item, __u64 uptr)

@@ -28,9 +28,11 @@ rules::Environment host_environment(netlink::AuditControl& kernel) {
 
 int load_file(const std::string& file) {
   netlink::NetlinkControl kernel;
+  rules::PrefilterControl control(kernel);
   rules::CtlIo io;
   io.is_root = audit_can_control() != 0;
-  rules::Ctl ctl(kernel, host_environment(kernel), io);
+  rules::Ctl ctl(control, host_environment(kernel), io);
+  ctl.set_prefilter(&control);
   return ctl.run({"auditctl", "-R", file});
 }
 
@@ -38,9 +40,12 @@ int load_file(const std::string& file) {
 
 int auditctl_main(int argc, char** argv) {
   netlink::NetlinkControl kernel;
+  // The kernel and, when the prefilter is on, the eBPF engine beside it.
+  rules::PrefilterControl control(kernel);
   rules::CtlIo io;
   io.is_root = audit_can_control() != 0;
-  rules::Ctl ctl(kernel, host_environment(kernel), io);
+  rules::Ctl ctl(control, host_environment(kernel), io);
+  ctl.set_prefilter(&control);
   return ctl.run(argc, argv);
 }
 

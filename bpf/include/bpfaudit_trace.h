@@ -5,18 +5,12 @@
 #ifndef BPFAUDIT_TRACE_H
 #define BPFAUDIT_TRACE_H
 
-#ifdef __BPF__
-/* vmlinux.h provides the __u* types inside BPF programs. */
-#else
-#include <linux/types.h>
-#endif
+#include "bpfaudit_common.h"
 
 #define BPFAUDIT_ABI_VERSION 3
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
-#define BPFAUDIT_PATH_MAX 4096   /* user path copied at sys_enter, NUL included */
-#define BPFAUDIT_NAME_MAX 256    /* one dentry name */
 #define BPFAUDIT_ARGS_MAX 4096   /* argv area copied at exec */
 #define BPFAUDIT_COMM_LEN 16
 #define BPFAUDIT_TTY_LEN 64
@@ -141,14 +135,6 @@ struct bpfaudit_path_event {
 	__u32 item; /* 0 or 1: which path argument */
 	__s32 len;  /* bpf_probe_read_user_str result: bytes with NUL, <0 on fault */
 	char name[BPFAUDIT_PATH_MAX];
-};
-
-/* A kernel path as dentry names, leaf first, each NUL-terminated; userspace
- * joins them in reverse. The kernel has no d_path helper for tracepoints. */
-struct bpfaudit_dpath {
-	__u32 len;       /* bytes used in names */
-	__u32 truncated; /* the walk stopped before reaching the root */
-	char names[BPFAUDIT_PATH_MAX + BPFAUDIT_NAME_MAX];
 };
 
 struct bpfaudit_cwd_event {

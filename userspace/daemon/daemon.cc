@@ -1,5 +1,8 @@
+#include "prefilter_engine.h"
+#include "trace_format.h"
 #include "daemon.h"
 
+#include <array>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libaudit.h>
@@ -292,6 +295,8 @@ class Daemon {
   void read_client(int fd);
   void close_client(int fd);
   void note_loss(const LossEntry& e) { emit_daemon(AUDIT_DAEMON_ERR, loss_body(e)); }
+  void sync_engine();
+  void add_engine_event(const probe::EngineEvent& ev);
 
   Options opts_;
   record::AuditdConf conf_;
@@ -317,6 +322,12 @@ class Daemon {
   std::uint64_t overruns_reported_ = 0;
   std::uint64_t overruns_ = 0;
   std::optional<audit_status> saved_status_;
+  // The prefilter engine's ring, while the engine is loaded. Its records
+  // carry node=bpfaudit and serials of their own, so they never join a
+  // kernel event (stock groups records by time, serial and node).
+  std::unique_ptr<probe::EngineRing> engine_ring_;
+  std::uint64_t engine_serial_ = 0;
+  std::array<std::uint64_t, probe::kEngineLossReasons> engine_losses_{};
 };
 
 bool Daemon::load_config(record::AuditdConf& out) {
@@ -413,9 +424,77 @@ void Daemon::drain_netlink() {
   }
 }
 
+void Daemon::add_engine_event(const probe::EngineEvent& ev) {
+  timespec real{}, boot{};
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  std::int64_t offset = (static_cast<std::int64_t>(real.tv_sec) - boot.tv_sec) * 1000000000LL +
+                        (real.tv_nsec - boot.tv_nsec);
+  std::uint64_t wall = static_cast<std::uint64_t>(static_cast<std::int64_t>(ev.boot_ns) + offset);
+  probe::RecordStamp stamp{wall / 1000000000ULL,
+                           static_cast<std::uint32_t>(wall / 1000000ULL % 1000), ++engine_serial_,
+                           "bpfaudit"};
+  std::string text;
+  probe::append_event_records(text, ev.event, stamp, ev.key);
+  // Stock writes no EOE to disk (EOE goes only to plugins): the file gets
+  // SYSCALL and PROCTITLE, as for a kernel event.
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.find(" type=EOE ") != std::string::npos) continue;
+    int type = line.find(" type=SYSCALL ") != std::string::npos ? AUDIT_SYSCALL : AUDIT_PROCTITLE;
+    if (conf_.log_format == record::LogFormat::kEnriched) enricher_->enrich(line, type);
+    add_line(std::move(line), true);
+  }
+}
+
+// Follows the engine: opens its ring once `auditctl --prefilter on` has
+// pinned it, lets it go when it is switched off, keeps its enabled flag with
+// the kernel's (stock auditctl -e reaches only the kernel), and turns its
+// loss counters into ring-drop records.
+void Daemon::sync_engine() {
+  if (!engine_ring_ && probe::PrefilterEngine::pinned()) {
+    std::string error;
+    engine_ring_ = probe::EngineRing::open(
+        [this](const probe::EngineEvent& ev) { add_engine_event(ev); }, error);
+    if (!engine_ring_) {
+      say(LOG_ERR, "Cannot read the prefilter engine: " + error);
+      return;
+    }
+    engine_ring_->engine().set_daemon_tgid(registered_ ? static_cast<std::uint32_t>(getpid()) : 0);
+    engine_losses_ = engine_ring_->engine().state().losses;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = engine_ring_->epoll_fd();
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, engine_ring_->epoll_fd(), &ev);
+    say(LOG_NOTICE, std::string("Reading the prefilter engine (") +
+                        probe::PrefilterEngine::kProbePath + ")");
+  } else if (engine_ring_ && !probe::PrefilterEngine::pinned()) {
+    engine_ring_->consume();
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, engine_ring_->epoll_fd(), nullptr);
+    engine_ring_.reset();
+    say(LOG_NOTICE, "The prefilter engine was unloaded");
+    return;
+  }
+  if (!engine_ring_) return;
+  engine_ring_->consume();
+  auto state = engine_ring_->engine().state();
+  for (int r = 0; r < probe::kEngineLossReasons; ++r) {
+    auto i = static_cast<std::size_t>(r);
+    if (state.losses[i] > engine_losses_[i])
+      note_loss({LossEntry::Kind::kRingDrop, state.losses[i] - engine_losses_[i], 0,
+                 std::string("prefilter/") + probe::engine_loss_reason_name(r)});
+    engine_losses_[i] = state.losses[i];
+  }
+}
+
 void Daemon::check_lost() {
   auto st = control_.get_status();
   if (!st.ok()) return;
+  if (engine_ring_) engine_ring_->engine().set_enabled(st.value->status.enabled != 0);
   std::uint32_t lost = st.value->status.lost;
   if (last_lost_ && lost > *last_lost_)
     note_loss({LossEntry::Kind::kKernelLost, lost - *last_lost_, lost, {}});
@@ -671,6 +750,7 @@ int Daemon::run() {
                       (opts_.readlog ? "read-only multicast" : "registered audit daemon") +
                       (listen_fd_ >= 0 ? ", collector " + opts_.collector_socket : "") + ")");
 
+  sync_engine();
   notify_ready(0);
   epoll_event evs[64];
   while (!stop_) {
@@ -691,7 +771,10 @@ int Daemon::run() {
           last_lost_check_ms_ = now;
           check_lost();
         }
+        sync_engine();
         release_pending(false);
+      } else if (engine_ring_ && fd == engine_ring_->epoll_fd()) {
+        engine_ring_->consume();
       } else if (fd == listen_fd_) {
         accept_client();
       } else {
@@ -709,6 +792,11 @@ int Daemon::run() {
   }
   drain_netlink();
   check_lost();
+  if (engine_ring_) {
+    sync_engine();
+    engine_ring_->engine().set_daemon_tgid(0);
+    engine_ring_.reset();
+  }
   for (auto& [fd, c] : clients_) {
     (void)c;
     read_client(fd);

@@ -49,6 +49,9 @@ struct SyscallEvent {
   std::optional<std::string> cwd;
   std::vector<PathItem> paths;
   std::optional<ExecInfo> exec;
+  std::uint32_t arch = 0xc000003e;  // AUDIT_ARCH_X86_64; the prefilter also sees i386
+  // PROCTITLE for an event without exec: the raw argv area (prefilter events).
+  std::optional<std::string> proctitle;
 };
 
 // Turns the ring-buffer byte stream into SyscallEvents. Path, cwd and

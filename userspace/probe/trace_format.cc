@@ -120,8 +120,9 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
     std::memcpy(p, s.data(), s.size());
     p += s.size();
   };
-  lit("arch=c000003e syscall=");
-  static_assert(kAuditArchX86_64 == 0xc000003e);
+  lit("arch=");
+  p = std::to_chars(p, p + 24, ev.arch, 16).ptr;
+  lit(" syscall=");
   p = std::to_chars(p, p + 24, ev.nr).ptr;
   if (ev.returned) {
     lit(syscall_success(ev.ret) ? " success=yes exit=" : " success=no exit=");
@@ -187,8 +188,8 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
     }
     out.append(" cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n");
   }
-  if (ev.exec) {
-    std::string_view title(ev.exec->cmdline);
+  if (ev.exec || ev.proctitle) {
+    std::string_view title(ev.exec ? ev.exec->cmdline : *ev.proctitle);
     if (title.size() > kProctitleMax) title = title.substr(0, kProctitleMax);
     while (!title.empty() && title.back() == '\0') title.remove_suffix(1);
     put_header(out, "PROCTITLE", stamp);

@@ -38,6 +38,7 @@ enum StepKind {
   kMakeEquivalent,
   kSignal,
   kVersion,
+  kPrefilter,
 };
 
 constexpr const char* kUsage =
@@ -78,7 +79,8 @@ constexpr const char* kUsage =
     "    --loginuid-immutable              Make loginuids unchangeable once set\n"
     "    --backlog_wait_time               Set the kernel backlog_wait_time\n"
     "    --reset-lost                      Reset the lost record counter\n"
-    "    --reset_backlog_wait_time_actual  Reset the actual backlog wait time counter\n";
+    "    --reset_backlog_wait_time_actual  Reset the actual backlog wait time counter\n"
+    "    --prefilter on|off                Evaluate exit rules in the eBPF engine (bpfaudit)\n";
 
 // Stock's filter/action words; 0 found, 1 "possible" (deprecated), 2 unknown.
 int lookup_filter(const std::string& s, int& filter, bool& exclude) {
@@ -138,6 +140,7 @@ const option kLongOpts[] = {
     {"reset-lost", 0, nullptr, 3},
     {"reset_backlog_wait_time_actual", 0, nullptr, 4},
     {"signal", 1, nullptr, 5},
+    {"prefilter", 1, nullptr, 6},  // ours: stock 3.0.9 has no such option
     {nullptr, 0, nullptr, 0},
 };
 
@@ -190,6 +193,19 @@ void Ctl::print_status(const netlink::Status& s, bool with_features_line) {
                      (f.value->features & mask) ? 1u : 0u,
                      (f.value->lock & mask) ? "true" : "false");
     }
+    if (prefilter_ && prefilter_->chosen()) {
+      auto e = prefilter_->engine_state();
+      std::fprintf(io_.out, ",\"prefilter\":\"%s\"", e ? "on" : "unloaded");
+      if (e) {
+        std::uint64_t lost = 0;
+        for (auto v : e->losses) lost += v;
+        std::fprintf(io_.out,
+                     ",\"prefilter_path\":\"%s\",\"prefilter_rules\":%u,\"prefilter_lost\":%llu,"
+                     "\"prefilter_reader\":%u",
+                     e->path.c_str(), e->rules, static_cast<unsigned long long>(lost),
+                     prefilter_->reader_tgid());
+      }
+    }
     std::fprintf(io_.out, "}\n");
     return;
   }
@@ -214,6 +230,47 @@ void Ctl::print_status(const netlink::Status& s, bool with_features_line) {
       std::fprintf(io_.out, "loginuid_immutable %u %s\n", (f.value->features & mask) ? 1u : 0u,
                    (f.value->lock & mask) ? "locked" : "unlocked");
   }
+  print_prefilter_status();
+}
+
+// Ours, after stock's lines and only while the prefilter is chosen, so that
+// a host without it prints exactly what stock prints.
+void Ctl::print_prefilter_status() {
+  if (!prefilter_ || !prefilter_->chosen()) return;
+  auto e = prefilter_->engine_state();
+  if (!e) {
+    // Chosen but not loaded: after a reboot, until rules are loaded again.
+    std::fprintf(io_.out, "prefilter unloaded (loads with the next rule change)\n");
+    return;
+  }
+  std::uint64_t lost = 0;
+  for (auto v : e->losses) lost += v;
+  std::uint32_t reader = prefilter_->reader_tgid();
+  std::fprintf(io_.out, "prefilter %s\nprefilter_path %s\nprefilter_rules %u\nprefilter_lost %llu\n",
+               e->enabled ? "on" : "on (disabled with audit)", e->path.c_str(), e->rules,
+               static_cast<unsigned long long>(lost));
+  if (reader)
+    std::fprintf(io_.out, "prefilter_reader %u\n", reader);
+  else
+    std::fprintf(io_.out, "prefilter_reader none (records wait in the ring)\n");
+}
+
+int Ctl::switch_prefilter(const std::string& word) {
+  if (!prefilter_) {
+    amsg(LOG_ERR, "The prefilter is not available in this build");
+    return -1;
+  }
+  if (!io_.is_root) {
+    amsg(LOG_ERR, "You must be root to change the prefilter");
+    return -1;
+  }
+  std::string error;
+  int rc = word == "on" ? prefilter_->switch_on(error) : prefilter_->switch_off(error);
+  if (rc < 0) {
+    amsg(LOG_ERR, "Error switching the prefilter " + word + ": " + error);
+    return -1;
+  }
+  return 0;
 }
 
 int Ctl::print_listing(const std::string& key) {
@@ -660,6 +717,16 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         steps_.push_back({kSignal, optarg, 0});
         retval = -2;
         break;
+      case 6:
+        if (!optarg || (std::strcmp(optarg, "on") != 0 && std::strcmp(optarg, "off") != 0)) {
+          amsg(LOG_ERR, std::string("Prefilter must be on or off was ") +
+                            (optarg ? optarg : "(null)"));
+          retval = -1;
+          break;
+        }
+        steps_.push_back({kPrefilter, optarg, 0});
+        retval = -2;
+        break;
       default: {
         std::string bad = optind >= 2 ? vars[optind - 1] : " ";
         if (lineno)
@@ -896,6 +963,9 @@ int Ctl::execute_steps() {
         continue;
       case kVersion:
         std::fprintf(io_.out, "auditctl version 3.0.9\n");
+        continue;
+      case kPrefilter:
+        if (switch_prefilter(step.arg) < 0) return -1;
         continue;
     }
     if (what) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "control.h"
+#include "prefilter_control.h"
 #include "rule.h"
 
 namespace bpfaudit::rules {
@@ -32,6 +33,9 @@ class Ctl {
   int run(int argc, char** argv);
   // Convenience for tests and scripts.
   int run(const std::vector<std::string>& args);
+  // The prefilter beside the kernel (auditctl over PrefilterControl): enables
+  // --prefilter and the engine's lines in -s. Null: the kernel alone.
+  void set_prefilter(PrefilterControl* prefilter) { prefilter_ = prefilter; }
 
  private:
   struct Step {
@@ -54,7 +58,11 @@ class Ctl {
   int send_signal(const std::string& name);
   int do_rule_syscall_checks(const char* optarg, int lineno, int& retval);
 
+  int switch_prefilter(const std::string& word);
+  void print_prefilter_status();
+
   netlink::AuditControl& kernel_;
+  PrefilterControl* prefilter_ = nullptr;
   Environment env_;
   CtlIo io_;
 

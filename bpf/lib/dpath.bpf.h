@@ -1,0 +1,88 @@
+/* Dentry walk shared by the bpfaudit programs: a struct path as leaf-first
+ * names (struct bpfaudit_dpath). Include after vmlinux.h, bpf_helpers.h,
+ * bpf_core_read.h and bpfaudit_common.h. */
+#ifndef BPFAUDIT_LIB_DPATH_BPF_H
+#define BPFAUDIT_LIB_DPATH_BPF_H
+
+/* Dentry walks run under bpf_loop so the verifier checks one step, not 64
+ * unrolled copies; the names collect in a per-CPU scratch buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfaudit_dpath);
+} dpath_scratch SEC(".maps");
+
+struct walk_ctx {
+	struct dentry *d;
+	struct mount *mnt;
+	__u32 off;
+	__u32 done;
+};
+
+static long walk_step(__u32 index, void *arg)
+{
+	struct walk_ctx *w = arg;
+	__u32 zero = 0;
+	struct bpfaudit_dpath *out = bpf_map_lookup_elem(&dpath_scratch, &zero);
+
+	if (!out)
+		return 1;
+	/* Locals: a walk_ctx field inside BPF_CORE_READ would become a CO-RE
+	 * relocation against a type the kernel does not have. */
+	struct dentry *d = w->d;
+	struct mount *mnt = w->mnt;
+	struct vfsmount *vmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	__u32 off = w->off;
+
+	if (d == mnt_root) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt) {
+			w->done = 1;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		return 0;
+	}
+	if (d == parent) {
+		w->done = 1;
+		return 1;
+	}
+	if (off >= BPFAUDIT_PATH_MAX)
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	long n = bpf_probe_read_kernel_str(&out->names[off & (BPFAUDIT_PATH_MAX - 1)],
+					   BPFAUDIT_NAME_MAX, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	w->d = parent;
+	return 0;
+}
+
+/* Dentry names from the leaf up to the root, crossing mounts, into `out`. */
+static __always_inline void walk_path(struct bpfaudit_dpath *out, struct path *path)
+{
+	__u32 zero = 0;
+	struct bpfaudit_dpath *scratch = bpf_map_lookup_elem(&dpath_scratch, &zero);
+	struct vfsmount *vmnt = BPF_CORE_READ(path, mnt);
+	struct walk_ctx w = {
+		.d = BPF_CORE_READ(path, dentry),
+		.mnt = (void *)vmnt - bpf_core_field_offset(struct mount, mnt),
+	};
+
+	out->len = 0;
+	out->truncated = 1;
+	if (!scratch)
+		return;
+	bpf_loop(128, walk_step, &w, 0);
+	out->len = w.off;
+	out->truncated = !w.done;
+	bpf_probe_read_kernel(out->names, sizeof(out->names), scratch->names);
+}
+
+#endif

@@ -1,0 +1,399 @@
+#include "prefilter_control.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+namespace bpfaudit::rules {
+
+namespace {
+
+constexpr char kCatalogMagic[8] = {'B', 'P', 'F', 'A', 'P', 'F', '1', '\n'};
+
+int list_of(const netlink::RuleBytes& b) {
+  if (b.size() < sizeof(audit_rule_data)) return -1;
+  const auto* r = reinterpret_cast<const audit_rule_data*>(b.data());
+  return static_cast<int>(r->flags & ~AUDIT_FILTER_PREPEND);
+}
+
+void make_parent(const std::string& path) {
+  // Both parents are one level below a system directory (/var/lib, /run).
+  auto slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0700);
+}
+
+bool write_atomically(const std::string& path, const std::string& data) {
+  make_parent(path);
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return false;
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out.flush()) return false;
+  }
+  return ::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// The audit pid's executable name, or empty.
+std::string exe_name(std::uint32_t pid) {
+  char buf[4096];
+  std::string link = "/proc/" + std::to_string(pid) + "/exe";
+  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+  if (n <= 0) return {};
+  std::string exe(buf, static_cast<std::size_t>(n));
+  // A binary replaced while running (an upgrade) reads "PATH (deleted)".
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (exe.size() > kDeleted.size() && exe.ends_with(kDeleted))
+    exe.resize(exe.size() - kDeleted.size());
+  auto slash = exe.rfind('/');
+  return slash == std::string::npos ? exe : exe.substr(slash + 1);
+}
+
+}  // namespace
+
+netlink::RuleBytes normalized(const netlink::RuleBytes& rule) {
+  netlink::RuleBytes b = rule;
+  if (b.size() >= sizeof(audit_rule_data))
+    reinterpret_cast<audit_rule_data*>(b.data())->flags &= ~AUDIT_FILTER_PREPEND;
+  return b;
+}
+
+PrefilterControl::PrefilterControl(netlink::AuditControl& kernel, PrefilterPaths paths)
+    : kernel_(kernel), paths_(std::move(paths)) {}
+
+bool PrefilterControl::chosen() const {
+  std::ifstream in(paths_.choice);
+  std::string word;
+  return in >> word && word == "on";
+}
+
+bool PrefilterControl::active() const { return chosen() && probe::PrefilterEngine::pinned(); }
+
+std::optional<probe::EngineState> PrefilterControl::engine_state() const {
+  std::string error;
+  auto e = probe::PrefilterEngine::open_pinned(error);
+  if (!e) return std::nullopt;
+  return e->state();
+}
+
+std::uint32_t PrefilterControl::reader_tgid() const {
+  std::string error;
+  auto e = probe::PrefilterEngine::open_pinned(error);
+  if (!e) return 0;
+  std::uint32_t tgid = e->daemon_tgid();
+  if (tgid && ::kill(static_cast<pid_t>(tgid), 0) != 0 && errno == ESRCH) return 0;
+  return tgid;
+}
+
+bool PrefilterControl::locked() {
+  auto st = kernel_.get_status();
+  return st.ok() && st.value->status.enabled == 2;
+}
+
+bool PrefilterControl::ensure_engine(std::string& error) {
+  if (engine_) return true;
+  engine_ = probe::PrefilterEngine::load_or_open(error);
+  return engine_.has_value();
+}
+
+bool PrefilterControl::load_catalog() {
+  catalog_.clear();
+  std::ifstream in(paths_.catalog, std::ios::binary);
+  if (!in) return false;
+  char magic[sizeof kCatalogMagic];
+  if (!in.read(magic, sizeof magic) || std::memcmp(magic, kCatalogMagic, sizeof magic) != 0)
+    return false;
+  for (;;) {
+    std::uint8_t engine = 0;
+    std::uint32_t len = 0;
+    if (!in.read(reinterpret_cast<char*>(&engine), 1)) break;
+    if (!in.read(reinterpret_cast<char*>(&len), sizeof len) || len > (1u << 20)) return false;
+    CatalogEntry e;
+    e.engine = engine != 0;
+    e.bytes.resize(len);
+    if (!in.read(reinterpret_cast<char*>(e.bytes.data()), len)) return false;
+    catalog_.push_back(std::move(e));
+  }
+  return true;
+}
+
+bool PrefilterControl::save_catalog() {
+  std::string data(kCatalogMagic, sizeof kCatalogMagic);
+  for (const auto& e : catalog_) {
+    data.push_back(e.engine ? 1 : 0);
+    std::uint32_t len = static_cast<std::uint32_t>(e.bytes.size());
+    data.append(reinterpret_cast<const char*>(&len), sizeof len);
+    data.append(reinterpret_cast<const char*>(e.bytes.data()), e.bytes.size());
+  }
+  return write_atomically(paths_.catalog, data);
+}
+
+int PrefilterControl::reconcile(std::string& error) {
+  auto listed = kernel_.list_rules();
+  if (!listed.ok()) {
+    error = std::string("cannot list the kernel's rules: ") + std::strerror(-listed.error);
+    return listed.error;
+  }
+  // The kernel's exit list is the truth for kernel-side rules: rules someone
+  // removed with another tool leave the catalog, rules someone added join
+  // it at the end (the kernel appended them too).
+  std::vector<netlink::RuleBytes> kernel_exit;
+  std::vector<Rule> other_lists;
+  for (auto& b : *listed.value) {
+    if (list_of(b) == AUDIT_FILTER_EXIT)
+      kernel_exit.push_back(normalized(b));
+    else
+      other_lists.emplace_back(b);
+  }
+  std::vector<CatalogEntry> next;
+  std::vector<bool> used(kernel_exit.size());
+  for (auto& e : catalog_) {
+    if (e.engine) {
+      next.push_back(std::move(e));
+      continue;
+    }
+    for (std::size_t i = 0; i < kernel_exit.size(); ++i)
+      if (!used[i] && kernel_exit[i] == e.bytes) {
+        used[i] = true;
+        next.push_back(std::move(e));
+        break;
+      }
+  }
+  for (std::size_t i = 0; i < kernel_exit.size(); ++i)
+    if (!used[i]) next.push_back({kernel_exit[i], false, {}});
+  catalog_ = std::move(next);
+
+  std::vector<Rule> exit_rules;
+  for (const auto& e : catalog_) exit_rules.emplace_back(e.bytes);
+  PlacementPlan plan = place_rules(exit_rules, other_lists);
+
+  // 1. Rules leaving the engine go into the kernel first (appended, in
+  //    catalog order: no kernel rule shares a syscall with them).
+  std::vector<std::size_t> added;
+  for (std::size_t i = 0; i < catalog_.size(); ++i) {
+    if (!catalog_[i].engine || plan.placement[i].engine) continue;
+    if (int rc = kernel_.add_rule(catalog_[i].bytes); rc < 0) {
+      for (std::size_t j : added) kernel_.delete_rule(catalog_[j].bytes);
+      error = std::string("cannot move a rule back into the kernel: ") + std::strerror(-rc);
+      return rc;
+    }
+    added.push_back(i);
+  }
+  // 2. The engine's new generation.
+  if (!plan.engine_rules.empty() || engine_) {
+    if (!ensure_engine(error) || !engine_->install(plan.engine_rules, error)) {
+      for (std::size_t j : added) kernel_.delete_rule(catalog_[j].bytes);
+      return -EIO;
+    }
+  }
+  // 3. Rules now on the engine leave the kernel.
+  for (std::size_t i = 0; i < catalog_.size(); ++i) {
+    if (catalog_[i].engine || !plan.placement[i].engine) continue;
+    kernel_.delete_rule(catalog_[i].bytes);
+  }
+  for (std::size_t i = 0; i < catalog_.size(); ++i) {
+    catalog_[i].engine = plan.placement[i].engine;
+    catalog_[i].reason = plan.placement[i].reason;
+  }
+  if (!save_catalog()) {
+    error = "cannot write " + paths_.catalog + ": " + std::strerror(errno);
+    return -EIO;
+  }
+  return 0;
+}
+
+int PrefilterControl::switch_on(std::string& error) {
+  if (locked()) {
+    error = "The audit system is in immutable mode, no rule changes allowed";
+    return -1;
+  }
+  auto st = kernel_.get_status();
+  if (!st.ok()) {
+    error = std::string("cannot read the audit status: ") + std::strerror(-st.error);
+    return -1;
+  }
+  // Engine records reach a log only through bpfaudit's collector: another
+  // audit daemon would never see them.
+  if (std::uint32_t pid = st.value->status.pid; pid != 0) {
+    std::string exe = exe_name(pid);
+    if (exe != "bpfaudit") {
+      error = "the audit pid is held by " + (exe.empty() ? std::string("another process") : exe) +
+              " (pid " + std::to_string(pid) +
+              "), which cannot log the engine's records; stop it and run `bpfaudit daemon`, "
+              "then turn the prefilter on";
+      return -1;
+    }
+  }
+  if (!ensure_engine(error)) return -1;
+  if (!write_atomically(paths_.choice, "on\n")) {
+    error = "cannot write " + paths_.choice + ": " + std::strerror(errno);
+    return -1;
+  }
+  load_catalog();
+  if (reconcile(error) < 0) return -1;
+  engine_->set_enabled(st.value->status.enabled != 0);
+  return 0;
+}
+
+int PrefilterControl::switch_off(std::string& error) {
+  if (locked()) {
+    error = "The audit system is in immutable mode, no rule changes allowed";
+    return -1;
+  }
+  if (probe::PrefilterEngine::pinned()) {
+    load_catalog();
+    // Every engine rule back into the kernel first (appended: none of them
+    // shares a syscall with a kernel rule), then the engine goes.
+    std::vector<std::size_t> added;
+    for (std::size_t i = 0; i < catalog_.size(); ++i) {
+      if (!catalog_[i].engine) continue;
+      int rc = kernel_.add_rule(catalog_[i].bytes);
+      if (rc < 0 && rc != -EEXIST) {
+        for (std::size_t j : added) kernel_.delete_rule(catalog_[j].bytes);
+        error = std::string("cannot move a rule back into the kernel: ") + std::strerror(-rc);
+        return -1;
+      }
+      added.push_back(i);
+    }
+    engine_.reset();
+    if (!probe::PrefilterEngine::unpin(error)) return -1;
+  }
+  ::unlink(paths_.catalog.c_str());
+  catalog_.clear();
+  if (!write_atomically(paths_.choice, "off\n")) {
+    error = "cannot write " + paths_.choice + ": " + std::strerror(errno);
+    return -1;
+  }
+  return 0;
+}
+
+int PrefilterControl::set_status(const audit_status& s) {
+  int rc = kernel_.set_status(s);
+  if (rc >= 0 && (s.mask & AUDIT_STATUS_ENABLED) && active()) {
+    std::string error;
+    if (ensure_engine(error)) engine_->set_enabled(s.enabled != 0);
+  }
+  return rc;
+}
+
+int PrefilterControl::add_rule(const netlink::RuleBytes& rule) {
+  if (!chosen() || list_of(rule) != AUDIT_FILTER_EXIT) return kernel_.add_rule(rule);
+  if (locked()) return -EPERM;
+  load_catalog();
+  netlink::RuleBytes norm = normalized(rule);
+  for (const auto& e : catalog_)
+    if (e.engine && e.bytes == norm) return -EEXIST;
+  // Into the kernel first: it validates the rule exactly as without the
+  // engine, with the kernel's own errors.
+  if (int rc = kernel_.add_rule(rule); rc < 0) return rc;
+  bool prepend = rule.size() >= sizeof(audit_rule_data) &&
+                 (reinterpret_cast<const audit_rule_data*>(rule.data())->flags &
+                  AUDIT_FILTER_PREPEND);
+  if (prepend)
+    catalog_.insert(catalog_.begin(), {norm, false, {}});
+  else
+    catalog_.push_back({norm, false, {}});
+  std::string error;
+  if (reconcile(error) < 0) {
+    std::fprintf(stderr, "prefilter: %s; the rule stays in the kernel\n", error.c_str());
+  }
+  return 0;
+}
+
+int PrefilterControl::delete_rule(const netlink::RuleBytes& rule) {
+  if (!chosen() || list_of(rule) != AUDIT_FILTER_EXIT) return kernel_.delete_rule(rule);
+  if (locked()) return -EPERM;
+  load_catalog();
+  netlink::RuleBytes norm = normalized(rule);
+  for (std::size_t i = 0; i < catalog_.size(); ++i) {
+    if (!catalog_[i].engine || catalog_[i].bytes != norm) continue;
+    catalog_.erase(catalog_.begin() + static_cast<std::ptrdiff_t>(i));
+    std::string error;
+    if (reconcile(error) < 0) {
+      std::fprintf(stderr, "prefilter: %s\n", error.c_str());
+      return -EIO;
+    }
+    return 0;
+  }
+  int rc = kernel_.delete_rule(rule);
+  if (rc < 0) return rc;
+  std::string error;
+  if (reconcile(error) < 0) std::fprintf(stderr, "prefilter: %s\n", error.c_str());
+  return 0;
+}
+
+netlink::Expected<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules() {
+  auto listed = kernel_.list_rules();
+  if (!listed.ok() || !active()) return listed;
+  load_catalog();
+  // The kernel lists rule lists in filter order; the exit list's place in it
+  // is taken by the catalog's order, which holds the kernel's exit rules too.
+  std::vector<netlink::RuleBytes> out;
+  bool exit_done = false;
+  auto put_exit = [&] {
+    if (exit_done) return;
+    exit_done = true;
+    std::vector<bool> used;
+    std::vector<netlink::RuleBytes> kernel_exit;
+    for (auto& b : *listed.value)
+      if (list_of(b) == AUDIT_FILTER_EXIT) kernel_exit.push_back(normalized(b));
+    used.assign(kernel_exit.size(), false);
+    for (const auto& e : catalog_) {
+      if (e.engine) {
+        out.push_back(e.bytes);
+        continue;
+      }
+      for (std::size_t i = 0; i < kernel_exit.size(); ++i)
+        if (!used[i] && kernel_exit[i] == e.bytes) {
+          used[i] = true;
+          out.push_back(kernel_exit[i]);
+          break;
+        }
+    }
+    for (std::size_t i = 0; i < kernel_exit.size(); ++i)
+      if (!used[i]) out.push_back(kernel_exit[i]);
+  };
+  for (auto& b : *listed.value) {
+    int list = list_of(b);
+    if (list == AUDIT_FILTER_EXIT) {
+      put_exit();
+      continue;
+    }
+    if (list > AUDIT_FILTER_EXIT) put_exit();
+    out.push_back(std::move(b));
+  }
+  put_exit();
+  return netlink::Expected<std::vector<netlink::RuleBytes>>{std::move(out), 0};
+}
+
+netlink::Expected<std::vector<CatalogEntry>> PrefilterControl::placement() {
+  using Result = netlink::Expected<std::vector<CatalogEntry>>;
+  if (!active()) {
+    auto listed = kernel_.list_rules();
+    if (!listed.ok()) return Result::fail(listed.error);
+    std::vector<CatalogEntry> out;
+    for (auto& b : *listed.value)
+      if (list_of(b) == AUDIT_FILTER_EXIT) out.push_back({b, false, "the prefilter is off"});
+    return Result{std::move(out), 0};
+  }
+  load_catalog();
+  auto listed = kernel_.list_rules();
+  if (!listed.ok()) return Result::fail(listed.error);
+  std::vector<Rule> exit_rules, other;
+  for (auto& b : *listed.value)
+    if (list_of(b) != AUDIT_FILTER_EXIT) other.emplace_back(b);
+  for (const auto& e : catalog_) exit_rules.emplace_back(e.bytes);
+  PlacementPlan plan = place_rules(exit_rules, other);
+  std::vector<CatalogEntry> out = catalog_;
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].reason = plan.placement[i].reason;
+  return Result{std::move(out), 0};
+}
+
+}  // namespace bpfaudit::rules
