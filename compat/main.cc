@@ -1,6 +1,11 @@
 // Multi-call entry: `ausearch ...` through a symlink, or `bpfaudit search ...`.
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "tools.h"
@@ -32,12 +37,39 @@ std::string_view basename_of(const char* path) {
   return slash == std::string_view::npos ? p : p.substr(slash + 1);
 }
 
+// Commands that are binaries of their own next to this one.
+struct External {
+  std::string_view subcommand;
+  const char* binary;
+  std::string_view summary;
+};
+constexpr External kExternal[] = {
+    {"engine", "bpfaudit-engine", "the prefilter engine: which engine holds each rule, its state"},
+};
+
+int run_external(const External& e, int argc, char** argv) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string path = e.binary;
+  if (n > 0) {
+    std::string dir(self, static_cast<std::size_t>(n));
+    path = dir.substr(0, dir.rfind('/') + 1) + e.binary;
+  }
+  argv[0] = const_cast<char*>(e.binary);
+  execv(path.c_str(), argv);
+  std::fprintf(stderr, "bpfaudit: cannot run %s (%s)\n", path.c_str(), std::strerror(errno));
+  return 1;
+}
+
 int usage(FILE* out) {
   std::fprintf(out, "usage: bpfaudit COMMAND [ARGS...]\n\ncommands:\n");
   for (const auto& t : kTools)
     std::fprintf(out, "  %-10.*s %.*s (also as '%.*s')\n", static_cast<int>(t.subcommand.size()),
                  t.subcommand.data(), static_cast<int>(t.summary.size()), t.summary.data(),
                  static_cast<int>(t.link_name.size()), t.link_name.data());
+  for (const auto& e : kExternal)
+    std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(e.subcommand.size()),
+                 e.subcommand.data(), static_cast<int>(e.summary.size()), e.summary.data());
   return out == stdout ? 0 : 1;
 }
 
@@ -57,6 +89,8 @@ int main(int argc, char** argv) {
       return t.entry(argc - 1, argv + 1);
     }
   }
+  for (const auto& e : kExternal)
+    if (sub == e.subcommand) return run_external(e, argc - 1, argv + 1);
   std::fprintf(stderr, "bpfaudit: unknown command '%s'\n", argv[1]);
   usage(stderr);
   return 1;

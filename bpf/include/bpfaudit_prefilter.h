@@ -13,7 +13,7 @@
 #define BPFAUDIT_PF_NR_ARCH 2        /* row index: 0 = x86_64, 1 = i386 (int 0x80) */
 #define BPFAUDIT_PF_MAX_SYSCALLS 512 /* per arch; x86_64 and i386 both have < 512 */
 #define BPFAUDIT_PF_ROWS (BPFAUDIT_PF_NR_ARCH * BPFAUDIT_PF_MAX_SYSCALLS)
-#define BPFAUDIT_PF_ROW_MAX 30       /* rules one syscall row holds; more: kernel placement */
+#define BPFAUDIT_PF_ROW_MAX 1023     /* rules one syscall row holds; more: kernel placement */
 #define BPFAUDIT_PF_MAX_RULES 1024   /* rules per generation */
 #define BPFAUDIT_PF_MAX_FIELDS 16    /* fields an engine rule holds; more: kernel placement */
 #define BPFAUDIT_PF_KEY_MAX 256      /* AUDIT_MAX_KEY_LEN */

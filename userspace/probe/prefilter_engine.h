@@ -46,7 +46,7 @@ struct EngineRule {
   std::vector<EngineSyscall> syscalls;
 };
 
-inline constexpr int kEngineRowMax = 30;     // BPFAUDIT_PF_ROW_MAX
+inline constexpr int kEngineRowMax = 1023;   // BPFAUDIT_PF_ROW_MAX
 inline constexpr int kEngineMaxFields = 16;  // BPFAUDIT_PF_MAX_FIELDS
 inline constexpr int kEngineMaxRules = 1024;
 inline constexpr int kEngineMaxSyscalls = 512;

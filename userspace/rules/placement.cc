@@ -131,6 +131,16 @@ SyscallSet coverage(const audit_rule_data& r) {
   return s;
 }
 
+// The engine writes SYSCALL and PROCTITLE only: an exclude rule that names
+// one other record type (msgtype=X) never drops one of them.
+bool may_exclude_engine_records(const audit_rule_data& r) {
+  for (std::uint32_t i = 0; i < r.field_count && i < AUDIT_MAX_FIELDS; ++i)
+    if (r.fields[i] == AUDIT_MSGTYPE && r.fieldflags[i] == AUDIT_EQUAL &&
+        r.values[i] != AUDIT_SYSCALL && r.values[i] != AUDIT_PROCTITLE)
+      return false;
+  return true;
+}
+
 }  // namespace
 
 bool engine_records_exactly(int arch_index, int nr) {
@@ -212,11 +222,12 @@ PlacementPlan place_rules(const std::vector<Rule>& exit_rules,
   std::string blocked_why;
   for (const Rule& r : other_lists) {
     int list = static_cast<int>(r.data().flags & ~AUDIT_FILTER_PREPEND);
-    if (list == AUDIT_FILTER_TASK || list == AUDIT_FILTER_EXCLUDE) {
+    if (list == AUDIT_FILTER_TASK) {
       blocked = true;
-      blocked_why = list == AUDIT_FILTER_TASK
-                        ? "a task-list rule decides which tasks the kernel audits"
-                        : "an exclude rule decides which records the kernel drops";
+      blocked_why = "a task-list rule decides which tasks the kernel audits";
+    } else if (list == AUDIT_FILTER_EXCLUDE && may_exclude_engine_records(r.data())) {
+      blocked = true;
+      blocked_why = "an exclude rule may drop SYSCALL or PROCTITLE records";
     }
   }
   for (std::size_t i = 0; i < n; ++i) {
