@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bpfaudit_prefilter.h"
 #include "bpfaudit_trace.h"
 
 namespace {
@@ -100,25 +101,67 @@ class TraceLayout : public ::testing::Test {
   struct btf* btf_ = nullptr;
 };
 
-TEST_F(TraceLayout, StructsMatchTheBpfObject) {
-  for (const Layout& l : layouts()) {
+void expect_layouts(struct btf* btf, const std::vector<Layout>& layouts) {
+  for (const Layout& l : layouts) {
     SCOPED_TRACE(l.name);
-    int id = btf__find_by_name_kind(btf_, l.name, BTF_KIND_STRUCT);
+    int id = btf__find_by_name_kind(btf, l.name, BTF_KIND_STRUCT);
     ASSERT_GT(id, 0) << "struct missing from the object's BTF";
-    const struct btf_type* t = btf__type_by_id(btf_, id);
+    const struct btf_type* t = btf__type_by_id(btf, id);
     EXPECT_EQ(t->size, l.size);
     const struct btf_member* m = btf_members(t);
     ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), l.members.size())
         << "member count differs: update this table with the header";
     for (int i = 0; i < btf_vlen(t); ++i, ++m) {
       const Member& want = l.members[i];
-      EXPECT_STREQ(btf__name_by_offset(btf_, m->name_off), want.name);
+      EXPECT_STREQ(btf__name_by_offset(btf, m->name_off), want.name);
       EXPECT_EQ(btf_member_bit_offset(t, i), want.offset * 8) << want.name;
       EXPECT_EQ(btf_member_bitfield_size(t, i), 0u) << want.name;
-      __s64 size = btf__resolve_size(btf_, m->type);
+      __s64 size = btf__resolve_size(btf, m->type);
       EXPECT_EQ(size, static_cast<__s64>(want.size)) << want.name;
     }
   }
+}
+
+TEST_F(TraceLayout, StructsMatchTheBpfObject) { expect_layouts(btf_, layouts()); }
+
+// The prefilter engine's ABI against prefilter.bpf.o.
+std::vector<Layout> prefilter_layouts() {
+  return {
+      {"bpfaudit_pf_field_match",
+       sizeof(bpfaudit_pf_field_match),
+       {M(bpfaudit_pf_field_match, field), M(bpfaudit_pf_field_match, op),
+        M(bpfaudit_pf_field_match, value)}},
+      {"bpfaudit_pf_rule",
+       sizeof(bpfaudit_pf_rule),
+       {M(bpfaudit_pf_rule, action), M(bpfaudit_pf_rule, nfields), M(bpfaudit_pf_rule, fields),
+        M(bpfaudit_pf_rule, key)}},
+      {"bpfaudit_pf_row", sizeof(bpfaudit_pf_row),
+       {M(bpfaudit_pf_row, count), M(bpfaudit_pf_row, rule)}},
+      {"bpfaudit_pf_state",
+       sizeof(bpfaudit_pf_state),
+       {M(bpfaudit_pf_state, gen), M(bpfaudit_pf_state, enabled),
+        M(bpfaudit_pf_state, wakeup_bytes), M(bpfaudit_pf_state, daemon_tgid),
+        M(bpfaudit_pf_state, pad)}},
+      {"bpfaudit_pf_event",
+       sizeof(bpfaudit_pf_event),
+       {M(bpfaudit_pf_event, ts_ns), M(bpfaudit_pf_event, size), M(bpfaudit_pf_event, abi),
+        M(bpfaudit_pf_event, arch), M(bpfaudit_pf_event, nr), M(bpfaudit_pf_event, args),
+        M(bpfaudit_pf_event, ret), M(bpfaudit_pf_event, pid), M(bpfaudit_pf_event, tid),
+        M(bpfaudit_pf_event, ppid), M(bpfaudit_pf_event, auid), M(bpfaudit_pf_event, ses),
+        M(bpfaudit_pf_event, uid), M(bpfaudit_pf_event, gid), M(bpfaudit_pf_event, euid),
+        M(bpfaudit_pf_event, suid), M(bpfaudit_pf_event, fsuid), M(bpfaudit_pf_event, egid),
+        M(bpfaudit_pf_event, sgid), M(bpfaudit_pf_event, fsgid),
+        M(bpfaudit_pf_event, proctitle_len), M(bpfaudit_pf_event, comm),
+        M(bpfaudit_pf_event, tty), M(bpfaudit_pf_event, key), M(bpfaudit_pf_event, proctitle),
+        M(bpfaudit_pf_event, exe)}},
+  };
+}
+
+TEST(PrefilterLayout, StructsMatchTheBpfObject) {
+  struct btf* btf = btf__parse(BPFAUDIT_PREFILTER_OBJECT, nullptr);
+  ASSERT_NE(btf, nullptr) << "cannot read BTF from " << BPFAUDIT_PREFILTER_OBJECT;
+  expect_layouts(btf, prefilter_layouts());
+  btf__free(btf);
 }
 
 TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
