@@ -135,7 +135,7 @@ bool PrefilterControl::save_catalog() {
   return write_atomically(paths_.catalog, data);
 }
 
-int PrefilterControl::reconcile(std::string& error) {
+int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
   auto listed = kernel_.list_rules();
   if (!listed.ok()) {
     error = std::string("cannot list the kernel's rules: ") + std::strerror(-listed.error);
@@ -186,8 +186,12 @@ int PrefilterControl::reconcile(std::string& error) {
     }
     added.push_back(i);
   }
-  // 2. The engine's new generation.
-  if (!plan.engine_rules.empty() || engine_) {
+  // 2. The engine's new generation, when its rule set changed: loading a
+  //    rules file rewrites the tables only for rules that reach the engine.
+  bool moved = !added.empty();
+  for (std::size_t i = 0; i < catalog_.size(); ++i)
+    moved = moved || (!catalog_[i].engine && plan.placement[i].engine);
+  if (moved || engine_changed) {
     if (!ensure_engine(error) || !engine_->install(plan.engine_rules, error)) {
       for (std::size_t j : added) kernel_.delete_rule(catalog_[j].bytes);
       return -EIO;
@@ -237,7 +241,7 @@ int PrefilterControl::switch_on(std::string& error) {
     return -1;
   }
   load_catalog();
-  if (reconcile(error) < 0) return -1;
+  if (reconcile(true, error) < 0) return -1;
   engine_->set_enabled(st.value->status.enabled != 0);
   return 0;
 }
@@ -301,9 +305,8 @@ int PrefilterControl::add_rule(const netlink::RuleBytes& rule) {
   else
     catalog_.push_back({norm, false, {}});
   std::string error;
-  if (reconcile(error) < 0) {
+  if (reconcile(false, error) < 0)
     std::fprintf(stderr, "prefilter: %s; the rule stays in the kernel\n", error.c_str());
-  }
   return 0;
 }
 
@@ -316,7 +319,7 @@ int PrefilterControl::delete_rule(const netlink::RuleBytes& rule) {
     if (!catalog_[i].engine || catalog_[i].bytes != norm) continue;
     catalog_.erase(catalog_.begin() + static_cast<std::ptrdiff_t>(i));
     std::string error;
-    if (reconcile(error) < 0) {
+    if (reconcile(true, error) < 0) {
       std::fprintf(stderr, "prefilter: %s\n", error.c_str());
       return -EIO;
     }
@@ -325,7 +328,7 @@ int PrefilterControl::delete_rule(const netlink::RuleBytes& rule) {
   int rc = kernel_.delete_rule(rule);
   if (rc < 0) return rc;
   std::string error;
-  if (reconcile(error) < 0) std::fprintf(stderr, "prefilter: %s\n", error.c_str());
+  if (reconcile(false, error) < 0) std::fprintf(stderr, "prefilter: %s\n", error.c_str());
   return 0;
 }
 

@@ -76,8 +76,9 @@ class PrefilterControl : public netlink::AuditControl {
  private:
   bool locked();
   // Brings the catalog in line with the kernel's list, places every rule and
-  // moves what changed side. 0 or -errno.
-  int reconcile(std::string& error);
+  // moves what changed side; rewrites the engine's tables when a rule moved
+  // or `engine_changed` (an engine rule was removed). 0 or -errno.
+  int reconcile(bool engine_changed, std::string& error);
   bool load_catalog();
   bool save_catalog();
   bool ensure_engine(std::string& error);
