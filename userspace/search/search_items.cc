@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -84,24 +85,215 @@ std::optional<std::string> unescape(const char* text) {
 
 std::string span(const char* begin, const char* end) { return std::string(begin, end - begin); }
 
-// strtoul/strtoull/strtoll exactly as stock calls them: the value and whether
-// errno flagged a range error.
-bool read_ul(const char* p, int base, unsigned long& out) { return record::read_ulong(p, base, out); }
-bool read_ull(const char* p, int base, unsigned long long& out) {
+// The values stock's id fields (uid_t) and pid fields hold before a record
+// sets them; (uid_t)-1 is also what the kernel logs for an unset auid or ses.
+constexpr std::uint32_t kUnsetId = ~0u;  // (uid_t)-1, 4294967295: "unset"
+// (uid_t)-2, 4294967294: loginuid and ses not seen (and -ul, --session not given).
+constexpr std::uint32_t kIdNotSeen = ~0u - 1;
+constexpr std::int64_t kNoPid = -1;
+constexpr int kNoMachine = -1;  // no --arch
+
+// Number fields are converted as stock converts them and stored the way its
+// typed fields hold them; false when errno flagged a range error (nothing is
+// stored then). Most are strtoul, narrowed through `Via`:
+template <class Via, class T>
+bool store_ulong(const char* p, int base, T& out) {
+  unsigned long v;
+  if (!record::read_ulong(p, base, v)) return false;
+  out = static_cast<T>(static_cast<Via>(v));
+  return true;
+}
+bool convert(const char* p, int base, std::int64_t& pid) {  // pid_t: ppid, pid
+  return store_ulong<std::int32_t>(p, base, pid);
+}
+bool convert(const char* p, int base, std::uint32_t& id) {  // uid_t, gid_t, ses
+  return store_ulong<std::uint32_t>(p, base, id);
+}
+bool convert(const char* p, int base, Success& success) {  // success_t: res=
+  return store_ulong<int>(p, base, success);
+}
+bool convert(const char* p, int base, int& n) {  // arch, syscall
+  return store_ulong<int>(p, base, n);
+}
+// a0, a1: strtoull.
+bool convert(const char* p, int base, std::uint64_t& arg) {
   errno = 0;
-  out = std::strtoull(p, nullptr, base);
+  arg = std::strtoull(p, nullptr, base);
   return errno == 0;
 }
-bool read_ll(const char* p, long long& out) {
+// exit=: strtoll (a plain std::int64_t destination would be read as a pid).
+struct Signed {
+  std::int64_t& value;
+};
+bool convert(const char* p, int base, Signed out) {
   errno = 0;
-  out = std::strtoll(p, nullptr, 0);
-  return errno == 0;
+  long long v = std::strtoll(p, nullptr, base);
+  if (errno != 0) return false;
+  out.value = v;
+  return true;
 }
 
-// Stock stores into pid_t / uid_t / success_t fields: narrow the same way.
-std::int64_t as_pid(unsigned long v) { return static_cast<std::int32_t>(v); }
-std::uint32_t as_id(unsigned long v) { return static_cast<std::uint32_t>(v); }
-Success as_success(unsigned long v) { return static_cast<Success>(static_cast<int>(v)); }
+// The keys a field may be written under, tried in this order from the same
+// place; null entries are skipped.
+struct Keys {
+  std::array<const char*, 3> alternatives{};
+  Keys(const char* key) : alternatives{key} {}  // NOLINT: a single key converts
+  Keys(const char* first, const char* second, const char* third = nullptr)
+      : alternatives{first, second, third} {}
+};
+
+// Where the first of `keys` found from `from` has its value, or nullptr.
+// `at_equals`: one byte earlier, on the key's '='.
+char* find_value(char* from, const Keys& keys, bool at_equals) {
+  for (const char* key : keys.alternatives) {
+    if (key == nullptr) continue;
+    if (char* str = std::strstr(from, key)) return str + std::strlen(key) - (at_equals ? 1 : 0);
+  }
+  return nullptr;
+}
+
+// What a value that reaches the record's end without its terminator comes to.
+enum class Unended {
+  kMalformed,      // the record is malformed: the field's `unended` rc
+  kToEnd,          // the value is the rest of the record; the cursor stays at its start
+  kToEndNoCursor,  // numbers: the same, but the cursor is left null, as stock leaves
+                   // it; the caller chooses where the next search starts
+  kSkipped,        // text: the value is not taken; the cursor stays at its start
+};
+
+// How stock reads one number field. The rc members are stock's return codes
+// for a malformed record; `missing` 0 makes the field optional.
+struct NumberField {
+  int missing = 0;  // no key found
+  int unended = 0;  // no space after the value (no digit at all with digits_only)
+  int range = 0;    // the conversion's errno
+  int base = 10;
+  Unended at_end = Unended::kMalformed;
+  // The value ends at the first non-digit, whatever that is, rather than at
+  // the next space.
+  bool digits_only = false;
+  // The value is read from the key's '=' (stock's " uid=" + 4): it reads 0.
+  bool at_equals = false;
+  char* from = nullptr;  // where the key is searched for; nullptr: the cursor
+};
+
+// Reads the number at `ptr` as stock does: cut at its end (a NUL written in
+// place), converted, the cut restored, the cursor `term` left at the end.
+// On a range error the cut stays, as in stock: the record text it prints for
+// the malformed event stops there.
+template <class T>
+int number_at(char* ptr, char*& term, const NumberField& f, T&& out) {
+  char* end;
+  if (f.digits_only) {
+    for (end = ptr; is_digit(*end);) ++end;
+    if (end == ptr) return f.unended;
+  } else {
+    end = std::strchr(ptr, ' ');
+    if (end == nullptr && f.at_end == Unended::kMalformed) return f.unended;
+  }
+  char saved = end ? *end : '\0';
+  if (end) *end = '\0';
+  if (!convert(ptr, f.base, out)) return f.range;
+  if (end) *end = saved;
+  term = end ? end : f.at_end == Unended::kToEnd ? ptr : nullptr;
+  return 0;
+}
+
+// Searches for the field's key and reads its number (number_at). Returns 0
+// when it was read or an optional field is absent (`*found` tells which),
+// else stock's rc. The cursor moves only when the key is found.
+template <class T>
+int number(char*& term, const Keys& keys, const NumberField& f, T&& out, bool* found = nullptr) {
+  char* ptr = find_value(f.from ? f.from : term, keys, f.at_equals);
+  if (found) *found = ptr != nullptr;
+  if (ptr == nullptr) return f.missing;
+  return number_at(ptr, term, f, out);
+}
+
+// A value that is either "quoted" or, when every character up to the next
+// space is a hex digit, hex; anything else is a legacy plain value. `term`
+// is left at the end of it.
+std::optional<std::string> quoted_hex_or_legacy(char* str, char*& term) {
+  char* end = str;
+  bool legacy = false;
+  while (*end != ' ' && *end) {
+    if (!is_hex(*end)) legacy = true;
+    ++end;
+  }
+  term = end;
+  if (!legacy) return unescape(str);
+  return span(str, end);
+}
+
+// How a text field's value is written.
+enum class Text {
+  kPlain,  // as is, up to the first of TextField::ends found
+  // "quoted" up to the closing quote, else hex decoded (nullopt when it does
+  // not decode); a hex value leaves the cursor where it was.
+  kQuotedOrHex,
+  // "quoted", else quoted_hex_or_legacy: the cursor moves past the value.
+  kQuotedOrLegacy,
+};
+
+// How stock reads one text field; the rc members as in NumberField.
+struct TextField {
+  int missing = 0;      // no key found
+  int unended = 0;      // a quoted value without its closing quote, a plain one with no end
+  int undecodable = 0;  // kQuotedOrHex: hex that does not decode (0: the value is nullopt)
+  Text text = Text::kPlain;
+  Unended at_end = Unended::kMalformed;  // kPlain without any of `ends`
+  // kPlain: the characters that may end the value, tried in this order, each
+  // over the whole rest of the record (stock's chained strchr calls).
+  const char* ends = " ";
+  // kQuotedOrHex: after a hex value the cursor moves this far past the value's
+  // start (stock's fixed step after an AVC's comm; may pass the end, see kPad).
+  std::size_t hex_step = 0;
+  char* from = nullptr;  // where the key is searched for; nullptr: the cursor
+};
+
+struct TextSeen {
+  bool found = false;   // the key was there (also when the value was malformed)
+  bool quoted = false;  // the value was "quoted"
+};
+
+// Searches for the field's key and reads its value into `out`, which is left
+// as it was when the key is absent or a quoted/plain value is unended (hex
+// that does not decode makes it nullopt). Returns 0 or stock's rc, as
+// number() does.
+int text(char*& term, const Keys& keys, const TextField& f, std::optional<std::string>& out,
+         TextSeen* seen = nullptr) {
+  char* ptr = find_value(f.from ? f.from : term, keys, false);
+  if (seen) *seen = TextSeen{ptr != nullptr, f.text != Text::kPlain && ptr && *ptr == '"'};
+  if (ptr == nullptr) return f.missing;
+  char* end = nullptr;
+  if (f.text == Text::kPlain) {
+    for (const char* e = f.ends; *e && end == nullptr; ++e) end = std::strchr(ptr, *e);
+    if (end == nullptr) {
+      if (f.at_end == Unended::kMalformed) return f.unended;
+      if (f.at_end == Unended::kToEnd) out = std::string(ptr);
+      term = ptr;
+      return 0;
+    }
+    out = span(ptr, end);
+    term = end;
+    return 0;
+  }
+  if (*ptr == '"') {
+    ++ptr;
+    if ((end = std::strchr(ptr, '"')) == nullptr) return f.unended;
+    out = span(ptr, end);
+    term = end;
+    return 0;
+  }
+  if (f.text == Text::kQuotedOrLegacy) {
+    out = quoted_hex_or_legacy(ptr, term);
+    return 0;
+  }
+  out = unescape(ptr);
+  if (!out && f.undecodable) return f.undecodable;
+  if (f.hex_step) term = ptr + f.hex_step;
+  return 0;
+}
 
 std::optional<std::string> passwd_name(std::uint32_t uid) {
   // Stock retries getpwuid for uids it did not find, each time reading the
@@ -122,21 +314,36 @@ struct Parser {
   const Interpretations& interp;
 
   // Which criteria are active, named after what they make stock look for.
-  bool want_ppid() const { return c.ppid != -1; }
-  bool want_pid() const { return c.pid != -1; }
-  bool want_uid() const { return c.uid != ~0u || c.tuid.has_value(); }
-  bool want_auid() const { return c.loginuid != ~0u - 1 || c.tauid.has_value(); }
-  bool want_euid() const { return c.euid != ~0u || c.teuid.has_value(); }
-  bool want_gid() const { return c.gid != ~0u; }
-  bool want_egid() const { return c.egid != ~0u; }
-  bool want_ses() const { return c.session_id != ~0u - 1; }
+  bool want_ppid() const { return c.ppid != kNoPid; }
+  bool want_pid() const { return c.pid != kNoPid; }
+  bool want_uid() const { return c.uid != kUnsetId || c.tuid.has_value(); }
+  bool want_auid() const { return c.loginuid != kIdNotSeen || c.tauid.has_value(); }
+  bool want_euid() const { return c.euid != kUnsetId || c.teuid.has_value(); }
+  bool want_gid() const { return c.gid != kUnsetId; }
+  bool want_egid() const { return c.egid != kUnsetId; }
+  bool want_ses() const { return c.session_id != kIdNotSeen; }
   bool want_success() const { return c.success != Success::kUnset; }
 
   std::optional<std::string> lookup_uid(const char* field, std::uint32_t uid) const {
     if (auto v = interp.lookup_id(field)) return v;
     if (uid == 0) return std::string("root");
-    if (uid == ~0u) return std::string("unset");
+    if (uid == kUnsetId) return std::string("unset");
     return passwd_name(uid);
+  }
+
+  // An id field with the user name stock looks up for it once it is read.
+  int named_id(char*& term, const Keys& keys, const NumberField& f, std::uint32_t& id,
+               std::optional<std::string>& name, const char* field) {
+    bool found;
+    if (int rc = number(term, keys, f, id, &found)) return rc;
+    if (found) name = lookup_uid(field, id);
+    return 0;
+  }
+  int read_uid(char*& term, const Keys& keys, const NumberField& f) {
+    return named_id(term, keys, f, s.uid, s.tuid, "uid");
+  }
+  int read_auid(char*& term, const Keys& keys, const NumberField& f) {
+    return named_id(term, keys, f, s.loginuid, s.tauid, "auid");
   }
 
   void add_filename(std::string name) {
@@ -181,16 +388,13 @@ struct Parser {
     return 0;
   }
 
-  void add_subject(const char* ctx) {
+  // A subject or object context of its own: a new AVC list entry.
+  using Context = std::optional<std::string> AvcEntry::*;
+  static constexpr Context kSubject = &AvcEntry::scontext, kObject = &AvcEntry::tcontext;
+  void add_context(Context which, std::string ctx) {
     s.has_avc_list = true;
     AvcEntry an;
-    an.scontext = ctx;
-    s.avcs.push_back(std::move(an));
-  }
-  void add_object(const char* ctx) {
-    s.has_avc_list = true;
-    AvcEntry an;
-    an.tcontext = ctx;
+    an.*which = std::move(ctx);
     s.avcs.push_back(std::move(an));
   }
 
@@ -206,44 +410,44 @@ struct Parser {
     }
   }
 
+  // Reads `key=` into the key list (add_keys for hex); the list exists once
+  // the key is seen, even when its value is malformed.
+  int key_field(char*& term, int unended, int undecodable) {
+    std::optional<std::string> key;
+    TextSeen seen;
+    int rc = text(
+        term, "key=", {.unended = unended, .undecodable = undecodable, .text = Text::kQuotedOrHex},
+        key, &seen);
+    if (seen.found) s.has_key_list = true;
+    if (rc != 0) return rc;
+    if (seen.quoted)
+      s.keys.push_back(std::move(*key));
+    else if (key)
+      add_keys(*key);
+    return 0;
+  }
+
+  // subj=, obj= and the like as a context entry, when the key is there.
+  int context(char*& term, const Keys& keys, const TextField& f, Context which) {
+    std::optional<std::string> ctx;
+    if (int rc = text(term, keys, f, ctx)) return rc;
+    if (ctx) add_context(which, std::move(*ctx));
+    return 0;
+  }
+
   // ---- per record type ----
 
   int task_info(char* msg) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    if (want_ppid()) {
-      if ((str = std::strstr(term, "ppid=")) != nullptr) {  // optional field
-        ptr = str + 5;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 14;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 15;
-        s.ppid = as_pid(v);
-        *term = ' ';
-      }
-    }
-    if (want_pid()) {
-      if ((str = std::strstr(term, " pid=")) == nullptr) return 16;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 17;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 18;
-      s.pid = as_pid(v);
-      *term = ' ';
-    }
-    if (want_auid()) {
-      if ((str = std::strstr(term, "auid=")) != nullptr) {
-        ptr = str + 5;
-      } else {
-        if ((str = std::strstr(term, "loginuid=")) == nullptr) return 19;
-        ptr = str + 9;
-      }
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 20;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 21;
-      s.loginuid = as_id(v);
-      *term = ' ';
-      s.tauid = lookup_uid("auid", s.loginuid);
-    }
+    char *str, *term = msg;
+    int rc;
+    if (want_ppid() && (rc = number(term, "ppid=", {.unended = 14, .range = 15}, s.ppid)))
+      return rc;
+    if (want_pid() &&
+        (rc = number(term, " pid=", {.missing = 16, .unended = 17, .range = 18}, s.pid)))
+      return rc;
+    if (want_auid() &&
+        (rc = read_auid(term, {"auid=", "loginuid="}, {.missing = 19, .unended = 20, .range = 21})))
+      return rc;
     if (want_uid()) {
       for (;;) {
         if ((str = std::strstr(term, "uid=")) == nullptr) return 22;
@@ -253,184 +457,77 @@ struct Parser {
         }
         break;
       }
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 23;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 24;
-      s.uid = as_id(v);
-      *term = ' ';
+      if ((rc = number_at(str + 4, term, {.unended = 23, .range = 24}, s.uid))) return rc;
       s.tuid = lookup_uid("uid", s.uid);
     }
-    if (want_gid()) {
-      if ((str = std::strstr(term, "gid=")) == nullptr) return 25;
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 26;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 27;
-      s.gid = as_id(v);
-      *term = ' ';
-    }
-    if (want_euid()) {
-      if ((str = std::strstr(term, "euid=")) == nullptr) return 28;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 29;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 30;
-      s.euid = as_id(v);
-      *term = ' ';
-      s.teuid = lookup_uid("euid", s.euid);
-    }
-    if (want_egid()) {
-      if ((str = std::strstr(term, "egid=")) == nullptr) return 31;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 32;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 33;
-      s.egid = as_id(v);
-      *term = ' ';
-    }
-    if (c.terminal) {
-      if ((str = std::strstr(term, "tty=")) != nullptr) {
-        str += 4;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 34;
-        s.terminal = span(str, term);
-      }
-    }
-    if (want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 35;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 36;
-        s.session_id = as_id(v);
-        *term = ' ';
-      }
-    }
+    if (want_gid() &&
+        (rc = number(term, "gid=", {.missing = 25, .unended = 26, .range = 27}, s.gid)))
+      return rc;
+    if (want_euid() && (rc = named_id(term, "euid=", {.missing = 28, .unended = 29, .range = 30},
+                                      s.euid, s.teuid, "euid")))
+      return rc;
+    if (want_egid() &&
+        (rc = number(term, "egid=", {.missing = 31, .unended = 32, .range = 33}, s.egid)))
+      return rc;
+    if (c.terminal && (rc = text(term, "tty=", {.unended = 34}, s.terminal))) return rc;
+    if (want_ses() && (rc = number(term, "ses=", {.unended = 35, .range = 36}, s.session_id)))
+      return rc;
     if (c.comm) {
-      if ((str = std::strstr(term, "comm=")) == nullptr) return 38;
-      s.comm.reset();  // this record's comm replaces an earlier one
-      str += 5;
-      if (*str == '"') {
-        ++str;
-        if ((term = std::strchr(str, '"')) == nullptr) return 37;
-        s.comm = span(str, term);
-      } else {
-        s.comm = unescape(str);
-      }
+      TextSeen seen;
+      rc = text(term, "comm=", {.missing = 38, .unended = 37, .text = Text::kQuotedOrHex}, s.comm,
+                &seen);
+      if (rc != 0 && seen.found) s.comm.reset();  // stock drops an earlier record's comm first
+      if (rc != 0) return rc;
     }
-    if (c.exe) {
-      // Stock searches exe= from the start of the record, not from the cursor.
-      if ((str = std::strstr(msg, "exe=")) == nullptr) return 40;
-      str += 4;
-      if (*str == '"') {
-        ++str;
-        if ((term = std::strchr(str, '"')) == nullptr) return 39;
-        s.exe = span(str, term);
-      } else {
-        s.exe = unescape(str);
-      }
-    }
-    if (c.subject) {
-      if ((str = std::strstr(term, "subj=")) != nullptr) {
-        str += 5;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 41;
-        add_subject(span(str, term).c_str());
-      }
-    }
-    if (want_success()) {
-      if ((str = std::strstr(term, "res=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 43;
-        s.success = as_success(v);
-        if (term) *term = ' ';
-      }
-    }
+    // Stock searches exe= from the start of the record, not from the cursor.
+    if (c.exe &&
+        (rc = text(term, "exe=",
+                   {.missing = 40, .unended = 39, .text = Text::kQuotedOrHex, .from = msg}, s.exe)))
+      return rc;
+    if (c.subject && (rc = context(term, "subj=", {.unended = 41}, kSubject))) return rc;
+    if (want_success() &&
+        (rc = number(term, "res=", {.range = 43, .at_end = Unended::kToEndNoCursor}, s.success)))
+      return rc;
     return 0;
   }
 
   int syscall(char* msg, std::size_t index) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    unsigned long long a;
-    if (c.format > ReportFormat::kDefault || c.machine != -1) {
-      if ((str = std::strstr(term, "arch=")) == nullptr) return 1;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 2;
-      *term = 0;
-      if (!read_ul(ptr, 16, v)) return 3;
-      s.arch = static_cast<int>(v);
-      *term = ' ';
-    }
-    if ((str = std::strstr(term, "syscall=")) == nullptr) return 4;
-    ptr = str + 8;
-    if ((term = std::strchr(ptr, ' ')) == nullptr) return 5;
-    *term = 0;
-    if (!read_ul(ptr, 10, v)) return 6;
-    s.syscall = static_cast<int>(v);
-    *term = ' ';
+    char* term = msg;
+    int rc;
+    if ((c.format > ReportFormat::kDefault || c.machine != kNoMachine) &&
+        (rc = number(term, "arch=", {.missing = 1, .unended = 2, .range = 3, .base = 16}, s.arch)))
+      return rc;
+    if ((rc = number(term, "syscall=", {.missing = 4, .unended = 5, .range = 6}, s.syscall)))
+      return rc;
     if (want_success()) {
-      if ((str = std::strstr(term, "success=")) != nullptr) {  // exit_group has none
-        ptr = str + 8;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 7;
-        *term = 0;
-        s.success = std::strcmp(ptr, "yes") == 0 ? Success::kSuccess : Success::kFailed;
-        *term = ' ';
-      }
+      std::optional<std::string> success;  // exit_group has none
+      if ((rc = text(term, "success=", {.unended = 7}, success))) return rc;
+      if (success) s.success = *success == "yes" ? Success::kSuccess : Success::kFailed;
     }
     if (c.exit) {
-      if ((str = std::strstr(term, "exit=")) == nullptr) return 8;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 9;
-      *term = 0;
-      long long e;
-      if (!read_ll(ptr, e)) return 10;
-      s.exit = e;
+      if ((rc = number(term, "exit=", {.missing = 8, .unended = 9, .range = 10, .base = 0},
+                       Signed{s.exit})))
+        return rc;
       s.exit_is_set = true;
-      *term = ' ';
     }
     for (int arg = 0; arg < 2; ++arg) {
-      if ((str = std::strstr(term, arg == 0 ? "a0=" : "a1=")) == nullptr) return 11;
-      ptr = str + 3;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 12;
-      *term = 0;
-      if (!read_ull(ptr, 16, a)) return 13;
-      (arg == 0 ? s.a0 : s.a1)[index] = a;
-      *term = ' ';
+      if ((rc = number(term, arg == 0 ? "a0=" : "a1=",
+                       {.missing = 11, .unended = 12, .range = 13, .base = 16},
+                       (arg == 0 ? s.a0 : s.a1)[index])))
+        return rc;
     }
-    if (int rc = task_info(msg); rc != 0) return rc;
-    if (c.key) {
-      // From the cursor left after a1, not where task_info stopped.
-      if ((str = std::strstr(term, "key=")) != nullptr) {
-        s.has_key_list = true;
-        str += 4;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 44;
-          s.keys.push_back(span(str, term));
-        } else {
-          auto joined = unescape(str);
-          if (!joined) return 45;
-          add_keys(*joined);
-        }
-      }
-    }
+    if ((rc = task_info(msg))) return rc;
+    // key= from the cursor left after a1, not where task_info stopped.
+    if (c.key && (rc = key_field(term, 44, 45))) return rc;
     return 0;
   }
 
   int dir(char* msg) {
     if (!c.filename) return 0;
-    char *str, *term;
-    if ((str = std::strstr(msg + kNameOffset, " cwd=")) != nullptr) {
-      str += 5;
-      if (*str == '"') {
-        ++str;
-        if ((term = std::strchr(str, '"')) == nullptr) return 1;
-        if (!s.cwd) s.cwd = span(str, term);
-      } else if (!s.cwd) {
-        s.cwd = unescape(str);
-      }
-    }
+    char* term = msg + kNameOffset;
+    std::optional<std::string> cwd;  // the first CWD of an event counts
+    if (int rc = text(term, " cwd=", {.unended = 1, .text = Text::kQuotedOrHex}, cwd)) return rc;
+    if (!s.cwd) s.cwd = std::move(cwd);
     return 0;
   }
 
@@ -454,138 +551,46 @@ struct Parser {
           s.filename_keys.back() = std::string(str + 5);
       }
     }
-    if (c.object) {
-      if ((str = std::strstr(term, "obj=")) != nullptr) {
-        str += 4;
-        term = std::strchr(str, ' ');
-        add_object(term ? span(str, term).c_str() : str);
-      }
-    }
+    if (c.object) context(term, "obj=", {.at_end = Unended::kToEnd}, kObject);
     return 0;
   }
 
   int obj(char* msg) {
-    if (!c.object) return 0;
-    char *str = std::strstr(msg, "obj="), *term;
-    if (str != nullptr) {
-      str += 4;
-      term = std::strchr(str, ' ');
-      add_object(term ? span(str, term).c_str() : str);
-    }
+    char* term = msg;
+    if (c.object) context(term, "obj=", {.at_end = Unended::kToEnd}, kObject);
     return 0;
-  }
-
-  // A value that is either "quoted" or, when every character up to the next
-  // space is a hex digit, hex; anything else is a legacy plain value.
-  static std::optional<std::string> quoted_hex_or_legacy(char* str, char*& term) {
-    char* end = str;
-    bool legacy = false;
-    while (*end != ' ' && *end) {
-      if (!is_hex(*end)) legacy = true;
-      ++end;
-    }
-    term = end;
-    if (!legacy) return unescape(str);
-    return span(str, end);
   }
 
   int user(char* msg, int type, AvcEntry* avc) {
     char *str, *ptr, *term = msg, *mptr;
-    unsigned long v;
-    if (want_pid()) {
-      if ((str = std::strstr(term, "pid=")) == nullptr) return 1;
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 2;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 3;
-      s.pid = as_pid(v);
-      *term = ' ';
-    }
-    if (want_uid()) {
-      if ((str = std::strstr(term, "uid=")) == nullptr) return 4;
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 5;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 6;
-      s.uid = as_id(v);
-      *term = ' ';
-      s.tuid = lookup_uid("uid", s.uid);
-    }
-    if (want_auid()) {
-      if ((str = std::strstr(term, "auid=")) != nullptr) {
-        ptr = str + 5;
-      } else {
-        if ((str = std::strstr(term, "loginuid=")) == nullptr) return 7;
-        ptr = str + 9;
-      }
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 8;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 9;
-      s.loginuid = as_id(v);
-      *term = ' ';
-      s.tauid = lookup_uid("auid", s.loginuid);
-    }
-    if (want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 10;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 11;
-        s.session_id = as_id(v);
-        *term = ' ';
-      }
-    }
+    int rc;
+    if (want_pid() && (rc = number(term, "pid=", {.missing = 1, .unended = 2, .range = 3}, s.pid)))
+      return rc;
+    if (want_uid() && (rc = read_uid(term, "uid=", {.missing = 4, .unended = 5, .range = 6})))
+      return rc;
+    if (want_auid() &&
+        (rc = read_auid(term, {"auid=", "loginuid="}, {.missing = 7, .unended = 8, .range = 9})))
+      return rc;
+    if (want_ses() && (rc = number(term, "ses=", {.unended = 10, .range = 11}, s.session_id)))
+      return rc;
     if (c.subject) {
-      if ((str = std::strstr(term, "subj=")) != nullptr) {
-        str += 5;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 12;
-        if (avc)
-          avc->scontext = span(str, term);
-        else
-          add_subject(span(str, term).c_str());
-      }
+      if (avc)
+        rc = text(term, "subj=", {.unended = 12}, avc->scontext);
+      else
+        rc = context(term, "subj=", {.unended = 12}, kSubject);
+      if (rc) return rc;
     }
     if (avc && c.object) {
-      if ((str = std::strstr(term, "tcontext=")) != nullptr) {
-        str += 9;
-        if ((term = std::strchr(str, ' ')) != nullptr)
-          avc->tcontext = span(str, term);
-        else
-          term = str;
-      }
-      if ((str = std::strstr(term, "tclass=")) != nullptr) {
-        str += 7;
-        if ((term = std::strchr(str, ' ')) != nullptr)
-          avc->avc_class = span(str, term);
-        else
-          term = str;
-      }
+      text(term, "tcontext=", {.at_end = Unended::kSkipped}, avc->tcontext);
+      text(term, "tclass=", {.at_end = Unended::kSkipped}, avc->avc_class);
     }
     if (want_gid() &&
-        (type == AUDIT_ADD_GROUP || type == AUDIT_DEL_GROUP || type == AUDIT_GRP_MGMT)) {
-      str = std::strstr(term, " id=");
-      if (str == nullptr && type == AUDIT_GRP_MGMT) str = std::strstr(term, "gid=");
-      if (str != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 31;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 32;
-        s.gid = as_id(v);
-        *term = ' ';
-      }
-    }
-    if (c.vmname) {
-      if ((str = std::strstr(term, "vm=")) != nullptr) {
-        str += 3;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 23;
-          s.vmname = span(str, term);
-        } else {
-          s.vmname = unescape(str);
-        }
-      }
-    }
+        (type == AUDIT_ADD_GROUP || type == AUDIT_DEL_GROUP || type == AUDIT_GRP_MGMT) &&
+        (rc = number(term, {" id=", type == AUDIT_GRP_MGMT ? "gid=" : nullptr},
+                     {.unended = 31, .range = 32}, s.gid)))
+      return rc;
+    if (c.vmname && (rc = text(term, "vm=", {.unended = 23, .text = Text::kQuotedOrHex}, s.vmname)))
+      return rc;
     if (c.uuid) {
       if ((str = std::strstr(term, "uuid=")) != nullptr) {
         str += 5;
@@ -596,20 +601,8 @@ struct Parser {
       }
     }
     if (type == AUDIT_VIRT_MACHINE_ID) {
-      if (c.subject) {
-        if ((str = std::strstr(term, "vm-ctx=")) != nullptr) {
-          str += 7;
-          if ((term = std::strchr(str, ' ')) == nullptr) return 27;
-          add_subject(span(str, term).c_str());
-        }
-      }
-      if (c.object) {
-        if ((str = std::strstr(term, "img-ctx=")) != nullptr) {
-          str += 8;
-          if ((term = std::strchr(str, ' ')) == nullptr) return 29;
-          add_object(span(str, term).c_str());
-        }
-      }
+      if (c.subject && (rc = context(term, "vm-ctx=", {.unended = 27}, kSubject))) return rc;
+      if (c.object && (rc = context(term, "img-ctx=", {.unended = 29}, kObject))) return rc;
     } else if (type == AUDIT_VIRT_RESOURCE) {
       if (c.filename) {
         std::size_t skip = 6;
@@ -619,7 +612,7 @@ struct Parser {
         }
         if (str != nullptr) {
           str += skip;
-          if (int rc = path_value(str); rc != 0) return rc;
+          if ((rc = path_value(str))) return rc;
           term = str;
         }
       }
@@ -637,33 +630,18 @@ struct Parser {
         }
         if (before == 's' || before == 'u') break;
         if (before != '\'' && before != ' ') return 25;
-        ptr = str + 4;
-        term = ptr;
-        while (is_digit(*term)) ++term;
-        if (term == ptr) return 14;
-        char saved = *term;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 15;
-        *term = saved;
-        s.uid = as_id(v);
+        if ((rc = number_at(str + 4, term, {.unended = 14, .range = 15, .digits_only = true},
+                            s.uid)))
+          return rc;
         s.tuid = lookup_uid("uid", s.uid);
         break;
       }
     }
     mptr = term;
 
-    if (c.comm) {
-      if ((str = std::strstr(mptr, "comm=")) != nullptr) {
-        str += 5;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 16;
-          s.comm = span(str, term);
-        } else {
-          s.comm = unescape(str);
-        }
-      }
-    }
+    if (c.comm && (rc = text(term, "comm=",
+                             {.unended = 16, .text = Text::kQuotedOrHex, .from = mptr}, s.comm)))
+      return rc;
     // acct= is always taken (user/group management reports need it).
     if ((str = std::strstr(mptr, "acct=")) != nullptr) {
       ptr = str + 5;
@@ -678,56 +656,29 @@ struct Parser {
     mptr = term;
 
     if (c.hostname) {
-      if ((str = std::strstr(mptr, "hostname=")) != nullptr) {
-        str += 9;
-        if ((term = std::strchr(str, ',')) == nullptr && (term = std::strchr(str, ' ')) == nullptr)
-          return 17;
-        s.hostname = span(str, term);
-        if (*s.hostname == "?") {  // addr= may say more
-          ++term;
-          if ((str = std::strstr(term, "addr=")) != nullptr) {
-            str += 5;
-            if ((term = std::strchr(str, ',')) == nullptr &&
-                (term = std::strchr(str, ' ')) == nullptr)
-              return 18;
-            s.hostname = span(str, term);
-          }
-        }
+      TextSeen seen;
+      if ((rc = text(term, "hostname=", {.unended = 17, .ends = ", ", .from = mptr}, s.hostname,
+                     &seen)))
+        return rc;
+      if (seen.found && *s.hostname == "?") {  // addr= may say more
+        ++term;
+        if ((rc = text(term, "addr=", {.unended = 18, .ends = ", "}, s.hostname))) return rc;
       }
     }
-    if (c.filename) {
-      if ((str = std::strstr(mptr, "cwd=")) != nullptr) {
-        str += 4;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 20;
-          s.cwd = span(str, term);
-        } else {
-          s.cwd = quoted_hex_or_legacy(str, term);
-        }
-      }
-    }
+    if (c.filename &&
+        (rc = text(term, "cwd=", {.unended = 20, .text = Text::kQuotedOrLegacy, .from = mptr},
+                   s.cwd)))
+      return rc;
     if (c.terminal) {
-      if ((str = std::strstr(mptr, "terminal=")) != nullptr) {
-        str += 9;
-        if ((term = std::strchr(str, ' ')) == nullptr && (term = std::strchr(str, ')')) == nullptr)
-          return 19;
-        s.terminal = span(str, term);
-        *term = ' ';  // stock restores a ' ' even where it cut at ')'
-      }
+      TextSeen seen;
+      if ((rc = text(term, "terminal=", {.unended = 19, .ends = " )", .from = mptr}, s.terminal,
+                     &seen)))
+        return rc;
+      if (seen.found) *term = ' ';  // stock restores a ' ' even where it cut at ')'
     }
-    if (c.exe) {
-      if ((str = std::strstr(mptr, "exe=")) != nullptr) {
-        str += 4;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 26;
-          s.exe = span(str, term);
-        } else {
-          s.exe = quoted_hex_or_legacy(str, term);
-        }
-      }
-    }
+    if (c.exe && (rc = text(term, "exe=",
+                            {.unended = 26, .text = Text::kQuotedOrLegacy, .from = mptr}, s.exe)))
+      return rc;
     if (want_success()) {
       if ((str = std::strstr(mptr, "res=")) != nullptr) {
         ptr = str + 4;
@@ -745,168 +696,81 @@ struct Parser {
   }
 
   int login(char* msg) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    if (want_pid()) {
-      if ((str = std::strstr(term, "pid=")) == nullptr) return 1;
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 2;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 3;
-      s.pid = as_pid(v);
-      *term = ' ';
-    }
-    if (want_uid()) {
-      if ((str = std::strstr(term, "uid=")) == nullptr) return 4;
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 5;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 6;
-      s.uid = as_id(v);
-      *term = ' ';
-      s.tuid = lookup_uid("uid", s.uid);
-    }
+    char* term = msg;
+    int rc;
+    if (want_pid() && (rc = number(term, "pid=", {.missing = 1, .unended = 2, .range = 3}, s.pid)))
+      return rc;
+    if (want_uid() && (rc = read_uid(term, "uid=", {.missing = 4, .unended = 5, .range = 6})))
+      return rc;
     if (c.subject) {
-      if ((str = std::strstr(term, "subj=")) != nullptr) {
-        ptr = str + 5;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 12;
-        // Stock keeps the "subj=" prefix in the context here.
-        add_subject(span(str, term).c_str());
-      }
+      std::optional<std::string> ctx;
+      if ((rc = text(term, "subj=", {.unended = 12}, ctx))) return rc;
+      if (ctx) add_context(kSubject, "subj=" + *ctx);  // stock keeps the key here
     }
-    if (want_auid()) {
-      if ((str = std::strstr(term, "new auid=")) != nullptr) {
-        ptr = str + 9;
-      } else if ((str = std::strstr(term, " auid=")) != nullptr) {  // 3.14+ kernels
-        ptr = str + 6;
-      } else {
-        if ((str = std::strstr(term, "new loginuid=")) == nullptr) return 7;
-        ptr = str + 13;
-      }
-      if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-      if (!read_ul(ptr, 10, v)) return 8;
-      s.loginuid = as_id(v);
-      if (term) *term = ' ';
-      s.tauid = lookup_uid("auid", s.loginuid);
-    }
+    // A value may end the record: the cursor is lost then and the next
+    // search starts over from the beginning.
+    if (want_auid() &&
+        (rc = read_auid(term, {"new auid=", " auid=" /* 3.14+ kernels */, "new loginuid="},
+                        {.missing = 7, .range = 8, .at_end = Unended::kToEndNoCursor})))
+      return rc;
     if (want_success()) {
       if (term == nullptr) term = msg;
-      if ((str = std::strstr(term, "res=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 9;
-        s.success = as_success(v);
-        if (term) *term = ' ';
-      } else {
-        s.success = Success::kSuccess;  // older kernels: always successful
-      }
+      bool found;
+      if ((rc = number(term, "res=", {.range = 9, .at_end = Unended::kToEndNoCursor}, s.success,
+                       &found)))
+        return rc;
+      if (!found) s.success = Success::kSuccess;  // older kernels: always successful
     }
     if (want_ses()) {
       if (term == nullptr) term = msg;
-      if ((str = std::strstr(term, "new ses=")) != nullptr) {
-        ptr = str + 8;
-      } else {
-        if ((str = std::strstr(term, " ses=")) == nullptr) return 14;
-        ptr = str + 5;
-      }
-      if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-      if (!read_ul(ptr, 10, v)) return 11;
-      s.session_id = as_id(v);
-      if (term) *term = ' ';
+      if ((rc = number(term, {"new ses=", " ses="},
+                       {.missing = 14, .range = 11, .at_end = Unended::kToEndNoCursor},
+                       s.session_id)))
+        return rc;
     }
     return 0;
   }
 
-  // "failed..." means failure, any other leading word success; no word is an error.
-  static bool word_result(char* ptr, Success& out) {
+  // res= of daemon records, searched for from `from`: "failed..." means
+  // failure, any other leading word success; no word is malformed.
+  int word_result(char* from, int malformed) {
+    char* ptr = find_value(from, "res=", false);
+    if (ptr == nullptr) return 0;
     char* end = ptr;
     while (is_alpha(*end)) ++end;
-    if (end == ptr) return false;
-    out = std::strncmp(ptr, "failed", 6) == 0 && end - ptr >= 6 ? Success::kFailed
-                                                                : Success::kSuccess;
-    return true;
+    if (end == ptr) return malformed;
+    s.success = std::strncmp(ptr, "failed", 6) == 0 && end - ptr >= 6 ? Success::kFailed
+                                                                      : Success::kSuccess;
+    return 0;
   }
 
   int daemon1(char* msg) {
-    char *str, *ptr, *term, *mptr;
-    unsigned long v;
+    char *term, *mptr;
+    int rc;
     // After the header's ')' when there is one.
     mptr = std::strchr(msg, ')');
     if (mptr == nullptr) mptr = msg;
     term = mptr;
-    if (want_auid()) {
-      if ((str = std::strstr(mptr, "auid=")) == nullptr) return 1;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 2;
-      char saved = *term;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 3;
-      *term = saved;
-      s.loginuid = as_id(v);
-      s.tauid = lookup_uid("auid", s.loginuid);
-    }
-    if (want_pid()) {
-      if ((str = std::strstr(term, "pid=")) == nullptr) return 4;
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 5;
-      char saved = *term;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 6;
-      *term = saved;
-      s.pid = as_pid(v);
-    }
-    if (c.uid != ~0u) {  // a user name alone does not make stock look here
-      if ((str = std::strstr(term, " uid=")) != nullptr) {
-        ptr = str + 5;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 7;
-        char saved = *term;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 8;
-        *term = saved;
-        s.uid = as_id(v);
-      }
-    }
-    if (want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 9;
-        char saved = *term;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 10;
-        *term = saved;
-        s.session_id = as_id(v);
-      }
-    }
-    if (c.subject) {
-      if ((str = std::strstr(term, "subj=")) != nullptr) {
-        str += 5;
-        term = std::strchr(str, ' ');
-        add_subject(term ? span(str, term).c_str() : str);
-      }
-    }
-    if (want_success()) {
-      if ((str = std::strstr(mptr, "res=")) != nullptr) {
-        if (!word_result(str + 4, s.success)) return 12;
-      }
-    }
+    if (want_auid() && (rc = read_auid(term, "auid=", {.missing = 1, .unended = 2, .range = 3})))
+      return rc;
+    if (want_pid() && (rc = number(term, "pid=", {.missing = 4, .unended = 5, .range = 6}, s.pid)))
+      return rc;
+    // A user name alone does not make stock look here, nor look the name up.
+    if (c.uid != kUnsetId && (rc = number(term, " uid=", {.unended = 7, .range = 8}, s.uid)))
+      return rc;
+    if (want_ses() && (rc = number(term, "ses=", {.unended = 9, .range = 10}, s.session_id)))
+      return rc;
+    if (c.subject) context(term, "subj=", {.at_end = Unended::kToEnd}, kSubject);
+    if (want_success() && (rc = word_result(mptr, 12))) return rc;
     return 0;
   }
 
   int daemon2(char* msg) {
-    char *str, *term = msg;
+    char* term = msg;
     if (c.hostname) {
-      if ((str = std::strstr(term, "addr=")) != nullptr) {
-        str += 5;
-        if ((term = std::strchr(str, ':')) == nullptr && (term = std::strchr(str, ' ')) == nullptr)
-          return 1;
-        s.hostname = span(str, term);
-      }
+      if (int rc = text(term, "addr=", {.unended = 1, .ends = ": "}, s.hostname)) return rc;
     }
-    if (want_success()) {
-      if ((str = std::strstr(term, "res=")) != nullptr) {
-        if (!word_result(str + 4, s.success)) return 2;
-      }
-    }
+    if (want_success()) return word_result(term, 2);
     return 0;
   }
 
@@ -966,88 +830,34 @@ struct Parser {
   }
 
   int integrity(char* msg) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    if ((str = std::strstr(term, "pid=")) != nullptr) {  // taken whatever the criteria
-      ptr = str + 4;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 1;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 2;
-      s.pid = as_pid(v);
-      *term = ' ';
-    }
-    if (want_uid()) {
-      if ((str = std::strstr(term, " uid=")) != nullptr) {
-        // Stock starts the number at the '=', so this always reads 0.
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 3;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 4;
-        s.uid = as_id(v);
-        *term = ' ';
-        s.tuid = lookup_uid("uid", s.uid);
-      }
-    }
-    if (want_auid()) {
-      if ((str = std::strstr(msg, "auid=")) != nullptr) {
-        ptr = str + 5;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 5;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 6;
-        s.loginuid = as_id(v);
-        *term = ' ';
-        s.tauid = lookup_uid("auid", s.loginuid);
-      }
-    }
-    if (want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 10;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 11;
-        s.session_id = as_id(v);
-        *term = ' ';
-      }
-    }
-    if (c.subject) {
-      if ((str = std::strstr(term, "subj=")) != nullptr) {
-        str += 5;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 12;
-        add_subject(span(str, term).c_str());
-      }
-    }
-    if (c.comm) {
-      if ((str = std::strstr(term, "comm=")) != nullptr) {
-        str += 5;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 7;
-          s.comm = span(str, term);
-        } else {
-          s.comm = unescape(str);
-        }
-      }
-    }
+    char *str, *term = msg;
+    int rc;
+    // pid= is taken whatever the criteria.
+    if ((rc = number(term, "pid=", {.unended = 1, .range = 2}, s.pid))) return rc;
+    // Stock starts the number at the '=', so this always reads 0.
+    if (want_uid() && (rc = read_uid(term, " uid=", {.unended = 3, .range = 4, .at_equals = true})))
+      return rc;
+    if (want_auid() && (rc = read_auid(term, "auid=", {.unended = 5, .range = 6, .from = msg})))
+      return rc;
+    if (want_ses() && (rc = number(term, "ses=", {.unended = 10, .range = 11}, s.session_id)))
+      return rc;
+    if (c.subject && (rc = context(term, "subj=", {.unended = 12}, kSubject))) return rc;
+    if (c.comm && (rc = text(term, "comm=", {.unended = 7, .text = Text::kQuotedOrHex}, s.comm)))
+      return rc;
     if (c.filename) {
       if ((str = std::strstr(term, " name=")) != nullptr) {
         if (path_value(str + 6) != 0) return 8;
       }
     }
-    if (want_success()) {
-      if ((str = std::strstr(term, "res=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 9;
-        s.success = as_success(v);
-        if (term) *term = ' ';
-      }
-    }
+    if (want_success() &&
+        (rc = number(term, "res=", {.range = 9, .at_end = Unended::kToEndNoCursor}, s.success)))
+      return rc;
     return 0;
   }
 
   int avc(char* msg, int type) {
     char *str, *term = msg;
-    unsigned long v;
+    int rc;
     AvcEntry an;
     bool kernel_format = false;
     if ((str = std::strstr(term, "avc: ")) != nullptr) {
@@ -1081,436 +891,172 @@ struct Parser {
       *term = ' ';
     }
     if (type == AUDIT_USER_AVC) {
-      int rc = user(msg, type, &an);
+      rc = user(msg, type, &an);
       if (rc > 20) rc = 0;
       s.has_avc_list = true;
       s.avcs.push_back(std::move(an));
       return rc;
     }
-    if (want_pid()) {
-      if ((str = std::strstr(term, "pid=")) != nullptr) {
-        str += 4;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 3;
-        *term = 0;
-        if (!read_ul(str, 10, v)) return 4;
-        s.pid = as_pid(v);
-        *term = ' ';
-      }
-    }
-    if (c.comm && !s.comm) {
-      if ((str = std::strstr(term, "comm=")) == nullptr) return 5;
-      str += 5;
-      if (*str == '"') {
-        ++str;
-        if ((term = std::strchr(str, '"')) == nullptr) return 6;
-        s.comm = span(str, term);
-      } else {
-        s.comm = unescape(str);
-        if (!s.comm) return 11;
-        term = str + 6;  // stock's fixed step; may pass the end (see kPad)
-      }
-    }
+    if (want_pid() && (rc = number(term, "pid=", {.unended = 3, .range = 4}, s.pid))) return rc;
+    if (c.comm && !s.comm &&
+        (rc = text(term, "comm=",
+                   {.missing = 5,
+                    .unended = 6,
+                    .undecodable = 11,
+                    .text = Text::kQuotedOrHex,
+                    .hex_step = 6},
+                   s.comm)))
+      return rc;
     if (c.filename) {
       const char* key = " path=";
       if ((str = std::strstr(term, key)) == nullptr) str = std::strstr(term, key = " name=");
       if (str != nullptr) {
-        if (int rc = path_value(str + 6); rc != 0) return rc;
+        if ((rc = path_value(str + 6))) return rc;
         term += 7;
       }
     }
-    if (c.subject) {
-      if ((str = std::strstr(term, "scontext=")) != nullptr) {
-        str += 9;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 7;
-        an.scontext = span(str, term);
-      }
-    }
-    if (c.object) {
-      if ((str = std::strstr(term, "tcontext=")) != nullptr) {
-        str += 9;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 8;
-        an.tcontext = span(str, term);
-      }
-    }
+    if (c.subject && (rc = text(term, "scontext=", {.unended = 7}, an.scontext))) return rc;
+    if (c.object && (rc = text(term, "tcontext=", {.unended = 8}, an.tcontext))) return rc;
     // Required: records without it (AppArmor's AVCs) fail here.
-    if ((str = std::strstr(term, "tclass=")) == nullptr) return 9;
-    str += 7;
-    term = std::strchr(str, ' ');
-    an.avc_class = term ? span(str, term) : std::string(str);
+    if ((rc = text(term, "tclass=", {.missing = 9, .at_end = Unended::kToEnd}, an.avc_class)))
+      return rc;
     s.has_avc_list = true;
     s.avcs.push_back(std::move(an));
     return 0;
   }
 
   int kernel_anom(char* msg, int type) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    if (want_auid()) {
-      if ((str = std::strstr(term, "auid=")) == nullptr) return 1;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-      if (!read_ul(ptr, 10, v)) return 2;
-      s.loginuid = as_id(v);
-      if (term)
-        *term = ' ';
-      else
-        term = ptr;
-      s.tauid = lookup_uid("auid", s.loginuid);
-    }
-    if (want_uid()) {
-      if ((str = std::strstr(term, "uid=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 3;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 4;
-        s.uid = as_id(v);
-        *term = ' ';
-        s.tuid = lookup_uid("uid", s.uid);
-      }
-    }
-    if (want_gid()) {
-      if ((str = std::strstr(term, "gid=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 5;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 6;
-        s.gid = as_id(v);
-        *term = ' ';
-      }
-    }
-    if (want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 7;
-        s.session_id = as_id(v);
-        if (term)
-          *term = ' ';
-        else
-          term = ptr;
-      }
-    }
+    char* term = msg;
+    int rc;
+    if (want_auid() &&
+        (rc = read_auid(term, "auid=", {.missing = 1, .range = 2, .at_end = Unended::kToEnd})))
+      return rc;
+    if (want_uid() && (rc = read_uid(term, "uid=", {.unended = 3, .range = 4}))) return rc;
+    if (want_gid() && (rc = number(term, "gid=", {.unended = 5, .range = 6}, s.gid))) return rc;
+    if (want_ses() &&
+        (rc = number(term, "ses=", {.range = 7, .at_end = Unended::kToEnd}, s.session_id)))
+      return rc;
     if (type == AUDIT_ANOM_PROMISCUOUS) return 0;
-    if (c.subject) {
-      if ((str = std::strstr(term, "subj=")) != nullptr) {
-        str += 5;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 8;
-        add_subject(span(str, term).c_str());
-      }
-    }
-    if (want_pid()) {
-      if ((str = std::strstr(term, "pid=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 10;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 11;
-        s.pid = as_pid(v);
-        *term = ' ';
-      }
-    }
-    if (c.comm) {
-      if ((str = std::strstr(term, "comm=")) != nullptr) {
-        str += 5;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 12;
-          s.comm = span(str, term);
-        } else {
-          s.comm = unescape(str);
-        }
-      }
-    }
-    if (c.exe) {
-      if ((str = std::strstr(term, "exe=")) != nullptr) {
-        str += 4;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 13;
-          s.exe = span(str, term);
-        } else {
-          s.exe = unescape(str);
-        }
-      } else if (type != AUDIT_ANOM_ABEND) {
-        return 14;
-      }
-    }
+    if (c.subject && (rc = context(term, "subj=", {.unended = 8}, kSubject))) return rc;
+    if (want_pid() && (rc = number(term, "pid=", {.unended = 10, .range = 11}, s.pid))) return rc;
+    if (c.comm && (rc = text(term, "comm=", {.unended = 12, .text = Text::kQuotedOrHex}, s.comm)))
+      return rc;
+    if (c.exe && (rc = text(term, "exe=",
+                            {.missing = type != AUDIT_ANOM_ABEND ? 14 : 0,
+                             .unended = 13,
+                             .text = Text::kQuotedOrHex},
+                            s.exe)))
+      return rc;
     if (type == AUDIT_SECCOMP) {
-      if ((str = std::strstr(term, "arch=")) == nullptr) return 0;  // some kernels omit it
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 15;
-      *term = 0;
-      if (!read_ul(ptr, 16, v)) return 16;
-      s.arch = static_cast<int>(v);
-      *term = ' ';
-      if ((str = std::strstr(term, "syscall=")) == nullptr) return 17;
-      ptr = str + 8;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 18;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 19;
-      s.syscall = static_cast<int>(v);
-      *term = ' ';
+      bool found;  // some kernels omit arch=
+      if ((rc = number(term, "arch=", {.unended = 15, .range = 16, .base = 16}, s.arch, &found)))
+        return rc;
+      if (!found) return 0;
+      if ((rc = number(term, "syscall=", {.missing = 17, .unended = 18, .range = 19}, s.syscall)))
+        return rc;
     }
-    if (want_success()) {
-      if ((str = std::strstr(term, "res=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 68;
-        s.success = as_success(v);
-        if (term) *term = ' ';
-      }
-    }
+    if (want_success() &&
+        (rc = number(term, "res=", {.range = 68, .at_end = Unended::kToEndNoCursor}, s.success)))
+      return rc;
     return 0;
   }
 
   int simple_message(char* msg, int type) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    if (want_auid()) {
-      // Old kernels leave auid out of CONFIG_CHANGE.
-      str = std::strstr(term, "auid=");
-      if (str == nullptr && type != AUDIT_CONFIG_CHANGE) return 1;
-      if (str != nullptr) {
-        ptr = str + 5;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 2;
-        s.loginuid = as_id(v);
-        if (term)
-          *term = ' ';
-        else
-          term = ptr;
-        s.tauid = lookup_uid("auid", s.loginuid);
-      }
-    }
-    if (want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 3;
-        s.session_id = as_id(v);
-        if (term)
-          *term = ' ';
-        else
-          term = ptr;
-      }
-    }
-    if (c.subject) {
-      if ((str = std::strstr(term, "subj=")) != nullptr) {
-        str += 5;
-        term = std::strchr(str, ' ');
-        add_subject(term ? span(str, term).c_str() : str);
-        if (term == nullptr) term = str;
-      }
-    }
-    if (c.key) {
-      if ((str = std::strstr(term, "key=")) != nullptr) {
-        s.has_key_list = true;
-        ptr = str + 4;
-        if (*ptr == '"') {
-          ++ptr;
-          if ((term = std::strchr(ptr, '"')) == nullptr) return 6;
-          s.keys.push_back(span(ptr, term));
-        } else {
-          auto joined = unescape(ptr);
-          if (!joined) return 8;
-          add_keys(*joined);
-        }
-      }
-    }
+    char* term = msg;
+    int rc;
+    // Old kernels leave auid out of CONFIG_CHANGE.
+    if (want_auid() && (rc = read_auid(term, "auid=",
+                                       {.missing = type != AUDIT_CONFIG_CHANGE ? 1 : 0,
+                                        .range = 2,
+                                        .at_end = Unended::kToEnd})))
+      return rc;
+    if (want_ses() &&
+        (rc = number(term, "ses=", {.range = 3, .at_end = Unended::kToEnd}, s.session_id)))
+      return rc;
+    if (c.subject) context(term, "subj=", {.at_end = Unended::kToEnd}, kSubject);
+    if (c.key && (rc = key_field(term, 6, 8))) return rc;
     // The kernel rarely logs res= for these; success unless it says otherwise.
     if (type == AUDIT_CONFIG_CHANGE) s.success = Success::kSuccess;
-    if (want_success()) {
-      if ((str = std::strstr(term, "res=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 7;
-        s.success = as_success(v);
-        if (term) *term = ' ';
-      }
-    }
+    if (want_success() &&
+        (rc = number(term, "res=", {.range = 7, .at_end = Unended::kToEndNoCursor}, s.success)))
+      return rc;
     return 0;
   }
 
   int tty(char* msg) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    if (want_pid()) {
-      if ((str = std::strstr(msg, "pid=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 1;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 2;
-        s.pid = as_pid(v);
-        *term = ' ';
-      }
-    }
-    if (want_uid()) {
-      if ((str = std::strstr(term, " uid=")) != nullptr) {
-        ptr = str + 4;  // at the '=': always reads 0, as stock does
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 3;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 4;
-        s.uid = as_id(v);
-        *term = ' ';
-        s.tuid = lookup_uid("uid", s.uid);
-      }
-    }
-    if (want_auid()) {
-      if ((str = std::strstr(term, "auid=")) == nullptr) return 5;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-      if (!read_ul(ptr, 10, v)) return 6;
-      s.loginuid = as_id(v);
-      if (term)
-        *term = ' ';
-      else
-        term = ptr;
-      s.tauid = lookup_uid("auid", s.loginuid);
-    }
-    if (want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 7;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 8;
-        s.session_id = as_id(v);
-        *term = ' ';
-      }
-    }
-    if (c.comm) {
-      if ((str = std::strstr(term, "comm=")) != nullptr) {
-        str += 5;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 11;
-          s.comm = span(str, term);
-        } else {
-          s.comm = unescape(str);
-        }
-      }
-    }
+    char* term = msg;
+    int rc;
+    if (want_pid() && (rc = number(term, "pid=", {.unended = 1, .range = 2, .from = msg}, s.pid)))
+      return rc;
+    // At the '=': always reads 0, as stock does.
+    if (want_uid() && (rc = read_uid(term, " uid=", {.unended = 3, .range = 4, .at_equals = true})))
+      return rc;
+    if (want_auid() &&
+        (rc = read_auid(term, "auid=", {.missing = 5, .range = 6, .at_end = Unended::kToEnd})))
+      return rc;
+    if (want_ses() && (rc = number(term, "ses=", {.unended = 7, .range = 8}, s.session_id)))
+      return rc;
+    if (c.comm && (rc = text(term, "comm=", {.unended = 11, .text = Text::kQuotedOrHex}, s.comm)))
+      return rc;
     return 0;
   }
 
   int pkt(char* msg) {
-    char *str, *ptr, *term = msg;
+    char* term = msg;
     if (c.hostname) {
-      if ((str = std::strstr(msg, "saddr=")) != nullptr) {
-        ptr = str + 6;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 1;
-        s.hostname = span(ptr, term);
-      }
+      if (int rc = text(term, "saddr=", {.unended = 1, .from = msg}, s.hostname)) return rc;
     }
-    if (c.object) {
-      if ((str = std::strstr(term, "obj=")) != nullptr) {
-        str += 4;
-        term = std::strchr(str, ' ');
-        add_object(term ? span(str, term).c_str() : str);
-      }
-    }
+    if (c.object) context(term, "obj=", {.at_end = Unended::kToEnd}, kObject);
     return 0;
   }
 
   // NETFILTER_CFG / EVENT_LISTENER: subject fields in yet another order; only
-  // what earlier records left unset is taken.
+  // what earlier records left unset is taken, and an absent field counts as
+  // unset.
   int kernel(char* msg) {
-    char *str, *ptr, *term = msg;
-    unsigned long v;
-    if (want_pid() && s.pid == -1) {
-      if ((str = std::strstr(term, " pid=")) == nullptr) return 54;
-      ptr = str + 5;
-      if ((term = std::strchr(ptr, ' ')) == nullptr) return 52;
-      *term = 0;
-      if (!read_ul(ptr, 10, v)) return 53;
-      s.pid = as_pid(v);
-      *term = ' ';
-    }
-    if (s.uid == ~0u && !s.tuid && want_uid()) {
-      if ((str = std::strstr(term, "uid=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 55;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 56;
-        s.uid = as_id(v);
-        *term = ' ';
-      } else {
-        s.uid = 0;
-      }
+    char* term = msg;
+    int rc;
+    bool found;
+    if (want_pid() && s.pid == kNoPid &&
+        (rc = number(term, " pid=", {.missing = 54, .unended = 52, .range = 53}, s.pid)))
+      return rc;
+    if (s.uid == kUnsetId && !s.tuid && want_uid()) {
+      if ((rc = number(term, "uid=", {.unended = 55, .range = 56}, s.uid, &found))) return rc;
+      if (!found) s.uid = 0;
       s.tuid = lookup_uid("uid", s.uid);
     }
-    if (s.loginuid == ~0u - 1 && !s.tauid && want_auid()) {
-      if ((str = std::strstr(term, "auid=")) != nullptr) {
-        ptr = str + 5;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 57;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 58;
-        s.loginuid = as_id(v);
-        *term = ' ';
-      } else {
-        s.loginuid = ~0u;
-      }
+    if (s.loginuid == kIdNotSeen && !s.tauid && want_auid()) {
+      if ((rc = number(term, "auid=", {.unended = 57, .range = 58}, s.loginuid, &found))) return rc;
+      if (!found) s.loginuid = kUnsetId;
       s.tauid = lookup_uid("auid", s.loginuid);
     }
     if (!s.terminal && c.terminal) {
-      if ((str = std::strstr(term, "tty=")) != nullptr) {
-        str += 4;
-        if ((term = std::strchr(str, ' ')) == nullptr) return 59;
-        s.terminal = span(str, term);
-      } else {
-        s.terminal = "(none)";
-      }
+      TextSeen seen;
+      if ((rc = text(term, "tty=", {.unended = 59}, s.terminal, &seen))) return rc;
+      if (!seen.found) s.terminal = "(none)";
     }
-    if (s.session_id == ~0u - 1 && want_ses()) {
-      if ((str = std::strstr(term, "ses=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) == nullptr) return 60;
-        *term = 0;
-        if (!read_ul(ptr, 10, v)) return 61;
-        s.session_id = as_id(v);
-        *term = ' ';
-      } else {
-        s.session_id = ~0u;
-      }
+    if (s.session_id == kIdNotSeen && want_ses()) {
+      if ((rc = number(term, "ses=", {.unended = 60, .range = 61}, s.session_id, &found)))
+        return rc;
+      if (!found) s.session_id = kUnsetId;
     }
-    if (!s.has_avc_list && c.subject) {
-      if ((str = std::strstr(term, "subj=")) == nullptr) return 64;
-      str += 5;
-      if ((term = std::strchr(str, ' ')) == nullptr) return 62;
-      add_subject(span(str, term).c_str());
-    }
-    if (!s.comm && c.comm) {
-      if ((str = std::strstr(term, "comm=")) == nullptr) return 66;
-      str += 5;
-      if (*str == '"') {
-        ++str;
-        if ((term = std::strchr(str, '"')) == nullptr) return 65;
-        s.comm = span(str, term);
-      } else {
-        s.comm = unescape(str);
-      }
-    }
+    if (!s.has_avc_list && c.subject &&
+        (rc = context(term, "subj=", {.missing = 64, .unended = 62}, kSubject)))
+      return rc;
+    if (!s.comm && c.comm &&
+        (rc = text(term, "comm=", {.missing = 66, .unended = 65, .text = Text::kQuotedOrHex},
+                   s.comm)))
+      return rc;
     if (!s.exe && c.exe) {
-      if ((str = std::strstr(msg, "exe=")) != nullptr) {
-        str += 4;
-        if (*str == '"') {
-          ++str;
-          if ((term = std::strchr(str, '"')) == nullptr) return 67;
-          s.exe = span(str, term);
-        } else {
-          s.exe = unescape(str);
-        }
-      } else {
-        s.exe = "(null)";
-      }
+      TextSeen seen;
+      if ((rc = text(term, "exe=", {.unended = 67, .text = Text::kQuotedOrHex, .from = msg}, s.exe,
+                     &seen)))
+        return rc;
+      if (!seen.found) s.exe = "(null)";
     }
-    if (want_success()) {
-      if ((str = std::strstr(term, "res=")) != nullptr) {
-        ptr = str + 4;
-        if ((term = std::strchr(ptr, ' ')) != nullptr) *term = 0;
-        if (!read_ul(ptr, 10, v)) return 69;
-        s.success = as_success(v);
-        if (term) *term = ' ';
-      }
-    }
+    if (want_success() &&
+        (rc = number(term, "res=", {.range = 69, .at_end = Unended::kToEndNoCursor}, s.success)))
+      return rc;
     return 0;
   }
 };
@@ -1670,17 +1216,17 @@ std::optional<std::string> Interpretations::lookup(const std::string& field) con
 }
 
 void SearchItems::reset(std::size_t records) {
-  ppid = pid = -1;
-  uid = euid = ~0u;
-  loginuid = ~0u - 1;
-  gid = egid = ~0u;
+  ppid = pid = kNoPid;
+  uid = euid = kUnsetId;
+  loginuid = kIdNotSeen;
+  gid = egid = kUnsetId;
   success = Success::kUnset;
   arch = syscall = 0;
-  session_id = ~0u - 1;
+  session_id = kIdNotSeen;
   exit = 0;
   exit_is_set = false;
-  for (auto* o : {&hostname, &cwd, &exe, &terminal, &comm, &acct, &uuid, &vmname, &tuid, &teuid,
-                  &tauid})
+  for (auto* o :
+       {&hostname, &cwd, &exe, &terminal, &comm, &acct, &uuid, &vmname, &tuid, &teuid, &tauid})
     o->reset();
   filenames.clear();
   filename_keys.clear();
