@@ -44,12 +44,12 @@ std::optional<std::int64_t> parse_end_time(const char* date, const char* time, s
 // returns false after stock's message. `checkpoint_keyword`: ausearch only;
 // when given, "-ts checkpoint" sets it instead of a time (aureport treats
 // the word as a bad date).
+bool parse_time_words(bool start, const char* first, const char* second, std::int64_t& value,
+                      bool* checkpoint_keyword, std::FILE* err);
+
 // --eoe-timeout VALUE as stock ausearch and aureport check it: prints stock's
 // message and returns false for a bad value. `*consumed` says whether VALUE
 // was taken (stock takes it only when it starts with a digit).
 bool parse_eoe_timeout(const char* value, std::uint64_t& timeout, bool* consumed, std::FILE* err);
-
-bool parse_time_words(bool start, const char* first, const char* second, std::int64_t& value,
-                      bool* checkpoint_keyword, std::FILE* err);
 
 }  // namespace bpfaudit::search

@@ -8,9 +8,10 @@
 
 namespace bpfaudit::trace {
 
-// The seam for the collector daemon (not built yet): it will listen on this
-// unix stream socket and take newline-terminated audit records, appending
-// them to the log that plain `ausearch` reads.
+// The collector daemon (`bpfaudit daemon`, userspace/daemon/) listens on this
+// unix stream socket by default (--collector PATH, --no-collector) and takes
+// newline-terminated audit records, writing them to the log that plain
+// `ausearch` reads.
 inline constexpr const char* kCollectorSocket = "/run/bpfaudit/collector.sock";
 inline constexpr const char* kDefaultLogDir = "/var/log/bpfaudit";
 
