@@ -54,8 +54,8 @@ int status(PrefilterControl& control) {
     std::printf("engine not loaded\n");
     return 0;
   }
-  std::printf("path %s\nenabled %d\ngeneration %u\nrules %u\n", st->path.c_str(),
-              st->enabled ? 1 : 0, st->gen, st->rules);
+  std::printf("path %s\nattached %d\nenabled %d\ngeneration %u\nrules %u\n", st->path.c_str(),
+              st->attached ? 1 : 0, st->enabled ? 1 : 0, st->gen, st->rules);
   for (int r = 0; r < bpfaudit::probe::kEngineLossReasons; ++r)
     std::printf("lost_%s %llu\n", bpfaudit::probe::engine_loss_reason_name(r),
                 static_cast<unsigned long long>(st->losses[static_cast<std::size_t>(r)]));

@@ -52,11 +52,11 @@ struct MapPin {
 };
 
 const MapPin kMaps[] = {
-    {"state", [](prefilter_bpf* s) { return s->maps.pf_state; }},
     {"rows", [](prefilter_bpf* s) { return s->maps.pf_rows; }},
     {"rules", [](prefilter_bpf* s) { return s->maps.pf_rules; }},
     {"losses", [](prefilter_bpf* s) { return s->maps.pf_losses; }},
     {"events", [](prefilter_bpf* s) { return s->maps.pf_events; }},
+    {"state", [](prefilter_bpf* s) { return s->maps.pf_state; }},  // last: see pinned()
 };
 constexpr const char* kLinkPin = "link";
 
@@ -125,7 +125,12 @@ PrefilterEngine::~PrefilterEngine() {
   close_fd(ring_fd_);
 }
 
-bool PrefilterEngine::pinned() { return ::access(pin(kLinkPin).c_str(), F_OK) == 0; }
+// The maps are the engine: pinned while the prefilter is on. The program is
+// attached (its link pinned) only while the engine holds rules, so an engine
+// with nothing to evaluate costs no syscall anything.
+bool PrefilterEngine::pinned() { return ::access(pin("state").c_str(), F_OK) == 0; }
+
+bool PrefilterEngine::attached() { return ::access(pin(kLinkPin).c_str(), F_OK) == 0; }
 
 std::optional<PrefilterEngine> PrefilterEngine::open_pinned(std::string& error) {
   if (!pinned()) {
@@ -133,7 +138,7 @@ std::optional<PrefilterEngine> PrefilterEngine::open_pinned(std::string& error) 
     return std::nullopt;
   }
   PrefilterEngine e;
-  int* fds[] = {&e.state_fd_, &e.rows_fd_, &e.rules_fd_, &e.losses_fd_, &e.ring_fd_};
+  int* fds[] = {&e.rows_fd_, &e.rules_fd_, &e.losses_fd_, &e.ring_fd_, &e.state_fd_};
   for (std::size_t i = 0; i < std::size(kMaps); ++i) {
     *fds[i] = bpf_obj_get(pin(kMaps[i].name).c_str());
     if (*fds[i] < 0) {
@@ -143,6 +148,35 @@ std::optional<PrefilterEngine> PrefilterEngine::open_pinned(std::string& error) 
   }
   return e;
 }
+
+namespace {
+
+struct SkelDeleter {
+  void operator()(prefilter_bpf* s) const { prefilter_bpf__destroy(s); }
+};
+using Skel = std::unique_ptr<prefilter_bpf, SkelDeleter>;
+
+// Opens and loads the object; with `reuse_pins`, onto the pinned maps.
+Skel load_object(bool reuse_pins, std::string& error) {
+  libbpf_set_print(libbpf_print);
+  Skel skel(prefilter_bpf__open());
+  if (!skel) {
+    error = std::string("cannot open the prefilter BPF object: ") + std::strerror(errno);
+    return nullptr;
+  }
+  bpf_map__set_max_entries(skel->maps.pf_events, kRingBytes);
+  if (reuse_pins)
+    for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());
+  if (int err = prefilter_bpf__load(skel.get())) {
+    error = std::string("cannot load the prefilter BPF program: ") + std::strerror(-err) +
+            (err == -EPERM ? " (BPF refused: lockdown or missing CAP_BPF)"
+                           : " (BPFAUDIT_BPF_LOG=1 shows the verifier's log)");
+    return nullptr;
+  }
+  return skel;
+}
+
+}  // namespace
 
 std::optional<PrefilterEngine> PrefilterEngine::load_or_open(std::string& error) {
   if (pinned()) return open_pinned(error);
@@ -155,55 +189,48 @@ std::optional<PrefilterEngine> PrefilterEngine::load_or_open(std::string& error)
             "); the engine needs a kernel built with CONFIG_DEBUG_INFO_BTF";
     return std::nullopt;
   }
-  libbpf_set_print(libbpf_print);
-  struct SkelDeleter {
-    void operator()(prefilter_bpf* s) const { prefilter_bpf__destroy(s); }
-  };
-  std::unique_ptr<prefilter_bpf, SkelDeleter> skel(prefilter_bpf__open());
-  if (!skel) {
-    error = std::string("cannot open the prefilter BPF object: ") + std::strerror(errno);
-    return std::nullopt;
-  }
-  bpf_map__set_max_entries(skel->maps.pf_events, kRingBytes);
-  if (int err = prefilter_bpf__load(skel.get())) {
-    error = std::string("cannot load the prefilter BPF program: ") + std::strerror(-err) +
-            (err == -EPERM ? " (BPF refused: lockdown or missing CAP_BPF)"
-                           : " (BPFAUDIT_BPF_LOG=1 shows the verifier's log)");
-    return std::nullopt;
-  }
+  // Loaded now, though attached only with rules, so that a kernel that
+  // refuses the program says so when the prefilter is turned on.
+  Skel skel = load_object(false, error);
+  if (!skel) return std::nullopt;
   // Empty and disabled until the first install; the tables are zero.
   bpfaudit_pf_state st{};
   st.wakeup_bytes = kWakeupBytes;
   std::uint32_t zero = 0;
   bpf_map_update_elem(bpf_map__fd(skel->maps.pf_state), &zero, &st, BPF_ANY);
+  if (!ensure_bpffs(error)) return std::nullopt;
+  ::mkdir("/sys/fs/bpf/bpfaudit", 0700);
+  ::mkdir(kPinDir, 0700);
+  // "state" is pinned last: pinned() is true only once every map is in place.
+  for (const auto& m : kMaps) {
+    if (bpf_map__pin(m.get(skel.get()), pin(m.name).c_str()) != 0) {
+      error = "cannot pin " + pin(m.name) + ": " + std::strerror(errno);
+      std::string ignored;
+      unpin(ignored);
+      return std::nullopt;
+    }
+  }
+  skel.reset();
+  return open_pinned(error);
+}
 
+bool PrefilterEngine::attach(std::string& error) {
+  if (attached()) return true;
+  Skel skel = load_object(true, error);
+  if (!skel) return false;
   bpf_link* link = bpf_program__attach(skel->progs.pf_sys_exit);
   if (!link) {
     error = std::string("cannot attach the prefilter program to ") + kProbePath + ": " +
             std::strerror(errno);
-    return std::nullopt;
+    return false;
   }
-  if (!ensure_bpffs(error)) {
-    bpf_link__destroy(link);
-    return std::nullopt;
-  }
-  ::mkdir("/sys/fs/bpf/bpfaudit", 0700);
-  ::mkdir(kPinDir, 0700);
-  auto fail = [&](const std::string& what) {
-    error = "cannot pin " + what + ": " + std::strerror(errno);
-    bpf_link__destroy(link);
-    std::string ignored;
-    unpin(ignored);
-    return std::nullopt;
-  };
-  for (const auto& m : kMaps)
-    if (bpf_map__pin(m.get(skel.get()), pin(m.name).c_str()) != 0) return fail(pin(m.name));
-  // The link last: pinned() is true only once everything is in place.
-  if (bpf_link__pin(link, pin(kLinkPin).c_str()) != 0) return fail(pin(kLinkPin));
-  bpf_link__destroy(link);  // the pin holds it
-  skel.reset();
-  return open_pinned(error);
+  bool ok = bpf_link__pin(link, pin(kLinkPin).c_str()) == 0;
+  if (!ok) error = "cannot pin " + pin(kLinkPin) + ": " + std::strerror(errno);
+  bpf_link__destroy(link);  // the pin, if any, holds it
+  return ok;
 }
+
+void PrefilterEngine::detach() { ::unlink(pin(kLinkPin).c_str()); }
 
 bool PrefilterEngine::unpin(std::string& error) {
   bool ok = true;
@@ -279,7 +306,11 @@ bool PrefilterEngine::install(const std::vector<EngineRule>& rules, std::string&
     error = std::string("cannot switch the engine generation: ") + std::strerror(errno);
     return false;
   }
-  return true;
+  if (rules.empty()) {
+    detach();
+    return true;
+  }
+  return attach(error);
 }
 
 bool PrefilterEngine::set_enabled(bool enabled) {
@@ -308,6 +339,7 @@ std::uint32_t PrefilterEngine::daemon_tgid() const {
 EngineState PrefilterEngine::state() const {
   EngineState s;
   s.pinned = state_fd_ >= 0;
+  s.attached = attached();
   s.path = kProbePath;
   std::uint32_t zero = 0;
   bpfaudit_pf_state st{};

@@ -56,6 +56,7 @@ const char* engine_loss_reason_name(int reason);
 
 struct EngineState {
   bool pinned = false;
+  bool attached = false;  // the program runs only while the engine holds rules
   bool enabled = false;
   std::uint32_t gen = 0;
   std::uint32_t rules = 0;  // in the live generation
@@ -73,9 +74,12 @@ class PrefilterEngine {
   PrefilterEngine(const PrefilterEngine&) = delete;
   ~PrefilterEngine();
 
-  // True when the engine's objects are pinned.
+  // True when the engine's maps are pinned (the prefilter is on).
   static bool pinned();
-  // Loads, attaches and pins the engine with no rules; when already pinned,
+  // True when its program is attached: only while it holds rules.
+  static bool attached();
+  // Loads the engine (checking the kernel takes its program) and pins its maps, with no
+  // rules and nothing attached; when already pinned,
   // opens it. Needs root, kernel BTF and BPF; nullopt with `error` set.
   static std::optional<PrefilterEngine> load_or_open(std::string& error);
   // Opens the pinned maps only (no program load); nullopt when not pinned.
@@ -83,8 +87,11 @@ class PrefilterEngine {
   // Removes the pins: the program detaches once nothing else holds it.
   static bool unpin(std::string& error);
 
-  // Writes `rules` into the idle generation, then makes it live.
+  // Writes `rules` into the idle generation, then makes it live; attaches
+  // the program when there are rules, detaches it when there are none.
   bool install(const std::vector<EngineRule>& rules, std::string& error);
+  bool attach(std::string& error);
+  static void detach();
   bool set_enabled(bool enabled);
   // The registered audit daemon's syscalls are never audited by the kernel
   // (auditd_test_task); the daemon tells the engine its tgid so it skips them too.

@@ -246,8 +246,9 @@ void Ctl::print_prefilter_status() {
   std::uint64_t lost = 0;
   for (auto v : e->losses) lost += v;
   std::uint32_t reader = prefilter_->reader_tgid();
-  std::fprintf(io_.out, "prefilter %s\nprefilter_path %s\nprefilter_rules %u\nprefilter_lost %llu\n",
-               e->enabled ? "on" : "on (disabled with audit)", e->path.c_str(), e->rules,
+  std::fprintf(io_.out, "prefilter %s\nprefilter_path %s%s\nprefilter_rules %u\nprefilter_lost %llu\n",
+               e->enabled ? "on" : "on (disabled with audit)", e->path.c_str(),
+               e->attached ? "" : " (detached: no rule on the engine)", e->rules,
                static_cast<unsigned long long>(lost));
   if (reader)
     std::fprintf(io_.out, "prefilter_reader %u\n", reader);

@@ -270,6 +270,9 @@ int PrefilterControl::switch_off(std::string& error) {
     if (!probe::PrefilterEngine::unpin(error)) return -1;
   }
   ::unlink(paths_.catalog.c_str());
+  // The catalog's directory is ours; it goes when empty.
+  auto slash = paths_.catalog.rfind('/');
+  if (slash != std::string::npos && slash > 0) ::rmdir(paths_.catalog.substr(0, slash).c_str());
   catalog_.clear();
   if (!write_atomically(paths_.choice, "off\n")) {
     error = "cannot write " + paths_.choice + ": " + std::strerror(errno);
