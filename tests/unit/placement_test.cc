@@ -93,19 +93,27 @@ TEST(Placement, IdentityRuleGoesToTheEngineWithItsFieldsLowered) {
   const auto& r = plan.engine_rules[0];
   EXPECT_TRUE(r.always);
   EXPECT_EQ(r.key, "priv");
-  // arch=b64 is an ordinary field to the kernel too: it stays in the rule.
-  ASSERT_EQ(r.fields.size(), 3u);
-  EXPECT_EQ(r.fields[0].field, static_cast<uint32_t>(probe::EngineFieldKind::kArch));
-  EXPECT_EQ(r.fields[0].value, 0xc000003eu);
-  EXPECT_EQ(r.fields[1].field, static_cast<uint32_t>(probe::EngineFieldKind::kAuid));
-  EXPECT_EQ(r.fields[1].op, static_cast<uint32_t>(probe::EngineOp::kGe));
-  EXPECT_EQ(r.fields[1].value, 1000u);
+  // arch=b64 only meets the x86_64 row, where it always holds: not compared.
+  ASSERT_EQ(r.fields.size(), 2u);
+  EXPECT_EQ(r.fields[0].field, static_cast<uint32_t>(probe::EngineFieldKind::kAuid));
+  EXPECT_EQ(r.fields[0].op, static_cast<uint32_t>(probe::EngineOp::kGe));
+  EXPECT_EQ(r.fields[0].value, 1000u);
   // success=0 compares against the kernel's AUDITSC_FAILURE (2).
-  EXPECT_EQ(r.fields[2].field, static_cast<uint32_t>(probe::EngineFieldKind::kSuccess));
-  EXPECT_EQ(r.fields[2].value, 2u);
+  EXPECT_EQ(r.fields[1].field, static_cast<uint32_t>(probe::EngineFieldKind::kSuccess));
+  EXPECT_EQ(r.fields[1].value, 2u);
   ASSERT_EQ(r.syscalls.size(), 1u);
   EXPECT_EQ(r.syscalls[0].arch, 0);
   EXPECT_EQ(r.syscalls[0].nr, 105);  // setuid on x86_64
+}
+
+TEST(Placement, ArgumentEqualityIsComparedFirst) {
+  auto plan = place({"-a always,exit -F arch=b64 -S setuid -F uid=0 -F a1!=5 -F a0=7 -k o"});
+  ASSERT_EQ(plan.engine_rules.size(), 1u);
+  const auto& f = plan.engine_rules[0].fields;
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].field, static_cast<uint32_t>(probe::EngineFieldKind::kArg0));
+  EXPECT_EQ(f[1].field, static_cast<uint32_t>(probe::EngineFieldKind::kArg1));
+  EXPECT_EQ(f[2].field, static_cast<uint32_t>(probe::EngineFieldKind::kUid));
 }
 
 TEST(Placement, B32RuleUsesTheI386Row) {

@@ -2,6 +2,7 @@
 
 #include <libaudit.h>
 
+#include <algorithm>
 #include <array>
 #include <bitset>
 #include <string_view>
@@ -187,11 +188,30 @@ std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reaso
       return std::nullopt;
     }
     std::uint64_t value = r.values[i];
+    // arch= only ever meets rows of its own arch (coverage() keeps the
+    // others out), where it is always true: one comparison less per rule.
+    if (field == AUDIT_ARCH && r.fieldflags[i] == AUDIT_EQUAL) continue;
     // The kernel compares success against AUDITSC_SUCCESS (1) for any
     // non-zero value and AUDITSC_FAILURE (2) for 0.
     if (field == AUDIT_SUCCESS) value = value ? 1 : 2;
     out.fields.push_back({static_cast<std::uint32_t>(*f), static_cast<std::uint32_t>(*op), value});
   }
+  // Fields are ANDed, so their order is free: equality on an argument or the
+  // exit code first, as those reject most syscalls of a busy row soonest.
+  std::stable_sort(out.fields.begin(), out.fields.end(),
+                   [](const probe::EngineField& a, const probe::EngineField& b) {
+                     auto rank = [](const probe::EngineField& f) {
+                       auto k = static_cast<probe::EngineFieldKind>(f.field);
+                       bool eq = f.op == static_cast<std::uint32_t>(probe::EngineOp::kEq);
+                       bool arg = k == probe::EngineFieldKind::kArg0 ||
+                                  k == probe::EngineFieldKind::kArg1 ||
+                                  k == probe::EngineFieldKind::kArg2 ||
+                                  k == probe::EngineFieldKind::kArg3 ||
+                                  k == probe::EngineFieldKind::kExit;
+                       return eq && arg ? 0 : arg ? 1 : 2;
+                     };
+                     return rank(a) < rank(b);
+                   });
   if (out.fields.size() > static_cast<std::size_t>(probe::kEngineMaxFields)) {
     reason = "more fields than an engine rule holds";
     return std::nullopt;
