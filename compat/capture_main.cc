@@ -7,8 +7,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
+#include "audit_socket.h"
 #include "capture.h"
 #include "tools.h"
 
@@ -17,6 +19,20 @@ namespace bpfaudit::compat {
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
+
+// Waits up to timeout_ms for one record and formats it as a log line without
+// newline (`type=NAME msg=audit(...): ...`); false on timeout or error.
+// Overruns (the kernel dropped multicast data) are counted by the socket.
+bool receive_line(netlink::AuditSocket& sock, std::string& line, int timeout_ms) {
+  using Status = netlink::AuditSocket::Received::Status;
+  for (;;) {
+    auto r = sock.receive(timeout_ms);
+    if (r.status == Status::kNone || r.status == Status::kError) return false;
+    if (r.status != Status::kEvent) continue;
+    line = capture::format_log_line(r.type, r.payload);
+    return true;
+  }
+}
 }  // namespace
 
 int capture_main(int argc, char** argv) {
@@ -68,11 +84,17 @@ int capture_main(int argc, char** argv) {
     return 2;
   }
 
-  capture::ReadlogSocket sock;
-  if (auto e = sock.open(); !e.empty()) {
-    std::fprintf(stderr, "capture: %s\n", e.c_str());
+  netlink::AuditSocket::OpenStep failed_step{};
+  auto opened = netlink::AuditSocket::open_events({.readlog = true}, &failed_step);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "capture: %s%s\n",
+                 failed_step == netlink::AuditSocket::OpenStep::kSocket
+                     ? "netlink audit socket: "
+                     : "joining the audit read-log group (needs CAP_AUDIT_READ): ",
+                 std::strerror(-opened.error));
     return 1;
   }
+  netlink::AuditSocket& sock = *opened.value;
   std::FILE* out = std::fopen(output.c_str(), "we");
   if (!out) {
     std::perror(output.c_str());
@@ -92,7 +114,7 @@ int capture_main(int argc, char** argv) {
     if (idle_ms > 0 && count > 0 &&
         std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count() >= idle_ms)
       break;
-    if (sock.receive(line, 100)) {
+    if (receive_line(sock, line, 100)) {
       std::fputs(line.c_str(), out);
       std::fputc('\n', out);
       ++count;

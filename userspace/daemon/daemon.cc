@@ -6,9 +6,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libaudit.h>
-#include <linux/netlink.h>
 #include <netdb.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -32,21 +30,17 @@
 #include <vector>
 
 #include "auditd_conf.h"
+#include "audit_socket.h"
 #include "control.h"
 #include "format.h"
 #include "log_file.h"
 #include "log_reader.h"
 #include "record.h"
 
-#ifndef AUDIT_REPLACE
-#define AUDIT_REPLACE 1329
-#endif
-
 namespace bpfaudit::daemon {
 
 namespace {
 
-constexpr int kRcvBuf = 64 << 20;
 constexpr std::size_t kBatchBytes = 256 << 10;
 constexpr std::size_t kMaxDrain = 1024;
 // eBPF records may be this much older than kernel records that arrive with
@@ -176,93 +170,11 @@ std::optional<std::string> resolve_node(const record::AuditdConf& c, bool& ok) {
   return out;
 }
 
-// Message types that are replies or control traffic, never log records.
-bool is_control(int type) {
-  if (type == NLMSG_NOOP || type == NLMSG_DONE || type == NLMSG_ERROR) return true;
-  if (type == AUDIT_GET || type == AUDIT_REPLACE) return true;
-  if (type >= AUDIT_WATCH_INS && type <= AUDIT_WATCH_LIST) return true;
-  if (type >= AUDIT_ADD_RULE && type <= AUDIT_GET_FEATURE) return true;
-  if (type >= AUDIT_FIRST_DAEMON && type <= AUDIT_LAST_DAEMON) return true;
-  return false;
+// Keeps records that arrive while set_pid waits for its ack, to be written
+// once it is known how registration went.
+netlink::AuditSocket::EventHandler keep(std::vector<std::pair<int, std::string>>& into) {
+  return [&into](int type, std::string_view payload) { into.emplace_back(type, payload); };
 }
-
-// The text of an event datagram. The kernel sends one record per datagram, and
-// the nlmsg_len of records unicast to the audit daemon leaves out the header
-// (multicast copies have it fixed up), so the datagram's size is what counts;
-// the text ends at its first NUL.
-std::string_view event_payload(const char* dgram, std::size_t n) {
-  std::string_view p(dgram + NLMSG_HDRLEN, n - NLMSG_HDRLEN);
-  if (auto z = p.find('\0'); z != std::string_view::npos) p = p.substr(0, z);
-  return p;
-}
-
-// The netlink socket events arrive on.
-class EventSocket {
- public:
-  ~EventSocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int fd() const { return fd_; }
-
-  std::string open(bool readlog) {
-    fd_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
-    if (fd_ < 0)
-      return std::string("Cannot open netlink audit socket (") + std::strerror(errno) + ")";
-    int rcv = kRcvBuf;
-    if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-    sockaddr_nl addr{};
-    addr.nl_family = AF_NETLINK;
-    if (readlog) addr.nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0)
-      return std::string(readlog ? "Cannot join the audit read-log group (needs CAP_AUDIT_READ): "
-                                 : "Cannot bind the netlink audit socket: ") +
-             std::strerror(errno);
-    return {};
-  }
-
-  // AUDIT_SET pid from this socket, so that the kernel sends events to it.
-  // Events that arrive before the ack are kept in `early`.
-  int set_pid(std::uint32_t pid, std::vector<std::pair<int, std::string>>& early) {
-    struct {
-      nlmsghdr h;
-      audit_status s;
-    } req{};
-    req.h.nlmsg_len = NLMSG_LENGTH(sizeof(audit_status));
-    req.h.nlmsg_type = AUDIT_SET;
-    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    req.h.nlmsg_seq = ++seq_;
-    req.s.mask = AUDIT_STATUS_PID;
-    req.s.pid = pid;
-    sockaddr_nl to{};
-    to.nl_family = AF_NETLINK;
-    if (::sendto(fd_, &req, req.h.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0)
-      return -errno;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
-    std::vector<char> buf(record::kMaxRecordLength + 4096);
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS) continue;
-        return -errno;
-      }
-      if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
-      auto* nh = reinterpret_cast<nlmsghdr*>(buf.data());
-      if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == seq_)
-        return static_cast<nlmsgerr*>(NLMSG_DATA(nh))->error;
-      if (!is_control(nh->nlmsg_type))
-        early.emplace_back(nh->nlmsg_type,
-                           std::string(event_payload(buf.data(), static_cast<std::size_t>(n))));
-    }
-    return -ETIMEDOUT;
-  }
-
- private:
-  int fd_ = -1;
-  std::uint32_t seq_ = 0;
-};
 
 struct Client {
   int fd;
@@ -304,7 +216,7 @@ class Daemon {
   std::unique_ptr<LogFile> log_;
   std::unique_ptr<Enricher> enricher_;
   DaemonSerial serial_;
-  EventSocket events_;
+  netlink::AuditSocket events_;
   netlink::NetlinkControl control_;
   bool registered_ = false;
   bool stop_ = false;
@@ -320,7 +232,6 @@ class Daemon {
   std::int64_t last_event_ms_ = 0;
   std::int64_t last_lost_check_ms_ = 0;
   std::uint64_t overruns_reported_ = 0;
-  std::uint64_t overruns_ = 0;
   std::optional<audit_status> saved_status_;
   // The prefilter engine's ring, while the engine is loaded. Its records
   // carry node=bpfaudit and serials of their own, so they never join a
@@ -398,29 +309,18 @@ void Daemon::emit_daemon(int type, const std::string& body) {
 }
 
 void Daemon::drain_netlink() {
-  static thread_local std::vector<char> buf(record::kMaxRecordLength + 4096);
+  using Status = netlink::AuditSocket::Received::Status;
   bool busy = false;
   for (std::size_t i = 0; i < kMaxDrain; ++i) {
-    ssize_t n = ::recv(events_.fd(), buf.data(), buf.size(), MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == ENOBUFS) {
-        ++overruns_;
-        busy = true;
-        continue;
-      }
-      break;
-    }
+    auto r = events_.receive(0);
+    if (r.status == Status::kNone || r.status == Status::kError) break;
     busy = true;
-    if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
-    auto* nh = reinterpret_cast<nlmsghdr*>(buf.data());
-    if (is_control(nh->nlmsg_type)) continue;
-    add_kernel(nh->nlmsg_type, event_payload(buf.data(), static_cast<std::size_t>(n)));
+    if (r.status == Status::kEvent) add_kernel(r.type, r.payload);
   }
   if (busy) last_event_ms_ = steady_ms();
-  if (overruns_ > overruns_reported_) {
-    note_loss({LossEntry::Kind::kNetlinkOverrun, overruns_ - overruns_reported_, 0, {}});
-    overruns_reported_ = overruns_;
+  if (events_.overruns() > overruns_reported_) {
+    note_loss({LossEntry::Kind::kNetlinkOverrun, events_.overruns() - overruns_reported_, 0, {}});
+    overruns_reported_ = events_.overruns();
   }
 }
 
@@ -652,10 +552,20 @@ int Daemon::run() {
     return 1;
   }
 
-  if (auto e = events_.open(opts_.readlog); !e.empty()) {
-    say(LOG_ERR, e);
+  netlink::AuditSocket::OpenStep failed_step{};
+  auto opened = netlink::AuditSocket::open_events({opts_.readlog}, &failed_step);
+  if (!opened.ok()) {
+    const char* err = std::strerror(-opened.error);
+    if (failed_step == netlink::AuditSocket::OpenStep::kSocket)
+      say(LOG_ERR, std::string("Cannot open netlink audit socket (") + err + ")");
+    else
+      say(LOG_ERR,
+          std::string(opts_.readlog ? "Cannot join the audit read-log group (needs CAP_AUDIT_READ): "
+                                    : "Cannot bind the netlink audit socket: ") +
+              err);
     return 1;
   }
+  events_ = std::move(*opened.value);
 
   utsname u{};
   uname(&u);
@@ -691,7 +601,7 @@ int Daemon::run() {
                               "', exiting");
     }
     std::vector<std::pair<int, std::string>> early;
-    int rc = events_.set_pid(static_cast<std::uint32_t>(getpid()), early);
+    int rc = events_.set_pid(static_cast<std::uint32_t>(getpid()), keep(early));
     if (rc < 0) {
       std::string why = rc == -EEXIST ? " (another audit daemon holds the pid; --readlog reads "
                                         "events without it)"
@@ -787,7 +697,7 @@ int Daemon::run() {
   // Stop taking events from the kernel first, then write what already came.
   if (registered_) {
     std::vector<std::pair<int, std::string>> late;
-    events_.set_pid(0, late);
+    events_.set_pid(0, keep(late));
     for (auto& [t, p] : late) add_kernel(t, p);
   }
   drain_netlink();

@@ -8,21 +8,12 @@
 #include <linux/audit.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "audit_socket.h"
+
 namespace bpfaudit::netlink {
-
-// A value or a negative errno.
-template <class T>
-struct Expected {
-  std::optional<T> value;
-  int error = 0;  // -errno when !value
-
-  bool ok() const { return value.has_value(); }
-  static Expected fail(int err) { return Expected{std::nullopt, err}; }
-};
 
 struct Status {
   audit_status status{};
@@ -52,38 +43,6 @@ class AuditControl {
   virtual int user_message(const std::string& text) = 0;
 };
 
-// RAII netlink socket. Raw netlink rather than libaudit's audit_send/audit_get_reply:
-// we need the kernel's errno and ack value per request without libaudit's global
-// message mode and retry/timeout loops, and replies matched by sequence number so a
-// listing is never confused by a status reply.
-class NetlinkSocket {
- public:
-  NetlinkSocket() = default;
-  explicit NetlinkSocket(int fd) : fd_(fd) {}
-  NetlinkSocket(NetlinkSocket&& o) noexcept : fd_(o.fd_), seq_(o.seq_) { o.fd_ = -1; }
-  NetlinkSocket& operator=(NetlinkSocket&& o) noexcept;
-  NetlinkSocket(const NetlinkSocket&) = delete;
-  NetlinkSocket& operator=(const NetlinkSocket&) = delete;
-  ~NetlinkSocket();
-
-  static Expected<NetlinkSocket> open();
-  int fd() const { return fd_; }
-
-  // Sends one request; returns its sequence number or -errno.
-  int send(uint16_t type, const void* data, size_t len, bool ack);
-  // Sends with NLM_F_ACK and waits for the ack: returns the ack's value (0, positive
-  // for counter resets) or -errno. Replies of other types with the same seq are
-  // handed to on_reply (e.g. AUDIT_GET for a status request).
-  int request(uint16_t type, const void* data, size_t len,
-              std::vector<std::vector<uint8_t>>* replies = nullptr, uint16_t* reply_type = nullptr);
-  // Receives every message answering seq until NLMSG_DONE/ack/error.
-  int collect(int seq, std::vector<std::pair<uint16_t, std::vector<uint8_t>>>& out);
-
- private:
-  int fd_ = -1;
-  uint32_t seq_ = 0;
-};
-
 class NetlinkControl : public AuditControl {
  public:
   // Opens the socket lazily so that commands needing no kernel never touch it.
@@ -101,7 +60,7 @@ class NetlinkControl : public AuditControl {
 
  private:
   int ensure_open();
-  NetlinkSocket sock_;
+  AuditSocket sock_;
 };
 
 }  // namespace bpfaudit::netlink

@@ -1,122 +1,16 @@
 #include <errno.h>
 #include <libaudit.h>
-#include <linux/netlink.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "control.h"
 
 namespace bpfaudit::netlink {
 
-namespace {
-
-// Stock waits up to 4 s for a reply; the kernel answers in microseconds, so a stall
-// that long means the request was lost.
-constexpr int kReplyTimeoutMs = 4000;
-constexpr size_t kRecvBuf = 1 << 16;
-
-}  // namespace
-
-NetlinkSocket& NetlinkSocket::operator=(NetlinkSocket&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.fd_;
-    seq_ = o.seq_;
-    o.fd_ = -1;
-  }
-  return *this;
-}
-
-NetlinkSocket::~NetlinkSocket() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-Expected<NetlinkSocket> NetlinkSocket::open() {
-  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-  if (fd < 0) return Expected<NetlinkSocket>::fail(-errno);
-  sockaddr_nl addr{};
-  addr.nl_family = AF_NETLINK;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
-    int e = errno;
-    ::close(fd);
-    return Expected<NetlinkSocket>::fail(-e);
-  }
-  Expected<NetlinkSocket> r;
-  r.value.emplace(fd);
-  return r;
-}
-
-int NetlinkSocket::send(uint16_t type, const void* data, size_t len, bool ack) {
-  std::vector<uint8_t> buf(NLMSG_SPACE(len), 0);
-  auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data());
-  nlh->nlmsg_len = NLMSG_LENGTH(len);
-  nlh->nlmsg_type = type;
-  nlh->nlmsg_flags = NLM_F_REQUEST | (ack ? NLM_F_ACK : 0);
-  nlh->nlmsg_seq = ++seq_;
-  if (len) std::memcpy(NLMSG_DATA(nlh), data, len);
-  sockaddr_nl addr{};
-  addr.nl_family = AF_NETLINK;
-  ssize_t n;
-  do {
-    n = ::sendto(fd_, buf.data(), nlh->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&addr),
-                 sizeof(addr));
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
-  return static_cast<int>(nlh->nlmsg_seq);
-}
-
-int NetlinkSocket::collect(int seq, std::vector<std::pair<uint16_t, std::vector<uint8_t>>>& out) {
-  std::vector<uint8_t> buf(kRecvBuf);
-  for (;;) {
-    pollfd pfd{fd_, POLLIN, 0};
-    int pr;
-    do {
-      pr = ::poll(&pfd, 1, kReplyTimeoutMs);
-    } while (pr < 0 && errno == EINTR);
-    if (pr < 0) return -errno;
-    if (pr == 0) return -ETIMEDOUT;
-    sockaddr_nl from{};
-    socklen_t fromlen = sizeof(from);
-    ssize_t n =
-        ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromlen);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    if (from.nl_pid != 0) continue;  // only the kernel answers requests
-    int len = static_cast<int>(n);
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(nlh, len);
-         nlh = NLMSG_NEXT(nlh, len)) {
-      if (static_cast<int>(nlh->nlmsg_seq) != seq) continue;
-      if (nlh->nlmsg_type == NLMSG_DONE) return 0;
-      if (nlh->nlmsg_type == NLMSG_ERROR) {
-        auto* err = static_cast<nlmsgerr*>(NLMSG_DATA(nlh));
-        return err->error;  // 0 = ack; positive = value returned by the kernel handler
-      }
-      const auto* p = static_cast<const uint8_t*>(NLMSG_DATA(nlh));
-      out.emplace_back(nlh->nlmsg_type,
-                       std::vector<uint8_t>(p, p + (nlh->nlmsg_len - NLMSG_HDRLEN)));
-    }
-  }
-}
-
-int NetlinkSocket::request(uint16_t type, const void* data, size_t len,
-                           std::vector<std::vector<uint8_t>>* replies, uint16_t* reply_type) {
-  int seq = send(type, data, len, true);
-  if (seq < 0) return seq;
-  std::vector<std::pair<uint16_t, std::vector<uint8_t>>> got;
-  int rc = collect(seq, got);
-  if (replies)
-    for (auto& [t, b] : got) replies->push_back(std::move(b));
-  return rc;
-}
-
 int NetlinkControl::ensure_open() {
   if (sock_.fd() >= 0) return 0;
-  auto s = NetlinkSocket::open();
+  auto s = AuditSocket::open_control();
   if (!s.ok()) return s.error;
   sock_ = std::move(*s.value);
   return 0;
@@ -127,44 +21,20 @@ namespace {
 // Sends a request whose answer is one message of reply_type (the kernel queues it
 // before acking, but may send it from another context, so wait for the message).
 template <class T>
-Expected<std::pair<T, size_t>> query(NetlinkSocket& sock, uint16_t type, uint16_t reply_type) {
+Expected<std::pair<T, size_t>> query(AuditSocket& sock, uint16_t type, uint16_t reply_type) {
   using R = Expected<std::pair<T, size_t>>;
   int seq = sock.send(type, nullptr, 0, false);
   if (seq < 0) return R::fail(seq);
-  std::vector<std::pair<uint16_t, std::vector<uint8_t>>> got;
-  std::vector<uint8_t> buf(kRecvBuf);
-  for (;;) {
-    got.clear();
-    // collect returns after the first non-error message batch only on DONE/ERROR;
-    // a single reply message has neither, so read one datagram at a time.
-    pollfd pfd{sock.fd(), POLLIN, 0};
-    int pr = ::poll(&pfd, 1, kReplyTimeoutMs);
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) return R::fail(pr == 0 ? -ETIMEDOUT : -errno);
-    ssize_t n = ::recv(sock.fd(), buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return R::fail(-errno);
-    }
-    int len = static_cast<int>(n);
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(nlh, len);
-         nlh = NLMSG_NEXT(nlh, len)) {
-      if (static_cast<int>(nlh->nlmsg_seq) != seq) continue;
-      if (nlh->nlmsg_type == NLMSG_ERROR) {
-        int e = static_cast<nlmsgerr*>(NLMSG_DATA(nlh))->error;
-        if (e) return R::fail(e);
-        continue;
-      }
-      if (nlh->nlmsg_type == reply_type) {
-        T v{};
-        size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
-        std::memcpy(&v, NLMSG_DATA(nlh), std::min(plen, sizeof(T)));
-        R r;
-        r.value.emplace(v, plen);
-        return r;
-      }
-    }
-  }
+  std::vector<AuditSocket::Reply> got;
+  int rc = sock.collect(seq, got, reply_type);
+  if (rc < 0) return R::fail(rc);
+  if (got.empty() || got.back().first != reply_type) return R::fail(-ENODATA);
+  const auto& payload = got.back().second;
+  T v{};
+  std::memcpy(&v, payload.data(), std::min(payload.size(), sizeof(T)));
+  R r;
+  r.value.emplace(v, payload.size());
+  return r;
 }
 
 }  // namespace
@@ -212,7 +82,7 @@ Expected<std::vector<RuleBytes>> NetlinkControl::list_rules() {
   if (int e = ensure_open()) return R::fail(e);
   int seq = sock_.send(AUDIT_LIST_RULES, nullptr, 0, false);
   if (seq < 0) return R::fail(seq);
-  std::vector<std::pair<uint16_t, std::vector<uint8_t>>> got;
+  std::vector<AuditSocket::Reply> got;
   int rc = sock_.collect(seq, got);
   if (rc < 0) return R::fail(rc);
   R out;

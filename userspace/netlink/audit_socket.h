@@ -1,0 +1,114 @@
+// The one NETLINK_AUDIT socket, for requests (auditctl, the daemon's status
+// polls) and for events (the daemon, `bpfaudit capture`).
+//
+// Raw netlink rather than libaudit's audit_send/audit_get_reply: we need the
+// kernel's errno and ack value per request without libaudit's global message
+// mode and retry/timeout loops, and replies matched by sequence number so a
+// listing is never confused by a status reply.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace bpfaudit::netlink {
+
+// A value or a negative errno.
+template <class T>
+struct Expected {
+  std::optional<T> value;
+  int error = 0;  // -errno when !value
+
+  bool ok() const { return value.has_value(); }
+  static Expected fail(int err) { return Expected{std::nullopt, err}; }
+};
+
+// Message types that are replies or control traffic, never log records.
+bool is_control(int type);
+
+// The text of an event datagram. The kernel sends one record per datagram, and
+// the nlmsg_len of records unicast to the audit daemon leaves out the header
+// (multicast copies have it fixed up), so the datagram's size is what counts;
+// the text ends at its first NUL.
+std::string_view event_payload(const char* dgram, std::size_t n);
+
+// RAII. Control mode: blocking, bound to no group. Event mode: non-blocking,
+// a large receive buffer (SO_RCVBUFFORCE, which lets root go past rmem_max,
+// falling back to SO_RCVBUF), and optionally joined to AUDIT_NLGRP_READLOG,
+// which sees what the kernel logs without taking the audit daemon pid.
+class AuditSocket {
+ public:
+  struct EventOptions {
+    bool readlog = false;
+    int rcvbuf_bytes = 64 << 20;
+  };
+  // Where opening failed, for the caller's message.
+  enum class OpenStep { kSocket, kBind };
+
+  // A message answering a request.
+  using Reply = std::pair<std::uint16_t, std::vector<std::uint8_t>>;
+  // Receives a log record (type, payload) that came between replies.
+  using EventHandler = std::function<void(int type, std::string_view payload)>;
+
+  AuditSocket() = default;
+  AuditSocket(AuditSocket&& o) noexcept;
+  AuditSocket& operator=(AuditSocket&& o) noexcept;
+  AuditSocket(const AuditSocket&) = delete;
+  AuditSocket& operator=(const AuditSocket&) = delete;
+  ~AuditSocket();
+
+  static Expected<AuditSocket> open_control();
+  static Expected<AuditSocket> open_events(const EventOptions& options,
+                                           OpenStep* failed = nullptr);
+  int fd() const { return fd_; }
+
+  // Sends one request; returns its sequence number or -errno.
+  int send(std::uint16_t type, const void* data, std::size_t len, bool ack);
+  // Receives what answers seq until NLMSG_DONE, the ack or an error (returning
+  // 0, the ack's value or -errno), or, when stop_type is not 0, until the first
+  // message of that type. Replies go to `out`; records that arrive meanwhile
+  // go to on_event (dropped without one). Gives up after 4 s without a reply.
+  int collect(int seq, std::vector<Reply>& out, std::uint16_t stop_type = 0,
+              const EventHandler& on_event = {});
+  // Sends with NLM_F_ACK and waits for the ack: returns the ack's value (0,
+  // positive for counter resets) or -errno. Replies of other types with the
+  // same seq go to `replies`.
+  int request(std::uint16_t type, const void* data, std::size_t len,
+              std::vector<std::vector<std::uint8_t>>* replies = nullptr,
+              const EventHandler& on_event = {});
+  // AUDIT_SET pid from this socket, so that the kernel sends events to it
+  // (0 lets them go). Events that arrive before the ack go to on_event.
+  int set_pid(std::uint32_t pid, const EventHandler& on_event);
+
+  // What receive() found.
+  struct Received {
+    enum class Status {
+      kEvent,    // a log record: type and payload (valid until the next receive)
+      kOther,    // a datagram that is not a record (control traffic, too short)
+      kOverrun,  // ENOBUFS: the kernel dropped data for this socket (counted)
+      kNone,     // nothing within the timeout
+      kError,    // the socket failed: error holds -errno
+    } status = Status::kNone;
+    int type = 0;
+    std::string_view payload;
+    int error = 0;
+  };
+  // Event mode: one datagram, waiting up to timeout_ms (0: not at all).
+  Received receive(int timeout_ms);
+  // ENOBUFS seen by receive().
+  std::uint64_t overruns() const { return overruns_; }
+
+ private:
+  explicit AuditSocket(int fd, bool events);
+
+  int fd_ = -1;
+  bool events_ = false;
+  std::uint32_t seq_ = 0;
+  std::uint64_t overruns_ = 0;
+  std::vector<char> buf_;
+};
+
+}  // namespace bpfaudit::netlink
