@@ -355,6 +355,11 @@ int BPF_PROG(pf_sys_exit, struct pt_regs *regs, long ret)
 	if (!row || row->count == 0)
 		return 0;
 
+	/* The kernel's audit_return_fixup: a syscall interrupted to be
+	 * restarted is recorded as -EINTR (-ERESTARTSYS..-ERESTART_RESTARTBLOCK,
+	 * but not -ENOIOCTLCMD), and it is what exit= compares. */
+	if (ret <= -512 && ret >= -516 && ret != -515)
+		ret = -4;
 	const struct cred *cred = task->cred;
 	struct facts f = {
 		.task = task,

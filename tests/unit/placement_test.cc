@@ -206,6 +206,13 @@ TEST(Placement, ExcludeRuleBlocksOnlyWhenItCanDropEngineRecords) {
   EXPECT_EQ(sides(blocking), std::vector<bool>{false});
 }
 
+TEST(Placement, HostWithTaskLabelsKeepsEverythingInTheKernel) {
+  std::vector<Rule> rules = build({"-a always,exit -F arch=b64 -S setuid -k id"});
+  auto plan = place_rules(rules, {}, "the kernel's records carry subj=unconfined");
+  EXPECT_EQ(sides(plan), std::vector<bool>{false});
+  EXPECT_EQ(plan.placement[0].reason, "the kernel's records carry subj=unconfined");
+}
+
 TEST(Placement, RecordExactTableHasNoPathOrSignalSyscalls) {
   // Facts of the x86_64 table: none of these may ever be on the engine.
   for (int nr : {2, 257, 59, 62, 101, 42, 49, 9, 231, 60})  // open openat execve kill

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <fstream>
 #include <string_view>
 
 #include "syscall_classes.h"
@@ -231,15 +232,27 @@ std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reaso
   return out;
 }
 
+std::string host_records_block() {
+  // The kernel writes subj= when the current task has an LSM label
+  // (audit_log_task_context); /proc/self/attr/current reads that label, and
+  // fails (EINVAL) when no LSM gives tasks one.
+  std::ifstream in("/proc/self/attr/current");
+  std::string label;
+  if (in && std::getline(in, label) && !label.empty())
+    return "the kernel's records carry subj=" + label +
+           " (an LSM task label), which the engine does not read";
+  return {};
+}
+
 PlacementPlan place_rules(const std::vector<Rule>& exit_rules,
-                          const std::vector<Rule>& other_lists) {
+                          const std::vector<Rule>& other_lists, const std::string& host_block) {
   PlacementPlan plan;
   const std::size_t n = exit_rules.size();
   plan.placement.resize(n);
   std::vector<std::optional<probe::EngineRule>> lowered(n);
   std::vector<SyscallSet> cov(n);
-  bool blocked = false;
-  std::string blocked_why;
+  bool blocked = !host_block.empty();
+  std::string blocked_why = host_block;
   for (const Rule& r : other_lists) {
     int list = static_cast<int>(r.data().flags & ~AUDIT_FILTER_PREPEND);
     if (list == AUDIT_FILTER_TASK) {

@@ -37,8 +37,16 @@ std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reaso
 
 // Places `exit_rules` (the exit list in the kernel's order). other_lists:
 // the rules of the other filter lists (only their presence matters).
+// host_block: why this host's kernel writes records the engine cannot (empty:
+// it can); every rule stays in the kernel then.
 PlacementPlan place_rules(const std::vector<Rule>& exit_rules,
-                          const std::vector<Rule>& other_lists);
+                          const std::vector<Rule>& other_lists,
+                          const std::string& host_block = {});
+
+// Why the running kernel's SYSCALL records carry something the engine cannot
+// read, or empty. Today: a task label (subj=) from an LSM such as AppArmor or
+// SELinux, seen as a readable /proc/self/attr/current.
+std::string host_records_block();
 
 // True for the syscalls whose kernel audit event is SYSCALL + PROCTITLE only.
 // arch_index: 0 x86_64, 1 i386.

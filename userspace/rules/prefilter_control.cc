@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -24,9 +25,9 @@ int list_of(const netlink::RuleBytes& b) {
 }
 
 void make_parent(const std::string& path) {
-  // Both parents are one level below a system directory (/var/lib, /run).
-  auto slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0700);
+  // A minimal system (the vm-tests guests) may have no /var/lib at all.
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
 }
 
 bool write_atomically(const std::string& path, const std::string& data) {
@@ -172,7 +173,7 @@ int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
 
   std::vector<Rule> exit_rules;
   for (const auto& e : catalog_) exit_rules.emplace_back(e.bytes);
-  PlacementPlan plan = place_rules(exit_rules, other_lists);
+  PlacementPlan plan = place_rules(exit_rules, other_lists, host_records_block());
 
   // 1. Rules leaving the engine go into the kernel first (appended, in
   //    catalog order: no kernel rule shares a syscall with them).
@@ -396,7 +397,7 @@ netlink::Expected<std::vector<CatalogEntry>> PrefilterControl::placement() {
   for (auto& b : *listed.value)
     if (list_of(b) != AUDIT_FILTER_EXIT) other.emplace_back(b);
   for (const auto& e : catalog_) exit_rules.emplace_back(e.bytes);
-  PlacementPlan plan = place_rules(exit_rules, other);
+  PlacementPlan plan = place_rules(exit_rules, other, host_records_block());
   std::vector<CatalogEntry> out = catalog_;
   for (std::size_t i = 0; i < out.size(); ++i) out[i].reason = plan.placement[i].reason;
   return Result{std::move(out), 0};
