@@ -208,7 +208,7 @@ TEST(Format, DaemonRecords) {
                                                        4294967295u),
             "audit(1795440283.029:911): op=start ver=3.0.9 format=enriched "
             "kernel=6.18.44-fc-v769 auid=4294967295 pid=17189 uid=0 ses=4294967295 res=success");
-  EXPECT_EQ(daemon_payload({1795440882, 623, 912},
+  EXPECT_EQ(daemon_payload({1795440882, 623, 912, {}},
                            signal_body("terminate", 0, 0, "4294967295", 3662, "success")),
             "audit(1795440882.623:912): op=terminate auid=0 uid=0 ses=4294967295 pid=3662 "
             "res=success");

@@ -34,7 +34,7 @@ SyscallEvent openat_event() {
 
 TEST(TraceFormat, SyscallEventAsTheKernelWritesIt) {
   std::string out;
-  append_event_records(out, openat_event(), RecordStamp{1700000000, 7, 42, "bpfaudit"},
+  append_event_records(out, openat_event(), bpfaudit::record::Stamp{1700000000, 7, 42, "bpfaudit"},
                        std::string("k1"));
   EXPECT_EQ(out,
             "node=bpfaudit type=SYSCALL msg=audit(1700000000.007:42): arch=c000003e syscall=257 "
@@ -54,7 +54,7 @@ TEST(TraceFormat, FailureNoReturnAndHostileStrings) {
   ev.paths[0] = PathItem{"/tmp/a b", std::nullopt};
   ev.comm = "x type=USER_AUTH";
   std::string out;
-  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
   EXPECT_NE(out.find(" success=no exit=-2 "), std::string::npos);
   EXPECT_NE(out.find(" comm=7820747970653D555345525F41555448 "), std::string::npos);
   EXPECT_NE(out.find(" key=(null)\n"), std::string::npos);
@@ -64,12 +64,12 @@ TEST(TraceFormat, FailureNoReturnAndHostileStrings) {
   // mmap-style returns above -4096 as unsigned are successes (is_syscall_success).
   ev.ret = -4096;
   out.clear();
-  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
   EXPECT_NE(out.find(" success=yes exit=-4096 "), std::string::npos);
 
   ev.returned = false;  // exit_group: no success/exit fields
   out.clear();
-  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
   EXPECT_NE(out.find("syscall=257 a0=ffffff9c"), std::string::npos);
 }
 
@@ -80,7 +80,7 @@ TEST(TraceFormat, CachedIdentityTailsFollowTheIdentity) {
   ev.paths.clear();
   ev.identity = 7;
   std::string out;
-  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::string("k"), &tails);
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::string("k"), &tails);
   EXPECT_EQ(out,
             "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=257 success=yes exit=3 "
             "a0=ffffff9c a1=7ffd1234 a2=80000 a3=0 items=0 ppid=1 pid=100 auid=4294967295 uid=0 "
@@ -94,7 +94,7 @@ TEST(TraceFormat, CachedIdentityTailsFollowTheIdentity) {
   ev.uid = 1000;
   ev.comm = "dog";
   out.clear();
-  append_event_records(out, ev, RecordStamp{1, 0, 2, ""}, std::string("k"), &tails);
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 2, ""}, std::string("k"), &tails);
   EXPECT_NE(out.find(" uid=1000 "), std::string::npos) << out;
   EXPECT_NE(out.find(" comm=\"dog\" "), std::string::npos) << out;
 
@@ -104,8 +104,9 @@ TEST(TraceFormat, CachedIdentityTailsFollowTheIdentity) {
     ev.identity = identity;
     ev.pid = 200 + static_cast<std::uint32_t>(identity);
     std::string cached, plain;
-    append_event_records(cached, ev, RecordStamp{1, 0, 3, "n"}, std::string("k"), &tails);
-    append_event_records(plain, ev, RecordStamp{1, 0, 3, "n"}, std::string("k"));
+    append_event_records(cached, ev, bpfaudit::record::Stamp{1, 0, 3, "n"}, std::string("k"),
+                         &tails);
+    append_event_records(plain, ev, bpfaudit::record::Stamp{1, 0, 3, "n"}, std::string("k"));
     EXPECT_EQ(cached, plain);
     EXPECT_NE(plain.find("node=n type=EOE msg=audit(1.000:3):\n"), std::string::npos) << plain;
   }
@@ -117,7 +118,7 @@ TEST(TraceFormat, ExecveAndProctitle) {
   ev.ret = 0;
   ev.exec = ExecInfo{"/bin/ls", {"ls", "-l", "a b"}, std::string("ls\0-l\0a b\0", 10)};
   std::string out;
-  append_event_records(out, ev, RecordStamp{1, 0, 1, ""}, std::nullopt);
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
   EXPECT_NE(out.find("type=EXECVE msg=audit(1.000:1): argc=3 a0=\"ls\" a1=\"-l\" a2=612062\n"),
             std::string::npos)
       << out;

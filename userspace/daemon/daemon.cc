@@ -29,8 +29,8 @@
 #include <memory>
 #include <vector>
 
-#include "auditd_conf.h"
 #include "audit_socket.h"
+#include "auditd_conf.h"
 #include "control.h"
 #include "format.h"
 #include "log_file.h"
@@ -331,9 +331,8 @@ void Daemon::add_engine_event(const probe::EngineEvent& ev) {
   std::int64_t offset = (static_cast<std::int64_t>(real.tv_sec) - boot.tv_sec) * 1000000000LL +
                         (real.tv_nsec - boot.tv_nsec);
   std::uint64_t wall = static_cast<std::uint64_t>(static_cast<std::int64_t>(ev.boot_ns) + offset);
-  probe::RecordStamp stamp{wall / 1000000000ULL,
-                           static_cast<std::uint32_t>(wall / 1000000ULL % 1000), ++engine_serial_,
-                           "bpfaudit"};
+  record::Stamp stamp{wall / 1000000000ULL, static_cast<std::uint32_t>(wall / 1000000ULL % 1000),
+                      ++engine_serial_, "bpfaudit"};
   std::string text;
   probe::append_event_records(text, ev.event, stamp, ev.key);
   // Stock writes no EOE to disk (EOE goes only to plugins): the file gets
@@ -559,10 +558,10 @@ int Daemon::run() {
     if (failed_step == netlink::AuditSocket::OpenStep::kSocket)
       say(LOG_ERR, std::string("Cannot open netlink audit socket (") + err + ")");
     else
-      say(LOG_ERR,
-          std::string(opts_.readlog ? "Cannot join the audit read-log group (needs CAP_AUDIT_READ): "
-                                    : "Cannot bind the netlink audit socket: ") +
-              err);
+      say(LOG_ERR, std::string(opts_.readlog
+                                   ? "Cannot join the audit read-log group (needs CAP_AUDIT_READ): "
+                                   : "Cannot bind the netlink audit socket: ") +
+                       err);
     return 1;
   }
   events_ = std::move(*opened.value);

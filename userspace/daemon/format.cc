@@ -112,18 +112,19 @@ DaemonSerial::DaemonSerial() {
   next_ = rd() % 10000;
 }
 
-DaemonStamp DaemonSerial::next() {
+record::Stamp DaemonSerial::next() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
-  return {static_cast<std::uint64_t>(ts.tv_sec), static_cast<std::uint32_t>(ts.tv_nsec / 1000000),
-          next_++};
+  return {static_cast<std::uint64_t>(ts.tv_sec),
+          static_cast<std::uint32_t>(ts.tv_nsec / 1000000),
+          next_++,
+          {}};
 }
 
-std::string daemon_payload(const DaemonStamp& s, std::string_view body) {
-  char head[64];
-  std::snprintf(head, sizeof(head), "audit(%llu.%03u:%u): ", static_cast<unsigned long long>(s.sec),
-                s.msec, s.serial);
-  return std::string(head).append(body);
+std::string daemon_payload(const record::Stamp& s, std::string_view body) {
+  std::string out;
+  record::append_stamp(out, s);
+  return out.append(body);
 }
 
 std::string start_body(record::LogFormat fmt, std::string_view kernel_release, std::uint32_t auid,

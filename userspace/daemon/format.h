@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "auditd_conf.h"
+#include "record.h"
 
 typedef struct opaque auparse_state_t;
 
@@ -36,24 +37,19 @@ class Enricher {
 
 // The event identity of records the daemon writes itself (DAEMON_*, loss
 // ledger). Stock starts its serials at a random number below 10000 and counts up.
-struct DaemonStamp {
-  std::uint64_t sec;
-  std::uint32_t msec;
-  std::uint32_t serial;
-};
-
 class DaemonSerial {
  public:
   DaemonSerial();
   explicit DaemonSerial(std::uint32_t first) : next_(first) {}
-  DaemonStamp next();
+  // Now, and the next serial; no node (format_raw puts node= in front).
+  record::Stamp next();
 
  private:
   std::uint32_t next_;
 };
 
 // `audit(SEC.MSEC:SERIAL): BODY`, the payload of a daemon record.
-std::string daemon_payload(const DaemonStamp& s, std::string_view body);
+std::string daemon_payload(const record::Stamp& s, std::string_view body);
 
 // Bodies of the daemon's own records, field for field as stock writes them.
 std::string start_body(record::LogFormat fmt, std::string_view kernel_release, std::uint32_t auid,

@@ -29,26 +29,6 @@ void put_untrusted(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
-void put_header(std::string& out, std::string_view type, const RecordStamp& s) {
-  if (!s.node.empty()) {
-    out.append("node=");
-    out.append(s.node);
-    out.push_back(' ');
-  }
-  out.append("type=");
-  out.append(type);
-  out.append(" msg=audit(");
-  put_u(out, s.sec);
-  out.push_back('.');
-  unsigned ms = s.msec % 1000;
-  const char digits[3] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
-                          static_cast<char>('0' + ms % 10)};
-  out.append(digits, 3);
-  out.push_back(':');
-  put_u(out, s.serial);
-  out.append("): ");
-}
-
 // The kernel's is_syscall_success(): only -MAX_ERRNO..-1 are failures.
 bool syscall_success(std::int64_t ret) { return !(ret < 0 && ret >= -4095); }
 
@@ -110,9 +90,9 @@ std::string_view SyscallTailCache::tail(const SyscallEvent& ev,
   return e.text;
 }
 
-void append_event_records(std::string& out, const SyscallEvent& ev, const RecordStamp& stamp,
+void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
                           const std::optional<std::string>& key, SyscallTailCache* tails) {
-  put_header(out, "SYSCALL", stamp);
+  record::append_header(out, "SYSCALL", stamp);
   // The field names between the numbers, in one piece each where possible.
   char buf[256];
   char* p = buf;
@@ -142,7 +122,7 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
     append_syscall_tail(out, ev, key);
 
   if (ev.exec) {
-    put_header(out, "EXECVE", stamp);
+    record::append_header(out, "EXECVE", stamp);
     out.append("argc=");
     put_u(out, ev.exec->argv.size());
     for (std::size_t i = 0; i < ev.exec->argv.size(); ++i) {
@@ -154,14 +134,14 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
     out.push_back('\n');
   }
   if (ev.cwd) {
-    put_header(out, "CWD", stamp);
+    record::append_header(out, "CWD", stamp);
     out.append("cwd=");
     put_untrusted(out, *ev.cwd);
     out.push_back('\n');
   }
   for (std::size_t i = 0; i < ev.paths.size(); ++i) {
     const PathItem& p = ev.paths[i];
-    put_header(out, "PATH", stamp);
+    record::append_header(out, "PATH", stamp);
     out.append("item=");
     put_u(out, i);
     out.append(" name=");
@@ -192,19 +172,19 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const Record
     std::string_view title(ev.exec ? ev.exec->cmdline : *ev.proctitle);
     if (title.size() > kProctitleMax) title = title.substr(0, kProctitleMax);
     while (!title.empty() && title.back() == '\0') title.remove_suffix(1);
-    put_header(out, "PROCTITLE", stamp);
+    record::append_header(out, "PROCTITLE", stamp);
     out.append("proctitle=");
     put_untrusted(out, title);
     out.push_back('\n');
   }
-  put_header(out, "EOE", stamp);
+  record::append_header(out, "EOE", stamp);
   out.pop_back();  // the kernel's EOE body is empty: "msg=audit(...):"
   out.push_back('\n');
 }
 
-void append_loss_record(std::string& out, const RecordStamp& stamp, std::string_view reason,
+void append_loss_record(std::string& out, const record::Stamp& stamp, std::string_view reason,
                         std::uint64_t count, std::uint32_t pid) {
-  put_header(out, "DAEMON_ERR", stamp);
+  record::append_header(out, "DAEMON_ERR", stamp);
   out.append("op=bpfaudit-trace-loss reason=");
   out.append(reason);
   out.append(" lost=");

@@ -7,17 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "record.h"
 #include "trace_events.h"
 
 namespace bpfaudit::probe {
-
-// The identity every record of one event shares.
-struct RecordStamp {
-  std::uint64_t sec = 0;
-  std::uint32_t msec = 0;
-  std::uint64_t serial = 0;
-  std::string_view node;  // empty: no node= prefix
-};
 
 inline constexpr std::uint32_t kAuditArchX86_64 = 0xc000003e;  // AUDIT_ARCH_X86_64
 inline constexpr std::size_t kProctitleMax = 128;  // the kernel's MAX_PROCTITLE_AUDIT_LEN
@@ -42,11 +35,11 @@ class SyscallTailCache {
 // ending in '\n', in the order the kernel's audit_log_exit writes them.
 // key: nullopt writes key=(null). `tails`, when given, supplies the
 // identity part of the SYSCALL line.
-void append_event_records(std::string& out, const SyscallEvent& ev, const RecordStamp& stamp,
+void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
                           const std::optional<std::string>& key, SyscallTailCache* tails = nullptr);
 
 // A record stating that events were lost, so the gap is visible in the log.
-void append_loss_record(std::string& out, const RecordStamp& stamp, std::string_view reason,
+void append_loss_record(std::string& out, const record::Stamp& stamp, std::string_view reason,
                         std::uint64_t count, std::uint32_t pid);
 
 // Kernel dev_t rendering ("%02x:%02x" of major:minor) and mode ("%#o").

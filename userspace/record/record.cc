@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +79,31 @@ bool parse_stamp(const char* s, EventId* id, std::uint64_t max_sec) {
 }
 
 }  // namespace
+
+void append_stamp(std::string& out, const Stamp& s) {
+  char num[24];
+  out.append("audit(");
+  out.append(num, std::to_chars(num, num + sizeof num, s.sec).ptr);
+  unsigned ms = s.msec % 1000;
+  const char frac[5] = {'.', static_cast<char>('0' + ms / 100),
+                        static_cast<char>('0' + ms / 10 % 10), static_cast<char>('0' + ms % 10),
+                        ':'};
+  out.append(frac, sizeof frac);
+  out.append(num, std::to_chars(num, num + sizeof num, s.serial).ptr);
+  out.append("): ");
+}
+
+void append_header(std::string& out, std::string_view type, const Stamp& s) {
+  if (!s.node.empty()) {
+    out.append("node=");
+    out.append(s.node);
+    out.push_back(' ');
+  }
+  out.append("type=");
+  out.append(type);
+  out.append(" msg=");
+  append_stamp(out, s);
+}
 
 std::optional<RecordHeader> parse_header(std::string_view line, HeaderError* error,
                                          std::string* bad_stamp, std::uint64_t max_sec) {

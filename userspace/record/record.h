@@ -43,6 +43,23 @@ std::optional<RecordHeader> parse_header(std::string_view line, HeaderError* err
                                          std::string* bad_stamp = nullptr,
                                          std::uint64_t max_sec = ~0ull);
 
+// The identity a writer stamps on each record of an event: EventId as the
+// writer holds it, the node name borrowed rather than owned.
+struct Stamp {
+  std::uint64_t sec = 0;
+  std::uint32_t msec = 0;
+  std::uint64_t serial = 0;
+  std::string_view node;  // empty: no node= prefix
+};
+
+// The writers of what parse_header reads. append_stamp appends
+// `audit(SEC.MSEC:SERIAL): `, msec as three digits: the start of every
+// record's msg= value (a daemon record's whole payload starts with it).
+void append_stamp(std::string& out, const Stamp& s);
+// `node=NODE type=TYPE msg=audit(SEC.MSEC:SERIAL): ` (without node= when the
+// stamp has no node): a log line up to its body.
+void append_header(std::string& out, std::string_view type, const Stamp& s);
+
 // One record as read from a log: the text without its newline, split into the
 // raw part and, for enriched logs, the interpreted part after 0x1d.
 struct Record {

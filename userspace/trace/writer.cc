@@ -26,9 +26,8 @@ RecordWriter::~RecordWriter() {
 
 void RecordWriter::emit(const probe::SyscallEvent& ev) {
   std::uint64_t wall = ev.enter_ns + config_.boot_to_wall_ns;
-  probe::RecordStamp stamp{wall / 1'000'000'000,
-                           static_cast<std::uint32_t>(wall / 1'000'000 % 1000), ++serial_,
-                           config_.node};
+  record::Stamp stamp{wall / 1'000'000'000, static_cast<std::uint32_t>(wall / 1'000'000 % 1000),
+                      ++serial_, config_.node};
   probe::append_event_records(buffer_, ev, stamp, config_.key, &tails_);
   ++events_;
   if (buffer_.size() >= kFlushBytes) hand_off();
@@ -85,9 +84,8 @@ void RecordWriter::finish() {
 void RecordWriter::write_loss(std::string_view reason, std::uint64_t count, std::uint32_t pid) {
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
-  probe::RecordStamp stamp{static_cast<std::uint64_t>(now.tv_sec),
-                           static_cast<std::uint32_t>(now.tv_nsec / 1'000'000), ++serial_,
-                           config_.node};
+  record::Stamp stamp{static_cast<std::uint64_t>(now.tv_sec),
+                      static_cast<std::uint32_t>(now.tv_nsec / 1'000'000), ++serial_, config_.node};
   probe::append_loss_record(buffer_, stamp, reason, count, pid);
   finish();
 }
