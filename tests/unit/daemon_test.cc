@@ -215,8 +215,6 @@ TEST(Format, DaemonRecords) {
   DaemonSerial s(41);
   EXPECT_EQ(s.next().serial, 41u);
   EXPECT_EQ(s.next().serial, 42u);
-  EXPECT_EQ(loss_body({LossEntry::Kind::kKernelLost, 3, 10, {}}),
-            "op=kernel-lost lost=3 total=10 res=failed");
 }
 
 // ---- log_group without NSS.

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "record.h"
 #include "writer.h"
 
 namespace {
@@ -62,7 +63,7 @@ TEST(RecordWriter, EverythingArrivesInOrderThroughASlowSink) {
     w.finish();
     EXPECT_FALSE(w.failed());
     EXPECT_GT(sink.writes_, 4);
-    w.write_loss("ringbuf-full-syscall", 3, 42);
+    w.write_loss(record::LossEntry::ring_drop("autrace/ringbuf-full-syscall", 3, 42));
     EXPECT_EQ(w.events_written(), kEvents);
   }
   EXPECT_FALSE(sink.torn_);
@@ -82,10 +83,20 @@ TEST(RecordWriter, EverythingArrivesInOrderThroughASlowSink) {
     ASSERT_EQ(sink.text_.compare(line_end + 1, 22, "node=bpfaudit type=EOE"), 0) << i;
     pos = line_end + 1;
   }
-  std::size_t loss = sink.text_.find("type=DAEMON_ERR", pos);
-  ASSERT_NE(loss, std::string::npos);
-  EXPECT_NE(sink.text_.find("reason=ringbuf-full-syscall lost=3 pid=42", loss), std::string::npos);
-  EXPECT_EQ(sink.text_.find("type=SYSCALL", loss), std::string::npos);
+  // The loss ledger's ring-drop record, with the next serial, right after
+  // the last event's EOE and last of all.
+  std::size_t loss = sink.text_.find("node=bpfaudit type=DAEMON_ERR msg=audit(", pos);
+  ASSERT_EQ(loss, sink.text_.find('\n', pos) + 1);
+  std::string loss_line = sink.text_.substr(loss);
+  auto h = record::parse_header(loss_line);
+  ASSERT_TRUE(h) << loss_line;
+  EXPECT_EQ(h->id.serial, kEvents + 1);
+  std::string body = ":" + std::to_string(kEvents + 1) +
+                     "): op=ring-drop source=\"autrace/ringbuf-full-syscall\" count=3 pid=42 "
+                     "res=failed\n";
+  ASSERT_GE(loss_line.size(), body.size());
+  EXPECT_EQ(loss_line.substr(loss_line.size() - body.size()), body) << loss_line;
+  EXPECT_EQ(loss_line.find('\n'), loss_line.size() - 1) << loss_line;
 }
 
 TEST(RecordWriter, AFailedWriteIsReportedWithItsErrno) {

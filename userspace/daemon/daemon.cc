@@ -35,6 +35,7 @@
 #include "format.h"
 #include "log_file.h"
 #include "log_reader.h"
+#include "loss.h"
 #include "record.h"
 
 namespace bpfaudit::daemon {
@@ -206,7 +207,9 @@ class Daemon {
   void accept_client();
   void read_client(int fd);
   void close_client(int fd);
-  void note_loss(const LossEntry& e) { emit_daemon(AUDIT_DAEMON_ERR, loss_body(e)); }
+  void note_loss(const record::LossEntry& e) {
+    emit_daemon(AUDIT_DAEMON_ERR, record::loss_body(e));
+  }
   void sync_engine();
   void add_engine_event(const probe::EngineEvent& ev);
 
@@ -319,7 +322,7 @@ void Daemon::drain_netlink() {
   }
   if (busy) last_event_ms_ = steady_ms();
   if (events_.overruns() > overruns_reported_) {
-    note_loss({LossEntry::Kind::kNetlinkOverrun, events_.overruns() - overruns_reported_, 0, {}});
+    note_loss(record::LossEntry::netlink_overrun(events_.overruns() - overruns_reported_));
     overruns_reported_ = events_.overruns();
   }
 }
@@ -384,8 +387,9 @@ void Daemon::sync_engine() {
   for (int r = 0; r < probe::kEngineLossReasons; ++r) {
     auto i = static_cast<std::size_t>(r);
     if (state.losses[i] > engine_losses_[i])
-      note_loss({LossEntry::Kind::kRingDrop, state.losses[i] - engine_losses_[i], 0,
-                 std::string("prefilter/") + probe::engine_loss_reason_name(r)});
+      note_loss(record::LossEntry::ring_drop(
+          std::string("prefilter/") + probe::engine_loss_reason_name(r),
+          state.losses[i] - engine_losses_[i]));
     engine_losses_[i] = state.losses[i];
   }
 }
@@ -396,7 +400,7 @@ void Daemon::check_lost() {
   if (engine_ring_) engine_ring_->engine().set_enabled(st.value->status.enabled != 0);
   std::uint32_t lost = st.value->status.lost;
   if (last_lost_ && lost > *last_lost_)
-    note_loss({LossEntry::Kind::kKernelLost, lost - *last_lost_, lost, {}});
+    note_loss(record::LossEntry::kernel_lost(lost - *last_lost_, lost));
   last_lost_ = lost;
 }
 

@@ -150,25 +150,4 @@ std::string signal_body(std::string_view op, std::uint32_t sender_auid, std::uin
   return buf;
 }
 
-std::string loss_body(const LossEntry& e) {
-  char buf[256];
-  switch (e.kind) {
-    case LossEntry::Kind::kKernelLost:
-      std::snprintf(buf, sizeof(buf), "op=kernel-lost lost=%llu total=%llu res=failed",
-                    static_cast<unsigned long long>(e.count),
-                    static_cast<unsigned long long>(e.total));
-      break;
-    case LossEntry::Kind::kNetlinkOverrun:
-      std::snprintf(buf, sizeof(buf), "op=netlink-overrun count=%llu res=failed",
-                    static_cast<unsigned long long>(e.count));
-      break;
-    case LossEntry::Kind::kRingDrop:
-      std::snprintf(buf, sizeof(buf), "op=ring-drop source=%s count=%llu res=failed",
-                    record::encode_untrusted(e.source).c_str(),
-                    static_cast<unsigned long long>(e.count));
-      break;
-  }
-  return buf;
-}
-
 }  // namespace bpfaudit::daemon

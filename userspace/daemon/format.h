@@ -59,17 +59,4 @@ std::string start_body(record::LogFormat fmt, std::string_view kernel_release, s
 std::string signal_body(std::string_view op, std::uint32_t sender_auid, std::uint32_t sender_uid,
                         std::string_view sender_ses, int sender_pid, std::string_view res);
 
-// The loss ledger (README: "Loss ledger"). Each loss becomes a DAEMON_ERR record,
-// findable with `ausearch -m DAEMON_ERR`:
-//   op=kernel-lost   lost=DELTA total=KERNEL_LOST       (kernel `lost` counter grew)
-//   op=netlink-overrun count=N                           (ENOBUFS: the socket dropped data)
-//   op=ring-drop     source=NAME count=N                 (eBPF ring reservation failures)
-struct LossEntry {
-  enum class Kind { kKernelLost, kNetlinkOverrun, kRingDrop } kind;
-  std::uint64_t count = 0;
-  std::uint64_t total = 0;  // kernel-lost: the counter's value
-  std::string source;       // ring-drop: which probe
-};
-std::string loss_body(const LossEntry& e);
-
 }  // namespace bpfaudit::daemon

@@ -182,16 +182,10 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
   out.push_back('\n');
 }
 
-void append_loss_record(std::string& out, const record::Stamp& stamp, std::string_view reason,
-                        std::uint64_t count, std::uint32_t pid) {
+void append_loss_record(std::string& out, const record::Stamp& stamp, const record::LossEntry& e) {
   record::append_header(out, "DAEMON_ERR", stamp);
-  out.append("op=bpfaudit-trace-loss reason=");
-  out.append(reason);
-  out.append(" lost=");
-  put_u(out, count);
-  out.append(" pid=");
-  put_u(out, pid);
-  out.append(" res=failed\n");
+  out.append(record::loss_body(e));
+  out.push_back('\n');
 }
 
 }  // namespace bpfaudit::probe

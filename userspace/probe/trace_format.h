@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "loss.h"
 #include "record.h"
 #include "trace_events.h"
 
@@ -38,9 +39,9 @@ class SyscallTailCache {
 void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
                           const std::optional<std::string>& key, SyscallTailCache* tails = nullptr);
 
-// A record stating that events were lost, so the gap is visible in the log.
-void append_loss_record(std::string& out, const record::Stamp& stamp, std::string_view reason,
-                        std::uint64_t count, std::uint32_t pid);
+// A DAEMON_ERR record stating that events were lost (the loss ledger's
+// body), so the gap is visible in the log.
+void append_loss_record(std::string& out, const record::Stamp& stamp, const record::LossEntry& e);
 
 // Kernel dev_t rendering ("%02x:%02x" of major:minor) and mode ("%#o").
 std::string format_dev(std::uint32_t dev);

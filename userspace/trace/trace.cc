@@ -165,17 +165,18 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   reader.join();
   writer->finish();
 
+  // Each non-zero count becomes a loss-ledger ring-drop record of source
+  // autrace/REASON with the traced root's pid (which run, in a shared log).
   std::uint64_t lost_total = 0;
+  auto write_loss = [&](std::string_view reason, std::uint64_t count) {
+    lost_total += count;
+    writer->write_loss(record::LossEntry::ring_drop("autrace/" + std::string(reason), count,
+                                                    static_cast<std::uint32_t>(pid)));
+  };
   auto losses = probe->losses();
-  for (int r = 0; r < probe::kLossReasons; ++r) {
-    if (!losses[r]) continue;
-    lost_total += losses[r];
-    writer->write_loss(probe::loss_reason_name(r), losses[r], static_cast<std::uint32_t>(pid));
-  }
-  if (decoder.malformed()) {
-    lost_total += decoder.malformed();
-    writer->write_loss("malformed-event", decoder.malformed(), static_cast<std::uint32_t>(pid));
-  }
+  for (int r = 0; r < probe::kLossReasons; ++r)
+    if (losses[r]) write_loss(probe::loss_reason_name(r), losses[r]);
+  if (decoder.malformed()) write_loss("malformed-event", decoder.malformed());
   int rc = 0;
   if (writer->failed() || !sink->close()) {
     std::fprintf(err, "Error writing records to %s: %s\n", sink->describe().c_str(),

@@ -81,12 +81,12 @@ void RecordWriter::finish() {
   written_.wait(lock, [this] { return full_.empty() && !writing_; });
 }
 
-void RecordWriter::write_loss(std::string_view reason, std::uint64_t count, std::uint32_t pid) {
+void RecordWriter::write_loss(const record::LossEntry& e) {
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   record::Stamp stamp{static_cast<std::uint64_t>(now.tv_sec),
                       static_cast<std::uint32_t>(now.tv_nsec / 1'000'000), ++serial_, config_.node};
-  probe::append_loss_record(buffer_, stamp, reason, count, pid);
+  probe::append_loss_record(buffer_, stamp, e);
   finish();
 }
 

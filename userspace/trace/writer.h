@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "loss.h"
 #include "sink.h"
 #include "trace_events.h"
 #include "trace_format.h"
@@ -48,7 +49,7 @@ class RecordWriter {
   // Returns once everything emitted so far has been written (or failed).
   void finish();
   // A loss record stamped now, written before this returns.
-  void write_loss(std::string_view reason, std::uint64_t count, std::uint32_t pid);
+  void write_loss(const record::LossEntry& e);
 
   std::uint64_t events_written() const { return events_; }
   // Meaningful after finish(): the first write failure and its errno.
