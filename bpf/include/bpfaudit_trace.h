@@ -7,16 +7,27 @@
 
 #include "bpfaudit_common.h"
 
-#define BPFAUDIT_ABI_VERSION 3
+#define BPFAUDIT_ABI_VERSION 4
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
 #define BPFAUDIT_ARGS_MAX 4096   /* argv area copied at exec */
 #define BPFAUDIT_COMM_LEN 16
 #define BPFAUDIT_TTY_LEN 64
-/* path_args[nr]: low nibble = index of the first path argument, high nibble =
- * index of the second; BPFAUDIT_NO_ARG marks "none". */
-#define BPFAUDIT_NO_ARG 0xf
+/* syscall_flags[nr]: what the exit program must know about a syscall,
+ * filled by userspace from its syscall table (no numbers in BPF). */
+#define BPFAUDIT_SCF_OPENS_FD 1u  /* returns an fd to a file it names: PATH gets its inode */
+#define BPFAUDIT_SCF_EXEC 2u      /* execve/execveat: the arguments are gone after success */
+#define BPFAUDIT_SCF_EXIT 4u      /* exit/exit_group: never returns, recorded at task exit */
+#define BPFAUDIT_SCF_CHDIR 8u     /* changes the cwd: CWD is read at entry */
+
+/* pending.nr besides a syscall number */
+#define BPFAUDIT_NR_IDLE (-1)  /* record the next sys_exit */
+#define BPFAUDIT_NR_SKIP (-2)  /* the thread is in a syscall that began before it was traced */
+
+/* pending.entry: what an entry tracepoint saved for the syscall in flight */
+#define BPFAUDIT_ENTRY_ARGS 1u /* args[] are the entry arguments (exec) */
+#define BPFAUDIT_ENTRY_CWD 2u  /* the CWD event went out at entry (chdir) */
 
 enum bpfaudit_event_type {
 	BPFAUDIT_EV_SYSCALL = 1, /* at sys_exit, or at thread exit for exit/exit_group */
@@ -55,13 +66,13 @@ struct bpfaudit_identity {
 };
 
 /* The traced-thread table's value, one entry per traced thread: the set of
- * traced threads and the syscall each has in flight in one lookup, and the
- * identity it last put in the ring. Userspace adds the first thread idle;
- * fork adds the rest. */
+ * traced threads in one lookup, the syscall being recorded, and the identity
+ * it last put in the ring. Userspace adds the first thread (BPFAUDIT_NR_SKIP:
+ * it is blocked in a read); fork adds the rest. */
 struct bpfaudit_pending {
-	__u64 enter_ns;
+	__u64 enter_ns; /* the record's time: sys_exit, coarse clock */
 	__u64 args[6];
-	__s64 nr; /* the syscall in flight; < 0 when the thread is not in one */
+	__s64 nr; /* the syscall being recorded, or BPFAUDIT_NR_IDLE / _SKIP */
 	/* What `sent.tty` was read from: a tty's name is fixed by its driver
 	 * and index, so the string is re-read only when one of them moves. */
 	__u64 tty;
@@ -69,11 +80,13 @@ struct bpfaudit_pending {
 	__s32 tty_index;
 	__u32 sent_valid; /* 0: nothing sent yet, or the last identity event was lost */
 	struct bpfaudit_identity sent;
+	__u32 entry; /* BPFAUDIT_ENTRY_* */
+	__u32 pad;
 };
 
 /* Common header on every ring-buffer event. */
 struct bpfaudit_event_header {
-	__u64 ts_ns; /* bpf_ktime_get_boot_ns() when built; SYSCALL: the entry time */
+	__u64 ts_ns; /* bpf_ktime_get_boot_ns() when built; SYSCALL: the exit time, coarse */
 	__u32 type;  /* enum bpfaudit_event_type */
 	__u32 size;  /* whole event, header included */
 };

@@ -241,6 +241,55 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
   EXPECT_EQ(dec.malformed(), 2u);
 }
 
+TEST(TraceDecoder, ExecEventBeforeItsCwdStaysWithTheExec) {
+  // One program on sys_exit: an exec's EXEC event is sent during the
+  // syscall, its CWD and SYSCALL at its exit, in that order.
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(300, 300);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  auto exec = std::make_unique<bpfaudit_exec_event>();
+  *exec = {};
+  exec->hdr = {1, BPFAUDIT_EV_EXEC, sizeof *exec};
+  exec->pid = exec->tid = exec->old_tid = 300;
+  std::strcpy(exec->filename, "/bin/true");
+  std::memcpy(exec->args, "true\0x\0", 7);
+  exec->args_len = 7;
+  exec->inode.ino = 42;
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  bpfaudit_cwd_event cwd{};
+  cwd.hdr = {2, BPFAUDIT_EV_CWD, sizeof cwd};
+  cwd.tid = 300;
+  std::memcpy(cwd.cwd.names, "tmp\0", 4);
+  cwd.cwd.len = 4;
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+  bpfaudit_syscall_event sc = syscall_event(3, 300);
+  sc.nr = 59;
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_TRUE(out.exec);
+  EXPECT_EQ(out.exec->argv, (std::vector<std::string>{"true", "x"}));
+  EXPECT_EQ(out.cwd, "/tmp");
+  ASSERT_EQ(out.paths.size(), 1u);  // the executable, the kernel's item 0
+  EXPECT_EQ(out.paths[0].name, "/bin/true");
+  ASSERT_TRUE(out.paths[0].inode);
+  EXPECT_EQ(out.paths[0].inode->ino, 42u);
+
+  // A CWD still drops leftovers of a syscall whose exit never came.
+  auto path = std::make_unique<bpfaudit_path_event>();
+  *path = {};
+  path->hdr = {4, BPFAUDIT_EV_PATH, sizeof *path};
+  path->tid = 300;
+  std::strcpy(path->name, "stale");
+  path->len = 6;
+  EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+  sc.nr = 1;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_TRUE(out.paths.empty());
+  EXPECT_FALSE(out.exec);
+}
+
 TEST(TraceDecoder, ASyscallNeedsItsThreadsIdentity) {
   TraceDecoder dec;
   SyscallEvent out;

@@ -144,8 +144,15 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
     case BPFAUDIT_EV_CWD: {
       if (!fits(sizeof(bpfaudit_cwd_event))) return false;
       const auto* ev = static_cast<const bpfaudit_cwd_event*>(data);
+      // CWD opens a syscall's group (sent at its exit, or at entry for
+      // chdir): anything left from a syscall whose exit was never seen goes,
+      // except an exec event, which the exec's own exit follows and which
+      // was sent during the syscall, before its CWD.
       auto& pend = pending_[ev->tid];
-      pend = Pending{};
+      Pending fresh;
+      fresh.exec = std::move(pend.exec);
+      fresh.exec_inode = pend.exec_inode;
+      pend = std::move(fresh);
       pend.cwd = join_dentry_names(ev->cwd.names,
                                    std::min<std::size_t>(ev->cwd.len, sizeof(ev->cwd.names)));
       return false;

@@ -1,11 +1,15 @@
 #include "trace_probe.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "bpfaudit_trace.h"
 #include "syscall_table.h"
@@ -92,6 +97,17 @@ class BtfLoadHeap {
   static constexpr std::size_t kBytes = 16 << 20;
 };
 
+// libbpf finds the syscall entry events through tracefs. systemd mounts it
+// at boot; a host without (and a fresh CI machine) may not have it, so it
+// is mounted as systemd would, and left: it is the system's, not ours.
+bool ensure_tracefs() {
+  if (::access("/sys/kernel/tracing/events", F_OK) == 0 ||
+      ::access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+    return true;
+  return ::mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                 nullptr) == 0;
+}
+
 }  // namespace
 
 const char* loss_reason_name(int reason) {
@@ -167,11 +183,46 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
     skel->bss->path_args[nr] =
         static_cast<std::uint8_t>((args.first + 1) | ((args.second + 1) << 4));
   }
+  const std::pair<const char*, std::uint8_t> kFlags[] = {
+      {"open", BPFAUDIT_SCF_OPENS_FD},   {"creat", BPFAUDIT_SCF_OPENS_FD},
+      {"openat", BPFAUDIT_SCF_OPENS_FD}, {"openat2", BPFAUDIT_SCF_OPENS_FD},
+      {"execve", BPFAUDIT_SCF_EXEC},     {"execveat", BPFAUDIT_SCF_EXEC},
+      {"exit", BPFAUDIT_SCF_EXIT},       {"exit_group", BPFAUDIT_SCF_EXIT},
+      {"chdir", BPFAUDIT_SCF_CHDIR}};
+  for (const auto& [name, flag] : kFlags)
+    if (auto nr = syscall_number(name); nr && *nr < BPFAUDIT_MAX_SYSCALLS)
+      skel->bss->syscall_flags[*nr] |= flag;
 
-  if (int err = trace_bpf__attach(skel)) {
-    error = {ProbeErrorKind::kAttach, std::string("cannot attach the trace BPF programs: ") +
-                                          std::strerror(-err) + "\n" + last_lines(log, 8)};
+  // One syscall program (sys_exit) and the entry events of exec and chdir;
+  // where those events cannot be attached, a program on every syscall entry
+  // instead, named in the start-up message.
+  auto attach = [&](bpf_program* prog, bpf_link*& link) {
+    link = bpf_program__attach(prog);
+    return link != nullptr;
+  };
+  auto fail_attach = [&](const char* what) {
+    error = {ProbeErrorKind::kAttach, std::string("cannot attach ") + what + ": " +
+                                          std::strerror(errno) + "\n" + last_lines(log, 8)};
     return nullptr;
+  };
+  if (!attach(skel->progs.handle_exit, skel->links.handle_exit)) return fail_attach("sys_exit");
+  if (!attach(skel->progs.handle_fork, skel->links.handle_fork) ||
+      !attach(skel->progs.handle_exec, skel->links.handle_exec) ||
+      !attach(skel->progs.handle_task_exit, skel->links.handle_task_exit))
+    return fail_attach("the sched_process tracepoints");
+  std::string entry_path = "syscalls/sys_enter_execve|execveat|chdir";
+  bool tracefs = ensure_tracefs();
+  if (!tracefs || !attach(skel->progs.enter_execve, skel->links.enter_execve) ||
+      !attach(skel->progs.enter_execveat, skel->links.enter_execveat) ||
+      !attach(skel->progs.enter_chdir, skel->links.enter_chdir)) {
+    for (bpf_link** l :
+         {&skel->links.enter_execve, &skel->links.enter_execveat, &skel->links.enter_chdir}) {
+      bpf_link__destroy(*l);
+      *l = nullptr;
+    }
+    if (!attach(skel->progs.enter_any, skel->links.enter_any)) return fail_attach("sys_enter");
+    entry_path = std::string("tp_btf/sys_enter (fallback: ") +
+                 (tracefs ? "the syscall entry events did not attach" : "no tracefs") + ")";
   }
   // The layout libbpf's ring_buffer maps too: a read-write consumer page,
   // then the producer page and the data area twice, read-only.
@@ -216,10 +267,9 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
     ev.data.fd = fd;
     if (epoll_ctl(probe->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
   }
-  probe->description_ =
-      "eBPF CO-RE (tp_btf/sys_enter, tp_btf/sys_exit, tp_btf/sched_process_fork|exec|exit; "
-      "ring buffer " +
-      std::to_string(config.ring_bytes >> 20) + " MiB)";
+  probe->description_ = "eBPF CO-RE (tp_btf/sys_exit, " + entry_path +
+                        ", tp_btf/sched_process_fork|exec|exit; ring buffer " +
+                        std::to_string(config.ring_bytes >> 20) + " MiB)";
   return probe;
 }
 
@@ -229,14 +279,68 @@ TraceProbe::~TraceProbe() {
   if (consumer_pos_) munmap(consumer_pos_, page_size_);
   if (producer_pos_)
     munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + 2 * ring_bytes_);
-  if (skel_) trace_bpf__destroy(skel_);
+  if (skel_) {
+    release_entry_events_in_background();
+    trace_bpf__destroy(skel_);
+  }
+}
+
+// The last close of a syscall entry event waits for tracepoint grace periods
+// under the kernel's event mutex: 40-70 ms each, one after another, 215 ms of
+// `autrace /bin/true` (36 ms before the entry events). The programs are
+// inert by then (the traced-thread table is emptied first, and they act only
+// on its threads), so a detached grandchild holding copies of the events'
+// descriptors takes the last close after autrace has exited, and ours are
+// plain reference drops. It waits for autrace's exit on a pipe, with no
+// other descriptor open (a reader of autrace's output gets EOF on time).
+void TraceProbe::release_entry_events_in_background() {
+  std::vector<int> keep;
+  for (bpf_link* l : {skel_->links.enter_execve, skel_->links.enter_execveat,
+                      skel_->links.enter_chdir})
+    if (l) keep.push_back(bpf_link__fd(l));
+  if (keep.empty()) return;
+  // Nothing the programs could act on is left in the table.
+  std::uint32_t key = 0, next = 0;
+  int map = bpf_map__fd(skel_->maps.pending);
+  while (bpf_map_get_next_key(map, nullptr, &next) == 0) {
+    key = next;
+    if (bpf_map_delete_elem(map, &key) != 0) break;
+  }
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) != 0) return;
+  pid_t child = fork();
+  if (child == 0) {
+    if (fork() != 0) _exit(0);  // the grandchild is reparented, never a zombie of ours
+    // libbpf's perf links hold the perf event fd too: keep every fd of
+    // ours that is a perf event or a link, close the rest.
+    char buf;
+    ::close(gate[1]);
+    for (int fd = 0; fd < 1024; ++fd) {
+      if (fd == gate[0]) continue;
+      char path[64], target[64];
+      std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+      ssize_t n = readlink(path, target, sizeof target - 1);
+      if (n <= 0) continue;
+      target[n] = 0;
+      bool event = std::strstr(target, "perf_event") || std::strstr(target, "bpf_link");
+      if (!event) ::close(fd);
+    }
+    while (::read(gate[0], &buf, 1) < 0 && errno == EINTR) {
+    }
+    _exit(0);
+  }
+  ::close(gate[0]);
+  if (child > 0) waitpid(child, nullptr, 0);
+  // gate[1] stays open until this process exits: that releases the grandchild.
 }
 
 bool TraceProbe::trace_tgid(std::uint32_t tgid, std::string& error) {
   // A process that has not yet run anything has one thread, whose id is the
   // tgid; its descendants and threads are added at fork, in the kernel.
+  // It is blocked in a read that began before it was traced: the exit of
+  // that read is not the program's.
   bpfaudit_pending idle{};
-  idle.nr = -1;
+  idle.nr = BPFAUDIT_NR_SKIP;
   if (bpf_map__update_elem(skel_->maps.pending, &tgid, sizeof tgid, &idle, sizeof idle, BPF_ANY)) {
     error = std::string("cannot add pid ") + std::to_string(tgid) +
             " to the traced set: " + std::strerror(errno);

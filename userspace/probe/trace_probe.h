@@ -78,6 +78,7 @@ class TraceProbe {
   std::size_t ring_bytes_ = 0;
   // Hands every submitted record to handler_; returns how many.
   int consume();
+  void release_entry_events_in_background();
   int epoll_fd_ = -1;  // the ring's epoll fd and wake_fd_
   int wake_fd_ = -1;   // eventfd
   Handler handler_;
