@@ -39,8 +39,7 @@ int list(PrefilterControl& control, bool why) {
     std::string line = text.substr(start, end - start);
     start = end + 1;
     if (why && !e.engine && !e.reason.empty())
-      std::printf("%s\t%s\t# %s\n", e.engine ? "engine" : "kernel", line.c_str(),
-                  e.reason.c_str());
+      std::printf("%s\t%s\t# %s\n", e.engine ? "engine" : "kernel", line.c_str(), e.reason.c_str());
     else
       std::printf("%s\t%s\n", e.engine ? "engine" : "kernel", line.c_str());
   }
@@ -75,10 +74,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   bool why = false;
   auto* list_cmd = app.add_subcommand(
-      "list", "Every exit rule in kernel-alone order, as `auditctl -l` prints it, after the "
-              "engine that holds it (engine or kernel)");
+      "list",
+      "Every exit rule in kernel-alone order, as `auditctl -l` prints it, after the "
+      "engine that holds it (engine or kernel)");
   list_cmd->add_flag("--why", why, "Say why each kernel rule is not on the engine");
-  auto* status_cmd = app.add_subcommand("status", "The engine's state: path, rules, losses, reader");
+  auto* status_cmd =
+      app.add_subcommand("status", "The engine's state: path, rules, losses, reader");
   CLI11_PARSE(app, argc, argv);
 
   bpfaudit::netlink::NetlinkControl kernel;

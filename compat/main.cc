@@ -22,13 +22,20 @@ struct Tool {
 };
 
 constexpr Tool kTools[] = {
-    {"ausearch", "search", bpfaudit::compat::ausearch_main, "search audit logs (ausearch 3.0.9 compatible)"},
-    {"aureport", "report", bpfaudit::compat::aureport_main, "summary reports from audit logs (aureport 3.0.9 compatible)"},
-    {"bpfaudit-capture", "capture", bpfaudit::compat::capture_main, "write kernel audit records to a log (read-only)"},
-    {"autrace", "trace", bpfaudit::compat::autrace_main, "trace a program and its process tree (eBPF)"},
-    {"auditctl", "ctl", bpfaudit::compat::auditctl_main, "kernel audit rules and status (auditctl 3.0.9 compatible)"},
-    {"augenrules", "augenrules", bpfaudit::compat::augenrules_main, "merge rules.d into audit.rules (augenrules 3.0.9 compatible)"},
-    {"bpfaudit-daemon", "daemon", bpfaudit::compat::daemon_main, "audit log writer: kernel events, eBPF sources, rotation (auditd 3.0.9 style)"},
+    {"ausearch", "search", bpfaudit::compat::ausearch_main,
+     "search audit logs (ausearch 3.0.9 compatible)"},
+    {"aureport", "report", bpfaudit::compat::aureport_main,
+     "summary reports from audit logs (aureport 3.0.9 compatible)"},
+    {"bpfaudit-capture", "capture", bpfaudit::compat::capture_main,
+     "write kernel audit records to a log (read-only)"},
+    {"autrace", "trace", bpfaudit::compat::autrace_main,
+     "trace a program and its process tree (eBPF)"},
+    {"auditctl", "ctl", bpfaudit::compat::auditctl_main,
+     "kernel audit rules and status (auditctl 3.0.9 compatible)"},
+    {"augenrules", "augenrules", bpfaudit::compat::augenrules_main,
+     "merge rules.d into audit.rules (augenrules 3.0.9 compatible)"},
+    {"bpfaudit-daemon", "daemon", bpfaudit::compat::daemon_main,
+     "audit log writer: kernel events, eBPF sources, rotation (auditd 3.0.9 style)"},
 };
 
 std::string_view basename_of(const char* path) {

@@ -1,6 +1,8 @@
 // Which engine holds each exit rule (rules/placement.h). Rules are built by
 // the auditctl engine from real command lines, so their bytes are what the
 // kernel would hold. Syscall numbers are the kernel's x86_64 / i386 tables'.
+#include "placement.h"
+
 #include <gtest/gtest.h>
 #include <libaudit.h>
 #include <linux/audit.h>
@@ -12,7 +14,6 @@
 #include "control.h"
 #include "ctl.h"
 #include "memstream.h"
-#include "placement.h"
 #include "rule.h"
 
 namespace bpfaudit::rules {
@@ -129,8 +130,7 @@ TEST(Placement, RuleWithoutArchCoversBothArchesAndTheirMeanings) {
   // fchown, whose event has a PATH record.
   auto plan = place({"-a always,exit -S umask -k u"});
   ASSERT_EQ(sides(plan), std::vector<bool>{false});
-  EXPECT_NE(plan.placement[0].reason.find("fchown"), std::string::npos)
-      << plan.placement[0].reason;
+  EXPECT_NE(plan.placement[0].reason.find("fchown"), std::string::npos) << plan.placement[0].reason;
 }
 
 TEST(Placement, PathSyscallStaysInTheKernel) {
@@ -216,9 +216,9 @@ TEST(Placement, HostWithTaskLabelsKeepsEverythingInTheKernel) {
 TEST(Placement, RecordExactTableHasNoPathOrSignalSyscalls) {
   // Facts of the x86_64 table: none of these may ever be on the engine.
   for (int nr : {2, 257, 59, 62, 101, 42, 49, 9, 231, 60})  // open openat execve kill
-    EXPECT_FALSE(engine_records_exactly(0, nr)) << nr;     // ptrace connect bind mmap
+    EXPECT_FALSE(engine_records_exactly(0, nr)) << nr;      // ptrace connect bind mmap
   for (int nr : {105, 39, 95, 0, 1})                        // exit_group exit | setuid
-    EXPECT_TRUE(engine_records_exactly(0, nr)) << nr;      // getpid umask read write
+    EXPECT_TRUE(engine_records_exactly(0, nr)) << nr;       // getpid umask read write
 }
 
 }  // namespace

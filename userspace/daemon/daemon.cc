@@ -1,8 +1,5 @@
-#include "prefilter_engine.h"
-#include "trace_format.h"
 #include "daemon.h"
 
-#include <array>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libaudit.h>
@@ -20,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -36,7 +34,9 @@
 #include "log_file.h"
 #include "log_reader.h"
 #include "loss.h"
+#include "prefilter_engine.h"
 #include "record.h"
+#include "trace_format.h"
 
 namespace bpfaudit::daemon {
 
@@ -372,8 +372,8 @@ void Daemon::sync_engine() {
     ev.events = EPOLLIN;
     ev.data.fd = engine_ring_->epoll_fd();
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, engine_ring_->epoll_fd(), &ev);
-    say(LOG_NOTICE, std::string("Reading the prefilter engine (") +
-                        probe::PrefilterEngine::kProbePath + ")");
+    say(LOG_NOTICE,
+        std::string("Reading the prefilter engine (") + probe::PrefilterEngine::kProbePath + ")");
   } else if (engine_ring_ && !probe::PrefilterEngine::pinned()) {
     engine_ring_->consume();
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, engine_ring_->epoll_fd(), nullptr);

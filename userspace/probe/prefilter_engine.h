@@ -21,8 +21,25 @@ namespace bpfaudit::probe {
 // The engine's field and operator numbering; prefilter_engine.cc checks
 // them against enum bpfaudit_pf_field / bpfaudit_pf_op of the ABI header.
 enum class EngineFieldKind : std::uint32_t {
-  kPid = 1, kPpid, kUid, kEuid, kSuid, kFsuid, kGid, kEgid, kSgid, kFsgid,
-  kAuid, kSes, kArch, kExit, kSuccess, kArg0, kArg1, kArg2, kArg3,
+  kPid = 1,
+  kPpid,
+  kUid,
+  kEuid,
+  kSuid,
+  kFsuid,
+  kGid,
+  kEgid,
+  kSgid,
+  kFsgid,
+  kAuid,
+  kSes,
+  kArch,
+  kExit,
+  kSuccess,
+  kArg0,
+  kArg1,
+  kArg2,
+  kArg3,
 };
 enum class EngineOp : std::uint32_t { kEq = 1, kNe, kLt, kLe, kGt, kGe, kBitmask, kBittest };
 

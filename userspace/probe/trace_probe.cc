@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <malloc.h>
 #include <sys/epoll.h>
@@ -9,7 +10,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -295,8 +295,8 @@ TraceProbe::~TraceProbe() {
 // other descriptor open (a reader of autrace's output gets EOF on time).
 void TraceProbe::release_entry_events_in_background() {
   std::vector<int> keep;
-  for (bpf_link* l : {skel_->links.enter_execve, skel_->links.enter_execveat,
-                      skel_->links.enter_chdir})
+  for (bpf_link* l :
+       {skel_->links.enter_execve, skel_->links.enter_execveat, skel_->links.enter_chdir})
     if (l) keep.push_back(bpf_link__fd(l));
   if (keep.empty()) return;
   // Nothing the programs could act on is left in the table.

@@ -21,26 +21,6 @@ namespace bpfaudit::rules {
 
 namespace {
 
-enum StepKind {
-  kStatus,
-  kSetEnabled,
-  kSetFailure,
-  kSetRate,
-  kSetBacklog,
-  kSetBacklogWait,
-  kResetLost,
-  kResetBacklogWaitActual,
-  kLoginuidImmutable,
-  kList,
-  kDeleteAll,
-  kUserMessage,
-  kTrim,
-  kMakeEquivalent,
-  kSignal,
-  kVersion,
-  kPrefilter,
-};
-
 constexpr const char* kUsage =
     "usage: auditctl [options]\n"
     "    -a <l,a>                          Append rule to end of <l>ist with <a>ction\n"
@@ -134,13 +114,23 @@ std::string strerr(int e) { return std::strerror(e); }
 
 bool numeric_start(const char* s) { return s && std::isdigit(static_cast<unsigned char>(s[0])); }
 
+// getopt_long's values for the long options (none collides with a letter).
+enum LongOption : int {
+  kOptLoginuidImmutable = 1,
+  kOptBacklogWaitTime,
+  kOptResetLost,
+  kOptResetBacklogWaitActual,
+  kOptSignal,
+  kOptPrefilter,  // ours: stock 3.0.9 has no such option
+};
+
 const option kLongOpts[] = {
-    {"loginuid-immutable", 0, nullptr, 1},
-    {"backlog_wait_time", 1, nullptr, 2},
-    {"reset-lost", 0, nullptr, 3},
-    {"reset_backlog_wait_time_actual", 0, nullptr, 4},
-    {"signal", 1, nullptr, 5},
-    {"prefilter", 1, nullptr, 6},  // ours: stock 3.0.9 has no such option
+    {"loginuid-immutable", 0, nullptr, kOptLoginuidImmutable},
+    {"backlog_wait_time", 1, nullptr, kOptBacklogWaitTime},
+    {"reset-lost", 0, nullptr, kOptResetLost},
+    {"reset_backlog_wait_time_actual", 0, nullptr, kOptResetBacklogWaitActual},
+    {"signal", 1, nullptr, kOptSignal},
+    {"prefilter", 1, nullptr, kOptPrefilter},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -246,7 +236,8 @@ void Ctl::print_prefilter_status() {
   std::uint64_t lost = 0;
   for (auto v : e->losses) lost += v;
   std::uint32_t reader = prefilter_->reader_tgid();
-  std::fprintf(io_.out, "prefilter %s\nprefilter_path %s%s\nprefilter_rules %u\nprefilter_lost %llu\n",
+  std::fprintf(io_.out,
+               "prefilter %s\nprefilter_path %s%s\nprefilter_rules %u\nprefilter_lost %llu\n",
                e->enabled ? "on" : "on (disabled with audit)", e->path.c_str(),
                e->attached ? "" : " (detached: no rule on the engine)", e->rules,
                static_cast<unsigned long long>(lost));
@@ -332,15 +323,15 @@ int Ctl::send_signal(const std::string& name) {
   return -2;
 }
 
-// Mirrors stock setopt(): returns -3 deprecated, -2 done (no reply), -1 error, 0 a
-// status reply is due, 1 a rule is ready to send. Kernel work is queued in steps_.
-int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
-  int retval = 0, c, lidx = 0;
+// Mirrors stock setopt() (see Setopt). Kernel work is queued in steps_.
+Ctl::Setopt Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
+  Setopt retval = kReplyDue;
+  int c, lidx = 0;
   optind = 0;
   opterr = 0;
   key_.clear();
   vars.push_back(nullptr);  // getopt wants argv[argc] == NULL
-  while (retval >= 0 &&
+  while (retval >= kReplyDue &&
          (c = getopt_long(count, vars.data(),
                           "hicslDvtC:e:f:r:b:a:A:d:S:F:m:R:w:W:k:p:q:", kLongOpts, &lidx)) != -1) {
     int flags = AUDIT_FILTER_UNSET;
@@ -348,21 +339,21 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
     switch (c) {
       case 'h':
         std::fputs(kUsage, io_.out);
-        retval = -1;
+        retval = kError;
         break;
       case 'i':
         ignore_ = true;
-        retval = -2;
+        retval = kDone;
         break;
       case 'c':
         ignore_ = true;
         continue_error_ = 1;
-        retval = -2;
+        retval = kDone;
         break;
       case 's':
         if (count > 3) {
           amsg(LOG_ERR, "Too many options for status command");
-          retval = -1;
+          retval = kError;
           break;
         } else if (optind == 2 && count == 3) {
           if (std::strcmp(vars[optind], "-i") == 0) {
@@ -373,54 +364,54 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
             count -= 1;
           } else {
             amsg(LOG_ERR, "Only -i option is allowed");
-            retval = -1;
+            retval = kError;
             break;
           }
         }
-        steps_.push_back({kStatus, "", 0});
-        retval = -2;
+        steps_.push_back({StepKind::kStatus, "", 0});
+        retval = kDone;
         break;
       case 'e':
       case 'f':
         if (optarg &&
             (!std::strcmp(optarg, "0") || !std::strcmp(optarg, "1") || !std::strcmp(optarg, "2"))) {
-          steps_.push_back({c == 'e' ? kSetEnabled : kSetFailure, "",
+          steps_.push_back({c == 'e' ? StepKind::kSetEnabled : StepKind::kSetFailure, "",
                             static_cast<uint32_t>(std::strtoul(optarg, nullptr, 0))});
           status_reply_pending_ = true;
         } else {
           amsg(LOG_ERR, std::string(c == 'e' ? "Enable" : "Failure") + " must be 0, 1, or 2 was " +
                             (optarg ? optarg : "(null)"));
-          retval = -1;
+          retval = kError;
         }
         break;
       case 'r':
       case 'b':
-      case 2: {
+      case kOptBacklogWaitTime: {
         const char* what = c == 'r' ? "rate" : c == 'b' ? "backlog" : "backlog_wait_time";
         if (numeric_start(optarg)) {
           errno = 0;
           unsigned long v = std::strtoul(optarg, nullptr, 0);
           if (errno) {
             amsg(LOG_ERR, std::string("Error converting ") + what);
-            return -1;
+            return kError;
           }
-          steps_.push_back({c == 'r'   ? kSetRate
-                            : c == 'b' ? kSetBacklog
-                                       : kSetBacklogWait,
+          steps_.push_back({c == 'r'   ? StepKind::kSetRate
+                            : c == 'b' ? StepKind::kSetBacklog
+                                       : StepKind::kSetBacklogWait,
                             "", static_cast<uint32_t>(v)});
           status_reply_pending_ = true;
         } else {
           const char* cap = c == 'r' ? "Rate" : c == 'b' ? "Backlog" : "Backlog_wait_time";
           amsg(LOG_ERR,
                std::string(cap) + " must be a numeric value was " + (optarg ? optarg : "(null)"));
-          retval = -1;
+          retval = kError;
         }
         break;
       }
       case 'l':
         if (count > 4) {
           amsg(LOG_ERR, "Wrong number of options for list request");
-          retval = -1;
+          retval = kError;
           break;
         }
         if (count == 3) {
@@ -429,7 +420,7 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
             count -= 1;
           } else {
             amsg(LOG_ERR, "Only -k or -i options are allowed");
-            retval = -1;
+            retval = kError;
             break;
           }
         } else if (count == 4) {
@@ -438,36 +429,36 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
             count -= 2;
           } else {
             amsg(LOG_ERR, "Only -k or -i options are allowed");
-            retval = -1;
+            retval = kError;
             break;
           }
         }
         list_requested_ = true;
-        steps_.push_back({kList, key_, 0});
-        retval = -2;
+        steps_.push_back({StepKind::kList, key_, 0});
+        retval = kDone;
         break;
       case 'a':
       case 'A':
         if (std::strstr(optarg, "task") && st_.syscall_added) {
           amsg(LOG_ERR, c == 'a' ? "Syscall auditing requested for task list"
                                  : "Error: syscall auditing requested for task list");
-          retval = -1;
+          retval = kError;
         } else {
           rc = rule_setup(optarg, add_, action_, exclude_, multiple_);
           if (rc == 3) {
             amsg(LOG_ERR, c == 'a' ? "Multiple rule insert/delete operations are not allowed\n"
                                    : "Multiple rule insert/delete operations are not allowed");
-            retval = -1;
+            retval = kError;
           } else if (rc == 2) {
             amsg(LOG_ERR,
                  std::string(c == 'a' ? "Append" : "Add") + " rule - bad keyword " + optarg);
-            retval = -1;
+            retval = kError;
           } else if (rc == 1) {
             amsg(c == 'a' ? LOG_ERR : LOG_WARNING, "Append rule - possible is deprecated");
-            return -3;
+            return kDeprecated;
           } else {
             if (c == 'A') add_ |= AUDIT_FILTER_PREPEND;
-            retval = 1;
+            retval = kRuleReady;
           }
         }
         break;
@@ -475,19 +466,19 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         rc = rule_setup(optarg, del_, action_, exclude_, multiple_);
         if (rc == 3) {
           amsg(LOG_ERR, "Multiple rule insert/delete operations are not allowed");
-          retval = -1;
+          retval = kError;
         } else if (rc == 2) {
           amsg(LOG_ERR, std::string("Delete rule - bad keyword ") + optarg);
-          retval = -1;
+          retval = kError;
         } else if (rc == 1) {
           amsg(LOG_INFO, "Delete rule - possible is deprecated");
-          return -3;
+          return kDeprecated;
         } else {
-          retval = 1;
+          retval = kRuleReady;
         }
         break;
       case 'S': {
-        if (do_rule_syscall_checks(optarg, lineno, retval) < 0) return -1;
+        if (do_rule_syscall_checks(optarg, lineno, retval) < 0) return kError;
         break;
       }
       case 'F': {
@@ -498,7 +489,7 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         else if (optind >= count || !std::strstr(optarg, "arch=") ||
                  std::strcmp(vars[optind], "-t") != 0) {
           amsg(LOG_ERR, "List must be given before field");
-          retval = -1;
+          retval = kError;
           break;
         }
         std::string pair = optarg;
@@ -506,7 +497,7 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           std::string k = pair.substr(4);
           if (k.size() + key_.size() + (key_.empty() ? 0 : 1) > AUDIT_MAX_KEY_LEN) {
             amsg(LOG_ERR, "key option exceeds size limit");
-            retval = -1;
+            retval = kError;
           } else {
             if (k.find(static_cast<char>(AUDIT_KEY_SEPARATOR)) != std::string::npos)
               amsg(LOG_ERR, "key " + k + " has illegal character");
@@ -521,7 +512,7 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           if (!diag.empty()) amsg(LOG_ERR, diag);
           std::string m = rule_error_message(e, opt);
           if (e != RuleError::kPrintNothing) emsg(m);
-          retval = -1;
+          retval = kError;
         }
         break;
       }
@@ -534,33 +525,33 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         RuleError e = add_field_compare(rule_, optarg, flags, &opt);
         if (e != RuleError::kNone) {
           emsg(rule_error_message(e, opt));
-          retval = -1;
+          retval = kError;
         }
         break;
       }
       case 'm':
         if (count > 3) {
           amsg(LOG_ERR, "The -m option must be only the only option and takes 1 parameter");
-          retval = -1;
+          retval = kError;
         } else {
           for (const char* s = optarg; *s; ++s) {
             if (*s < 32) {
               amsg(LOG_ERR, "Illegal character in audit event");
-              return -1;
+              return kError;
             }
           }
-          steps_.push_back({kUserMessage, std::string("text=") + optarg, 0});
-          retval = -2;
+          steps_.push_back({StepKind::kUserMessage, std::string("text=") + optarg, 0});
+          retval = kDone;
         }
         break;
       case 'R':
         amsg(LOG_ERR, "Error - nested rule files not supported");
-        retval = -1;
+        retval = kError;
         break;
       case 'D':
         if (count > 4 || count == 3) {
           amsg(LOG_ERR, "Wrong number of options for Delete all request");
-          retval = -1;
+          retval = kError;
           break;
         }
         if (count == 4) {
@@ -569,19 +560,19 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
             count -= 2;
           } else {
             amsg(LOG_ERR, "Only the -k option is allowed");
-            retval = -1;
+            retval = kError;
             break;
           }
         }
-        steps_.push_back({kDeleteAll, key_, 0});
+        steps_.push_back({StepKind::kDeleteAll, key_, 0});
         key_.clear();
-        retval = -2;
+        retval = kDone;
         break;
       case 'w':
       case 'W': {
         if (c == 'w' && (add_ != AUDIT_FILTER_UNSET || del_ != AUDIT_FILTER_UNSET)) {
           amsg(LOG_ERR, "watch option can't be given with a syscall");
-          retval = -1;
+          retval = kError;
           break;
         }
         if (c == 'w')
@@ -593,19 +584,19 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         std::string path = optarg;
         if (path.size() >= PATH_MAX) {
           amsg(LOG_ERR, "The path passed for the watch is too big");
-          retval = -1;
+          retval = kError;
           break;
         }
         if (path[0] != '/') {
           amsg(LOG_ERR, "The path must start with '/'");
-          retval = -1;
+          retval = kError;
           break;
         }
         {
           std::string copy = path;
           if (std::strlen(basename(copy.data())) > NAME_MAX) {
             amsg(LOG_ERR, "The base name of the path is too big");
-            retval = -1;
+            retval = kError;
             break;
           }
         }
@@ -620,25 +611,25 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         if (::stat(path.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode)) type = AUDIT_DIR;
         if (rule_.field_count()) {
           amsg(LOG_ERR, "Rule is not empty\n");
-          retval = -1;
+          retval = kError;
           break;
         }
         rule_.make_watch(type, path);
         st_.perm_added = true;
-        retval = 1;
+        retval = kRuleReady;
         break;
       }
       case 'k': {
         if (!(st_.syscall_added || st_.perm_added || st_.exe_added || st_.filterfs_added) ||
             (add_ == AUDIT_FILTER_UNSET && del_ == AUDIT_FILTER_UNSET)) {
           amsg(LOG_ERR, "key option needs a watch or syscall given prior to it");
-          retval = -1;
+          retval = kError;
           break;
         }
         std::string k = optarg;
         if (k.size() + key_.size() + (key_.empty() ? 0 : 1) > AUDIT_MAX_KEY_LEN) {
           amsg(LOG_ERR, "key option exceeds size limit");
-          retval = -1;
+          retval = kError;
         } else {
           if (k.find(static_cast<char>(AUDIT_KEY_SEPARATOR)) != std::string::npos)
             amsg(LOG_ERR, "key " + k + " has illegal character");
@@ -650,36 +641,36 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
       case 'p': {
         if (add_ == AUDIT_FILTER_UNSET && del_ == AUDIT_FILTER_UNSET) {
           amsg(LOG_ERR, "permission option needs a watch given prior to it");
-          retval = -1;
+          retval = kError;
           break;
         }
         std::string p = optarg;
         if (p.size() > 4) {
           amsg(LOG_ERR, "permission " + p + " is too long");
-          retval = -1;
+          retval = kError;
           break;
         }
         char bad = 0;
         auto perms = parse_perms(p, &bad);
         if (!perms) {
           amsg(LOG_ERR, std::string("Permission ") + bad + " isn't supported");
-          retval = -1;
+          retval = kError;
           break;
         }
         if (!rule_.set_perm(*perms)) {
           amsg(LOG_ERR, rule_.field_count() < 1 ? "Permissions should be preceeded by other fields"
                                                 : "Too many fields when adding permissions");
-          retval = -1;
+          retval = kError;
           break;
         }
         st_.perm_added = true;
-        retval = 1;
+        retval = kRuleReady;
         break;
       }
       case 'q': {
         if (st_.syscall_added) {
           amsg(LOG_ERR, "Syscall auditing requested for make equivalent");
-          retval = -1;
+          retval = kError;
           break;
         }
         std::string a = optarg;
@@ -687,46 +678,46 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         if (comma == std::string::npos || comma + 1 == a.size() ||
             a.find(',', comma + 1) != std::string::npos) {
           amsg(LOG_ERR, "Error parsing equivalent parts");
-          retval = -1;
+          retval = kError;
           break;
         }
-        steps_.push_back({kMakeEquivalent, a, static_cast<uint32_t>(comma)});
-        retval = -2;
+        steps_.push_back({StepKind::kMakeEquivalent, a, static_cast<uint32_t>(comma)});
+        retval = kDone;
         break;
       }
       case 't':
-        steps_.push_back({kTrim, "", 0});
-        retval = -2;
+        steps_.push_back({StepKind::kTrim, "", 0});
+        retval = kDone;
         break;
       case 'v':
-        steps_.push_back({kVersion, "", 0});
-        retval = -2;
+        steps_.push_back({StepKind::kVersion, "", 0});
+        retval = kDone;
         break;
-      case 1:
-        steps_.push_back({kLoginuidImmutable, "", 0});
-        retval = -2;
+      case kOptLoginuidImmutable:
+        steps_.push_back({StepKind::kLoginuidImmutable, "", 0});
+        retval = kDone;
         break;
-      case 3:
-        steps_.push_back({kResetLost, "", 0});
-        retval = -2;
+      case kOptResetLost:
+        steps_.push_back({StepKind::kResetLost, "", 0});
+        retval = kDone;
         break;
-      case 4:
-        steps_.push_back({kResetBacklogWaitActual, "", 0});
-        retval = -2;
+      case kOptResetBacklogWaitActual:
+        steps_.push_back({StepKind::kResetBacklogWaitActual, "", 0});
+        retval = kDone;
         break;
-      case 5:
-        steps_.push_back({kSignal, optarg, 0});
-        retval = -2;
+      case kOptSignal:
+        steps_.push_back({StepKind::kSignal, optarg, 0});
+        retval = kDone;
         break;
-      case 6:
+      case kOptPrefilter:
         if (!optarg || (std::strcmp(optarg, "on") != 0 && std::strcmp(optarg, "off") != 0)) {
-          amsg(LOG_ERR, std::string("Prefilter must be on or off was ") +
-                            (optarg ? optarg : "(null)"));
-          retval = -1;
+          amsg(LOG_ERR,
+               std::string("Prefilter must be on or off was ") + (optarg ? optarg : "(null)"));
+          retval = kError;
           break;
         }
-        steps_.push_back({kPrefilter, optarg, 0});
-        retval = -2;
+        steps_.push_back({StepKind::kPrefilter, optarg, 0});
+        retval = kDone;
         break;
       default: {
         std::string bad = optind >= 2 ? vars[optind - 1] : " ";
@@ -734,16 +725,16 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           amsg(LOG_ERR, "Option " + bad + " on line " + std::to_string(lineno) + " is invalid");
         else
           amsg(LOG_ERR, "Option " + bad + " is invalid");
-        retval = -1;
+        retval = kError;
         break;
       }
     }
   }
   if (optind == 1) {
-    retval = -1;
-  } else if (optind < count && retval != -1) {
+    retval = kError;
+  } else if (optind < count && retval != kError) {
     amsg(LOG_ERR, "parameter passed without an option given");
-    retval = -1;
+    retval = kError;
   }
   if (!key_.empty() && !list_requested_) {
     int flags = 0;
@@ -756,14 +747,14 @@ int Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
     if (e != RuleError::kNone) {
       if (!diag.empty()) amsg(LOG_ERR, diag);
       if (e != RuleError::kPrintNothing) emsg(rule_error_message(e, opt));
-      retval = -1;
+      retval = kError;
     }
   }
-  if (retval >= 0 && status_reply_pending_ && retval != 1) retval = 0;
+  if (retval >= kReplyDue && status_reply_pending_ && retval != kRuleReady) retval = kReplyDue;
   return retval;
 }
 
-int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, int& retval) {
+int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, Setopt& retval) {
   auto list_is = [&](int list) {
     return (add_ & (AUDIT_FILTER_MASK | AUDIT_FILTER_UNSET)) == list ||
            (del_ & (AUDIT_FILTER_MASK | AUDIT_FILTER_UNSET)) == list;
@@ -834,17 +825,17 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, int& retval) {
       break;
     case -1:
       amsg(LOG_ERR, "Syscall name unknown: " + arg);
-      retval = -1;
+      retval = kError;
       break;
     case -2: {
       char buf[64];
       std::snprintf(buf, sizeof(buf), "Elf type unknown: 0x%x", st_.elf);
       amsg(LOG_ERR, buf);
-      retval = -1;
+      retval = kError;
       break;
     }
     default:
-      retval = -1;
+      retval = kError;
       break;
   }
   return 0;
@@ -856,7 +847,7 @@ int Ctl::execute_steps() {
     audit_status s{};
     const char* what = nullptr;
     switch (step.kind) {
-      case kStatus: {
+      case StepKind::kStatus: {
         auto st = kernel_.get_status();
         if (!st.ok()) {
           if (st.error == -ECONNREFUSED) std::fprintf(io_.err, "The audit system is disabled\n");
@@ -865,32 +856,32 @@ int Ctl::execute_steps() {
         print_status(*st.value, true);
         break;
       }
-      case kSetEnabled:
+      case StepKind::kSetEnabled:
         s.mask = AUDIT_STATUS_ENABLED;
         s.enabled = step.value;
         what = "Error sending enable request (";
         break;
-      case kSetFailure:
+      case StepKind::kSetFailure:
         s.mask = AUDIT_STATUS_FAILURE;
         s.failure = step.value;
         what = "Error sending failure mode request (";
         break;
-      case kSetRate:
+      case StepKind::kSetRate:
         s.mask = AUDIT_STATUS_RATE_LIMIT;
         s.rate_limit = step.value;
         what = "Error sending rate limit request (";
         break;
-      case kSetBacklog:
+      case StepKind::kSetBacklog:
         s.mask = AUDIT_STATUS_BACKLOG_LIMIT;
         s.backlog_limit = step.value;
         what = "Error sending backlog limit request (";
         break;
-      case kSetBacklogWait:
+      case StepKind::kSetBacklogWait:
         s.mask = AUDIT_STATUS_BACKLOG_WAIT_TIME;
         s.backlog_wait_time = step.value;
         what = "Error sending backlog limit request (";  // stock reuses this text
         break;
-      case kResetLost: {
+      case StepKind::kResetLost: {
         if ((env_.features ? env_.features() : 0) & AUDIT_FEATURE_BITMAP_LOST_RESET) {
           s.mask = AUDIT_STATUS_LOST;
           int rc = kernel_.set_status(s);
@@ -905,7 +896,7 @@ int Ctl::execute_steps() {
         }
         continue;
       }
-      case kResetBacklogWaitActual: {
+      case StepKind::kResetBacklogWaitActual: {
         s.mask = AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL;
         int rc = kernel_.set_status(s);
         if (rc < 0) {
@@ -916,7 +907,7 @@ int Ctl::execute_steps() {
         amsg(LOG_INFO, "backlog_wait_time_actual: " + std::to_string(rc));
         continue;
       }
-      case kLoginuidImmutable: {
+      case StepKind::kLoginuidImmutable: {
         audit_features f{};
         f.mask = f.features = f.lock = AUDIT_FEATURE_TO_MASK(AUDIT_FEATURE_LOGINUID_IMMUTABLE);
         int rc = kernel_.set_feature(f);
@@ -926,10 +917,10 @@ int Ctl::execute_steps() {
         }
         continue;
       }
-      case kList:
+      case StepKind::kList:
         print_listing(step.arg);
         continue;
-      case kDeleteAll: {
+      case StepKind::kDeleteAll: {
         auto rules = kernel_.list_rules();
         if (!rules.ok()) {
           amsg(LOG_ERR, "Error receiving rules list (" + strerr(-rules.error) + ")");
@@ -947,25 +938,25 @@ int Ctl::execute_steps() {
         print_listing(step.arg);  // stock lists while the -k filter is still set
         continue;
       }
-      case kUserMessage: {
+      case StepKind::kUserMessage: {
         if (kernel_.user_message(step.arg) < 0) return -1;
         continue;
       }
-      case kTrim:
+      case StepKind::kTrim:
         if (kernel_.trim_subtrees() < 0) return -1;
         continue;
-      case kMakeEquivalent:
+      case StepKind::kMakeEquivalent:
         if (kernel_.make_equivalent(step.arg.substr(0, step.value),
                                     step.arg.substr(step.value + 1)) < 0)
           return -1;
         continue;
-      case kSignal:
+      case StepKind::kSignal:
         if (send_signal(step.arg) == -1) return -1;
         continue;
-      case kVersion:
+      case StepKind::kVersion:
         std::fprintf(io_.out, "auditctl version 3.0.9\n");
         continue;
-      case kPrefilter:
+      case StepKind::kPrefilter:
         if (switch_prefilter(step.arg) < 0) return -1;
         continue;
     }
@@ -995,10 +986,10 @@ bool Ctl::is_ready() {
 }
 
 // After setopt: run what the command queued, then send the rule or print the status.
-int Ctl::handle_request(int status) {
-  if (status == -1) return -1;
+int Ctl::handle_request(Setopt status) {
+  if (status == kError) return -1;
   if (execute_steps() < 0) return -1;
-  if (status == 0) {
+  if (status == kReplyDue) {
     if (st_.syscall_added) {
       amsg(LOG_ERR, "Error - no list specified");
       return -1;
@@ -1009,8 +1000,8 @@ int Ctl::handle_request(int status) {
     }
     return 0;
   }
-  if (status == -2) return 0;
-  if (status > 0) {
+  if (status == kDone) return 0;
+  if (status == kRuleReady) {
     bool adding = add_ != AUDIT_FILTER_UNSET;
     int list = adding ? add_ : del_;
     if (!adding && del_ == AUDIT_FILTER_UNSET) {
@@ -1118,8 +1109,8 @@ int Ctl::file_load(const std::string& file) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     reset_vars();
-    int rc = setopt(static_cast<int>(args.size()), lineno, argv);
-    if (rc != -3) {
+    Setopt rc = setopt(static_cast<int>(args.size()), lineno, argv);
+    if (rc != kDeprecated) {
       if (handle_request(rc) == -1) {
         amsg(LOG_ERR, "There was an error in line " + std::to_string(lineno) + " of " + file);
         if (!ignore_) return -1;
@@ -1160,9 +1151,10 @@ int Ctl::run(int argc, char** argv) {
   }
   reset_vars();
   std::vector<char*> vars(argv, argv + argc);
-  int retval = setopt(argc, 0, vars);
-  if (retval == -3) return 0;
-  if ((add_ != AUDIT_FILTER_UNSET || del_ != AUDIT_FILTER_UNSET) && retval > 0 && !is_ready())
+  Setopt retval = setopt(argc, 0, vars);
+  if (retval == kDeprecated) return 0;
+  if ((add_ != AUDIT_FILTER_UNSET || del_ != AUDIT_FILTER_UNSET) && retval == kRuleReady &&
+      !is_ready())
     return 0;
   int rc = handle_request(retval);
   if (rc == -2) return 1;

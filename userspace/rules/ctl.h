@@ -38,16 +38,46 @@ class Ctl {
   void set_prefilter(PrefilterControl* prefilter) { prefilter_ = prefilter; }
 
  private:
+  // Kernel work a command line queues, run in order by execute_steps().
+  enum class StepKind {
+    kStatus,
+    kSetEnabled,
+    kSetFailure,
+    kSetRate,
+    kSetBacklog,
+    kSetBacklogWait,
+    kResetLost,
+    kResetBacklogWaitActual,
+    kLoginuidImmutable,
+    kList,
+    kDeleteAll,
+    kUserMessage,
+    kTrim,
+    kMakeEquivalent,
+    kSignal,
+    kVersion,
+    kPrefilter,
+  };
   struct Step {
-    int kind;
+    StepKind kind;
     std::string arg;
     uint32_t value = 0;
   };
 
+  // What stock's setopt() tells its caller, with stock's values: parsing
+  // goes on while the value is kReplyDue or more.
+  enum Setopt : int {
+    kDeprecated = -3,  // a deprecated form: warned, nothing to do
+    kDone = -2,        // handled; no reply due
+    kError = -1,
+    kReplyDue = 0,   // a status reply is due (-e, -f, -r, -b ...)
+    kRuleReady = 1,  // a rule is built and goes to the kernel
+  };
+
   void reset_vars();
-  int setopt(int count, int lineno, std::vector<char*>& vars);
+  Setopt setopt(int count, int lineno, std::vector<char*>& vars);
   int execute_steps();
-  int handle_request(int status);
+  int handle_request(Setopt status);
   int file_load(const std::string& path);
   bool is_ready();
 
@@ -56,7 +86,7 @@ class Ctl {
   void print_status(const netlink::Status& s, bool with_features_line);
   int print_listing(const std::string& key);
   int send_signal(const std::string& name);
-  int do_rule_syscall_checks(const char* optarg, int lineno, int& retval);
+  int do_rule_syscall_checks(const char* optarg, int lineno, Setopt& retval);
 
   int switch_prefilter(const std::string& word);
   void print_prefilter_status();

@@ -31,9 +31,9 @@ constexpr std::string_view kRecordExact[] = {
     "setresuid", "setresgid", "setfsuid", "setfsgid", "setgroups", "setpgid", "setsid",
     "personality", "umask", "sethostname", "setdomainname", "socket", "listen", "shutdown",
     "setsockopt", "getsockopt", "sched_setaffinity", "sched_getaffinity", "sched_setscheduler",
-    "sched_setparam", "sched_yield", "setpriority", "getpriority", "unshare", "dup", "dup2",
-    "dup3", "close", "read", "write", "lseek", "getrandom", "nanosleep", "brk", "alarm",
-    "getitimer", "setitimer", "times", "sysinfo",
+    "sched_setparam", "sched_yield", "setpriority", "getpriority", "unshare", "dup", "dup2", "dup3",
+    "close", "read", "write", "lseek", "getrandom", "nanosleep", "brk", "alarm", "getitimer",
+    "setitimer", "times", "sysinfo",
     // i386 spellings of the 32-bit id calls
     "getuid32", "geteuid32", "getgid32", "getegid32", "setuid32", "setgid32", "setreuid32",
     "setregid32", "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "setgroups32",
@@ -83,26 +83,46 @@ std::optional<probe::EngineOp> engine_op(std::uint32_t op) {
 
 std::optional<probe::EngineFieldKind> engine_field(std::uint32_t field) {
   switch (field) {
-    case AUDIT_PID: return probe::EngineFieldKind::kPid;
-    case AUDIT_PPID: return probe::EngineFieldKind::kPpid;
-    case AUDIT_UID: return probe::EngineFieldKind::kUid;
-    case AUDIT_EUID: return probe::EngineFieldKind::kEuid;
-    case AUDIT_SUID: return probe::EngineFieldKind::kSuid;
-    case AUDIT_FSUID: return probe::EngineFieldKind::kFsuid;
-    case AUDIT_GID: return probe::EngineFieldKind::kGid;
-    case AUDIT_EGID: return probe::EngineFieldKind::kEgid;
-    case AUDIT_SGID: return probe::EngineFieldKind::kSgid;
-    case AUDIT_FSGID: return probe::EngineFieldKind::kFsgid;
-    case AUDIT_LOGINUID: return probe::EngineFieldKind::kAuid;
-    case AUDIT_SESSIONID: return probe::EngineFieldKind::kSes;
-    case AUDIT_ARCH: return probe::EngineFieldKind::kArch;
-    case AUDIT_EXIT: return probe::EngineFieldKind::kExit;
-    case AUDIT_SUCCESS: return probe::EngineFieldKind::kSuccess;
-    case AUDIT_ARG0: return probe::EngineFieldKind::kArg0;
-    case AUDIT_ARG1: return probe::EngineFieldKind::kArg1;
-    case AUDIT_ARG2: return probe::EngineFieldKind::kArg2;
-    case AUDIT_ARG3: return probe::EngineFieldKind::kArg3;
-    default: return std::nullopt;
+    case AUDIT_PID:
+      return probe::EngineFieldKind::kPid;
+    case AUDIT_PPID:
+      return probe::EngineFieldKind::kPpid;
+    case AUDIT_UID:
+      return probe::EngineFieldKind::kUid;
+    case AUDIT_EUID:
+      return probe::EngineFieldKind::kEuid;
+    case AUDIT_SUID:
+      return probe::EngineFieldKind::kSuid;
+    case AUDIT_FSUID:
+      return probe::EngineFieldKind::kFsuid;
+    case AUDIT_GID:
+      return probe::EngineFieldKind::kGid;
+    case AUDIT_EGID:
+      return probe::EngineFieldKind::kEgid;
+    case AUDIT_SGID:
+      return probe::EngineFieldKind::kSgid;
+    case AUDIT_FSGID:
+      return probe::EngineFieldKind::kFsgid;
+    case AUDIT_LOGINUID:
+      return probe::EngineFieldKind::kAuid;
+    case AUDIT_SESSIONID:
+      return probe::EngineFieldKind::kSes;
+    case AUDIT_ARCH:
+      return probe::EngineFieldKind::kArch;
+    case AUDIT_EXIT:
+      return probe::EngineFieldKind::kExit;
+    case AUDIT_SUCCESS:
+      return probe::EngineFieldKind::kSuccess;
+    case AUDIT_ARG0:
+      return probe::EngineFieldKind::kArg0;
+    case AUDIT_ARG1:
+      return probe::EngineFieldKind::kArg1;
+    case AUDIT_ARG2:
+      return probe::EngineFieldKind::kArg2;
+    case AUDIT_ARG3:
+      return probe::EngineFieldKind::kArg3;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -244,8 +264,8 @@ std::string host_records_block() {
   return {};
 }
 
-PlacementPlan place_rules(const std::vector<Rule>& exit_rules,
-                          const std::vector<Rule>& other_lists, const std::string& host_block) {
+PlacementPlan place_rules(const std::vector<Rule>& exit_rules, const std::vector<Rule>& other_lists,
+                          const std::string& host_block) {
   PlacementPlan plan;
   const std::size_t n = exit_rules.size();
   plan.placement.resize(n);

@@ -27,7 +27,7 @@ struct Placement {
 };
 
 struct PlacementPlan {
-  std::vector<Placement> placement;            // one per catalog rule
+  std::vector<Placement> placement;             // one per catalog rule
   std::vector<probe::EngineRule> engine_rules;  // the engine's rules, in catalog order
 };
 
@@ -39,8 +39,7 @@ std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reaso
 // the rules of the other filter lists (only their presence matters).
 // host_block: why this host's kernel writes records the engine cannot (empty:
 // it can); every rule stays in the kernel then.
-PlacementPlan place_rules(const std::vector<Rule>& exit_rules,
-                          const std::vector<Rule>& other_lists,
+PlacementPlan place_rules(const std::vector<Rule>& exit_rules, const std::vector<Rule>& other_lists,
                           const std::string& host_block = {});
 
 // Why the running kernel's SYSCALL records carry something the engine cannot

@@ -301,9 +301,9 @@ int PrefilterControl::add_rule(const netlink::RuleBytes& rule) {
   // Into the kernel first: it validates the rule exactly as without the
   // engine, with the kernel's own errors.
   if (int rc = kernel_.add_rule(rule); rc < 0) return rc;
-  bool prepend = rule.size() >= sizeof(audit_rule_data) &&
-                 (reinterpret_cast<const audit_rule_data*>(rule.data())->flags &
-                  AUDIT_FILTER_PREPEND);
+  bool prepend =
+      rule.size() >= sizeof(audit_rule_data) &&
+      (reinterpret_cast<const audit_rule_data*>(rule.data())->flags & AUDIT_FILTER_PREPEND);
   if (prepend)
     catalog_.insert(catalog_.begin(), {norm, false, {}});
   else

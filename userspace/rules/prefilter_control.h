@@ -28,8 +28,8 @@
 namespace bpfaudit::rules {
 
 struct PrefilterPaths {
-  std::string choice = "/var/lib/bpfaudit/prefilter";         // "on" or "off"
-  std::string catalog = "/run/bpfaudit/prefilter.catalog";    // exit-list order
+  std::string choice = "/var/lib/bpfaudit/prefilter";       // "on" or "off"
+  std::string catalog = "/run/bpfaudit/prefilter.catalog";  // exit-list order
 };
 
 // One exit rule and where it lives.
