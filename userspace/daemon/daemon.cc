@@ -37,6 +37,7 @@
 #include "prefilter_engine.h"
 #include "record.h"
 #include "trace_format.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::daemon {
 
@@ -229,8 +230,8 @@ class Daemon {
   std::deque<Pending> pending_;
   std::uint64_t order_ = 0;
   std::map<int, Client> clients_;
-  int listen_fd_ = -1;
-  int epoll_fd_ = -1;
+  base::UniqueFd listen_fd_;
+  base::UniqueFd epoll_fd_;
   std::optional<std::uint32_t> last_lost_;
   std::int64_t last_event_ms_ = 0;
   std::int64_t last_lost_check_ms_ = 0;
@@ -371,12 +372,12 @@ void Daemon::sync_engine() {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = engine_ring_->epoll_fd();
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, engine_ring_->epoll_fd(), &ev);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, engine_ring_->epoll_fd(), &ev);
     say(LOG_NOTICE,
         std::string("Reading the prefilter engine (") + probe::PrefilterEngine::kProbePath + ")");
   } else if (engine_ring_ && !probe::PrefilterEngine::pinned()) {
     engine_ring_->consume();
-    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, engine_ring_->epoll_fd(), nullptr);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, engine_ring_->epoll_fd(), nullptr);
     engine_ring_.reset();
     say(LOG_NOTICE, "The prefilter engine was unloaded");
     return;
@@ -460,7 +461,7 @@ void Daemon::on_signal(const signalfd_siginfo& si) {
 
 void Daemon::accept_client() {
   for (;;) {
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     // Only root may add records to the audit log.
     ucred cred{};
@@ -472,7 +473,7 @@ void Daemon::accept_client() {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev);
     clients_[fd] = Client{fd, {}};
   }
 }
@@ -480,7 +481,7 @@ void Daemon::accept_client() {
 void Daemon::close_client(int fd) {
   auto it = clients_.find(fd);
   if (it == clients_.end()) return;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
   ::close(fd);
   clients_.erase(it);
 }
@@ -532,7 +533,8 @@ int Daemon::run() {
   if (opts_.foreground) sigaddset(&mask, SIGINT);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  // Owned: the early returns below (a refused config, not root) close it.
+  base::UniqueFd sfd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!load_config(conf_)) {
     say(LOG_INFO, "The audit daemon is exiting.");
     return 6;
@@ -620,21 +622,21 @@ int Daemon::run() {
     control_.set_status(s);
   }
 
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
   auto watch = [&](int fd) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev);
   };
   watch(events_.fd());
-  watch(sfd);
-  int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  watch(sfd.get());
+  base::UniqueFd tfd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
   itimerspec its{};
   its.it_interval.tv_nsec = 100 * 1000000;
   its.it_value.tv_nsec = 100 * 1000000;
-  timerfd_settime(tfd, 0, &its, nullptr);
-  watch(tfd);
+  timerfd_settime(tfd.get(), 0, &its, nullptr);
+  watch(tfd.get());
 
   if (!opts_.collector_socket.empty()) {
     std::string path = opts_.collector_socket;
@@ -643,42 +645,41 @@ int Daemon::run() {
     // Only a stale socket is removed, never a file someone put there.
     struct stat st;
     if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
-    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    listen_fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
     mode_t old = umask(0077);
-    bool ok = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 &&
-              ::listen(listen_fd_, 16) == 0;
+    bool ok = ::bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 &&
+              ::listen(listen_fd_.get(), 16) == 0;
     umask(old);
     if (!ok) {
       say(LOG_ERR, "Cannot listen on " + path + " (" + std::strerror(errno) + ")");
-      ::close(listen_fd_);
-      listen_fd_ = -1;
+      listen_fd_.reset();
     } else {
-      watch(listen_fd_);
+      watch(listen_fd_.get());
     }
   }
   say(LOG_NOTICE, std::string("Init complete, bpfaudit daemon listening for events (") +
                       (opts_.readlog ? "read-only multicast" : "registered audit daemon") +
-                      (listen_fd_ >= 0 ? ", collector " + opts_.collector_socket : "") + ")");
+                      (listen_fd_ ? ", collector " + opts_.collector_socket : "") + ")");
 
   sync_engine();
   notify_ready(0);
   epoll_event evs[64];
   while (!stop_) {
-    int n = epoll_wait(epoll_fd_, evs, 64, -1);
+    int n = epoll_wait(epoll_fd_.get(), evs, 64, -1);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       int fd = evs[i].data.fd;
       if (fd == events_.fd()) {
         drain_netlink();
-      } else if (fd == sfd) {
+      } else if (fd == sfd.get()) {
         signalfd_siginfo si;
-        while (::read(sfd, &si, sizeof(si)) == sizeof(si)) on_signal(si);
-      } else if (fd == tfd) {
+        while (::read(sfd.get(), &si, sizeof(si)) == sizeof(si)) on_signal(si);
+      } else if (fd == tfd.get()) {
         std::uint64_t exp;
-        (void)::read(tfd, &exp, sizeof(exp));
+        (void)::read(tfd.get(), &exp, sizeof(exp));
         std::int64_t now = steady_ms();
         if (now - last_lost_check_ms_ >= kLostPollMs && now - last_event_ms_ >= kLostQuietMs) {
           last_lost_check_ms_ = now;
@@ -688,7 +689,7 @@ int Daemon::run() {
         release_pending(false);
       } else if (engine_ring_ && fd == engine_ring_->epoll_fd()) {
         engine_ring_->consume();
-      } else if (fd == listen_fd_) {
+      } else if (fd == listen_fd_.get()) {
         accept_client();
       } else {
         read_client(fd);
@@ -724,13 +725,10 @@ int Daemon::run() {
     ::close(it->first);
     it = clients_.erase(it);
   }
-  if (listen_fd_ >= 0) {
-    ::close(listen_fd_);
+  if (listen_fd_) {
+    listen_fd_.reset();
     unlink(opts_.collector_socket.c_str());
   }
-  ::close(tfd);
-  ::close(sfd);
-  ::close(epoll_fd_);
   say(LOG_INFO, "The audit daemon is exiting.");
   return 0;
 }
