@@ -81,11 +81,6 @@ bool ensure_bpffs(std::string& error) {
   return true;
 }
 
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
 }  // namespace
 
 const char* engine_loss_reason_name(int reason) {
@@ -97,32 +92,6 @@ const char* engine_loss_reason_name(int reason) {
     default:
       return "unknown";
   }
-}
-
-PrefilterEngine::PrefilterEngine(PrefilterEngine&& o) noexcept
-    : state_fd_(o.state_fd_),
-      rows_fd_(o.rows_fd_),
-      rules_fd_(o.rules_fd_),
-      losses_fd_(o.losses_fd_),
-      ring_fd_(o.ring_fd_) {
-  o.state_fd_ = o.rows_fd_ = o.rules_fd_ = o.losses_fd_ = o.ring_fd_ = -1;
-}
-
-PrefilterEngine& PrefilterEngine::operator=(PrefilterEngine&& o) noexcept {
-  std::swap(state_fd_, o.state_fd_);
-  std::swap(rows_fd_, o.rows_fd_);
-  std::swap(rules_fd_, o.rules_fd_);
-  std::swap(losses_fd_, o.losses_fd_);
-  std::swap(ring_fd_, o.ring_fd_);
-  return *this;
-}
-
-PrefilterEngine::~PrefilterEngine() {
-  close_fd(state_fd_);
-  close_fd(rows_fd_);
-  close_fd(rules_fd_);
-  close_fd(losses_fd_);
-  close_fd(ring_fd_);
 }
 
 // The maps are the engine: pinned while the prefilter is on. The program is
@@ -138,10 +107,10 @@ std::optional<PrefilterEngine> PrefilterEngine::open_pinned(std::string& error) 
     return std::nullopt;
   }
   PrefilterEngine e;
-  int* fds[] = {&e.rows_fd_, &e.rules_fd_, &e.losses_fd_, &e.ring_fd_, &e.state_fd_};
+  base::UniqueFd* fds[] = {&e.rows_fd_, &e.rules_fd_, &e.losses_fd_, &e.ring_fd_, &e.state_fd_};
   for (std::size_t i = 0; i < std::size(kMaps); ++i) {
-    *fds[i] = bpf_obj_get(pin(kMaps[i].name).c_str());
-    if (*fds[i] < 0) {
+    fds[i]->reset(bpf_obj_get(pin(kMaps[i].name).c_str()));
+    if (!*fds[i]) {
       error = "cannot open " + pin(kMaps[i].name) + ": " + std::strerror(errno);
       return std::nullopt;
     }
@@ -255,7 +224,7 @@ bool PrefilterEngine::install(const std::vector<EngineRule>& rules, std::string&
   }
   std::uint32_t zero = 0;
   bpfaudit_pf_state st{};
-  if (bpf_map_lookup_elem(state_fd_, &zero, &st) != 0) {
+  if (bpf_map_lookup_elem(state_fd_.get(), &zero, &st) != 0) {
     error = std::string("cannot read the engine state: ") + std::strerror(errno);
     return false;
   }
@@ -275,7 +244,7 @@ bool PrefilterEngine::install(const std::vector<EngineRule>& rules, std::string&
       out.fields[f] = {r.fields[f].field, r.fields[f].op, r.fields[f].value};
     std::memcpy(out.key, r.key.data(), r.key.size());
     std::uint32_t key = next * BPFAUDIT_PF_MAX_RULES + static_cast<std::uint32_t>(i);
-    if (bpf_map_update_elem(rules_fd_, &key, &out, BPF_ANY) != 0) {
+    if (bpf_map_update_elem(rules_fd_.get(), &key, &out, BPF_ANY) != 0) {
       error = std::string("cannot write an engine rule: ") + std::strerror(errno);
       return false;
     }
@@ -295,14 +264,14 @@ bool PrefilterEngine::install(const std::vector<EngineRule>& rules, std::string&
   }
   for (std::uint32_t i = 0; i < BPFAUDIT_PF_ROWS; ++i) {
     std::uint32_t key = next * BPFAUDIT_PF_ROWS + i;
-    if (bpf_map_update_elem(rows_fd_, &key, &rows[i], BPF_ANY) != 0) {
+    if (bpf_map_update_elem(rows_fd_.get(), &key, &rows[i], BPF_ANY) != 0) {
       error = std::string("cannot write an engine row: ") + std::strerror(errno);
       return false;
     }
   }
   st.gen = next;
   st.enabled = 1;
-  if (bpf_map_update_elem(state_fd_, &zero, &st, BPF_ANY) != 0) {
+  if (bpf_map_update_elem(state_fd_.get(), &zero, &st, BPF_ANY) != 0) {
     error = std::string("cannot switch the engine generation: ") + std::strerror(errno);
     return false;
   }
@@ -316,34 +285,34 @@ bool PrefilterEngine::install(const std::vector<EngineRule>& rules, std::string&
 bool PrefilterEngine::set_enabled(bool enabled) {
   std::uint32_t zero = 0;
   bpfaudit_pf_state st{};
-  if (bpf_map_lookup_elem(state_fd_, &zero, &st) != 0) return false;
+  if (bpf_map_lookup_elem(state_fd_.get(), &zero, &st) != 0) return false;
   st.enabled = enabled ? 1 : 0;
-  return bpf_map_update_elem(state_fd_, &zero, &st, BPF_ANY) == 0;
+  return bpf_map_update_elem(state_fd_.get(), &zero, &st, BPF_ANY) == 0;
 }
 
 bool PrefilterEngine::set_daemon_tgid(std::uint32_t tgid) {
   std::uint32_t zero = 0;
   bpfaudit_pf_state st{};
-  if (bpf_map_lookup_elem(state_fd_, &zero, &st) != 0) return false;
+  if (bpf_map_lookup_elem(state_fd_.get(), &zero, &st) != 0) return false;
   st.daemon_tgid = tgid;
-  return bpf_map_update_elem(state_fd_, &zero, &st, BPF_ANY) == 0;
+  return bpf_map_update_elem(state_fd_.get(), &zero, &st, BPF_ANY) == 0;
 }
 
 std::uint32_t PrefilterEngine::daemon_tgid() const {
   std::uint32_t zero = 0;
   bpfaudit_pf_state st{};
-  if (bpf_map_lookup_elem(state_fd_, &zero, &st) != 0) return 0;
+  if (bpf_map_lookup_elem(state_fd_.get(), &zero, &st) != 0) return 0;
   return st.daemon_tgid;
 }
 
 EngineState PrefilterEngine::state() const {
   EngineState s;
-  s.pinned = state_fd_ >= 0;
+  s.pinned = state_fd_.valid();
   s.attached = attached();
   s.path = kProbePath;
   std::uint32_t zero = 0;
   bpfaudit_pf_state st{};
-  if (bpf_map_lookup_elem(state_fd_, &zero, &st) == 0) {
+  if (bpf_map_lookup_elem(state_fd_.get(), &zero, &st) == 0) {
     s.enabled = st.enabled != 0;
     s.gen = st.gen;
   }
@@ -352,7 +321,7 @@ EngineState PrefilterEngine::state() const {
   for (std::uint32_t i = 0; i < BPFAUDIT_PF_ROWS; ++i) {
     std::uint32_t key = (st.gen & 1) * BPFAUDIT_PF_ROWS + i;
     bpfaudit_pf_row row{};
-    if (bpf_map_lookup_elem(rows_fd_, &key, &row) != 0) continue;
+    if (bpf_map_lookup_elem(rows_fd_.get(), &key, &row) != 0) continue;
     for (int j = 0; j < row.count && j < BPFAUDIT_PF_ROW_MAX; ++j)
       if (!seen[row.rule[j] % BPFAUDIT_PF_MAX_RULES]) {
         seen[row.rule[j] % BPFAUDIT_PF_MAX_RULES] = true;
@@ -363,7 +332,7 @@ EngineState PrefilterEngine::state() const {
   if (ncpu > 0) {
     std::vector<std::uint64_t> per(static_cast<std::size_t>(ncpu));
     for (std::uint32_t r = 0; r < BPFAUDIT_PF_LOSS_NREASONS; ++r) {
-      if (bpf_map_lookup_elem(losses_fd_, &r, per.data()) != 0) continue;
+      if (bpf_map_lookup_elem(losses_fd_.get(), &r, per.data()) != 0) continue;
       for (auto v : per) s.losses[r] += v;
     }
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "trace_events.h"
+#include "unique_fd.h"
 
 struct ring_buffer;
 
@@ -86,10 +87,8 @@ class PrefilterEngine {
   static constexpr const char* kPinDir = "/sys/fs/bpf/bpfaudit/prefilter";
   static constexpr const char* kProbePath = "tp_btf/sys_exit";
 
-  PrefilterEngine(PrefilterEngine&& o) noexcept;
-  PrefilterEngine& operator=(PrefilterEngine&& o) noexcept;
-  PrefilterEngine(const PrefilterEngine&) = delete;
-  ~PrefilterEngine();
+  PrefilterEngine(PrefilterEngine&&) noexcept = default;
+  PrefilterEngine& operator=(PrefilterEngine&&) noexcept = default;
 
   // True when the engine's maps are pinned (the prefilter is on).
   static bool pinned();
@@ -115,11 +114,11 @@ class PrefilterEngine {
   bool set_daemon_tgid(std::uint32_t tgid);
   std::uint32_t daemon_tgid() const;
   EngineState state() const;
-  int ring_fd() const { return ring_fd_; }
+  int ring_fd() const { return ring_fd_.get(); }
 
  private:
   PrefilterEngine() = default;
-  int state_fd_ = -1, rows_fd_ = -1, rules_fd_ = -1, losses_fd_ = -1, ring_fd_ = -1;
+  base::UniqueFd state_fd_, rows_fd_, rules_fd_, losses_fd_, ring_fd_;
 };
 
 // One matched syscall from the engine's ring.
