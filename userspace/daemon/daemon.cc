@@ -367,6 +367,13 @@ void Daemon::sync_engine() {
       say(LOG_ERR, "Cannot read the prefilter engine: " + error);
       return;
     }
+    // A reader that ended without saying so (killed): its records waited
+    // in the ring, or were counted as ring-drop if it filled. Said once.
+    std::uint32_t previous = engine_ring_->engine().daemon_tgid();
+    if (previous != 0 && previous != static_cast<std::uint32_t>(getpid()) &&
+        ::kill(static_cast<pid_t>(previous), 0) != 0 && errno == ESRCH)
+      emit_daemon(AUDIT_DAEMON_ERR,
+                  "op=prefilter-reader-gap reader=" + std::to_string(previous) + " res=failed");
     engine_ring_->engine().set_daemon_tgid(registered_ ? static_cast<std::uint32_t>(getpid()) : 0);
     engine_losses_ = engine_ring_->engine().state().losses;
     epoll_event ev{};
