@@ -61,7 +61,7 @@ struct bpfaudit_abi_anchor {
  * Sized and allocated for start-up time: a preallocated 65536-entry map took
  * 8-15 ms to create, this one under 1 ms. Entries are added only at fork, so
  * allocating them then costs little; a full table is a counted loss
- * (BPFAUDIT_LOSS_TGID_FULL, BPFAUDIT_LOSS_PENDING_FULL), never a silent one. */
+ * (BPFAUDIT_LOSS_TABLE_FULL_CHILD, BPFAUDIT_LOSS_TABLE_FULL_THREAD), never a silent one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -127,6 +127,32 @@ static __always_inline __u64 wake_flag(__u64 record_size)
 	return bpfaudit_ring_wake_flag(&events, wakeup_bytes, record_size);
 }
 
+/* Every ring event goes out through this pair. reserve_event takes a ring
+ * record for a `size`-byte event, fills its header, and counts `loss`
+ * (BPFAUDIT_LOSS_*, or BPFAUDIT_LOSS_NONE when the caller counts itself)
+ * when the ring is full; submit_event hands it to the reader with the
+ * batched wake-up. `size` is a constant at each (inlined) call. */
+#define BPFAUDIT_LOSS_NONE BPFAUDIT_LOSS_NREASONS
+static __always_inline void *reserve_event(__u64 size, __u32 type, __u64 ts_ns, __u32 loss)
+{
+	struct bpfaudit_event_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!hdr) {
+		if (loss != BPFAUDIT_LOSS_NONE)
+			count_loss(loss);
+		return NULL;
+	}
+	hdr->ts_ns = ts_ns;
+	hdr->type = type;
+	hdr->size = size;
+	return hdr;
+}
+
+static __always_inline void submit_event(void *ev, __u64 size)
+{
+	bpf_ringbuf_submit(ev, wake_flag(size));
+}
+
 static __always_inline bool selected(__s64 nr)
 {
 	if (nr < 0 || nr >= BPFAUDIT_MAX_SYSCALLS)
@@ -146,39 +172,31 @@ static __always_inline void read_inode(struct bpfaudit_inode *out, struct inode 
 
 static __always_inline void emit_path(__u32 tid, __s64 nr, __u32 item, __u64 uptr)
 {
-	struct bpfaudit_path_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	struct bpfaudit_path_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_PATH,
+						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
 
-	if (!ev) {
-		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+	if (!ev)
 		return;
-	}
-	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	ev->hdr.type = BPFAUDIT_EV_PATH;
-	ev->hdr.size = sizeof(*ev);
 	ev->tid = tid;
 	ev->nr = nr;
 	ev->item = item;
 	ev->len = bpf_probe_read_user_str(ev->name, sizeof(ev->name), (const void *)uptr);
-	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	submit_event(ev, sizeof(*ev));
 }
 
 static __always_inline void emit_cwd(__u32 tid)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct bpfaudit_cwd_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	struct bpfaudit_cwd_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_CWD,
+						      bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
 
-	if (!ev) {
-		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+	if (!ev)
 		return;
-	}
-	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	ev->hdr.type = BPFAUDIT_EV_CWD;
-	ev->hdr.size = sizeof(*ev);
 	ev->tid = tid;
 	ev->pad = 0;
 	struct path pwd = BPF_CORE_READ(task, fs, pwd);
 	walk_path(&ev->cwd, &pwd);
-	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	submit_event(ev, sizeof(*ev));
 }
 
 /* Entry state for the syscalls that need it: exec's arguments (after a
@@ -315,31 +333,26 @@ static __always_inline bool send_identity(struct bpfaudit_pending *p, struct tas
 {
 	if (!refresh_identity(p, task))
 		return true;
-	struct bpfaudit_identity_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	/* Its loss is the SYSCALL event's, counted by the caller. */
+	struct bpfaudit_identity_event *ev =
+		reserve_event(sizeof(*ev), BPFAUDIT_EV_IDENTITY, p->enter_ns, BPFAUDIT_LOSS_NONE);
 
 	if (!ev) {
 		p->sent_valid = 0;
 		return false;
 	}
-	ev->hdr.ts_ns = p->enter_ns;
-	ev->hdr.type = BPFAUDIT_EV_IDENTITY;
-	ev->hdr.size = sizeof(*ev);
 	ev->tid = tid;
 	ev->pad = 0;
 	__builtin_memcpy(&ev->id, &p->sent, sizeof(ev->id));
 	p->sent_valid = 1;
-	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	submit_event(ev, sizeof(*ev));
 	return true;
 }
 
-static __always_inline void fill_syscall(struct bpfaudit_syscall_event *sc, __u32 size,
-					 __u32 tid, struct bpfaudit_pending *p, __s64 ret,
-					 __u32 flags)
+/* The header is reserve_event's; the time is p->enter_ns, read once. */
+static __always_inline void fill_syscall(struct bpfaudit_syscall_event *sc, __u32 tid,
+					 struct bpfaudit_pending *p, __s64 ret, __u32 flags)
 {
-	/* Stamped with the entry time only: no clock read at exit. */
-	sc->hdr.ts_ns = p->enter_ns;
-	sc->hdr.type = BPFAUDIT_EV_SYSCALL;
-	sc->hdr.size = size;
 	for (int i = 0; i < 4; i++)
 		sc->args[i] = p->args[i];
 	sc->ret = ret;
@@ -372,33 +385,30 @@ static __noinline void emit_syscall(struct task_struct *task, __u32 tid,
 					 struct bpfaudit_pending *p, __s64 ret, __u32 flags)
 {
 	if (!send_identity(p, task, tid)) {
-		count_loss(BPFAUDIT_LOSS_RINGBUF_SYSCALL);
+		count_loss(BPFAUDIT_LOSS_RING_SYSCALL);
 		return;
 	}
 	struct file *f = (flags & BPFAUDIT_SC_NO_RETURN) ? NULL : opened_file(task, p->nr, ret);
 
 	if (f) {
-		struct bpfaudit_syscall_inode_event *ev =
-			bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+		struct bpfaudit_syscall_inode_event *ev = reserve_event(
+			sizeof(*ev), BPFAUDIT_EV_SYSCALL, p->enter_ns, BPFAUDIT_LOSS_RING_SYSCALL);
 
-		if (!ev) {
-			count_loss(BPFAUDIT_LOSS_RINGBUF_SYSCALL);
+		if (!ev)
 			return;
-		}
-		fill_syscall(&ev->sc, sizeof(*ev), tid, p, ret, flags | BPFAUDIT_SC_HAS_INODE);
+		fill_syscall(&ev->sc, tid, p, ret, flags | BPFAUDIT_SC_HAS_INODE);
 		ev->inode.pad = 0;
 		read_inode(&ev->inode, BPF_CORE_READ(f, f_inode));
-		bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+		submit_event(ev, sizeof(*ev));
 		return;
 	}
-	struct bpfaudit_syscall_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	struct bpfaudit_syscall_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_SYSCALL,
+							  p->enter_ns, BPFAUDIT_LOSS_RING_SYSCALL);
 
-	if (!ev) {
-		count_loss(BPFAUDIT_LOSS_RINGBUF_SYSCALL);
+	if (!ev)
 		return;
-	}
-	fill_syscall(ev, sizeof(*ev), tid, p, ret, flags);
-	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	fill_syscall(ev, tid, p, ret, flags);
+	submit_event(ev, sizeof(*ev));
 }
 
 SEC("tp_btf/sys_exit")
@@ -474,23 +484,19 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (!bpf_map_lookup_elem(&pending, &ptid))
 		return 0;
 	if (bpf_map_update_elem(&pending, &ctid, &idle, BPF_ANY)) {
-		count_loss(ptgid == ctgid ? BPFAUDIT_LOSS_PENDING_FULL : BPFAUDIT_LOSS_TGID_FULL);
+		count_loss(ptgid == ctgid ? BPFAUDIT_LOSS_TABLE_FULL_THREAD : BPFAUDIT_LOSS_TABLE_FULL_CHILD);
 		return 0;
 	}
 	if (ptgid == ctgid)
 		return 0;
 
-	struct bpfaudit_fork_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+	struct bpfaudit_fork_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_FORK,
+						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+	if (!ev)
 		return 0;
-	}
-	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	ev->hdr.type = BPFAUDIT_EV_FORK;
-	ev->hdr.size = sizeof(*ev);
 	ev->parent_tgid = ptgid;
 	ev->child_tgid = ctgid;
-	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	submit_event(ev, sizeof(*ev));
 	return 0;
 }
 
@@ -515,18 +521,14 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		/* Userspace keys identities by thread id: the new id sends its own. */
 		copy.sent_valid = 0;
 		if (bpf_map_update_elem(&pending, &tid, &copy, BPF_ANY))
-			count_loss(BPFAUDIT_LOSS_PENDING_FULL);
+			count_loss(BPFAUDIT_LOSS_TABLE_FULL_THREAD);
 		bpf_map_delete_elem(&pending, &old);
 	}
 
-	struct bpfaudit_exec_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+	struct bpfaudit_exec_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_EXEC,
+						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+	if (!ev)
 		return 0;
-	}
-	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	ev->hdr.type = BPFAUDIT_EV_EXEC;
-	ev->hdr.size = sizeof(*ev);
 	ev->pid = tgid;
 	ev->tid = tid;
 	ev->old_tid = old;
@@ -549,7 +551,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (len == 0 || bpf_probe_read_user(ev->args, len, (const void *)start))
 		len = 0;
 	ev->args_len = len;
-	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	submit_event(ev, sizeof(*ev));
 	return 0;
 }
 
@@ -584,18 +586,14 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 	/* Every traced thread's end is sent, so that userspace can forget its
 	 * identity; signal->live drops to zero before this tracepoint for the
 	 * last thread. */
-	struct bpfaudit_exit_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count_loss(BPFAUDIT_LOSS_RINGBUF_AUX);
+	struct bpfaudit_exit_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_EXIT,
+						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+	if (!ev)
 		return 0;
-	}
-	ev->hdr.ts_ns = bpf_ktime_get_boot_ns();
-	ev->hdr.type = BPFAUDIT_EV_EXIT;
-	ev->hdr.size = sizeof(*ev);
 	ev->tgid = tgid;
 	ev->tid = tid;
 	ev->exit_code = BPF_CORE_READ(task, exit_code);
 	ev->last_thread = BPF_CORE_READ(task, signal, live.counter) == 0;
-	bpf_ringbuf_submit(ev, wake_flag(sizeof(*ev)));
+	submit_event(ev, sizeof(*ev));
 	return 0;
 }

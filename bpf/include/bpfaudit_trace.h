@@ -41,10 +41,10 @@ enum bpfaudit_event_type {
 
 /* Why an event could not be recorded; indexes the per-CPU loss counters. */
 enum bpfaudit_loss_reason {
-	BPFAUDIT_LOSS_RINGBUF_SYSCALL = 0, /* no ring space for a SYSCALL event */
-	BPFAUDIT_LOSS_RINGBUF_AUX = 1,     /* no ring space for PATH/CWD/EXEC/FORK/EXIT */
-	BPFAUDIT_LOSS_PENDING_FULL = 2,    /* traced-thread table full: a new thread is untraced */
-	BPFAUDIT_LOSS_TGID_FULL = 3,       /* traced-thread table full: a child process is untraced */
+	BPFAUDIT_LOSS_RING_SYSCALL = 0,       /* no ring space for a SYSCALL event */
+	BPFAUDIT_LOSS_RING_AUX = 1,           /* no ring space for PATH/CWD/EXEC/FORK/EXIT */
+	BPFAUDIT_LOSS_TABLE_FULL_THREAD = 2,  /* traced-thread table full: a new thread is untraced */
+	BPFAUDIT_LOSS_TABLE_FULL_CHILD = 3,   /* traced-thread table full: a child process is untraced */
 	BPFAUDIT_LOSS_NREASONS = 4,
 };
 

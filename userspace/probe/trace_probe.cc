@@ -112,14 +112,14 @@ bool ensure_tracefs() {
 
 const char* loss_reason_name(int reason) {
   switch (reason) {
-    case BPFAUDIT_LOSS_RINGBUF_SYSCALL:
+    case BPFAUDIT_LOSS_RING_SYSCALL:
       return "ringbuf-full-syscall";
-    case BPFAUDIT_LOSS_RINGBUF_AUX:
+    case BPFAUDIT_LOSS_RING_AUX:
       return "ringbuf-full-aux";
-    case BPFAUDIT_LOSS_PENDING_FULL:
-      return "inflight-table-full";
-    case BPFAUDIT_LOSS_TGID_FULL:
-      return "tgid-table-full";
+    case BPFAUDIT_LOSS_TABLE_FULL_THREAD:
+      return "thread-table-full-thread";
+    case BPFAUDIT_LOSS_TABLE_FULL_CHILD:
+      return "thread-table-full-child";
     default:
       return "unknown";
   }
