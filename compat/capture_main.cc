@@ -11,7 +11,7 @@
 #include <string>
 
 #include "audit_socket.h"
-#include "capture.h"
+#include "record.h"
 #include "tools.h"
 
 namespace bpfaudit::compat {
@@ -29,7 +29,7 @@ bool receive_line(netlink::AuditSocket& sock, std::string& line, int timeout_ms)
     auto r = sock.receive(timeout_ms);
     if (r.status == Status::kNone || r.status == Status::kError) return false;
     if (r.status != Status::kEvent) continue;
-    line = capture::format_log_line(r.type, r.payload);
+    line = record::format_log_line(r.type, r.payload);
     return true;
   }
 }

@@ -169,15 +169,15 @@ TEST(Rotation, RenamesOldestFirst) {
 }
 
 TEST(Format, RawAsTheKernelPayloadWithNode) {
-  using bpfaudit::daemon::format_raw;
+  using bpfaudit::record::format_log_line;
   std::string payload = "audit(1700000000.123:42): pid=1 uid=0 msg='x'";
-  EXPECT_EQ(format_raw(AUDIT_USER, payload, std::nullopt), "type=USER msg=" + payload);
-  EXPECT_EQ(format_raw(AUDIT_USER, payload + std::string("\0junk", 5), std::nullopt),
+  EXPECT_EQ(format_log_line(AUDIT_USER, payload, std::nullopt), "type=USER msg=" + payload);
+  EXPECT_EQ(format_log_line(AUDIT_USER, payload + std::string("\0junk", 5), std::nullopt),
             "type=USER msg=" + payload);
-  EXPECT_EQ(format_raw(AUDIT_USER, payload + "\n", std::nullopt), "type=USER msg=" + payload);
-  EXPECT_EQ(format_raw(AUDIT_SYSCALL, payload, std::string("host1")),
+  EXPECT_EQ(format_log_line(AUDIT_USER, payload + "\n", std::nullopt), "type=USER msg=" + payload);
+  EXPECT_EQ(format_log_line(AUDIT_SYSCALL, payload, std::string("host1")),
             "node=host1 type=SYSCALL msg=" + payload);
-  EXPECT_EQ(format_raw(AUDIT_EOE, "audit(1700000000.123:42): ", std::nullopt),
+  EXPECT_EQ(format_log_line(AUDIT_EOE, "audit(1700000000.123:42): ", std::nullopt),
             "type=EOE msg=audit(1700000000.123:42):");
 }
 

@@ -12,6 +12,7 @@ namespace {
 
 using bpfaudit::record::append_header;
 using bpfaudit::record::append_stamp;
+using bpfaudit::record::format_log_line;
 using bpfaudit::record::parse_header;
 using bpfaudit::record::Stamp;
 
@@ -55,11 +56,11 @@ TEST(RecordHeader, DaemonRecordRoundTripsThroughItsLogLine) {
   append_stamp(stamp, s);
   EXPECT_EQ(stamp, "audit(1795440882.023:912): ");
   // The daemon's own records: payload from daemon_payload, line from
-  // format_raw, as the daemon writes them with and without a node name.
+  // format_log_line, as the daemon writes them with and without a node name.
   std::string payload = daemon_payload(s, "op=rotate-logs res=success");
   EXPECT_EQ(payload, "audit(1795440882.023:912): op=rotate-logs res=success");
   for (auto node : {std::optional<std::string>(), std::optional<std::string>("host-1")}) {
-    std::string line = format_raw(AUDIT_DAEMON_ROTATE, payload, node);
+    std::string line = format_log_line(AUDIT_DAEMON_ROTATE, payload, node);
     auto h = parse_header(line);
     ASSERT_TRUE(h) << line;
     EXPECT_EQ(h->type, AUDIT_DAEMON_ROTATE);

@@ -303,7 +303,7 @@ void Daemon::write_batch() {
 }
 
 void Daemon::add_kernel(int type, std::string_view payload) {
-  std::string line = format_raw(type, payload, node_);
+  std::string line = record::format_log_line(type, payload, node_);
   if (conf_.log_format == record::LogFormat::kEnriched) enricher_->enrich(line, type);
   add_line(std::move(line), false);
 }

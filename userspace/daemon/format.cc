@@ -22,27 +22,6 @@ constexpr std::size_t kFormatBufLen = record::kMaxRecordLength + 255;
 constexpr std::size_t kMinSpaceLeft = 24;
 }  // namespace
 
-std::string format_raw(int type, std::string_view payload, const std::optional<std::string>& node) {
-  if (auto z = payload.find('\0'); z != std::string_view::npos) payload = payload.substr(0, z);
-  std::string out;
-  out.reserve(payload.size() + 48);
-  if (node) {
-    out += "node=";
-    out += *node;
-    out += ' ';
-  }
-  out += "type=";
-  out += record::type_name(type);
-  out += " msg=";
-  out.append(payload);
-  // With a node name stock formats a trailing newline too, which then becomes
-  // the space that is dropped.
-  if (node) out.push_back('\n');
-  for (char& c : out)
-    if (c == '\n') c = ' ';
-  if (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
 
 Enricher::~Enricher() {
   if (au_) auparse_destroy(au_);

@@ -14,11 +14,6 @@ typedef struct opaque auparse_state_t;
 
 namespace bpfaudit::daemon {
 
-// `type=NAME msg=PAYLOAD`, with `node=NAME ` in front when a node name is set.
-// As stock: the payload ends at a NUL, newlines become spaces and one trailing
-// space is dropped.
-std::string format_raw(int type, std::string_view payload, const std::optional<std::string>& node);
-
 // Appends stock's ENRICHED part (0x1d, then upper-case NAME=value for uid/gid,
 // syscall, arch and sockaddr fields as libauparse interprets them) to a raw line.
 class Enricher {
@@ -41,7 +36,7 @@ class DaemonSerial {
  public:
   DaemonSerial();
   explicit DaemonSerial(std::uint32_t first) : next_(first) {}
-  // Now, and the next serial; no node (format_raw puts node= in front).
+  // Now, and the next serial; no node (record::format_log_line puts node= in front).
   record::Stamp next();
 
  private:

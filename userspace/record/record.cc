@@ -336,4 +336,27 @@ bool read_ulong(const char* p, int base, unsigned long& out) {
   return errno == 0;
 }
 
+std::string format_log_line(int type, std::string_view payload,
+                            const std::optional<std::string>& node) {
+  if (auto z = payload.find('\0'); z != std::string_view::npos) payload = payload.substr(0, z);
+  std::string out;
+  out.reserve(payload.size() + 48);
+  if (node) {
+    out += "node=";
+    out += *node;
+    out += ' ';
+  }
+  out += "type=";
+  out += type_name(type);
+  out += " msg=";
+  out.append(payload);
+  // With a node name stock formats a trailing newline too, which then becomes
+  // the space that is dropped.
+  if (node) out.push_back('\n');
+  for (char& c : out)
+    if (c == '\n') c = ' ';
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 }  // namespace bpfaudit::record

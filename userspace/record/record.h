@@ -109,6 +109,13 @@ std::string encode_untrusted(std::string_view value);
 
 // Message type names through libaudit (UNKNOWN[NNNN] for numbers it lacks).
 std::string type_name(int type);
+
+// One log line, `type=NAME msg=PAYLOAD`, as stock auditd writes a record it
+// received: `node=NAME ` in front when a node name is set, the payload ends
+// at a NUL, newlines become spaces and one trailing space is dropped. The
+// daemon and `bpfaudit capture` both write their lines with it.
+std::string format_log_line(int type, std::string_view payload,
+                            const std::optional<std::string>& node = std::nullopt);
 int type_number(std::string_view name);
 // strtoul(p, nullptr, base) and whether it set no range error; decimal input
 // takes a faster path with the same result.
