@@ -1,4 +1,4 @@
-// tp_btf/sched_process_fork through a minimal CO-RE object (bpf/probe_fork.bpf.c).
+// tp_btf/sched_process_fork through a minimal CO-RE object (bpf/testing/probe_fork.bpf.c).
 // probe_kernel_tests runs it as the control; probe_kernel_tests_broken compiles
 // the same test against probe_fork_broken.bpf.o, whose unguarded read of
 // task_struct.mm_cid must make it fail on kernels without that field (6.1).
