@@ -9,12 +9,14 @@
 #include <cerrno>
 #include <climits>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <thread>
 
 #include "syscall_table.h"
 #include "trace_events.h"
+#include "trace_format.h"
 #include "trace_probe.h"
 #include "writer.h"
 
@@ -85,8 +87,31 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   // reaches the handler earlier.
   std::optional<RecordWriter> writer;
   probe::SyscallEvent scratch;  // reused: a steady stream allocates nothing
+  // BPFAUDIT_TRACE_STAGE (ring|decode|format) stops the reader's work after
+  // that stage, for scripts/bench-trace-stages, which measures what each
+  // stage costs the traced program. Unset: every stage, as it must be.
+  enum class Stage { kRing, kDecode, kFormat, kWrite };
+  Stage stage = Stage::kWrite;
+  if (const char* s = std::getenv("BPFAUDIT_TRACE_STAGE")) {
+    std::string_view v(s);
+    stage = v == "ring" ? Stage::kRing
+            : v == "decode" ? Stage::kDecode
+            : v == "format" ? Stage::kFormat
+                            : Stage::kWrite;
+    std::fprintf(err, "autrace: BPFAUDIT_TRACE_STAGE=%s: records are not written\n", s);
+  }
+  std::string format_scratch;
+  probe::SyscallTailCache format_tails;
   auto handler = [&](const void* data, std::size_t size) {
-    if (decoder.feed(data, size, scratch)) writer->emit(scratch);
+    if (stage == Stage::kRing) return;
+    if (!decoder.feed(data, size, scratch)) return;
+    if (stage == Stage::kWrite) {
+      writer->emit(scratch);
+    } else if (stage == Stage::kFormat) {
+      format_scratch.clear();
+      probe::append_event_records(format_scratch, scratch, record::Stamp{1, 0, 1, "bpfaudit"},
+                                  std::nullopt, &format_tails);
+    }
   };
   probe::ProbeError perr;
   auto probe = probe::TraceProbe::open(config, handler, perr);
