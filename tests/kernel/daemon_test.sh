@@ -139,6 +139,11 @@ fi
 gaps=$(sort -nu "$W/m/serials" | awk 'NR>1 && $1!=p+1 {g+=$1-p-1} {p=$1} END{print g+0}')
 check "no gaps in kernel serials ($(wc -l < "$W/m/serials") events, $gaps missing)" [ "$gaps" = 0 ]
 check "no loss records" bash -c "! grep -aq 'op=kernel-lost\|op=netlink-overrun' '$W/m/all.log'"
+# Stock auditd writes no EOE to disk (EOE goes only to plugins), while the
+# flood's events are multi-record (SYSCALL + PROCTITLE).
+check "multi-record events in the log ($(grep -ac '^type=PROCTITLE' "$W/m/all.log") PROCTITLE)" \
+  [ "$(grep -ac '^type=PROCTITLE' "$W/m/all.log")" -gt 0 ]
+check "no EOE record on disk, as stock" bash -c "! grep -aq '^type=EOE\| type=EOE ' '$W/m/all.log'"
 check "DAEMON_START first, DAEMON_END last" bash -c "head -1 '$W/m/all.log' | grep -q '^type=DAEMON_START' && tail -1 '$W/m/all.log' | grep -q '^type=DAEMON_END'"
 check "SIGUSR1 rotations recorded (DAEMON_ROTATE)" [ "$(grep -ac '^type=DAEMON_ROTATE' "$W/m/all.log")" = 3 ]
 check "active log 0600" [ "$(stat -c %a "$W/m/audit.log")" = 600 ]
@@ -231,6 +236,8 @@ else
   check "autrace into the collector exits 0 (rc=$arc)" [ $arc = 0 ]
   n=$(grep -a '^node=bpfaudit ' "$W/t/audit.log" | grep -ac " pid=${TPID:-none} ")
   check "autrace records in the collector's log ($n)" [ "$n" -gt 5 ]
+  check "no EOE from the collector's source on disk, as stock" \
+    bash -c "! grep -aq 'type=EOE ' '$W/t/audit.log'"
   [ "$n" -gt 5 ] || { cat "$W/t.out" "$W/t.err"; ls -la "$W/t"; }
   /usr/sbin/ausearch -if "$W/t/audit.log" -p "${TPID:-0}" -m SYSCALL >"$W/t.as" 2>&1
   check "stock ausearch finds the traced pid in the collector's log" grep -q "pid=$TPID " "$W/t.as"

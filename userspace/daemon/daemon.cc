@@ -303,6 +303,9 @@ void Daemon::write_batch() {
 }
 
 void Daemon::add_kernel(int type, std::string_view payload) {
+  // Stock auditd 3.0.9 writes no EOE to disk ("End of Event is for realtime
+  // interface - skip local logging of it"): EOE goes only to plugins.
+  if (type == AUDIT_EOE) return;
   std::string line = record::format_log_line(type, payload, node_);
   if (conf_.log_format == record::LogFormat::kEnriched) enricher_->enrich(line, type);
   add_line(std::move(line), false);
@@ -523,8 +526,11 @@ void Daemon::read_client(int fd) {
     start = nl + 1;
     // A source may only add records, one per line, that parse as records:
     // anything else would let it forge or break the log's structure.
-    if (line.empty() || line.size() > record::kMaxRecordLength || !record::parse_header(line))
-      continue;
+    if (line.empty() || line.size() > record::kMaxRecordLength) continue;
+    auto header = record::parse_header(line);
+    if (!header) continue;
+    // As for kernel events: EOE is not written to the log.
+    if (header->type == AUDIT_EOE) continue;
     add_line(std::string(line), true);
   }
   b.erase(0, start);
