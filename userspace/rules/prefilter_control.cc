@@ -275,10 +275,15 @@ int PrefilterControl::switch_off(std::string& error) {
   auto slash = paths_.catalog.rfind('/');
   if (slash != std::string::npos && slash > 0) ::rmdir(paths_.catalog.substr(0, slash).c_str());
   catalog_.clear();
-  if (!write_atomically(paths_.choice, "off\n")) {
-    error = "cannot write " + paths_.choice + ": " + std::strerror(errno);
+  // Off is the state of a host that never turned the prefilter on: no
+  // choice file, and its directory goes when empty.
+  if (::unlink(paths_.choice.c_str()) != 0 && errno != ENOENT) {
+    error = "cannot remove " + paths_.choice + ": " + std::strerror(errno);
     return -1;
   }
+  auto choice_slash = paths_.choice.rfind('/');
+  if (choice_slash != std::string::npos && choice_slash > 0)
+    ::rmdir(paths_.choice.substr(0, choice_slash).c_str());
   return 0;
 }
 

@@ -28,7 +28,7 @@
 namespace bpfaudit::rules {
 
 struct PrefilterPaths {
-  std::string choice = "/var/lib/bpfaudit/prefilter";       // "on" or "off"
+  std::string choice = "/var/lib/bpfaudit/prefilter";       // "on"; absent: off
   std::string catalog = "/run/bpfaudit/prefilter.catalog";  // exit-list order
 };
 
