@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <libaudit.h>
+#include <time.h>
 
 #include <array>
 #include <cerrno>
@@ -357,6 +358,14 @@ std::string format_log_line(int type, std::string_view payload,
     if (c == '\n') c = ' ';
   if (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
+}
+
+std::int64_t boot_to_wall_offset() {
+  timespec real{}, boot{};
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  return (static_cast<std::int64_t>(real.tv_sec) - boot.tv_sec) * 1'000'000'000 +
+         (real.tv_nsec - boot.tv_nsec);
 }
 
 }  // namespace bpfaudit::record

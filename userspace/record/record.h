@@ -50,7 +50,17 @@ struct Stamp {
   std::uint32_t msec = 0;
   std::uint64_t serial = 0;
   std::string_view node;  // empty: no node= prefix
+
+  // The stamp of an event at `wall_ns` nanoseconds since the epoch.
+  static Stamp at_wall_ns(std::uint64_t wall_ns, std::uint64_t serial, std::string_view node) {
+    return {wall_ns / 1'000'000'000, static_cast<std::uint32_t>(wall_ns / 1'000'000 % 1000), serial,
+            node};
+  }
 };
+
+// CLOCK_REALTIME - CLOCK_BOOTTIME now: added to a BPF program's boot-time
+// stamp (bpf_ktime_get_boot_ns), it gives wall-clock time.
+std::int64_t boot_to_wall_offset();
 
 // The writers of what parse_header reads. append_stamp appends
 // `audit(SEC.MSEC:SERIAL): `, msec as three digits: the start of every

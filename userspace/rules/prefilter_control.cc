@@ -66,6 +66,46 @@ netlink::RuleBytes normalized(const netlink::RuleBytes& rule) {
   return b;
 }
 
+namespace {
+
+// The exit list in kernel-alone order: the catalog's order, its kernel-side
+// entries checked against what the kernel holds. The kernel is the truth for
+// those: rules someone removed with another tool leave, rules someone added
+// join at the end (the kernel appended them too).
+std::vector<CatalogEntry> synced(std::vector<CatalogEntry> catalog,
+                                 const std::vector<netlink::RuleBytes>& kernel_exit) {
+  std::vector<CatalogEntry> out;
+  std::vector<bool> used(kernel_exit.size());
+  for (auto& e : catalog) {
+    if (e.engine) {
+      out.push_back(std::move(e));
+      continue;
+    }
+    for (std::size_t i = 0; i < kernel_exit.size(); ++i)
+      if (!used[i] && kernel_exit[i] == e.bytes) {
+        used[i] = true;
+        out.push_back(std::move(e));
+        break;
+      }
+  }
+  for (std::size_t i = 0; i < kernel_exit.size(); ++i)
+    if (!used[i]) out.push_back({kernel_exit[i], false, {}});
+  return out;
+}
+
+// A kernel listing split into its exit rules (normalized) and the others.
+void split_listing(const std::vector<netlink::RuleBytes>& listed,
+                   std::vector<netlink::RuleBytes>& kernel_exit, std::vector<Rule>& other) {
+  for (const auto& b : listed) {
+    if (list_of(b) == AUDIT_FILTER_EXIT)
+      kernel_exit.push_back(normalized(b));
+    else
+      other.emplace_back(b);
+  }
+}
+
+}  // namespace
+
 PrefilterControl::PrefilterControl(netlink::AuditControl& kernel, PrefilterPaths paths)
     : kernel_(kernel), paths_(std::move(paths)) {}
 
@@ -142,34 +182,10 @@ int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
     error = std::string("cannot list the kernel's rules: ") + std::strerror(-listed.error);
     return listed.error;
   }
-  // The kernel's exit list is the truth for kernel-side rules: rules someone
-  // removed with another tool leave the catalog, rules someone added join
-  // it at the end (the kernel appended them too).
   std::vector<netlink::RuleBytes> kernel_exit;
   std::vector<Rule> other_lists;
-  for (auto& b : *listed.value) {
-    if (list_of(b) == AUDIT_FILTER_EXIT)
-      kernel_exit.push_back(normalized(b));
-    else
-      other_lists.emplace_back(b);
-  }
-  std::vector<CatalogEntry> next;
-  std::vector<bool> used(kernel_exit.size());
-  for (auto& e : catalog_) {
-    if (e.engine) {
-      next.push_back(std::move(e));
-      continue;
-    }
-    for (std::size_t i = 0; i < kernel_exit.size(); ++i)
-      if (!used[i] && kernel_exit[i] == e.bytes) {
-        used[i] = true;
-        next.push_back(std::move(e));
-        break;
-      }
-  }
-  for (std::size_t i = 0; i < kernel_exit.size(); ++i)
-    if (!used[i]) next.push_back({kernel_exit[i], false, {}});
-  catalog_ = std::move(next);
+  split_listing(*listed.value, kernel_exit, other_lists);
+  catalog_ = synced(std::move(catalog_), kernel_exit);
 
   std::vector<Rule> exit_rules;
   for (const auto& e : catalog_) exit_rules.emplace_back(e.bytes);
@@ -347,30 +363,15 @@ netlink::Expected<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules(
   load_catalog();
   // The kernel lists rule lists in filter order; the exit list's place in it
   // is taken by the catalog's order, which holds the kernel's exit rules too.
+  std::vector<netlink::RuleBytes> kernel_exit;
+  std::vector<Rule> other;
+  split_listing(*listed.value, kernel_exit, other);
   std::vector<netlink::RuleBytes> out;
   bool exit_done = false;
   auto put_exit = [&] {
     if (exit_done) return;
     exit_done = true;
-    std::vector<bool> used;
-    std::vector<netlink::RuleBytes> kernel_exit;
-    for (auto& b : *listed.value)
-      if (list_of(b) == AUDIT_FILTER_EXIT) kernel_exit.push_back(normalized(b));
-    used.assign(kernel_exit.size(), false);
-    for (const auto& e : catalog_) {
-      if (e.engine) {
-        out.push_back(e.bytes);
-        continue;
-      }
-      for (std::size_t i = 0; i < kernel_exit.size(); ++i)
-        if (!used[i] && kernel_exit[i] == e.bytes) {
-          used[i] = true;
-          out.push_back(kernel_exit[i]);
-          break;
-        }
-    }
-    for (std::size_t i = 0; i < kernel_exit.size(); ++i)
-      if (!used[i]) out.push_back(kernel_exit[i]);
+    for (auto& e : synced(catalog_, kernel_exit)) out.push_back(std::move(e.bytes));
   };
   for (auto& b : *listed.value) {
     int list = list_of(b);
@@ -398,12 +399,12 @@ netlink::Expected<std::vector<CatalogEntry>> PrefilterControl::placement() {
   load_catalog();
   auto listed = kernel_.list_rules();
   if (!listed.ok()) return Result::fail(listed.error);
+  std::vector<netlink::RuleBytes> kernel_exit;
   std::vector<Rule> exit_rules, other;
-  for (auto& b : *listed.value)
-    if (list_of(b) != AUDIT_FILTER_EXIT) other.emplace_back(b);
-  for (const auto& e : catalog_) exit_rules.emplace_back(e.bytes);
+  split_listing(*listed.value, kernel_exit, other);
+  std::vector<CatalogEntry> out = synced(catalog_, kernel_exit);
+  for (const auto& e : out) exit_rules.emplace_back(e.bytes);
   PlacementPlan plan = place_rules(exit_rules, other, host_records_block());
-  std::vector<CatalogEntry> out = catalog_;
   for (std::size_t i = 0; i < out.size(); ++i) out[i].reason = plan.placement[i].reason;
   return Result{std::move(out), 0};
 }

@@ -24,14 +24,6 @@ namespace bpfaudit::trace {
 
 namespace {
 
-std::int64_t boot_to_wall_offset() {
-  timespec real, boot;
-  clock_gettime(CLOCK_REALTIME, &real);
-  clock_gettime(CLOCK_BOOTTIME, &boot);
-  return (static_cast<std::int64_t>(real.tv_sec) - boot.tv_sec) * 1'000'000'000 +
-         (real.tv_nsec - boot.tv_nsec);
-}
-
 std::string self_exe() {
   char buf[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -94,7 +86,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   Stage stage = Stage::kWrite;
   if (const char* s = std::getenv("BPFAUDIT_TRACE_STAGE")) {
     std::string_view v(s);
-    stage = v == "ring" ? Stage::kRing
+    stage = v == "ring"     ? Stage::kRing
             : v == "decode" ? Stage::kDecode
             : v == "format" ? Stage::kFormat
                             : Stage::kWrite;
@@ -154,7 +146,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
 
   WriterConfig wconfig;
   wconfig.key = options.key;
-  wconfig.boot_to_wall_ns = boot_to_wall_offset();
+  wconfig.boot_to_wall_ns = record::boot_to_wall_offset();
   // Serials count from 1 per run. node= keeps these events apart from kernel
   // events (stock groups by node too); stock ausearch -p stops matching once
   // a serial exceeds 32 bits, so no wider scheme is used.

@@ -25,9 +25,8 @@ RecordWriter::~RecordWriter() {
 }
 
 void RecordWriter::emit(const probe::SyscallEvent& ev) {
-  std::uint64_t wall = ev.enter_ns + config_.boot_to_wall_ns;
-  record::Stamp stamp{wall / 1'000'000'000, static_cast<std::uint32_t>(wall / 1'000'000 % 1000),
-                      ++serial_, config_.node};
+  auto stamp =
+      record::Stamp::at_wall_ns(ev.enter_ns + config_.boot_to_wall_ns, ++serial_, config_.node);
   probe::append_event_records(buffer_, ev, stamp, config_.key, &tails_);
   ++events_;
   if (buffer_.size() >= kFlushBytes) hand_off();
