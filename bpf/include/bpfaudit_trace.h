@@ -1,4 +1,4 @@
-/* ABI shared by trace.bpf.c and userspace/probe: plain C, fixed-width types,
+/* ABI shared by trace.bpf.c and userspace/ebpf: plain C, fixed-width types,
  * explicit padding. Every name carries the bpfaudit_ prefix because vmlinux.h
  * already defines audit_* names. A unit test compares these layouts with the
  * BTF of the built object, so both compilers must agree byte for byte. */

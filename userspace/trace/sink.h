@@ -8,7 +8,7 @@
 
 namespace bpfaudit::trace {
 
-// The collector daemon (`bpfaudit daemon`, userspace/daemon/) listens on this
+// The collector daemon (`bpfaudit daemon`, userspace/collector/) listens on this
 // unix stream socket by default (--collector PATH, --no-collector) and takes
 // newline-terminated audit records, writing them to the log that plain
 // `ausearch` reads.
