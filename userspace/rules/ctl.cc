@@ -1013,6 +1013,11 @@ int Ctl::handle_request(Setopt status) {
     rule_.data().flags = static_cast<uint32_t>(list);
     rule_.data().action = static_cast<uint32_t>(action_);
     int rc = adding ? kernel_.add_rule(rule_.bytes()) : kernel_.delete_rule(rule_.bytes());
+    // Stock silences libaudit around the add/delete request and then sets its message
+    // mode to stderr, and never back: from the first rule request of a -R file on, its
+    // messages (this one, "There was an error in line", later lines' errors) reach
+    // stderr instead of syslog (issue 21).
+    syslog_mode_ = false;
     if (rc < 0 && rc == -EINVAL && rule_.data().fields[0] == AUDIT_DIR) {
       rule_.data().fields[0] = AUDIT_WATCH;  // kernels before directory watches
       rc = adding ? kernel_.add_rule(rule_.bytes()) : kernel_.delete_rule(rule_.bytes());
