@@ -34,6 +34,7 @@
 #include "log_file.h"
 #include "log_reader.h"
 #include "loss.h"
+#include "plugins.h"
 #include "prefilter_engine.h"
 #include "record.h"
 #include "trace_format.h"
@@ -58,6 +59,7 @@ constexpr std::size_t kMaxClientLine = 2 * record::kMaxRecordLength;
 // has arrived for this long: kauditd has nothing queued for us then.
 constexpr std::int64_t kLostQuietMs = 1000;
 constexpr std::int64_t kLostPollMs = 1000;
+constexpr int kPluginDrainMs = 1000;
 
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -211,6 +213,10 @@ class Daemon {
   void note_loss(const record::LossEntry& e) {
     emit_daemon(AUDIT_DAEMON_ERR, record::loss_body(e));
   }
+  // Hands a record to the plugins; a plugin-drop report is not itself counted
+  // as a drop (a stuck plugin would otherwise make them for ever).
+  void dispatch(const DispatchEvent& e) { dispatcher_.dispatch(e, !reporting_plugin_loss_); }
+  void report_plugin_losses();
   void sync_engine();
   void add_engine_event(const probe::EngineEvent& ev);
 
@@ -246,6 +252,8 @@ class Daemon {
   // two clock reads per tick, not per engine event.
   std::int64_t engine_boot_to_wall_ns_ = 0;
   std::array<std::uint64_t, probe::kEngineLossReasons> engine_losses_{};
+  Dispatcher dispatcher_{say};
+  bool reporting_plugin_loss_ = false;
 };
 
 bool Daemon::load_config(record::AuditdConf& out) {
@@ -308,10 +316,25 @@ void Daemon::write_batch() {
 void Daemon::add_kernel(int type, std::string_view payload) {
   // Stock auditd 3.0.9 writes no EOE to disk ("End of Event is for realtime
   // interface - skip local logging of it"): EOE goes only to plugins.
-  if (type == AUDIT_EOE) return;
+  bool eoe = type == AUDIT_EOE;
+  if (eoe && !dispatcher_.active()) return;
   std::string line = record::format_log_line(type, payload, node_);
   if (conf_.log_format == record::LogFormat::kEnriched) enricher_->enrich(line, type);
+  // Stock hands plugins the line as logged when it carries node= or the
+  // ENRICHED part, the kernel's payload otherwise.
+  if (dispatcher_.active())
+    dispatch(dispatches_formatted(conf_) ? formatted_dispatch_event(type, line)
+                                         : raw_dispatch_event(type, payload));
+  if (eoe) return;
   add_line(std::move(line), false);
+}
+
+void Daemon::report_plugin_losses() {
+  auto losses = dispatcher_.take_losses(steady_ms());
+  if (losses.empty()) return;
+  reporting_plugin_loss_ = true;
+  for (const auto& e : losses) note_loss(e);
+  reporting_plugin_loss_ = false;
 }
 
 void Daemon::emit_daemon(int type, const std::string& body) {
@@ -344,8 +367,13 @@ void Daemon::add_engine_event(const probe::EngineEvent& ev) {
   // SYSCALL and PROCTITLE, as for a kernel event.
   for (auto& line : record::split_pieces(text, '\n')) {
     auto header = record::parse_header(line);
-    if (!header || header->type == AUDIT_EOE) continue;
+    if (!header) continue;
+    if (header->type == AUDIT_EOE && !dispatcher_.active()) continue;
     if (conf_.log_format == record::LogFormat::kEnriched) enricher_->enrich(line, header->type);
+    // Records that come formatted with node= go to plugins as the line, as
+    // stock does for the records it receives from the network.
+    if (dispatcher_.active()) dispatch(formatted_dispatch_event(header->type, line));
+    if (header->type == AUDIT_EOE) continue;
     add_line(std::move(line), true);
   }
 }
@@ -434,6 +462,7 @@ void Daemon::on_signal(const signalfd_siginfo& si) {
       log_->reconfigure(nc);
       conf_ = nc;
       enricher_ = std::make_unique<Enricher>(conf_.end_of_event_timeout);
+      dispatcher_.reconfigure(conf_);
       char body[256];
       std::snprintf(body, sizeof(body),
                     "op=reconfigure state=changed auid=%u pid=%d subj=? res=success", s.auid,
@@ -453,12 +482,12 @@ void Daemon::on_signal(const signalfd_siginfo& si) {
       release_pending(true);
       write_batch();
       log_->resume();
+      dispatcher_.resume();
       emit_daemon(AUDIT_DAEMON_RESUME,
                   signal_body("resume-logging", s.auid, s.uid, s.ses, s.pid, "success"));
       break;
     case SIGCHLD:
-      while (waitpid(-1, nullptr, WNOHANG) > 0) {
-      }
+      for (pid_t pid; (pid = waitpid(-1, nullptr, WNOHANG)) > 0;) dispatcher_.reaped(pid);
       break;
   }
 }
@@ -523,6 +552,7 @@ void Daemon::read_client(int fd) {
     if (line.empty() || line.size() > record::kMaxRecordLength) continue;
     auto header = record::parse_header(line);
     if (!header) continue;
+    if (dispatcher_.active()) dispatch(formatted_dispatch_event(header->type, line));
     // As for kernel events: EOE is not written to the log.
     if (header->type == AUDIT_EOE) continue;
     add_line(std::string(line), true);
@@ -579,6 +609,11 @@ int Daemon::run() {
   }
   events_ = std::move(*opened.value);
 
+  // Plugins start before DAEMON_START, so that they get it (stock's order).
+  epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
+  dispatcher_.set_epoll(epoll_fd_.get());
+  dispatcher_.start(conf_);
+
   utsname u{};
   uname(&u);
   emit_daemon(AUDIT_DAEMON_START,
@@ -629,7 +664,6 @@ int Daemon::run() {
     control_.set_status(s);
   }
 
-  epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
   auto watch = [&](int fd) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -693,16 +727,20 @@ int Daemon::run() {
           check_lost();
         }
         sync_engine();
+        report_plugin_losses();
         release_pending(false);
       } else if (engine_ring_ && fd == engine_ring_->epoll_fd()) {
         engine_ring_->consume();
       } else if (fd == listen_fd_.get()) {
         accept_client();
+      } else if (dispatcher_.owns(fd)) {
+        dispatcher_.on_ready(fd, evs[i].events);
       } else {
         read_client(fd);
       }
     }
     if (pending_.empty()) write_batch();
+    dispatcher_.flush();
   }
 
   // Stop taking events from the kernel first, then write what already came.
@@ -728,6 +766,9 @@ int Daemon::run() {
   release_pending(true);
   write_batch();
   log_->flush_sync();
+  // The plugins get a moment to take what is queued (DAEMON_END last), then
+  // their sockets close and they get SIGTERM.
+  dispatcher_.stop(kPluginDrainMs);
   for (auto it = clients_.begin(); it != clients_.end();) {
     ::close(it->first);
     it = clients_.erase(it);

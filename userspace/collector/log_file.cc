@@ -277,13 +277,15 @@ void LogFile::run_exe(const std::string& exe) {
   if (pid == 0) child_exec(exe.c_str(), nullptr);
 }
 
-void LogFile::change_runlevel(const char* level) {
+bool start_runlevel_change(const char* level) {
   pid_t pid = fork();
-  if (pid < 0) {
-    msg(LOG_ALERT, "Audit daemon failed to fork switching runlevels");
-    return;
-  }
+  if (pid < 0) return false;
   if (pid == 0) child_exec("/sbin/init", level);
+  return true;
+}
+
+void LogFile::change_runlevel(const char* level) {
+  if (!start_runlevel_change(level)) msg(LOG_ALERT, "Audit daemon failed to fork switching runlevels");
 }
 
 void LogFile::sendmail(const char* subject, const char* body) {

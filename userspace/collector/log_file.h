@@ -27,6 +27,10 @@ using MessageSink = std::function<void(int priority, const std::string& text)>;
 std::vector<std::pair<std::string, std::string>> rotation_renames(const std::string& log_file,
                                                                   unsigned num_logs);
 
+// Runs `/sbin/init LEVEL` (single user "1", halt "0") without waiting, as
+// stock's disk and queue actions do; false when fork failed.
+bool start_runlevel_change(const char* level);
+
 class LogFile {
  public:
   LogFile(const record::AuditdConf& conf, MessageSink sink);

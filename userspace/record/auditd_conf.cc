@@ -30,11 +30,6 @@ constexpr unsigned kTcpPortMax = 65535;
 constexpr std::size_t kLineBuffer = 160;
 constexpr const char* kEmailCommand = "/usr/lib/sendmail";
 
-struct NameValue {
-  std::string name, value, option;
-  bool has_name = false, has_value = false, has_option = false;
-};
-
 template <class E>
 struct Word {
   const char* name;
@@ -83,11 +78,11 @@ class Parser {
 
  private:
   void msg(int prio, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
-  bool line(const NameValue& nv, int lineno);
+  bool line(const ConfLine& nv, int lineno);
   bool sanity_check();
 
   template <class E, std::size_t N>
-  bool pick(const NameValue& nv, int line, const Word<E> (&words)[N], E& out) {
+  bool pick(const ConfLine& nv, int line, const Word<E> (&words)[N], E& out) {
     for (const auto& w : words)
       if (strcasecmp(nv.value.c_str(), w.name) == 0) {
         out = w.value;
@@ -97,13 +92,13 @@ class Parser {
     return false;
   }
   // Digits only, strtoul, then an optional upper bound (INT_MAX style message).
-  bool number(const NameValue& nv, int line, unsigned long& out, unsigned long max = ULONG_MAX);
-  bool space(const NameValue& nv, int line, std::uint64_t& mb, unsigned& percent);
-  bool failure_action(const NameValue& nv, int line, const char* keyword, FailureAction& action,
+  bool number(const ConfLine& nv, int line, unsigned long& out, unsigned long max = ULONG_MAX);
+  bool space(const ConfLine& nv, int line, std::uint64_t& mb, unsigned& percent);
+  bool failure_action(const ConfLine& nv, int line, const char* keyword, FailureAction& action,
                       std::string& exe);
-  bool check_exe_name(const NameValue& nv, int line);
-  bool log_file(const NameValue& nv, int line);
-  bool listener_number(const NameValue& nv, int line, unsigned long min, unsigned long max);
+  bool check_exe_name(const ConfLine& nv, int line);
+  bool log_file(const ConfLine& nv, int line);
+  bool listener_number(const ConfLine& nv, int line, unsigned long min, unsigned long max);
 
   ConfResult& r_;
   AuditdConf& c_;
@@ -122,7 +117,7 @@ void Parser::msg(int prio, const char* fmt, ...) {
   r_.messages.push_back({prio, buf});
 }
 
-bool Parser::number(const NameValue& nv, int line, unsigned long& out, unsigned long max) {
+bool Parser::number(const ConfLine& nv, int line, unsigned long& out, unsigned long max) {
   for (char ch : nv.value)
     if (!std::isdigit(static_cast<unsigned char>(ch))) {
       msg(LOG_ERR, "Value %s should only be numbers - line %d", nv.value.c_str(), line);
@@ -142,7 +137,7 @@ bool Parser::number(const NameValue& nv, int line, unsigned long& out, unsigned 
   return true;
 }
 
-bool Parser::listener_number(const NameValue& nv, int line, unsigned long min, unsigned long max) {
+bool Parser::listener_number(const ConfLine& nv, int line, unsigned long min, unsigned long max) {
   unsigned long v;
   if (!number(nv, line, v, max)) return false;
   if (v < min) {
@@ -152,7 +147,7 @@ bool Parser::listener_number(const NameValue& nv, int line, unsigned long min, u
   return true;
 }
 
-bool Parser::space(const NameValue& nv, int line, std::uint64_t& mb, unsigned& percent) {
+bool Parser::space(const ConfLine& nv, int line, std::uint64_t& mb, unsigned& percent) {
   percent = 0;
   for (char ch : nv.value)
     if (!std::isdigit(static_cast<unsigned char>(ch)) && ch != '%') {
@@ -186,7 +181,7 @@ bool Parser::space(const NameValue& nv, int line, std::uint64_t& mb, unsigned& p
   return true;
 }
 
-bool Parser::check_exe_name(const NameValue& nv, int line) {
+bool Parser::check_exe_name(const ConfLine& nv, int line) {
   if (!nv.has_option) {
     msg(LOG_ERR, "Executable path needed for line %d", line);
     return false;
@@ -217,7 +212,7 @@ bool Parser::check_exe_name(const NameValue& nv, int line) {
   return true;
 }
 
-bool Parser::failure_action(const NameValue& nv, int line, const char* keyword,
+bool Parser::failure_action(const ConfLine& nv, int line, const char* keyword,
                             FailureAction& action, std::string& exe) {
   FailureAction a;
   if (!pick(nv, line, kFailure, a)) return false;
@@ -241,7 +236,7 @@ bool Parser::failure_action(const NameValue& nv, int line, const char* keyword,
   return true;
 }
 
-bool Parser::log_file(const NameValue& nv, int line) {
+bool Parser::log_file(const ConfLine& nv, int line) {
   std::string copy = nv.value;
   std::string dir = dirname(copy.data());
   if (dir.size() < 4) {  // '/var' is the shortest directory stock allows
@@ -340,7 +335,7 @@ const char* debug_name(std::string_view kw) {
   return nullptr;
 }
 
-bool Parser::line(const NameValue& nv, int ln) {
+bool Parser::line(const ConfLine& nv, int ln) {
   const char* kw = nullptr;
   const int first = std::tolower(static_cast<unsigned char>(nv.name[0]));
   for (const char* k : kKeywords)
@@ -601,8 +596,46 @@ std::vector<std::string_view> split_words(std::string_view s) {
 
 bool Parser::run(std::string_view text) {
   int lineno = 1;
+  bool finished = scan_conf_lines(
+      text, path_, r_.messages,
+      [this](const ConfLine& nv, int ln) {
+        if (!nv.has_value) {
+          msg(LOG_ERR, "Not processing any more lines in %s", path_.c_str());
+          return false;
+        }
+        return line(nv, ln);
+      },
+      lineno);
+  if (!finished) return false;
+  if (lineno > 1) return sanity_check();
+  return true;
+}
+
+}  // namespace
+
+const char* log_format_name(LogFormat f) {
+  switch (f) {
+    case LogFormat::kRaw:
+      return "raw";
+    case LogFormat::kNolog:
+      return "nolog";
+    case LogFormat::kEnriched:
+      return "enriched";
+  }
+  return "UNKNOWN";
+}
+
+bool scan_conf_lines(std::string_view text, const std::string& path,
+                     std::vector<ConfMessage>& messages,
+                     const std::function<bool(const ConfLine&, int)>& on_line, int& lineno) {
+  lineno = 1;
   std::size_t pos = 0;
   bool too_long = false;
+  auto say = [&](const char* fmt, int n) {
+    char buf[1024];
+    std::snprintf(buf, sizeof(buf), fmt, n, path.c_str());
+    messages.push_back({LOG_ERR, buf});
+  };
   // fgets(buf, 160): at most 159 bytes per read; a read without '\n' means the
   // line did not fit (or the file ended without one), and the line is skipped.
   while (pos < text.size()) {
@@ -612,7 +645,7 @@ bool Parser::run(std::string_view text) {
     std::string_view chunk = text.substr(pos, take);
     pos += take;
     if (chunk.back() != '\n') {
-      if (!too_long) msg(LOG_ERR, "Skipping line %d in %s: too long", lineno, path_.c_str());
+      if (!too_long) say("Skipping line %d in %s: too long", lineno);
       too_long = true;
       continue;
     }
@@ -628,7 +661,7 @@ bool Parser::run(std::string_view text) {
     std::size_t first = chunk.find_first_not_of(' ');
     bool blank = first == std::string_view::npos || chunk[first] == '#';
     auto words = blank ? std::vector<std::string_view>{} : split_words(chunk);
-    NameValue nv;
+    ConfLine nv;
     int rc = 0;
     if (!words.empty() && words[0][0] != '#') {
       nv.has_name = true;
@@ -650,36 +683,17 @@ bool Parser::run(std::string_view text) {
       }
     }
     if (rc == 1)
-      msg(LOG_ERR, "Wrong number of arguments for line %d in %s", lineno, path_.c_str());
+      say("Wrong number of arguments for line %d in %s", lineno);
     else if (rc == 2)
-      msg(LOG_ERR, "Missing equal sign for line %d in %s", lineno, path_.c_str());
+      say("Missing equal sign for line %d in %s", lineno);
     if (!nv.has_name) {
       ++lineno;
       continue;
     }
-    if (!nv.has_value) {
-      msg(LOG_ERR, "Not processing any more lines in %s", path_.c_str());
-      return false;
-    }
-    if (!line(nv, lineno)) return false;
+    if (!on_line(nv, lineno)) return false;
     ++lineno;
   }
-  if (lineno > 1) return sanity_check();
   return true;
-}
-
-}  // namespace
-
-const char* log_format_name(LogFormat f) {
-  switch (f) {
-    case LogFormat::kRaw:
-      return "raw";
-    case LogFormat::kNolog:
-      return "nolog";
-    case LogFormat::kEnriched:
-      return "enriched";
-  }
-  return "UNKNOWN";
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,26 @@ ConfResult parse_auditd_conf(const std::string& path, ConfCheck check, bool allo
 
 // The same rules on text already read; `path` names the file in messages.
 ConfResult parse_auditd_conf_text(std::string_view text, const std::string& path, ConfCheck check);
+
+// One line of a stock configuration file, split as stock's nv_split does:
+// NAME = VALUE [OPTION], words separated by single spaces.
+struct ConfLine {
+  std::string name, value, option;
+  bool has_name = false, has_value = false, has_option = false;
+};
+
+// Stock's get_line/nv_split loop, which auditd.conf and the plugins.d files
+// share: lines read with fgets into 160 bytes (a longer line, or a last line
+// without newline, is skipped with "Skipping line N in PATH: too long"), blank
+// and '#' lines ignored, "Wrong number of arguments"/"Missing equal sign"
+// said and the line still handed on. on_line gets every line with a name
+// (has_value false when the split failed) and stops the scan by returning
+// false; the return is false then. `lineno` ends as stock's line counter
+// (1 + the lines read), which both callers test before their sanity checks.
+bool scan_conf_lines(std::string_view text, const std::string& path,
+                     std::vector<ConfMessage>& messages,
+                     const std::function<bool(const ConfLine&, int lineno)>& on_line,
+                     int& lineno);
 
 // For DAEMON_START's format= and messages.
 const char* log_format_name(LogFormat f);

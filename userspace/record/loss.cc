@@ -18,6 +18,10 @@ std::string loss_body(const LossEntry& e) {
           "op=ring-drop source=" + encode_untrusted(e.source) + " count=" + std::to_string(e.count);
       if (e.pid) out += " pid=" + std::to_string(*e.pid);
       break;
+    case LossEntry::Kind::kPluginDrop:
+      out = "op=plugin-drop plugin=" + encode_untrusted(e.source) +
+            " count=" + std::to_string(e.count);
+      break;
   }
   return out + " res=failed";
 }

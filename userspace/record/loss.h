@@ -7,6 +7,9 @@
 //                                                prefilter/REASON (the daemon) or
 //                                                autrace/REASON (autrace, which adds
 //                                                pid=ROOT, the traced command)
+//   op=plugin-drop     plugin=NAME count=N       the daemon's queue to a plugin was full
+//                                                (or suspended by overflow_action);
+//                                                NAME is the plugins.d file's name
 // each followed by res=failed.
 #pragma once
 
@@ -18,11 +21,11 @@
 namespace bpfaudit::record {
 
 struct LossEntry {
-  enum class Kind { kKernelLost, kNetlinkOverrun, kRingDrop };
+  enum class Kind { kKernelLost, kNetlinkOverrun, kRingDrop, kPluginDrop };
   Kind kind = Kind::kRingDrop;
   std::uint64_t count = 0;
   std::uint64_t total = 0;           // kernel-lost: the counter's value
-  std::string source;                // ring-drop: which source and why
+  std::string source;                // ring-drop: which source and why; plugin-drop: the plugin
   std::optional<std::uint32_t> pid;  // ring-drop: the process the source followed
 
   static LossEntry kernel_lost(std::uint64_t delta, std::uint64_t counter) {
@@ -34,6 +37,9 @@ struct LossEntry {
   static LossEntry ring_drop(std::string source, std::uint64_t count,
                              std::optional<std::uint32_t> pid = std::nullopt) {
     return {Kind::kRingDrop, count, 0, std::move(source), pid};
+  }
+  static LossEntry plugin_drop(std::string plugin, std::uint64_t count) {
+    return {Kind::kPluginDrop, count, 0, std::move(plugin), {}};
   }
 };
 
