@@ -1536,6 +1536,7 @@ struct mm_struct {
 		struct list_head mmlist;
 		struct rcuwait vma_writer_wait;
 		seqcount_t mm_lock_seq;
+		atomic64_t futex_unique_id;
 		struct mutex futex_hash_lock;
 		struct futex_private_hash *futex_phash;
 		struct futex_private_hash *futex_phash_new;
@@ -1588,7 +1589,6 @@ struct mm_struct {
 		long unsigned int ksm_rmap_items;
 		atomic_long_t ksm_zero_pages;
 		mm_id_t mm_id;
-		long: 64;
 		long: 64;
 		long: 64;
 	};
@@ -1920,6 +1920,7 @@ struct pglist_data {
 	long: 64;
 	struct cacheline_padding _pad1_;
 	long unsigned int first_deferred_pfn;
+	long unsigned int nr_deferred_pages;
 	struct deferred_split deferred_split_queue;
 	unsigned int nbp_rl_start;
 	long unsigned int nbp_rl_nr_cand;
@@ -1928,7 +1929,6 @@ struct pglist_data {
 	long unsigned int nbp_th_nr_cand;
 	struct lruvec __lruvec;
 	long unsigned int flags;
-	long: 64;
 	long: 64;
 	long: 64;
 	struct cacheline_padding _pad2_;
@@ -3143,6 +3143,7 @@ struct signal_struct {
 	long unsigned int cmaxrss;
 	struct task_io_accounting ioac;
 	long long unsigned int sum_sched_runtime;
+	unsigned int prog_cpu_slot;
 	struct rlimit rlim[16];
 	struct pacct_struct pacct;
 	struct taskstats *stats;
@@ -3193,17 +3194,10 @@ struct reclaim_state {
 	long unsigned int reclaimed;
 };
 
-struct io_cq;
-
 struct io_context {
 	atomic_long_t refcount;
 	atomic_t active_ref;
 	short unsigned int ioprio;
-	spinlock_t lock;
-	struct xarray icq_tree;
-	struct io_cq *icq_hint;
-	struct hlist_head icq_list;
-	struct work_struct release_work;
 };
 
 struct cgroup_subsys_state;
@@ -4446,22 +4440,6 @@ struct iov_iter {
 	};
 };
 
-struct wait_page_queue;
-
-struct kiocb {
-	struct file *ki_filp;
-	loff_t ki_pos;
-	void (*ki_complete)(struct kiocb *, long int);
-	void *private;
-	int ki_flags;
-	u16 ki_ioprio;
-	u8 ki_write_stream;
-	union {
-		struct wait_page_queue *ki_waitq;
-		ssize_t (*dio_complete)(void *);
-	};
-};
-
 typedef unsigned int sk_buff_data_t;
 
 struct net_device;
@@ -5366,20 +5344,6 @@ struct delayed_call {
 	void *arg;
 };
 
-struct io_cq {
-	struct request_queue *q;
-	struct io_context *ioc;
-	union {
-		struct list_head q_node;
-		struct kmem_cache *__rcu_icq_cache;
-	};
-	union {
-		struct hlist_node ioc_node;
-		struct callback_head __rcu_head;
-	};
-	unsigned int flags;
-};
-
 typedef unsigned int blk_features_t;
 
 typedef unsigned int blk_flags_t;
@@ -5577,6 +5541,22 @@ enum kmalloc_cache_type {
 	KMALLOC_CGROUP = 3,
 	KMALLOC_NO_OBJ_EXT = 4,
 	NR_KMALLOC_TYPES = 5,
+};
+
+struct wait_page_queue;
+
+struct kiocb {
+	struct file *ki_filp;
+	loff_t ki_pos;
+	void (*ki_complete)(struct kiocb *, long int);
+	void *private;
+	int ki_flags;
+	u16 ki_ioprio;
+	u8 ki_write_stream;
+	union {
+		struct wait_page_queue *ki_waitq;
+		ssize_t (*dio_complete)(void *);
+	};
 };
 
 struct iattr {
@@ -7558,8 +7538,6 @@ struct netns_ipv4 {
 	unsigned int sysctl_udp_child_hash_entries;
 	long unsigned int *sysctl_local_reserved_ports;
 	int sysctl_ip_prot_sock;
-	struct list_head mr_tables;
-	struct fib_rules_ops *mr_rules_ops;
 	struct sysctl_fib_multipath_hash_seed sysctl_fib_multipath_hash_seed;
 	u32 sysctl_fib_multipath_hash_fields;
 	u8 sysctl_fib_multipath_use_neigh;
@@ -7572,11 +7550,6 @@ struct netns_ipv4 {
 	siphash_key_t ip_id_key;
 	struct hlist_head *inet_addr_lst;
 	struct delayed_work addr_chk_work;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
 };
 
 struct dst_entry;
@@ -7699,8 +7672,6 @@ struct netns_ipv6 {
 	struct hlist_head *inet6_addr_lst;
 	spinlock_t addrconf_hash_lock;
 	struct delayed_work addr_chk_work;
-	struct list_head mr6_tables;
-	struct fib_rules_ops *mr6_rules_ops;
 	atomic_t dev_addr_genid;
 	atomic_t fib6_sernum;
 	struct seg6_pernet_data *seg6_data;
@@ -7713,6 +7684,9 @@ struct netns_ipv6 {
 		u32 seq;
 	} ip6addrlbl_table;
 	struct ioam6_pernet_data *ioam6_data;
+	long: 64;
+	long: 64;
+	long: 64;
 	long: 64;
 	long: 64;
 	long: 64;
@@ -7892,6 +7866,7 @@ struct net {
 	refcount_t passive;
 	spinlock_t rules_mod_lock;
 	unsigned int dev_base_seq;
+	atomic_t dev_unreg_pending;
 	u32 ifindex;
 	spinlock_t nsid_lock;
 	atomic_t fnhe_genid;
@@ -7927,6 +7902,13 @@ struct net {
 	struct netns_packet packet;
 	struct netns_unix unx;
 	struct netns_nexthop nexthop;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
 	struct netns_ipv4 ipv4;
 	struct netns_ipv6 ipv6;
 	struct netns_nf nf;
@@ -9319,6 +9301,7 @@ struct bpf_map {
 	u8 init_private;
 	bool free_after_mult_rcu_gp;
 	bool free_after_rcu_gp;
+	bool was_inner_map;
 	atomic64_t sleepable_refcnt;
 	s64 *elem_count;
 	u64 cookie;
@@ -9436,6 +9419,7 @@ struct bpf_prog_aux {
 	struct mutex dst_mutex;
 	struct bpf_prog *dst_prog;
 	struct bpf_trampoline *dst_trampoline;
+	enum bpf_prog_type saved_dst_ctx_type;
 	enum bpf_prog_type saved_dst_prog_type;
 	enum bpf_attach_type saved_dst_attach_type;
 	bool verifier_zext;
@@ -9443,6 +9427,7 @@ struct bpf_prog_aux {
 	bool offload_requested;
 	bool attach_btf_trace;
 	bool attach_tracing_prog;
+	bool tramp_linked;
 	bool func_proto_unreliable;
 	bool tail_call_reachable;
 	bool xdp_has_frags;
@@ -9483,6 +9468,7 @@ struct bpf_prog_aux {
 	struct bpf_map *cgroup_storage[2];
 	char name[16];
 	u64 (*bpf_exception_cb)(u64, u64, u64, u64, u64);
+	u16 stack_arg_sp_adjust;
 	void *security;
 	struct bpf_token *token;
 	struct bpf_prog_offload *offload;
@@ -9500,6 +9486,7 @@ struct bpf_prog_aux {
 	union {
 		struct work_struct work;
 		struct callback_head rcu;
+		struct rcu_work rwork;
 	};
 	struct bpf_stream stream[2];
 };
@@ -9510,7 +9497,36 @@ struct bpf_map_owner {
 	bool xdp_has_frags;
 	u64 storage_cookie[2];
 	const struct btf_type *attach_func_proto;
+	const struct bpf_struct_ops *st_ops;
 	enum bpf_attach_type expected_attach_type;
+	u64 hook_key;
+};
+
+struct btf_func_model {
+	u8 ret_size;
+	u8 ret_flags;
+	u8 nr_args;
+	u8 arg_size[12];
+	u8 arg_flags[12];
+};
+
+struct bpf_verifier_ops;
+
+struct bpf_link;
+
+struct bpf_struct_ops {
+	const struct bpf_verifier_ops *verifier_ops;
+	int (*init)(struct btf *);
+	int (*check_member)(const struct btf_type *, const struct btf_member *, const struct bpf_prog *);
+	int (*init_member)(const struct btf_type *, const struct btf_member *, void *, const void *);
+	int (*reg)(void *, struct bpf_link *);
+	void (*unreg)(void *, struct bpf_link *);
+	int (*update)(void *, void *, struct bpf_link *);
+	int (*validate)(void *);
+	void *cfi_stubs;
+	struct module *owner;
+	const char *name;
+	struct btf_func_model func_models[64];
 };
 
 enum bpf_arg_type {
@@ -9681,6 +9697,12 @@ struct bpf_verifier_ops {
 	int (*btf_struct_access)(struct bpf_verifier_log *, const struct bpf_reg_state *, int, int);
 };
 
+struct bpf_stack_range {
+	u16 frameno;
+	s16 off;
+	u32 size;
+};
+
 enum bpf_dynptr_type {
 	BPF_DYNPTR_TYPE_INVALID = 0,
 	BPF_DYNPTR_TYPE_LOCAL = 1,
@@ -9717,6 +9739,7 @@ struct bpf_reg_state {
 		struct {
 			u32 mem_size;
 			u32 dynptr_id;
+			struct bpf_stack_range buf;
 		};
 		struct {
 			enum bpf_dynptr_type type;
@@ -9770,12 +9793,10 @@ struct bpf_prog_offload {
 	u32 jited_len;
 };
 
-struct btf_func_model {
-	u8 ret_size;
-	u8 ret_flags;
-	u8 nr_args;
-	u8 arg_size[12];
-	u8 arg_flags[12];
+struct bpf_tramp_skip {
+	struct bpf_prog *prog;
+	void *nop;
+	void *target;
 };
 
 struct bpf_tramp_image {
@@ -9783,8 +9804,11 @@ struct bpf_tramp_image {
 	int size;
 	struct bpf_ksym ksym;
 	struct percpu_ref pcref;
-	void *ip_after_call;
-	void *ip_epilogue;
+	bool call_orig;
+	struct bpf_trampoline *tr;
+	struct list_head list;
+	int nr_skips;
+	struct bpf_tramp_skip *skips;
 	union {
 		struct callback_head rcu;
 		struct work_struct work;
@@ -9808,6 +9832,7 @@ struct bpf_trampoline {
 	struct hlist_head progs_hlist[3];
 	int progs_cnt[3];
 	struct bpf_tramp_image *cur_image;
+	struct list_head images;
 };
 
 struct bpf_func_info_aux {
@@ -9846,23 +9871,6 @@ struct bpf_ctx_arg_aux {
 struct btf_mod_pair {
 	struct btf *btf;
 	struct module *module;
-};
-
-struct bpf_link;
-
-struct bpf_struct_ops {
-	const struct bpf_verifier_ops *verifier_ops;
-	int (*init)(struct btf *);
-	int (*check_member)(const struct btf_type *, const struct btf_member *, const struct bpf_prog *);
-	int (*init_member)(const struct btf_type *, const struct btf_member *, void *, const void *);
-	int (*reg)(void *, struct bpf_link *);
-	void (*unreg)(void *, struct bpf_link *);
-	int (*update)(void *, void *, struct bpf_link *);
-	int (*validate)(void *);
-	void *cfi_stubs;
-	struct module *owner;
-	const char *name;
-	struct btf_func_model func_models[64];
 };
 
 struct bpf_token {
@@ -10413,7 +10421,6 @@ struct blk_mq_ops {
 	void (*cleanup_rq)(struct request *);
 	bool (*busy)(struct request_queue *);
 	void (*map_queues)(struct blk_mq_tag_set *);
-	void (*show_rq)(struct seq_file *, struct request *);
 };
 
 enum pr_type {
@@ -10892,6 +10899,7 @@ struct inet_frag_queue {
 	u8 tstamp_type;
 	__u8 flags;
 	u16 max_size;
+	unsigned int truesize;
 	struct fqdir *fqdir;
 	struct callback_head rcu;
 };
@@ -11571,7 +11579,6 @@ struct msghdr {
 	bool msg_get_inq: 1;
 	unsigned int msg_flags;
 	__kernel_size_t msg_controllen;
-	struct kiocb *msg_iocb;
 	struct ubuf_info *msg_ubuf;
 	int (*sg_from_iter)(struct sk_buff *, struct iov_iter *, size_t);
 };
@@ -12927,7 +12934,6 @@ struct ipv6_devconf {
 	__s32 accept_ra_from_local;
 	__s32 optimistic_dad;
 	__s32 use_optimistic;
-	atomic_t mc_forwarding;
 	__s32 drop_unicast_in_l2_multicast;
 	__s32 accept_dad;
 	__s32 force_tllao;
@@ -12940,7 +12946,6 @@ struct ipv6_devconf {
 	__s32 use_oif_addrs_only;
 	__s32 keep_addr_on_down;
 	__s32 seg6_enabled;
-	__s32 seg6_require_hmac;
 	__u32 enhanced_dad;
 	__u32 addr_gen_mode;
 	__s32 ndisc_tclass;
@@ -18882,10 +18887,6 @@ struct kvm_memory_slot {
 	u32 flags;
 	short int id;
 	u16 as_id;
-	struct {
-		struct file *file;
-		long unsigned int pgoff;
-	} gmem;
 };
 
 struct kvm;
@@ -23481,12 +23482,6 @@ struct kvm_stats_header {
 	__u32 data_offset;
 };
 
-struct kvm_create_guest_memfd {
-	__u64 size;
-	__u64 flags;
-	__u64 reserved[6];
-};
-
 struct kvm_pre_fault_memory {
 	__u64 gpa;
 	__u64 size;
@@ -24292,38 +24287,6 @@ struct kvm_async_pf {
 	struct kvm_arch_async_pf arch;
 	bool wakeup_all;
 	bool notpresent_injected;
-};
-
-enum mf_result {
-	MF_IGNORED = 0,
-	MF_FAILED = 1,
-	MF_DELAYED = 2,
-	MF_RECOVERED = 3,
-};
-
-enum mapping_flags {
-	AS_EIO = 0,
-	AS_ENOSPC = 1,
-	AS_MM_ALL_LOCKS = 2,
-	AS_UNEVICTABLE = 3,
-	AS_EXITING = 4,
-	AS_NO_WRITEBACK_TAGS = 5,
-	AS_RELEASE_ALWAYS = 6,
-	AS_STABLE_WRITES = 7,
-	AS_INACCESSIBLE = 8,
-	AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM = 9,
-	AS_KERNEL_FILE = 10,
-	AS_FOLIO_ORDER_BITS = 5,
-	AS_FOLIO_ORDER_MIN = 16,
-	AS_FOLIO_ORDER_MAX = 21,
-};
-
-typedef unsigned int fgf_t;
-
-struct kvm_gmem {
-	struct kvm *kvm;
-	struct xarray bindings;
-	struct list_head entry;
 };
 
 typedef long unsigned int ulong;
@@ -32662,7 +32625,7 @@ enum bpf_addr_space_cast {
 struct bpf_tramp_link;
 
 struct bpf_tramp_links {
-	struct bpf_tramp_link *links[38];
+	struct bpf_tramp_link *links[36];
 	int nr_links;
 };
 
@@ -33138,6 +33101,8 @@ typedef unsigned int pipe_index_t;
 
 struct pipe_buffer;
 
+struct pipe_keeper;
+
 struct pipe_inode_info {
 	struct mutex mutex;
 	wait_queue_head_t rd_wait;
@@ -33163,6 +33128,7 @@ struct pipe_inode_info {
 	struct fasync_struct *fasync_writers;
 	struct pipe_buffer *bufs;
 	struct user_struct *user;
+	struct pipe_keeper *keeper;
 };
 
 struct old_timeval32 {
@@ -34201,6 +34167,7 @@ enum {
 	NAPI_STATE_THREADED = 8,
 	NAPI_STATE_SCHED_THREADED = 9,
 	NAPI_STATE_HAS_NOTIFIER = 10,
+	NAPI_STATE_DISABLED = 11,
 };
 
 enum xps_map_type {
@@ -36651,6 +36618,11 @@ struct housekeeping {
 	long unsigned int flags;
 };
 
+struct prog_cpu_name {
+	char name[16];
+	bool taken;
+};
+
 struct ww_acquire_ctx;
 
 struct ww_mutex {
@@ -38799,7 +38771,7 @@ union futex_key {
 	struct {
 		union {
 			struct mm_struct *mm;
-			u64 __tmp;
+			u64 mm_seq;
 		};
 		long unsigned int address;
 		unsigned int offset;
@@ -38824,7 +38796,7 @@ struct futex_hash_bucket {
 	atomic_t waiters;
 	spinlock_t lock;
 	struct plist_head chain;
-	struct futex_private_hash *priv;
+	long: 64;
 	long: 64;
 	long: 64;
 	long: 64;
@@ -38872,7 +38844,7 @@ struct futex_q {
 	union futex_key *requeue_pi_key;
 	u32 bitset;
 	atomic_t requeue_state;
-	bool drop_hb_ref;
+	struct futex_private_hash *drop_fph;
 };
 
 enum futex_access {
@@ -38880,7 +38852,12 @@ enum futex_access {
 	FUTEX_WRITE = 1,
 };
 
-typedef struct futex_hash_bucket *class_hb_t;
+struct futex_bucket_ref {
+	struct futex_hash_bucket *hb;
+	struct futex_private_hash *fph;
+};
+
+typedef struct futex_bucket_ref class_hbr_t;
 
 typedef struct futex_private_hash *class_private_hash_t;
 
@@ -38984,6 +38961,7 @@ typedef const struct bpf_func_proto * (*bpf_iter_get_func_proto_t)(enum bpf_func
 
 enum bpf_iter_feature {
 	BPF_ITER_RESCHED = 1,
+	BPF_ITER_NOSLEEP = 2,
 };
 
 struct bpf_iter_reg {
@@ -39127,6 +39105,8 @@ enum {
 	CGRP_CPUSET_CLONE_CHILDREN = 1,
 	CGRP_FREEZE = 2,
 	CGRP_FROZEN = 3,
+	CGRP_HOLDS_INIT = 4,
+	CGRP_BARS_INIT = 5,
 };
 
 enum {
@@ -40009,36 +39989,38 @@ enum skb_drop_reason {
 	SKB_DROP_REASON_FRAG_TOO_FAR = 96,
 	SKB_DROP_REASON_TCP_MINTTL = 97,
 	SKB_DROP_REASON_IPV6_BAD_EXTHDR = 98,
-	SKB_DROP_REASON_IPV6_NDISC_FRAG = 99,
-	SKB_DROP_REASON_IPV6_NDISC_HOP_LIMIT = 100,
-	SKB_DROP_REASON_IPV6_NDISC_BAD_CODE = 101,
-	SKB_DROP_REASON_IPV6_NDISC_BAD_OPTIONS = 102,
-	SKB_DROP_REASON_IPV6_NDISC_NS_OTHERHOST = 103,
-	SKB_DROP_REASON_QUEUE_PURGE = 104,
-	SKB_DROP_REASON_TC_COOKIE_ERROR = 105,
-	SKB_DROP_REASON_PACKET_SOCK_ERROR = 106,
-	SKB_DROP_REASON_TC_CHAIN_NOTFOUND = 107,
-	SKB_DROP_REASON_TC_RECLASSIFY_LOOP = 108,
-	SKB_DROP_REASON_VXLAN_INVALID_HDR = 109,
-	SKB_DROP_REASON_VXLAN_VNI_NOT_FOUND = 110,
-	SKB_DROP_REASON_MAC_INVALID_SOURCE = 111,
-	SKB_DROP_REASON_VXLAN_ENTRY_EXISTS = 112,
-	SKB_DROP_REASON_NO_TX_TARGET = 113,
-	SKB_DROP_REASON_IP_TUNNEL_ECN = 114,
-	SKB_DROP_REASON_TUNNEL_TXINFO = 115,
-	SKB_DROP_REASON_LOCAL_MAC = 116,
-	SKB_DROP_REASON_ARP_PVLAN_DISABLE = 117,
-	SKB_DROP_REASON_MAC_IEEE_MAC_CONTROL = 118,
-	SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE = 119,
-	SKB_DROP_REASON_CAN_RX_INVALID_FRAME = 120,
-	SKB_DROP_REASON_CANFD_RX_INVALID_FRAME = 121,
-	SKB_DROP_REASON_CANXL_RX_INVALID_FRAME = 122,
-	SKB_DROP_REASON_PFMEMALLOC = 123,
-	SKB_DROP_REASON_DUALPI2_STEP_DROP = 124,
-	SKB_DROP_REASON_PSP_INPUT = 125,
-	SKB_DROP_REASON_PSP_OUTPUT = 126,
-	SKB_DROP_REASON_RECURSION_LIMIT = 127,
-	SKB_DROP_REASON_MAX = 128,
+	SKB_DROP_REASON_IPV6_TOO_MANY_EXTHDRS = 99,
+	SKB_DROP_REASON_IPV6_NDISC_FRAG = 100,
+	SKB_DROP_REASON_IPV6_NDISC_HOP_LIMIT = 101,
+	SKB_DROP_REASON_IPV6_NDISC_BAD_CODE = 102,
+	SKB_DROP_REASON_IPV6_NDISC_BAD_OPTIONS = 103,
+	SKB_DROP_REASON_IPV6_NDISC_NS_OTHERHOST = 104,
+	SKB_DROP_REASON_QUEUE_PURGE = 105,
+	SKB_DROP_REASON_TC_COOKIE_ERROR = 106,
+	SKB_DROP_REASON_PACKET_SOCK_ERROR = 107,
+	SKB_DROP_REASON_TC_CHAIN_NOTFOUND = 108,
+	SKB_DROP_REASON_TC_RECLASSIFY_LOOP = 109,
+	SKB_DROP_REASON_VXLAN_INVALID_HDR = 110,
+	SKB_DROP_REASON_VXLAN_VNI_NOT_FOUND = 111,
+	SKB_DROP_REASON_MAC_INVALID_SOURCE = 112,
+	SKB_DROP_REASON_VXLAN_ENTRY_EXISTS = 113,
+	SKB_DROP_REASON_NO_TX_TARGET = 114,
+	SKB_DROP_REASON_IP_TUNNEL_ECN = 115,
+	SKB_DROP_REASON_TUNNEL_TXINFO = 116,
+	SKB_DROP_REASON_LOCAL_MAC = 117,
+	SKB_DROP_REASON_ARP_PVLAN_DISABLE = 118,
+	SKB_DROP_REASON_MAC_IEEE_MAC_CONTROL = 119,
+	SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE = 120,
+	SKB_DROP_REASON_CAN_RX_INVALID_FRAME = 121,
+	SKB_DROP_REASON_CANFD_RX_INVALID_FRAME = 122,
+	SKB_DROP_REASON_CANXL_RX_INVALID_FRAME = 123,
+	SKB_DROP_REASON_PFMEMALLOC = 124,
+	SKB_DROP_REASON_DUALPI2_STEP_DROP = 125,
+	SKB_DROP_REASON_PSP_INPUT = 126,
+	SKB_DROP_REASON_PSP_OUTPUT = 127,
+	SKB_DROP_REASON_RECURSION_LIMIT = 128,
+	SKB_DROP_REASON_SKB_RX_HEADROOM = 129,
+	SKB_DROP_REASON_MAX = 130,
 	SKB_DROP_REASON_SUBSYS_MASK = 4294901760,
 };
 
@@ -41186,6 +41168,7 @@ struct trace_option_dentry;
 struct trace_options {
 	struct tracer *tracer;
 	struct trace_option_dentry *topts;
+	int nr_topts;
 };
 
 struct tracer_opt;
@@ -41962,6 +41945,20 @@ enum {
 	TRACE_NOP_OPT_REFUSE = 2,
 };
 
+struct io_cq {
+	struct request_queue *q;
+	struct io_context *ioc;
+	union {
+		struct list_head q_node;
+		struct kmem_cache *__rcu_icq_cache;
+	};
+	union {
+		struct hlist_node ioc_node;
+		struct callback_head __rcu_head;
+	};
+	unsigned int flags;
+};
+
 typedef u64 compat_u64;
 
 enum req_op {
@@ -42223,9 +42220,9 @@ struct blk_mq_hw_ctx {
 	struct hlist_node cpuhp_online;
 	struct hlist_node cpuhp_dead;
 	struct kobject kobj;
-	struct dentry *debugfs_dir;
-	struct dentry *sched_debugfs_dir;
 	struct list_head hctx_list;
+	long: 64;
+	long: 64;
 	long: 64;
 };
 
@@ -42719,6 +42716,8 @@ struct bpf_mem_alloc {
 	struct obj_cgroup *objcg;
 	bool percpu;
 	struct work_struct work;
+	void (*dtor_ctx_free)(void *);
+	void *dtor_ctx;
 };
 
 struct bpf_local_storage_map_bucket;
@@ -42766,6 +42765,7 @@ struct bpf_subprog_info {
 	u16 stack_extra;
 	s16 fastcall_stack_off;
 	bool has_tail_call: 1;
+	bool might_throw: 1;
 	bool tail_call_reachable: 1;
 	bool has_ld_abs: 1;
 	bool is_cb: 1;
@@ -42847,6 +42847,7 @@ struct bpf_verifier_env {
 	bool bypass_spec_v1;
 	bool bypass_spec_v4;
 	bool seen_direct_write;
+	bool seen_stack_slice;
 	bool seen_exception;
 	struct bpf_insn_aux_data *insn_aux_data;
 	const struct bpf_line_info *prev_linfo;
@@ -43085,6 +43086,8 @@ struct bpf_insn_aux_data {
 	union {
 		u64 obj_new_size;
 		u64 insert_off;
+		u64 call_with_percpu_alloc_ptr;
+		u64 call_num;
 	};
 	struct btf_struct_meta *kptr_struct_meta;
 	u64 map_key_state;
@@ -43096,7 +43099,7 @@ struct bpf_insn_aux_data {
 	bool needs_zext;
 	bool storage_get_func_atomic;
 	bool is_iter_next;
-	bool call_with_percpu_alloc_ptr;
+	bool call_recorded;
 	u8 alu_state;
 	u8 fastcall_pattern: 1;
 	u8 fastcall_spills_num: 3;
@@ -43106,6 +43109,7 @@ struct bpf_insn_aux_data {
 	bool prune_point;
 	bool force_checkpoint;
 	bool calls_callback;
+	bool jump_target;
 	u32 scc;
 	u16 live_regs_before;
 };
@@ -43668,6 +43672,8 @@ struct trace_probe_event {
 	struct trace_event_call call;
 	struct list_head files;
 	struct list_head probes;
+	char **field_strings;
+	int nr_field_strings;
 	struct trace_uprobe_filter filter[0];
 };
 
@@ -43817,13 +43823,13 @@ struct uprobe_trace_entry_head {
 	long unsigned int vaddr[0];
 };
 
+typedef bool (*filter_func_t)(struct uprobe_consumer *, struct mm_struct *);
+
 struct uprobe_cpu_buffer {
 	struct mutex mutex;
 	void *buf;
 	int dsize;
 };
-
-typedef bool (*filter_func_t)(struct uprobe_consumer *, struct mm_struct *);
 
 enum xdp_action {
 	XDP_ABORTED = 0,
@@ -44813,6 +44819,7 @@ struct bpf_kfunc_call_arg_meta {
 		u64 value;
 		bool found;
 	} arg_constant;
+	enum bpf_dynptr_type dynptr_write_type;
 	struct btf *arg_btf;
 	u32 arg_btf_id;
 	bool arg_owning_ref;
@@ -44828,6 +44835,7 @@ struct bpf_kfunc_call_arg_meta {
 		u32 id;
 		u32 ref_obj_id;
 	} initialized_dynptr;
+	struct bpf_stack_range slice_buf;
 	struct {
 		u8 spi;
 		u8 frameno;
@@ -45491,6 +45499,7 @@ struct bpf_iter__bpf_map {
 struct mmap_unlock_irq_work {
 	struct irq_work irq_work;
 	struct mm_struct *mm;
+	atomic_t active;
 };
 
 struct bpf_iter_seq_task_common {
@@ -45756,20 +45765,20 @@ struct bpf_htab {
 	struct bucket *buckets;
 	void *elems;
 	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
 	union {
 		struct pcpu_freelist freelist;
 		struct bpf_lru lru;
 	};
 	struct htab_elem **extra_elems;
-	struct percpu_counter pcount;
 	atomic_t count;
 	bool use_percpu_counter;
 	u32 n_buckets;
 	u32 elem_size;
 	u32 hashrnd;
-	long: 64;
-	long: 64;
-	long: 64;
 	long: 64;
 	long: 64;
 	long: 64;
@@ -45794,6 +45803,12 @@ struct htab_elem {
 	u32 hash;
 	long: 0;
 	char key[0];
+};
+
+struct htab_btf_record {
+	struct btf_record *record;
+	struct btf *btf;
+	u32 key_size;
 };
 
 struct bpf_iter_seq_hash_map_info {
@@ -45863,7 +45878,7 @@ struct lpm_trie {
 };
 
 enum {
-	BPF_MAX_TRAMP_LINKS = 38,
+	BPF_MAX_TRAMP_LINKS = 36,
 };
 
 struct bpf_bloom_filter {
@@ -48435,11 +48450,11 @@ struct strp_callbacks {
 
 struct strparser {
 	struct sock *sk;
-	u32 stopped: 1;
-	u32 paused: 1;
-	u32 aborted: 1;
-	u32 interrupted: 1;
-	u32 unrecov_intr: 1;
+	u8 stopped;
+	u8 paused;
+	u8 aborted;
+	u8 interrupted;
+	u8 unrecov_intr;
 	struct sk_buff **skb_nextp;
 	struct sk_buff *skb_head;
 	unsigned int need_bytes;
@@ -49024,6 +49039,8 @@ struct bpf_mem_cache {
 	int percpu_size;
 	bool draining;
 	struct bpf_mem_cache *tgt;
+	void (*dtor)(void *, void *);
+	void *dtor_ctx;
 	struct llist_head free_by_rcu;
 	struct llist_node *free_by_rcu_tail;
 	struct llist_head waiting_for_gp;
@@ -49035,6 +49052,7 @@ struct bpf_mem_cache {
 	struct llist_head waiting_for_gp_ttrace;
 	struct callback_head rcu_ttrace;
 	atomic_t call_rcu_ttrace_in_progress;
+	raw_spinlock_t lock;
 };
 
 struct bpf_mem_caches {
@@ -49400,6 +49418,8 @@ struct bpf_cpu_map_entry {
 	struct gro_node gro;
 	struct completion kthread_running;
 	struct rcu_work free_work;
+	struct net_device *held[2048];
+	u32 nr_held;
 };
 
 struct bpf_cpu_map {
@@ -49426,6 +49446,15 @@ struct bpf_offload_dev {
 	const struct bpf_prog_offload_ops *ops;
 	struct list_head netdevs;
 	void *priv;
+};
+
+enum netdev_reg_state {
+	NETREG_UNINITIALIZED = 0,
+	NETREG_REGISTERED = 1,
+	NETREG_UNREGISTERING = 2,
+	NETREG_UNREGISTERED = 3,
+	NETREG_RELEASED = 4,
+	NETREG_DUMMY = 5,
 };
 
 typedef struct ns_common *ns_get_path_helper_t(void *);
@@ -50617,6 +50646,8 @@ struct xol_area {
 
 typedef int filler_t(struct file *, struct folio *);
 
+typedef unsigned int fgf_t;
+
 typedef int folio_walk_flags_t;
 
 enum folio_walk_level {
@@ -50859,6 +50890,23 @@ enum positive_aop_returns {
 	AOP_TRUNCATED_PAGE = 524289,
 };
 
+enum mapping_flags {
+	AS_EIO = 0,
+	AS_ENOSPC = 1,
+	AS_MM_ALL_LOCKS = 2,
+	AS_UNEVICTABLE = 3,
+	AS_EXITING = 4,
+	AS_NO_WRITEBACK_TAGS = 5,
+	AS_RELEASE_ALWAYS = 6,
+	AS_STABLE_WRITES = 7,
+	AS_INACCESSIBLE = 8,
+	AS_WRITEBACK_MAY_DEADLOCK_ON_RECLAIM = 9,
+	AS_KERNEL_FILE = 10,
+	AS_FOLIO_ORDER_BITS = 5,
+	AS_FOLIO_ORDER_MIN = 16,
+	AS_FOLIO_ORDER_MAX = 21,
+};
+
 struct wait_page_key {
 	struct folio *folio;
 	int bit_nr;
@@ -50978,6 +51026,7 @@ struct oom_control {
 	long unsigned int totalpages;
 	struct task_struct *chosen;
 	long int chosen_points;
+	long unsigned int *no_victim_since;
 	enum oom_constraint constraint;
 };
 
@@ -51072,7 +51121,7 @@ struct trace_event_data_offsets_compact_retry {};
 
 typedef void (*btf_trace_oom_score_adj_update)(void *, struct task_struct *);
 
-typedef void (*btf_trace_reclaim_retry_zone)(void *, struct zoneref *, int, long unsigned int, long unsigned int, long unsigned int, int, bool);
+typedef void (*btf_trace_reclaim_retry_zone)(void *, struct zone *, int, long unsigned int, long unsigned int, long unsigned int, int, bool);
 
 typedef void (*btf_trace_mark_victim)(void *, struct task_struct *, uid_t);
 
@@ -52917,6 +52966,7 @@ struct vmap_node {
 	struct list_head purge_list;
 	struct work_struct purge_work;
 	long unsigned int nr_purged;
+	bool work_queued;
 };
 
 enum fit_type {
@@ -55624,7 +55674,7 @@ enum mount_flags {
 	MNT_UMOUNT = 134217728,
 	MNT_USER_SETTABLE_MASK = 255,
 	MNT_ATIME_MASK = 56,
-	MNT_INTERNAL_FLAGS = 58736640,
+	MNT_INTERNAL_FLAGS = 192954368,
 };
 
 struct user_arg_ptr {
@@ -55641,6 +55691,34 @@ union pipe_index {
 		pipe_index_t head;
 		pipe_index_t tail;
 	};
+};
+
+struct pipe_keeper {
+	refcount_t refs;
+	int mode;
+	kuid_t uid;
+	struct pid *pid;
+	struct pipe_inode_info *in;
+	int nonblock;
+	wait_queue_head_t ended;
+};
+
+enum {
+	KEEP_COUNT = 0,
+	KEEP_SETTINGS = 1,
+	KEEP_ALL = 2,
+	KEEP_MAX = 3,
+};
+
+enum {
+	USE_READ = 0,
+	USE_COPY = 1,
+	USE_SET = 2,
+	USE_WRITE = 3,
+	USE_LOOK = 4,
+	USE_TOOK = 5,
+	USE_BRACE = 6,
+	USE_MAX = 7,
 };
 
 struct saved {
@@ -57100,7 +57178,7 @@ struct fanotify_mnt_event {
 struct fanotify_perm_event {
 	struct fanotify_event fae;
 	struct path path;
-	const loff_t *ppos;
+	loff_t pos;
 	size_t count;
 	u32 response;
 	short unsigned int state;
@@ -57256,6 +57334,7 @@ struct eventpoll {
 	u64 gen;
 	struct hlist_head refs;
 	u8 loop_check_depth;
+	bool init_owned;
 	refcount_t refcount;
 	struct callback_head rcu;
 	unsigned int napi_id;
@@ -57272,6 +57351,7 @@ struct ep_pqueue {
 struct epitems_head {
 	struct hlist_head epitems;
 	struct epitems_head *next;
+	struct file *file;
 };
 
 struct signalfd_siginfo {
@@ -58169,6 +58249,48 @@ struct locks_iterator {
 	loff_t li_pos;
 };
 
+typedef __u32 Elf32_Addr;
+
+typedef __u16 Elf32_Half;
+
+typedef __u32 Elf32_Off;
+
+typedef __u64 Elf64_Off;
+
+struct elf32_hdr {
+	unsigned char e_ident[16];
+	Elf32_Half e_type;
+	Elf32_Half e_machine;
+	Elf32_Word e_version;
+	Elf32_Addr e_entry;
+	Elf32_Off e_phoff;
+	Elf32_Off e_shoff;
+	Elf32_Word e_flags;
+	Elf32_Half e_ehsize;
+	Elf32_Half e_phentsize;
+	Elf32_Half e_phnum;
+	Elf32_Half e_shentsize;
+	Elf32_Half e_shnum;
+	Elf32_Half e_shstrndx;
+};
+
+struct elf64_hdr {
+	unsigned char e_ident[16];
+	Elf64_Half e_type;
+	Elf64_Half e_machine;
+	Elf64_Word e_version;
+	Elf64_Addr e_entry;
+	Elf64_Off e_phoff;
+	Elf64_Off e_shoff;
+	Elf64_Word e_flags;
+	Elf64_Half e_ehsize;
+	Elf64_Half e_phentsize;
+	Elf64_Half e_phnum;
+	Elf64_Half e_shentsize;
+	Elf64_Half e_shnum;
+	Elf64_Half e_shstrndx;
+};
+
 enum {
 	VERBOSE_STATUS = 1,
 };
@@ -58199,25 +58321,6 @@ typedef unsigned int __kernel_gid_t;
 typedef long unsigned int elf_greg_t;
 
 typedef elf_greg_t elf_gregset_t[27];
-
-typedef __u64 Elf64_Off;
-
-struct elf64_hdr {
-	unsigned char e_ident[16];
-	Elf64_Half e_type;
-	Elf64_Half e_machine;
-	Elf64_Word e_version;
-	Elf64_Addr e_entry;
-	Elf64_Off e_phoff;
-	Elf64_Off e_shoff;
-	Elf64_Word e_flags;
-	Elf64_Half e_ehsize;
-	Elf64_Half e_phentsize;
-	Elf64_Half e_phnum;
-	Elf64_Half e_shentsize;
-	Elf64_Half e_shnum;
-	Elf64_Half e_shstrndx;
-};
 
 struct elf64_phdr {
 	Elf64_Word p_type;
@@ -58369,29 +58472,6 @@ struct user_regs_struct {
 	long unsigned int gs;
 };
 
-typedef __u32 Elf32_Addr;
-
-typedef __u16 Elf32_Half;
-
-typedef __u32 Elf32_Off;
-
-struct elf32_hdr {
-	unsigned char e_ident[16];
-	Elf32_Half e_type;
-	Elf32_Half e_machine;
-	Elf32_Word e_version;
-	Elf32_Addr e_entry;
-	Elf32_Off e_phoff;
-	Elf32_Off e_shoff;
-	Elf32_Word e_flags;
-	Elf32_Half e_ehsize;
-	Elf32_Half e_phentsize;
-	Elf32_Half e_phnum;
-	Elf32_Half e_shentsize;
-	Elf32_Half e_shnum;
-	Elf32_Half e_shstrndx;
-};
-
 struct elf32_phdr {
 	Elf32_Word p_type;
 	Elf32_Off p_offset;
@@ -58495,6 +58575,7 @@ struct backing_aio {
 	struct kiocb iocb;
 	refcount_t ref;
 	struct kiocb *orig_iocb;
+	bool is_write;
 	void (*end_write)(struct kiocb *, ssize_t);
 	struct work_struct work;
 	long int res;
@@ -60044,6 +60125,8 @@ struct ext4_sb_info {
 	int s_inode_size;
 	int s_first_ino;
 	unsigned int s_inode_readahead_blks;
+	atomic_t s_dir_ra_credit;
+	long unsigned int s_dir_ra_stamp;
 	unsigned int s_inode_goal;
 	u32 s_hash_seed[4];
 	int s_def_hash_version;
@@ -60142,6 +60225,12 @@ struct ext4_sb_info {
 	struct ext4_es_stats s_es_stats;
 	struct mb_cache *s_ea_block_cache;
 	struct mb_cache *s_ea_inode_cache;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
 	spinlock_t s_es_lock;
 	struct ext4_journal_trigger s_journal_triggers[1];
 	struct ratelimit_state s_err_ratelimit_state;
@@ -60153,7 +60242,6 @@ struct ext4_sb_info {
 	struct percpu_rw_semaphore s_writepages_rwsem;
 	struct dax_device *s_daxdev;
 	u64 s_dax_part_off;
-	long unsigned int s_simulate_fail;
 	errseq_t s_bdev_wb_err;
 	spinlock_t s_bdev_wb_lock;
 	spinlock_t s_error_lock;
@@ -60181,12 +60269,12 @@ struct ext4_sb_info {
 	struct buffer_head *s_fc_bh;
 	struct ext4_fc_stats s_fc_stats;
 	tid_t s_fc_ineligible_tid;
-	int s_fc_debug_max_replay;
 	struct ext4_fc_replay_state s_fc_replay_state;
 	struct list_head s_discard_batch_list;
 	struct delayed_work s_discard_batch_work;
 	struct mutex s_discard_batch_mutex;
 	atomic_t s_discard_batch_count;
+	long: 64;
 	long: 64;
 };
 
@@ -60240,6 +60328,7 @@ typedef enum {
 	EXT4_IGET_HANDLE = 2,
 	EXT4_IGET_BAD = 4,
 	EXT4_IGET_EA_INODE = 8,
+	EXT4_IGET_NOWAIT = 16,
 } ext4_iget_flags;
 
 struct ext4_system_zone {
@@ -60288,6 +60377,67 @@ enum {
 	EXT4_INODE_RESERVED = 31,
 };
 
+struct ext4_inode {
+	__le16 i_mode;
+	__le16 i_uid;
+	__le32 i_size_lo;
+	__le32 i_atime;
+	__le32 i_ctime;
+	__le32 i_mtime;
+	__le32 i_dtime;
+	__le16 i_gid;
+	__le16 i_links_count;
+	__le32 i_blocks_lo;
+	__le32 i_flags;
+	union {
+		struct {
+			__le32 l_i_version;
+		} linux1;
+		struct {
+			__u32 h_i_translator;
+		} hurd1;
+		struct {
+			__u32 m_i_reserved1;
+		} masix1;
+	} osd1;
+	__le32 i_block[15];
+	__le32 i_generation;
+	__le32 i_file_acl_lo;
+	__le32 i_size_high;
+	__le32 i_obso_faddr;
+	union {
+		struct {
+			__le16 l_i_blocks_high;
+			__le16 l_i_file_acl_high;
+			__le16 l_i_uid_high;
+			__le16 l_i_gid_high;
+			__le16 l_i_checksum_lo;
+			__le16 l_i_reserved;
+		} linux2;
+		struct {
+			__le16 h_i_reserved1;
+			__u16 h_i_mode_high;
+			__u16 h_i_uid_high;
+			__u16 h_i_gid_high;
+			__u32 h_i_author;
+		} hurd2;
+		struct {
+			__le16 h_i_reserved1;
+			__le16 m_i_file_acl_high;
+			__u32 m_i_reserved2[2];
+		} masix2;
+	} osd2;
+	__le16 i_extra_isize;
+	__le16 i_checksum_hi;
+	__le32 i_ctime_extra;
+	__le32 i_mtime_extra;
+	__le32 i_atime_extra;
+	__le32 i_crtime;
+	__le32 i_crtime_extra;
+	__le32 i_version_hi;
+	__le32 i_projid;
+};
+
 enum {
 	EXT4_FC_REASON_XATTR = 0,
 	EXT4_FC_REASON_CROSS_RENAME = 1,
@@ -60305,6 +60455,24 @@ enum {
 enum ext4_journal_trigger_type {
 	EXT4_JTR_ORPHAN_FILE = 0,
 	EXT4_JTR_NONE = 1,
+};
+
+enum {
+	EXT4_STATE_NEW = 0,
+	EXT4_STATE_XATTR = 1,
+	EXT4_STATE_NO_EXPAND = 2,
+	EXT4_STATE_DA_ALLOC_CLOSE = 3,
+	EXT4_STATE_EXT_MIGRATE = 4,
+	EXT4_STATE_NEWENTRY = 5,
+	EXT4_STATE_MAY_INLINE_DATA = 6,
+	EXT4_STATE_EXT_PRECACHED = 7,
+	EXT4_STATE_LUSTRE_EA_INODE = 8,
+	EXT4_STATE_VERITY_IN_PROGRESS = 9,
+	EXT4_STATE_FC_COMMITTING = 10,
+	EXT4_STATE_FC_FLUSHING_DATA = 11,
+	EXT4_STATE_ORPHAN_FILE = 12,
+	EXT4_STATE_LIST_BY_BLOCK = 13,
+	EXT4_STATE_NAMES_DIFFER = 14,
 };
 
 struct ext4_dir_entry_hash {
@@ -60382,22 +60550,6 @@ enum {
 	ES_HOLE_B = 3,
 	ES_REFERENCED_B = 4,
 	ES_FLAGS = 5,
-};
-
-enum {
-	EXT4_STATE_NEW = 0,
-	EXT4_STATE_XATTR = 1,
-	EXT4_STATE_NO_EXPAND = 2,
-	EXT4_STATE_DA_ALLOC_CLOSE = 3,
-	EXT4_STATE_EXT_MIGRATE = 4,
-	EXT4_STATE_NEWENTRY = 5,
-	EXT4_STATE_MAY_INLINE_DATA = 6,
-	EXT4_STATE_EXT_PRECACHED = 7,
-	EXT4_STATE_LUSTRE_EA_INODE = 8,
-	EXT4_STATE_VERITY_IN_PROGRESS = 9,
-	EXT4_STATE_FC_COMMITTING = 10,
-	EXT4_STATE_FC_FLUSHING_DATA = 11,
-	EXT4_STATE_ORPHAN_FILE = 12,
 };
 
 struct ext4_iloc {
@@ -60533,67 +60685,6 @@ struct dx_hash_info {
 typedef unsigned int __kernel_mode_t;
 
 typedef __kernel_mode_t mode_t;
-
-struct ext4_inode {
-	__le16 i_mode;
-	__le16 i_uid;
-	__le32 i_size_lo;
-	__le32 i_atime;
-	__le32 i_ctime;
-	__le32 i_mtime;
-	__le32 i_dtime;
-	__le16 i_gid;
-	__le16 i_links_count;
-	__le32 i_blocks_lo;
-	__le32 i_flags;
-	union {
-		struct {
-			__le32 l_i_version;
-		} linux1;
-		struct {
-			__u32 h_i_translator;
-		} hurd1;
-		struct {
-			__u32 m_i_reserved1;
-		} masix1;
-	} osd1;
-	__le32 i_block[15];
-	__le32 i_generation;
-	__le32 i_file_acl_lo;
-	__le32 i_size_high;
-	__le32 i_obso_faddr;
-	union {
-		struct {
-			__le16 l_i_blocks_high;
-			__le16 l_i_file_acl_high;
-			__le16 l_i_uid_high;
-			__le16 l_i_gid_high;
-			__le16 l_i_checksum_lo;
-			__le16 l_i_reserved;
-		} linux2;
-		struct {
-			__le16 h_i_reserved1;
-			__u16 h_i_mode_high;
-			__u16 h_i_uid_high;
-			__u16 h_i_gid_high;
-			__u32 h_i_author;
-		} hurd2;
-		struct {
-			__le16 h_i_reserved1;
-			__le16 m_i_file_acl_high;
-			__u32 m_i_reserved2[2];
-		} masix2;
-	} osd2;
-	__le16 i_extra_isize;
-	__le16 i_checksum_hi;
-	__le32 i_ctime_extra;
-	__le32 i_mtime_extra;
-	__le32 i_atime_extra;
-	__le32 i_crtime;
-	__le32 i_crtime_extra;
-	__le32 i_version_hi;
-	__le32 i_projid;
-};
 
 struct orlov_stats {
 	__u64 free_clusters;
@@ -60977,6 +61068,15 @@ struct dx_map_entry {
 struct dx_tail {
 	u32 dt_reserved;
 	__le32 dt_checksum;
+};
+
+struct ext4_names_seen {
+	siphash_key_t key;
+	u32 *marks;
+	u32 mask;
+	u32 room;
+	u32 pass;
+	u32 passes;
 };
 
 struct ext4_renament {
@@ -62470,8 +62570,6 @@ enum {
 	Opt_data_err = 72,
 	Opt_jqfmt = 73,
 	Opt_dax_type = 74,
-	Opt_fc_debug_max_replay = 75,
-	Opt_fc_debug_force = 76,
 };
 
 struct mount_opts {
@@ -62484,7 +62582,6 @@ struct ext4_fs_context {
 	char *s_qf_names[3];
 	struct fscrypt_dummy_policy dummy_enc_policy;
 	int s_jquota_fmt;
-	int s_fc_debug_max_replay;
 	short unsigned int qname_spec;
 	long unsigned int vals_s_flags;
 	long unsigned int mask_s_flags;
@@ -62734,8 +62831,6 @@ struct jbd2_revoke_record_s {
 	tid_t sequence;
 	long long unsigned int blocknr;
 };
-
-typedef short unsigned int ushort;
 
 struct trace_event_raw_jbd2_checkpoint {
 	struct trace_entry ent;
@@ -63854,268 +63949,6 @@ struct utf8_table {
 	long int lval;
 };
 
-typedef unsigned int autofs_wqt_t;
-
-struct autofs_sb_info;
-
-struct autofs_info {
-	struct dentry *dentry;
-	int flags;
-	struct completion expire_complete;
-	struct list_head active;
-	struct list_head expiring;
-	struct autofs_sb_info *sbi;
-	long unsigned int exp_timeout;
-	long unsigned int last_used;
-	int count;
-	kuid_t uid;
-	kgid_t gid;
-	struct callback_head rcu;
-};
-
-struct autofs_wait_queue;
-
-struct autofs_sb_info {
-	u32 magic;
-	int pipefd;
-	struct file *pipe;
-	struct pid *oz_pgrp;
-	int version;
-	int sub_version;
-	int min_proto;
-	int max_proto;
-	unsigned int flags;
-	long unsigned int exp_timeout;
-	unsigned int type;
-	struct super_block *sb;
-	struct mutex wq_mutex;
-	struct mutex pipe_mutex;
-	spinlock_t fs_lock;
-	struct autofs_wait_queue *queues;
-	spinlock_t lookup_lock;
-	struct list_head active_list;
-	struct list_head expiring_list;
-	struct callback_head rcu;
-};
-
-struct autofs_wait_queue {
-	wait_queue_head_t queue;
-	struct autofs_wait_queue *next;
-	autofs_wqt_t wait_queue_token;
-	struct qstr name;
-	u32 offset;
-	u32 dev;
-	u64 ino;
-	kuid_t uid;
-	kgid_t gid;
-	pid_t pid;
-	pid_t tgid;
-	int status;
-	unsigned int wait_ctr;
-};
-
-enum {
-	Opt_direct = 0,
-	Opt_fd = 1,
-	Opt_gid___5 = 2,
-	Opt_ignore = 3,
-	Opt_indirect = 4,
-	Opt_maxproto = 5,
-	Opt_minproto = 6,
-	Opt_offset = 7,
-	Opt_pgrp = 8,
-	Opt_strictexpire = 9,
-	Opt_uid___4 = 10,
-};
-
-struct autofs_fs_context {
-	kuid_t uid;
-	kgid_t gid;
-	int pgrp;
-	bool pgrp_set;
-};
-
-struct autofs_packet_hdr {
-	int proto_version;
-	int type;
-};
-
-struct autofs_packet_expire {
-	struct autofs_packet_hdr hdr;
-	int len;
-	char name[256];
-};
-
-enum {
-	AUTOFS_IOC_READY_CMD = 96,
-	AUTOFS_IOC_FAIL_CMD = 97,
-	AUTOFS_IOC_CATATONIC_CMD = 98,
-	AUTOFS_IOC_PROTOVER_CMD = 99,
-	AUTOFS_IOC_SETTIMEOUT_CMD = 100,
-	AUTOFS_IOC_EXPIRE_CMD = 101,
-};
-
-enum autofs_notify {
-	NFY_NONE = 0,
-	NFY_MOUNT = 1,
-	NFY_EXPIRE = 2,
-};
-
-enum {
-	AUTOFS_IOC_EXPIRE_MULTI_CMD = 102,
-	AUTOFS_IOC_PROTOSUBVER_CMD = 103,
-	AUTOFS_IOC_ASKUMOUNT_CMD = 112,
-};
-
-struct autofs_packet_missing {
-	struct autofs_packet_hdr hdr;
-	autofs_wqt_t wait_queue_token;
-	int len;
-	char name[256];
-};
-
-struct autofs_packet_expire_multi {
-	struct autofs_packet_hdr hdr;
-	autofs_wqt_t wait_queue_token;
-	int len;
-	char name[256];
-};
-
-union autofs_packet_union {
-	struct autofs_packet_hdr hdr;
-	struct autofs_packet_missing missing;
-	struct autofs_packet_expire expire;
-	struct autofs_packet_expire_multi expire_multi;
-};
-
-struct autofs_v5_packet {
-	struct autofs_packet_hdr hdr;
-	autofs_wqt_t wait_queue_token;
-	__u32 dev;
-	__u64 ino;
-	__u32 uid;
-	__u32 gid;
-	__u32 pid;
-	__u32 tgid;
-	__u32 len;
-	char name[256];
-};
-
-typedef struct autofs_v5_packet autofs_packet_missing_indirect_t;
-
-typedef struct autofs_v5_packet autofs_packet_expire_indirect_t;
-
-typedef struct autofs_v5_packet autofs_packet_missing_direct_t;
-
-typedef struct autofs_v5_packet autofs_packet_expire_direct_t;
-
-union autofs_v5_packet_union {
-	struct autofs_packet_hdr hdr;
-	struct autofs_v5_packet v5_packet;
-	autofs_packet_missing_indirect_t missing_indirect;
-	autofs_packet_expire_indirect_t expire_indirect;
-	autofs_packet_missing_direct_t missing_direct;
-	autofs_packet_expire_direct_t expire_direct;
-};
-
-struct args_protover {
-	__u32 version;
-};
-
-struct args_protosubver {
-	__u32 sub_version;
-};
-
-struct args_openmount {
-	__u32 devid;
-};
-
-struct args_ready {
-	__u32 token;
-};
-
-struct args_fail {
-	__u32 token;
-	__s32 status;
-};
-
-struct args_setpipefd {
-	__s32 pipefd;
-};
-
-struct args_timeout {
-	__u64 timeout;
-};
-
-struct args_requester {
-	__u32 uid;
-	__u32 gid;
-};
-
-struct args_expire {
-	__u32 how;
-};
-
-struct args_askumount {
-	__u32 may_umount;
-};
-
-struct args_in {
-	__u32 type;
-};
-
-struct args_out {
-	__u32 devid;
-	__u32 magic;
-};
-
-struct args_ismountpoint {
-	union {
-		struct args_in in;
-		struct args_out out;
-	};
-};
-
-struct autofs_dev_ioctl {
-	__u32 ver_major;
-	__u32 ver_minor;
-	__u32 size;
-	__s32 ioctlfd;
-	union {
-		struct args_protover protover;
-		struct args_protosubver protosubver;
-		struct args_openmount openmount;
-		struct args_ready ready;
-		struct args_fail fail;
-		struct args_setpipefd setpipefd;
-		struct args_timeout timeout;
-		struct args_requester requester;
-		struct args_expire expire;
-		struct args_askumount askumount;
-		struct args_ismountpoint ismountpoint;
-	};
-	char path[0];
-};
-
-enum {
-	AUTOFS_DEV_IOCTL_VERSION_CMD = 113,
-	AUTOFS_DEV_IOCTL_PROTOVER_CMD = 114,
-	AUTOFS_DEV_IOCTL_PROTOSUBVER_CMD = 115,
-	AUTOFS_DEV_IOCTL_OPENMOUNT_CMD = 116,
-	AUTOFS_DEV_IOCTL_CLOSEMOUNT_CMD = 117,
-	AUTOFS_DEV_IOCTL_READY_CMD = 118,
-	AUTOFS_DEV_IOCTL_FAIL_CMD = 119,
-	AUTOFS_DEV_IOCTL_SETPIPEFD_CMD = 120,
-	AUTOFS_DEV_IOCTL_CATATONIC_CMD = 121,
-	AUTOFS_DEV_IOCTL_TIMEOUT_CMD = 122,
-	AUTOFS_DEV_IOCTL_REQUESTER_CMD = 123,
-	AUTOFS_DEV_IOCTL_EXPIRE_CMD = 124,
-	AUTOFS_DEV_IOCTL_ASKUMOUNT_CMD = 125,
-	AUTOFS_DEV_IOCTL_ISMOUNTPOINT_CMD = 126,
-};
-
-typedef int (*ioctl_fn)(struct file *, struct autofs_sb_info *, struct autofs_dev_ioctl *);
-
 enum fuse_opcode {
 	FUSE_LOOKUP = 1,
 	FUSE_FORGET = 2,
@@ -64234,7 +64067,6 @@ struct fuse_args {
 	bool user_pages: 1;
 	bool out_argvar: 1;
 	bool page_zeroing: 1;
-	bool page_replace: 1;
 	bool may_block: 1;
 	bool is_ext: 1;
 	bool is_pinned: 1;
@@ -64251,6 +64083,7 @@ struct fuse_req {
 	struct list_head intr_entry;
 	struct fuse_args *args;
 	refcount_t count;
+	int sent_cpu;
 	long unsigned int flags;
 	struct {
 		struct fuse_in_header h;
@@ -64656,7 +64489,6 @@ struct fuse_copy_state {
 	unsigned int len;
 	unsigned int offset;
 	bool write: 1;
-	bool move_folios: 1;
 	bool is_uring: 1;
 	struct {
 		unsigned int copied_sz;
@@ -73078,8 +72910,8 @@ struct debugfs_fs_info {
 };
 
 enum {
-	Opt_uid___5 = 0,
-	Opt_gid___6 = 1,
+	Opt_uid___4 = 0,
+	Opt_gid___5 = 1,
 	Opt_mode___5 = 2,
 	Opt_source = 3,
 };
@@ -73176,8 +73008,8 @@ struct tracefs_fs_info {
 };
 
 enum {
-	Opt_uid___6 = 0,
-	Opt_gid___7 = 1,
+	Opt_uid___5 = 0,
+	Opt_gid___6 = 1,
 	Opt_mode___6 = 2,
 };
 
@@ -79805,6 +79637,8 @@ struct compat_msgbuf {
 	char mtext[0];
 };
 
+typedef short unsigned int ushort;
+
 struct sem_undo_list {
 	refcount_t refcnt;
 	spinlock_t lock;
@@ -80648,277 +80482,277 @@ struct security_hook_list {
 };
 
 struct lsm_static_calls_table {
-	struct lsm_static_call binder_set_context_mgr[5];
-	struct lsm_static_call binder_transaction[5];
-	struct lsm_static_call binder_transfer_binder[5];
-	struct lsm_static_call binder_transfer_file[5];
-	struct lsm_static_call ptrace_access_check[5];
-	struct lsm_static_call ptrace_traceme[5];
-	struct lsm_static_call capget[5];
-	struct lsm_static_call capset[5];
-	struct lsm_static_call capable[5];
-	struct lsm_static_call quotactl[5];
-	struct lsm_static_call quota_on[5];
-	struct lsm_static_call syslog[5];
-	struct lsm_static_call settime[5];
-	struct lsm_static_call vm_enough_memory[5];
-	struct lsm_static_call bprm_creds_for_exec[5];
-	struct lsm_static_call bprm_creds_from_file[5];
-	struct lsm_static_call bprm_check_security[5];
-	struct lsm_static_call bprm_committing_creds[5];
-	struct lsm_static_call bprm_committed_creds[5];
-	struct lsm_static_call fs_context_submount[5];
-	struct lsm_static_call fs_context_dup[5];
-	struct lsm_static_call fs_context_parse_param[5];
-	struct lsm_static_call sb_alloc_security[5];
-	struct lsm_static_call sb_delete[5];
-	struct lsm_static_call sb_free_security[5];
-	struct lsm_static_call sb_free_mnt_opts[5];
-	struct lsm_static_call sb_eat_lsm_opts[5];
-	struct lsm_static_call sb_mnt_opts_compat[5];
-	struct lsm_static_call sb_remount[5];
-	struct lsm_static_call sb_kern_mount[5];
-	struct lsm_static_call sb_show_options[5];
-	struct lsm_static_call sb_statfs[5];
-	struct lsm_static_call sb_mount[5];
-	struct lsm_static_call sb_umount[5];
-	struct lsm_static_call sb_pivotroot[5];
-	struct lsm_static_call sb_set_mnt_opts[5];
-	struct lsm_static_call sb_clone_mnt_opts[5];
-	struct lsm_static_call move_mount[5];
-	struct lsm_static_call dentry_init_security[5];
-	struct lsm_static_call dentry_create_files_as[5];
-	struct lsm_static_call path_unlink[5];
-	struct lsm_static_call path_mkdir[5];
-	struct lsm_static_call path_rmdir[5];
-	struct lsm_static_call path_mknod[5];
-	struct lsm_static_call path_post_mknod[5];
-	struct lsm_static_call path_truncate[5];
-	struct lsm_static_call path_symlink[5];
-	struct lsm_static_call path_link[5];
-	struct lsm_static_call path_rename[5];
-	struct lsm_static_call path_chmod[5];
-	struct lsm_static_call path_chown[5];
-	struct lsm_static_call path_chroot[5];
-	struct lsm_static_call path_notify[5];
-	struct lsm_static_call inode_alloc_security[5];
-	struct lsm_static_call inode_free_security[5];
-	struct lsm_static_call inode_free_security_rcu[5];
-	struct lsm_static_call inode_init_security[5];
-	struct lsm_static_call inode_init_security_anon[5];
-	struct lsm_static_call inode_create[5];
-	struct lsm_static_call inode_post_create_tmpfile[5];
-	struct lsm_static_call inode_link[5];
-	struct lsm_static_call inode_unlink[5];
-	struct lsm_static_call inode_symlink[5];
-	struct lsm_static_call inode_mkdir[5];
-	struct lsm_static_call inode_rmdir[5];
-	struct lsm_static_call inode_mknod[5];
-	struct lsm_static_call inode_rename[5];
-	struct lsm_static_call inode_readlink[5];
-	struct lsm_static_call inode_follow_link[5];
-	struct lsm_static_call inode_permission[5];
-	struct lsm_static_call inode_setattr[5];
-	struct lsm_static_call inode_post_setattr[5];
-	struct lsm_static_call inode_getattr[5];
-	struct lsm_static_call inode_xattr_skipcap[5];
-	struct lsm_static_call inode_setxattr[5];
-	struct lsm_static_call inode_post_setxattr[5];
-	struct lsm_static_call inode_getxattr[5];
-	struct lsm_static_call inode_listxattr[5];
-	struct lsm_static_call inode_removexattr[5];
-	struct lsm_static_call inode_post_removexattr[5];
-	struct lsm_static_call inode_file_setattr[5];
-	struct lsm_static_call inode_file_getattr[5];
-	struct lsm_static_call inode_set_acl[5];
-	struct lsm_static_call inode_post_set_acl[5];
-	struct lsm_static_call inode_get_acl[5];
-	struct lsm_static_call inode_remove_acl[5];
-	struct lsm_static_call inode_post_remove_acl[5];
-	struct lsm_static_call inode_need_killpriv[5];
-	struct lsm_static_call inode_killpriv[5];
-	struct lsm_static_call inode_getsecurity[5];
-	struct lsm_static_call inode_setsecurity[5];
-	struct lsm_static_call inode_listsecurity[5];
-	struct lsm_static_call inode_getlsmprop[5];
-	struct lsm_static_call inode_copy_up[5];
-	struct lsm_static_call inode_copy_up_xattr[5];
-	struct lsm_static_call inode_setintegrity[5];
-	struct lsm_static_call kernfs_init_security[5];
-	struct lsm_static_call file_permission[5];
-	struct lsm_static_call file_alloc_security[5];
-	struct lsm_static_call file_release[5];
-	struct lsm_static_call file_free_security[5];
-	struct lsm_static_call backing_file_alloc[5];
-	struct lsm_static_call backing_file_free[5];
-	struct lsm_static_call file_ioctl[5];
-	struct lsm_static_call file_ioctl_compat[5];
-	struct lsm_static_call mmap_addr[5];
-	struct lsm_static_call mmap_file[5];
-	struct lsm_static_call mmap_backing_file[5];
-	struct lsm_static_call file_mprotect[5];
-	struct lsm_static_call file_lock[5];
-	struct lsm_static_call file_fcntl[5];
-	struct lsm_static_call file_set_fowner[5];
-	struct lsm_static_call file_send_sigiotask[5];
-	struct lsm_static_call file_receive[5];
-	struct lsm_static_call file_open[5];
-	struct lsm_static_call file_post_open[5];
-	struct lsm_static_call file_truncate[5];
-	struct lsm_static_call task_alloc[5];
-	struct lsm_static_call task_free[5];
-	struct lsm_static_call cred_alloc_blank[5];
-	struct lsm_static_call cred_free[5];
-	struct lsm_static_call cred_prepare[5];
-	struct lsm_static_call cred_transfer[5];
-	struct lsm_static_call cred_getsecid[5];
-	struct lsm_static_call cred_getlsmprop[5];
-	struct lsm_static_call kernel_act_as[5];
-	struct lsm_static_call kernel_create_files_as[5];
-	struct lsm_static_call kernel_module_request[5];
-	struct lsm_static_call kernel_load_data[5];
-	struct lsm_static_call kernel_post_load_data[5];
-	struct lsm_static_call kernel_read_file[5];
-	struct lsm_static_call kernel_post_read_file[5];
-	struct lsm_static_call task_fix_setuid[5];
-	struct lsm_static_call task_fix_setgid[5];
-	struct lsm_static_call task_fix_setgroups[5];
-	struct lsm_static_call task_setpgid[5];
-	struct lsm_static_call task_getpgid[5];
-	struct lsm_static_call task_getsid[5];
-	struct lsm_static_call current_getlsmprop_subj[5];
-	struct lsm_static_call task_getlsmprop_obj[5];
-	struct lsm_static_call task_setnice[5];
-	struct lsm_static_call task_setioprio[5];
-	struct lsm_static_call task_getioprio[5];
-	struct lsm_static_call task_prlimit[5];
-	struct lsm_static_call task_setrlimit[5];
-	struct lsm_static_call task_setscheduler[5];
-	struct lsm_static_call task_getscheduler[5];
-	struct lsm_static_call task_movememory[5];
-	struct lsm_static_call task_kill[5];
-	struct lsm_static_call task_prctl[5];
-	struct lsm_static_call task_to_inode[5];
-	struct lsm_static_call userns_create[5];
-	struct lsm_static_call ipc_permission[5];
-	struct lsm_static_call ipc_getlsmprop[5];
-	struct lsm_static_call msg_msg_alloc_security[5];
-	struct lsm_static_call msg_msg_free_security[5];
-	struct lsm_static_call msg_queue_alloc_security[5];
-	struct lsm_static_call msg_queue_free_security[5];
-	struct lsm_static_call msg_queue_associate[5];
-	struct lsm_static_call msg_queue_msgctl[5];
-	struct lsm_static_call msg_queue_msgsnd[5];
-	struct lsm_static_call msg_queue_msgrcv[5];
-	struct lsm_static_call shm_alloc_security[5];
-	struct lsm_static_call shm_free_security[5];
-	struct lsm_static_call shm_associate[5];
-	struct lsm_static_call shm_shmctl[5];
-	struct lsm_static_call shm_shmat[5];
-	struct lsm_static_call sem_alloc_security[5];
-	struct lsm_static_call sem_free_security[5];
-	struct lsm_static_call sem_associate[5];
-	struct lsm_static_call sem_semctl[5];
-	struct lsm_static_call sem_semop[5];
-	struct lsm_static_call netlink_send[5];
-	struct lsm_static_call d_instantiate[5];
-	struct lsm_static_call getselfattr[5];
-	struct lsm_static_call setselfattr[5];
-	struct lsm_static_call getprocattr[5];
-	struct lsm_static_call setprocattr[5];
-	struct lsm_static_call ismaclabel[5];
-	struct lsm_static_call secid_to_secctx[5];
-	struct lsm_static_call lsmprop_to_secctx[5];
-	struct lsm_static_call secctx_to_secid[5];
-	struct lsm_static_call release_secctx[5];
-	struct lsm_static_call inode_invalidate_secctx[5];
-	struct lsm_static_call inode_notifysecctx[5];
-	struct lsm_static_call inode_setsecctx[5];
-	struct lsm_static_call inode_getsecctx[5];
-	struct lsm_static_call unix_stream_connect[5];
-	struct lsm_static_call unix_may_send[5];
-	struct lsm_static_call socket_create[5];
-	struct lsm_static_call socket_post_create[5];
-	struct lsm_static_call socket_socketpair[5];
-	struct lsm_static_call socket_bind[5];
-	struct lsm_static_call socket_connect[5];
-	struct lsm_static_call socket_listen[5];
-	struct lsm_static_call socket_accept[5];
-	struct lsm_static_call socket_sendmsg[5];
-	struct lsm_static_call socket_recvmsg[5];
-	struct lsm_static_call socket_getsockname[5];
-	struct lsm_static_call socket_getpeername[5];
-	struct lsm_static_call socket_getsockopt[5];
-	struct lsm_static_call socket_setsockopt[5];
-	struct lsm_static_call socket_shutdown[5];
-	struct lsm_static_call socket_sock_rcv_skb[5];
-	struct lsm_static_call socket_getpeersec_stream[5];
-	struct lsm_static_call socket_getpeersec_dgram[5];
-	struct lsm_static_call sk_alloc_security[5];
-	struct lsm_static_call sk_free_security[5];
-	struct lsm_static_call sk_clone_security[5];
-	struct lsm_static_call sk_getsecid[5];
-	struct lsm_static_call sock_graft[5];
-	struct lsm_static_call inet_conn_request[5];
-	struct lsm_static_call inet_csk_clone[5];
-	struct lsm_static_call inet_conn_established[5];
-	struct lsm_static_call secmark_relabel_packet[5];
-	struct lsm_static_call secmark_refcount_inc[5];
-	struct lsm_static_call secmark_refcount_dec[5];
-	struct lsm_static_call req_classify_flow[5];
-	struct lsm_static_call tun_dev_alloc_security[5];
-	struct lsm_static_call tun_dev_create[5];
-	struct lsm_static_call tun_dev_attach_queue[5];
-	struct lsm_static_call tun_dev_attach[5];
-	struct lsm_static_call tun_dev_open[5];
-	struct lsm_static_call sctp_assoc_request[5];
-	struct lsm_static_call sctp_bind_connect[5];
-	struct lsm_static_call sctp_sk_clone[5];
-	struct lsm_static_call sctp_assoc_established[5];
-	struct lsm_static_call mptcp_add_subflow[5];
-	struct lsm_static_call xfrm_policy_alloc_security[5];
-	struct lsm_static_call xfrm_policy_clone_security[5];
-	struct lsm_static_call xfrm_policy_free_security[5];
-	struct lsm_static_call xfrm_policy_delete_security[5];
-	struct lsm_static_call xfrm_state_alloc[5];
-	struct lsm_static_call xfrm_state_alloc_acquire[5];
-	struct lsm_static_call xfrm_state_free_security[5];
-	struct lsm_static_call xfrm_state_delete_security[5];
-	struct lsm_static_call xfrm_policy_lookup[5];
-	struct lsm_static_call xfrm_state_pol_flow_match[5];
-	struct lsm_static_call xfrm_decode_session[5];
-	struct lsm_static_call key_alloc[5];
-	struct lsm_static_call key_permission[5];
-	struct lsm_static_call key_getsecurity[5];
-	struct lsm_static_call key_post_create_or_update[5];
-	struct lsm_static_call audit_rule_init[5];
-	struct lsm_static_call audit_rule_known[5];
-	struct lsm_static_call audit_rule_match[5];
-	struct lsm_static_call audit_rule_free[5];
-	struct lsm_static_call bpf[5];
-	struct lsm_static_call bpf_map[5];
-	struct lsm_static_call bpf_prog[5];
-	struct lsm_static_call bpf_map_create[5];
-	struct lsm_static_call bpf_map_free[5];
-	struct lsm_static_call bpf_prog_load[5];
-	struct lsm_static_call bpf_prog_free[5];
-	struct lsm_static_call bpf_token_create[5];
-	struct lsm_static_call bpf_token_free[5];
-	struct lsm_static_call bpf_token_cmd[5];
-	struct lsm_static_call bpf_token_capable[5];
-	struct lsm_static_call locked_down[5];
-	struct lsm_static_call perf_event_open[5];
-	struct lsm_static_call perf_event_alloc[5];
-	struct lsm_static_call perf_event_read[5];
-	struct lsm_static_call perf_event_write[5];
-	struct lsm_static_call uring_override_creds[5];
-	struct lsm_static_call uring_sqpoll[5];
-	struct lsm_static_call uring_cmd[5];
-	struct lsm_static_call uring_allowed[5];
-	struct lsm_static_call initramfs_populated[5];
-	struct lsm_static_call bdev_alloc_security[5];
-	struct lsm_static_call bdev_free_security[5];
-	struct lsm_static_call bdev_setintegrity[5];
+	struct lsm_static_call binder_set_context_mgr[6];
+	struct lsm_static_call binder_transaction[6];
+	struct lsm_static_call binder_transfer_binder[6];
+	struct lsm_static_call binder_transfer_file[6];
+	struct lsm_static_call ptrace_access_check[6];
+	struct lsm_static_call ptrace_traceme[6];
+	struct lsm_static_call capget[6];
+	struct lsm_static_call capset[6];
+	struct lsm_static_call capable[6];
+	struct lsm_static_call quotactl[6];
+	struct lsm_static_call quota_on[6];
+	struct lsm_static_call syslog[6];
+	struct lsm_static_call settime[6];
+	struct lsm_static_call vm_enough_memory[6];
+	struct lsm_static_call bprm_creds_for_exec[6];
+	struct lsm_static_call bprm_creds_from_file[6];
+	struct lsm_static_call bprm_check_security[6];
+	struct lsm_static_call bprm_committing_creds[6];
+	struct lsm_static_call bprm_committed_creds[6];
+	struct lsm_static_call fs_context_submount[6];
+	struct lsm_static_call fs_context_dup[6];
+	struct lsm_static_call fs_context_parse_param[6];
+	struct lsm_static_call sb_alloc_security[6];
+	struct lsm_static_call sb_delete[6];
+	struct lsm_static_call sb_free_security[6];
+	struct lsm_static_call sb_free_mnt_opts[6];
+	struct lsm_static_call sb_eat_lsm_opts[6];
+	struct lsm_static_call sb_mnt_opts_compat[6];
+	struct lsm_static_call sb_remount[6];
+	struct lsm_static_call sb_kern_mount[6];
+	struct lsm_static_call sb_show_options[6];
+	struct lsm_static_call sb_statfs[6];
+	struct lsm_static_call sb_mount[6];
+	struct lsm_static_call sb_umount[6];
+	struct lsm_static_call sb_pivotroot[6];
+	struct lsm_static_call sb_set_mnt_opts[6];
+	struct lsm_static_call sb_clone_mnt_opts[6];
+	struct lsm_static_call move_mount[6];
+	struct lsm_static_call dentry_init_security[6];
+	struct lsm_static_call dentry_create_files_as[6];
+	struct lsm_static_call path_unlink[6];
+	struct lsm_static_call path_mkdir[6];
+	struct lsm_static_call path_rmdir[6];
+	struct lsm_static_call path_mknod[6];
+	struct lsm_static_call path_post_mknod[6];
+	struct lsm_static_call path_truncate[6];
+	struct lsm_static_call path_symlink[6];
+	struct lsm_static_call path_link[6];
+	struct lsm_static_call path_rename[6];
+	struct lsm_static_call path_chmod[6];
+	struct lsm_static_call path_chown[6];
+	struct lsm_static_call path_chroot[6];
+	struct lsm_static_call path_notify[6];
+	struct lsm_static_call inode_alloc_security[6];
+	struct lsm_static_call inode_free_security[6];
+	struct lsm_static_call inode_free_security_rcu[6];
+	struct lsm_static_call inode_init_security[6];
+	struct lsm_static_call inode_init_security_anon[6];
+	struct lsm_static_call inode_create[6];
+	struct lsm_static_call inode_post_create_tmpfile[6];
+	struct lsm_static_call inode_link[6];
+	struct lsm_static_call inode_unlink[6];
+	struct lsm_static_call inode_symlink[6];
+	struct lsm_static_call inode_mkdir[6];
+	struct lsm_static_call inode_rmdir[6];
+	struct lsm_static_call inode_mknod[6];
+	struct lsm_static_call inode_rename[6];
+	struct lsm_static_call inode_readlink[6];
+	struct lsm_static_call inode_follow_link[6];
+	struct lsm_static_call inode_permission[6];
+	struct lsm_static_call inode_setattr[6];
+	struct lsm_static_call inode_post_setattr[6];
+	struct lsm_static_call inode_getattr[6];
+	struct lsm_static_call inode_xattr_skipcap[6];
+	struct lsm_static_call inode_setxattr[6];
+	struct lsm_static_call inode_post_setxattr[6];
+	struct lsm_static_call inode_getxattr[6];
+	struct lsm_static_call inode_listxattr[6];
+	struct lsm_static_call inode_removexattr[6];
+	struct lsm_static_call inode_post_removexattr[6];
+	struct lsm_static_call inode_file_setattr[6];
+	struct lsm_static_call inode_file_getattr[6];
+	struct lsm_static_call inode_set_acl[6];
+	struct lsm_static_call inode_post_set_acl[6];
+	struct lsm_static_call inode_get_acl[6];
+	struct lsm_static_call inode_remove_acl[6];
+	struct lsm_static_call inode_post_remove_acl[6];
+	struct lsm_static_call inode_need_killpriv[6];
+	struct lsm_static_call inode_killpriv[6];
+	struct lsm_static_call inode_getsecurity[6];
+	struct lsm_static_call inode_setsecurity[6];
+	struct lsm_static_call inode_listsecurity[6];
+	struct lsm_static_call inode_getlsmprop[6];
+	struct lsm_static_call inode_copy_up[6];
+	struct lsm_static_call inode_copy_up_xattr[6];
+	struct lsm_static_call inode_setintegrity[6];
+	struct lsm_static_call kernfs_init_security[6];
+	struct lsm_static_call file_permission[6];
+	struct lsm_static_call file_alloc_security[6];
+	struct lsm_static_call file_release[6];
+	struct lsm_static_call file_free_security[6];
+	struct lsm_static_call backing_file_alloc[6];
+	struct lsm_static_call backing_file_free[6];
+	struct lsm_static_call file_ioctl[6];
+	struct lsm_static_call file_ioctl_compat[6];
+	struct lsm_static_call mmap_addr[6];
+	struct lsm_static_call mmap_file[6];
+	struct lsm_static_call mmap_backing_file[6];
+	struct lsm_static_call file_mprotect[6];
+	struct lsm_static_call file_lock[6];
+	struct lsm_static_call file_fcntl[6];
+	struct lsm_static_call file_set_fowner[6];
+	struct lsm_static_call file_send_sigiotask[6];
+	struct lsm_static_call file_receive[6];
+	struct lsm_static_call file_open[6];
+	struct lsm_static_call file_post_open[6];
+	struct lsm_static_call file_truncate[6];
+	struct lsm_static_call task_alloc[6];
+	struct lsm_static_call task_free[6];
+	struct lsm_static_call cred_alloc_blank[6];
+	struct lsm_static_call cred_free[6];
+	struct lsm_static_call cred_prepare[6];
+	struct lsm_static_call cred_transfer[6];
+	struct lsm_static_call cred_getsecid[6];
+	struct lsm_static_call cred_getlsmprop[6];
+	struct lsm_static_call kernel_act_as[6];
+	struct lsm_static_call kernel_create_files_as[6];
+	struct lsm_static_call kernel_module_request[6];
+	struct lsm_static_call kernel_load_data[6];
+	struct lsm_static_call kernel_post_load_data[6];
+	struct lsm_static_call kernel_read_file[6];
+	struct lsm_static_call kernel_post_read_file[6];
+	struct lsm_static_call task_fix_setuid[6];
+	struct lsm_static_call task_fix_setgid[6];
+	struct lsm_static_call task_fix_setgroups[6];
+	struct lsm_static_call task_setpgid[6];
+	struct lsm_static_call task_getpgid[6];
+	struct lsm_static_call task_getsid[6];
+	struct lsm_static_call current_getlsmprop_subj[6];
+	struct lsm_static_call task_getlsmprop_obj[6];
+	struct lsm_static_call task_setnice[6];
+	struct lsm_static_call task_setioprio[6];
+	struct lsm_static_call task_getioprio[6];
+	struct lsm_static_call task_prlimit[6];
+	struct lsm_static_call task_setrlimit[6];
+	struct lsm_static_call task_setscheduler[6];
+	struct lsm_static_call task_getscheduler[6];
+	struct lsm_static_call task_movememory[6];
+	struct lsm_static_call task_kill[6];
+	struct lsm_static_call task_prctl[6];
+	struct lsm_static_call task_to_inode[6];
+	struct lsm_static_call userns_create[6];
+	struct lsm_static_call ipc_permission[6];
+	struct lsm_static_call ipc_getlsmprop[6];
+	struct lsm_static_call msg_msg_alloc_security[6];
+	struct lsm_static_call msg_msg_free_security[6];
+	struct lsm_static_call msg_queue_alloc_security[6];
+	struct lsm_static_call msg_queue_free_security[6];
+	struct lsm_static_call msg_queue_associate[6];
+	struct lsm_static_call msg_queue_msgctl[6];
+	struct lsm_static_call msg_queue_msgsnd[6];
+	struct lsm_static_call msg_queue_msgrcv[6];
+	struct lsm_static_call shm_alloc_security[6];
+	struct lsm_static_call shm_free_security[6];
+	struct lsm_static_call shm_associate[6];
+	struct lsm_static_call shm_shmctl[6];
+	struct lsm_static_call shm_shmat[6];
+	struct lsm_static_call sem_alloc_security[6];
+	struct lsm_static_call sem_free_security[6];
+	struct lsm_static_call sem_associate[6];
+	struct lsm_static_call sem_semctl[6];
+	struct lsm_static_call sem_semop[6];
+	struct lsm_static_call netlink_send[6];
+	struct lsm_static_call d_instantiate[6];
+	struct lsm_static_call getselfattr[6];
+	struct lsm_static_call setselfattr[6];
+	struct lsm_static_call getprocattr[6];
+	struct lsm_static_call setprocattr[6];
+	struct lsm_static_call ismaclabel[6];
+	struct lsm_static_call secid_to_secctx[6];
+	struct lsm_static_call lsmprop_to_secctx[6];
+	struct lsm_static_call secctx_to_secid[6];
+	struct lsm_static_call release_secctx[6];
+	struct lsm_static_call inode_invalidate_secctx[6];
+	struct lsm_static_call inode_notifysecctx[6];
+	struct lsm_static_call inode_setsecctx[6];
+	struct lsm_static_call inode_getsecctx[6];
+	struct lsm_static_call unix_stream_connect[6];
+	struct lsm_static_call unix_may_send[6];
+	struct lsm_static_call socket_create[6];
+	struct lsm_static_call socket_post_create[6];
+	struct lsm_static_call socket_socketpair[6];
+	struct lsm_static_call socket_bind[6];
+	struct lsm_static_call socket_connect[6];
+	struct lsm_static_call socket_listen[6];
+	struct lsm_static_call socket_accept[6];
+	struct lsm_static_call socket_sendmsg[6];
+	struct lsm_static_call socket_recvmsg[6];
+	struct lsm_static_call socket_getsockname[6];
+	struct lsm_static_call socket_getpeername[6];
+	struct lsm_static_call socket_getsockopt[6];
+	struct lsm_static_call socket_setsockopt[6];
+	struct lsm_static_call socket_shutdown[6];
+	struct lsm_static_call socket_sock_rcv_skb[6];
+	struct lsm_static_call socket_getpeersec_stream[6];
+	struct lsm_static_call socket_getpeersec_dgram[6];
+	struct lsm_static_call sk_alloc_security[6];
+	struct lsm_static_call sk_free_security[6];
+	struct lsm_static_call sk_clone_security[6];
+	struct lsm_static_call sk_getsecid[6];
+	struct lsm_static_call sock_graft[6];
+	struct lsm_static_call inet_conn_request[6];
+	struct lsm_static_call inet_csk_clone[6];
+	struct lsm_static_call inet_conn_established[6];
+	struct lsm_static_call secmark_relabel_packet[6];
+	struct lsm_static_call secmark_refcount_inc[6];
+	struct lsm_static_call secmark_refcount_dec[6];
+	struct lsm_static_call req_classify_flow[6];
+	struct lsm_static_call tun_dev_alloc_security[6];
+	struct lsm_static_call tun_dev_create[6];
+	struct lsm_static_call tun_dev_attach_queue[6];
+	struct lsm_static_call tun_dev_attach[6];
+	struct lsm_static_call tun_dev_open[6];
+	struct lsm_static_call sctp_assoc_request[6];
+	struct lsm_static_call sctp_bind_connect[6];
+	struct lsm_static_call sctp_sk_clone[6];
+	struct lsm_static_call sctp_assoc_established[6];
+	struct lsm_static_call mptcp_add_subflow[6];
+	struct lsm_static_call xfrm_policy_alloc_security[6];
+	struct lsm_static_call xfrm_policy_clone_security[6];
+	struct lsm_static_call xfrm_policy_free_security[6];
+	struct lsm_static_call xfrm_policy_delete_security[6];
+	struct lsm_static_call xfrm_state_alloc[6];
+	struct lsm_static_call xfrm_state_alloc_acquire[6];
+	struct lsm_static_call xfrm_state_free_security[6];
+	struct lsm_static_call xfrm_state_delete_security[6];
+	struct lsm_static_call xfrm_policy_lookup[6];
+	struct lsm_static_call xfrm_state_pol_flow_match[6];
+	struct lsm_static_call xfrm_decode_session[6];
+	struct lsm_static_call key_alloc[6];
+	struct lsm_static_call key_permission[6];
+	struct lsm_static_call key_getsecurity[6];
+	struct lsm_static_call key_post_create_or_update[6];
+	struct lsm_static_call audit_rule_init[6];
+	struct lsm_static_call audit_rule_known[6];
+	struct lsm_static_call audit_rule_match[6];
+	struct lsm_static_call audit_rule_free[6];
+	struct lsm_static_call bpf[6];
+	struct lsm_static_call bpf_map[6];
+	struct lsm_static_call bpf_prog[6];
+	struct lsm_static_call bpf_map_create[6];
+	struct lsm_static_call bpf_map_free[6];
+	struct lsm_static_call bpf_prog_load[6];
+	struct lsm_static_call bpf_prog_free[6];
+	struct lsm_static_call bpf_token_create[6];
+	struct lsm_static_call bpf_token_free[6];
+	struct lsm_static_call bpf_token_cmd[6];
+	struct lsm_static_call bpf_token_capable[6];
+	struct lsm_static_call locked_down[6];
+	struct lsm_static_call perf_event_open[6];
+	struct lsm_static_call perf_event_alloc[6];
+	struct lsm_static_call perf_event_read[6];
+	struct lsm_static_call perf_event_write[6];
+	struct lsm_static_call uring_override_creds[6];
+	struct lsm_static_call uring_sqpoll[6];
+	struct lsm_static_call uring_cmd[6];
+	struct lsm_static_call uring_allowed[6];
+	struct lsm_static_call initramfs_populated[6];
+	struct lsm_static_call bdev_alloc_security[6];
+	struct lsm_static_call bdev_free_security[6];
+	struct lsm_static_call bdev_setintegrity[6];
 };
 
 enum lsm_order {
@@ -84473,6 +84307,21 @@ struct sec_path {
 	struct xfrm_offload ovec[1];
 };
 
+struct ptrace_relation {
+	struct task_struct *tracer;
+	struct task_struct *tracee;
+	bool invalid;
+	struct list_head node;
+	struct callback_head rcu;
+};
+
+struct access_report_info {
+	struct callback_head work;
+	const char *access;
+	struct task_struct *target;
+	struct task_struct *agent;
+};
+
 enum devcg_behavior {
 	DEVCG_DEFAULT_NONE = 0,
 	DEVCG_DEFAULT_ALLOW = 1,
@@ -86283,7 +86132,6 @@ struct rq_qos {
 	struct gendisk *disk;
 	enum rq_qos_id id;
 	struct rq_qos *next;
-	struct dentry *debugfs_dir;
 };
 
 enum {
@@ -86313,13 +86161,7 @@ enum xen_domain_type {
 	XEN_HVM_DOMAIN = 2,
 };
 
-struct blk_mq_debugfs_attr {
-	const char *name;
-	umode_t mode;
-	int (*show)(void *, struct seq_file *);
-	ssize_t (*write)(void *, const char *, size_t, loff_t *);
-	const struct seq_operations *seq_ops;
-};
+struct blk_mq_debugfs_attr;
 
 struct rq_qos_ops {
 	void (*throttle)(struct rq_qos *, struct bio *);
@@ -86527,8 +86369,6 @@ struct elevator_type {
 	const char *elevator_name;
 	const char *elevator_alias;
 	struct module *elevator_owner;
-	const struct blk_mq_debugfs_attr *queue_debugfs_attrs;
-	const struct blk_mq_debugfs_attr *hctx_debugfs_attrs;
 	char icq_cache_name[22];
 	struct list_head list;
 };
@@ -86885,11 +86725,6 @@ enum blk_integrity_flags {
 	BLK_INTEGRITY_STACKED = 16,
 };
 
-enum {
-	ICQ_EXITED = 4,
-	ICQ_DESTROYED = 8,
-};
-
 struct rq_map_data {
 	struct page **pages;
 	long unsigned int offset;
@@ -87130,6 +86965,7 @@ struct pr_held_reservation {
 
 enum {
 	IOU_F_TWQ_LAZY_WAKE = 1,
+	IOU_F_TWQ_IN_WAKE = 2,
 };
 
 struct compat_blkpg_ioctl_arg {
@@ -87895,276 +87731,6 @@ struct flush_kcq_data {
 	struct list_head *list;
 };
 
-struct bfq_entity;
-
-struct bfq_service_tree {
-	struct rb_root active;
-	struct rb_root idle;
-	struct bfq_entity *first_idle;
-	struct bfq_entity *last_idle;
-	u64 vtime;
-	long unsigned int wsum;
-};
-
-struct bfq_sched_data;
-
-struct bfq_queue;
-
-struct bfq_entity {
-	struct rb_node rb_node;
-	bool on_st_or_in_serv;
-	u64 start;
-	u64 finish;
-	struct rb_root *tree;
-	u64 min_start;
-	int service;
-	int budget;
-	int allocated;
-	int dev_weight;
-	int weight;
-	int new_weight;
-	int orig_weight;
-	struct bfq_entity *parent;
-	struct bfq_sched_data *my_sched_data;
-	struct bfq_sched_data *sched_data;
-	int prio_changed;
-	bool in_groups_with_pending_reqs;
-	struct bfq_queue *last_bfqq_created;
-};
-
-struct bfq_sched_data {
-	struct bfq_entity *in_service_entity;
-	struct bfq_entity *next_in_service;
-	struct bfq_service_tree service_tree[3];
-	long unsigned int bfq_class_idle_last_service;
-};
-
-struct bfq_weight_counter {
-	unsigned int weight;
-	unsigned int num_active;
-	struct rb_node weights_node;
-};
-
-struct bfq_ttime {
-	u64 last_end_request;
-	u64 ttime_total;
-	long unsigned int ttime_samples;
-	u64 ttime_mean;
-};
-
-struct bfq_data;
-
-struct bfq_io_cq;
-
-struct bfq_queue {
-	int ref;
-	int stable_ref;
-	struct bfq_data *bfqd;
-	short unsigned int ioprio;
-	short unsigned int ioprio_class;
-	short unsigned int new_ioprio;
-	short unsigned int new_ioprio_class;
-	u64 last_serv_time_ns;
-	unsigned int inject_limit;
-	long unsigned int decrease_time_jif;
-	struct bfq_queue *new_bfqq;
-	struct rb_node pos_node;
-	struct rb_root *pos_root;
-	struct rb_root sort_list;
-	struct request *next_rq;
-	int queued[2];
-	int meta_pending;
-	struct list_head fifo;
-	struct bfq_entity entity;
-	struct bfq_weight_counter *weight_counter;
-	int max_budget;
-	long unsigned int budget_timeout;
-	int dispatched;
-	long unsigned int flags;
-	struct list_head bfqq_list;
-	struct bfq_ttime ttime;
-	u64 io_start_time;
-	u64 tot_idle_time;
-	u32 seek_history;
-	struct hlist_node burst_list_node;
-	sector_t last_request_pos;
-	unsigned int requests_within_timer;
-	pid_t pid;
-	struct bfq_io_cq *bic;
-	long unsigned int wr_cur_max_time;
-	long unsigned int soft_rt_next_start;
-	long unsigned int last_wr_start_finish;
-	unsigned int wr_coeff;
-	long unsigned int last_idle_bklogged;
-	long unsigned int service_from_backlogged;
-	long unsigned int service_from_wr;
-	long unsigned int wr_start_at_switch_to_srt;
-	long unsigned int split_time;
-	long unsigned int first_IO_time;
-	long unsigned int creation_time;
-	struct bfq_queue *waker_bfqq;
-	struct bfq_queue *tentative_waker_bfqq;
-	unsigned int num_waker_detections;
-	u64 waker_detection_started;
-	struct hlist_node woken_list_node;
-	struct hlist_head woken_list;
-	unsigned int actuator_idx;
-};
-
-struct bfq_group;
-
-struct bfq_data {
-	struct request_queue *queue;
-	struct list_head dispatch;
-	struct bfq_group *root_group;
-	struct rb_root_cached queue_weights_tree;
-	unsigned int num_groups_with_pending_reqs;
-	unsigned int busy_queues[3];
-	int wr_busy_queues;
-	int queued;
-	int tot_rq_in_driver;
-	int rq_in_driver[8];
-	bool nonrot_with_queueing;
-	int max_rq_in_driver;
-	int hw_tag_samples;
-	int hw_tag;
-	int budgets_assigned;
-	struct hrtimer idle_slice_timer;
-	struct bfq_queue *in_service_queue;
-	sector_t last_position;
-	sector_t in_serv_last_pos;
-	u64 last_completion;
-	struct bfq_queue *last_completed_rq_bfqq;
-	struct bfq_queue *last_bfqq_created;
-	u64 last_empty_occupied_ns;
-	bool wait_dispatch;
-	struct request *waited_rq;
-	bool rqs_injected;
-	u64 first_dispatch;
-	u64 last_dispatch;
-	ktime_t last_budget_start;
-	ktime_t last_idling_start;
-	long unsigned int last_idling_start_jiffies;
-	int peak_rate_samples;
-	u32 sequential_samples;
-	u64 tot_sectors_dispatched;
-	u32 last_rq_max_size;
-	u64 delta_from_first;
-	u32 peak_rate;
-	int bfq_max_budget;
-	struct list_head active_list[8];
-	struct list_head idle_list;
-	u64 bfq_fifo_expire[2];
-	unsigned int bfq_back_penalty;
-	unsigned int bfq_back_max;
-	u32 bfq_slice_idle;
-	int bfq_user_max_budget;
-	unsigned int bfq_timeout;
-	bool strict_guarantees;
-	long unsigned int last_ins_in_burst;
-	long unsigned int bfq_burst_interval;
-	int burst_size;
-	struct bfq_entity *burst_parent_entity;
-	long unsigned int bfq_large_burst_thresh;
-	bool large_burst;
-	struct hlist_head burst_list;
-	bool low_latency;
-	unsigned int bfq_wr_coeff;
-	unsigned int bfq_wr_rt_max_time;
-	unsigned int bfq_wr_min_idle_time;
-	long unsigned int bfq_wr_min_inter_arr_async;
-	unsigned int bfq_wr_max_softrt_rate;
-	u64 rate_dur_prod;
-	struct bfq_queue oom_bfqq;
-	spinlock_t lock;
-	struct bfq_io_cq *bio_bic;
-	struct bfq_queue *bio_bfqq;
-	unsigned int async_depths[4];
-	unsigned int num_actuators;
-	sector_t sector[8];
-	sector_t nr_sectors[8];
-	struct blk_independent_access_range ia_ranges[8];
-	unsigned int actuator_load_threshold;
-};
-
-struct bfq_iocq_bfqq_data {
-	bool saved_has_short_ttime;
-	bool saved_IO_bound;
-	bool saved_in_large_burst;
-	bool was_in_burst_list;
-	unsigned int saved_weight;
-	u64 saved_io_start_time;
-	u64 saved_tot_idle_time;
-	long unsigned int saved_wr_coeff;
-	long unsigned int saved_last_wr_start_finish;
-	long unsigned int saved_service_from_wr;
-	long unsigned int saved_wr_start_at_switch_to_srt;
-	struct bfq_ttime saved_ttime;
-	unsigned int saved_wr_cur_max_time;
-	unsigned int saved_inject_limit;
-	long unsigned int saved_decrease_time_jif;
-	u64 saved_last_serv_time_ns;
-	struct bfq_queue *stable_merge_bfqq;
-	bool stably_merged;
-};
-
-struct bfq_io_cq {
-	struct io_cq icq;
-	struct bfq_queue *bfqq[16];
-	int ioprio;
-	uint64_t blkcg_serial_nr;
-	struct bfq_iocq_bfqq_data bfqq_data[8];
-	unsigned int requests;
-};
-
-struct bfqg_stats {
-	struct blkg_rwstat bytes;
-	struct blkg_rwstat ios;
-};
-
-struct bfq_group {
-	struct blkg_policy_data pd;
-	refcount_t ref;
-	struct bfq_entity entity;
-	struct bfq_sched_data sched_data;
-	struct bfq_data *bfqd;
-	struct bfq_queue *async_bfqq[128];
-	struct bfq_queue *async_idle_bfqq[8];
-	struct bfq_entity *my_entity;
-	int active_entities;
-	int num_queues_with_pending_reqs;
-	struct rb_root rq_pos_tree;
-	struct bfqg_stats stats;
-};
-
-enum bfqq_state_flags {
-	BFQQF_just_created = 0,
-	BFQQF_busy = 1,
-	BFQQF_wait_request = 2,
-	BFQQF_non_blocking_wait_rq = 3,
-	BFQQF_fifo_expire = 4,
-	BFQQF_has_short_ttime = 5,
-	BFQQF_sync = 6,
-	BFQQF_IO_bound = 7,
-	BFQQF_in_large_burst = 8,
-	BFQQF_softrt_update = 9,
-	BFQQF_coop = 10,
-	BFQQF_split_coop = 11,
-};
-
-enum bfqq_expiration {
-	BFQQE_TOO_IDLE = 0,
-	BFQQE_BUDGET_TIMEOUT = 1,
-	BFQQE_BUDGET_EXHAUSTED = 2,
-	BFQQE_NO_MORE_REQUESTS = 3,
-	BFQQE_PREEMPTED = 4,
-};
-
-struct bfq_group_data {
-	struct blkcg_policy_data pd;
-	unsigned int weight;
-};
-
 struct trace_event_raw_wbt_stat {
 	struct trace_entry ent;
 	char name[32];
@@ -88283,11 +87849,6 @@ struct wbt_wait_data {
 	struct rq_wb *rwb;
 	enum wbt_flags wb_acct;
 	blk_opf_t opf;
-};
-
-struct show_busy_params {
-	struct seq_file *m;
-	struct blk_mq_hw_ctx *hctx;
 };
 
 struct io_sqring_offsets {
@@ -98245,6 +97806,7 @@ struct virtio_mem {
 	struct virtio_mem_resp resp;
 	uint64_t plugged_size;
 	uint64_t requested_size;
+	u64 requested_at;
 	uint64_t device_block_size;
 	int nid;
 	uint64_t addr;
@@ -99892,6 +99454,15 @@ struct batch_u64 {
 	unsigned int position;
 };
 
+struct kstack_bytes {
+	u16 left;
+	bool stale;
+	u8 byte[480];
+	long: 64;
+	long: 64;
+	long: 64;
+};
+
 enum {
 	POOL_BITS = 256,
 	POOL_READY_BITS = 256,
@@ -101211,6 +100782,7 @@ struct loop_device {
 	struct gendisk *lo_disk;
 	struct mutex lo_mutex;
 	bool idr_visible;
+	atomic_t lo_above;
 };
 
 struct loop_cmd {
@@ -103613,15 +103185,6 @@ enum netdev_state_t {
 	__LINK_STATE_TESTING = 5,
 };
 
-enum netdev_reg_state {
-	NETREG_UNINITIALIZED = 0,
-	NETREG_REGISTERED = 1,
-	NETREG_UNREGISTERING = 2,
-	NETREG_UNREGISTERED = 3,
-	NETREG_RELEASED = 4,
-	NETREG_DUMMY = 5,
-};
-
 struct reset_control;
 
 struct mii_bus;
@@ -104576,7 +104139,7 @@ struct netdev_xmit {
 	u8 more;
 	u8 skip_txqueue;
 	u8 sched_mirred_nest;
-	u8 nf_dup_skb_recursion;
+	u8 nf_xmit_skb_recursion;
 };
 
 enum pkt_hash_types {
@@ -104603,6 +104166,7 @@ enum {
 	NAPIF_STATE_THREADED = 256,
 	NAPIF_STATE_SCHED_THREADED = 512,
 	NAPIF_STATE_HAS_NOTIFIER = 1024,
+	NAPIF_STATE_DISABLED = 2048,
 };
 
 struct xdp_umem;
@@ -104654,8 +104218,6 @@ struct xsk_buff_pool {
 	long: 64;
 };
 
-struct sd_flow_limit;
-
 struct softnet_data {
 	struct list_head poll_list;
 	struct sk_buff_head process_queue;
@@ -104666,11 +104228,11 @@ struct softnet_data {
 	unsigned int received_rps;
 	bool in_net_rx_action;
 	bool in_napi_threaded_poll;
-	struct sd_flow_limit *flow_limit;
 	struct Qdisc *output_queue;
 	struct Qdisc **output_queue_tailp;
 	struct sk_buff *completion_queue;
 	struct netdev_xmit xmit;
+	long: 64;
 	long: 64;
 	long: 64;
 	long: 64;
@@ -108544,6 +108106,7 @@ enum nvp_op {
 	NVP_OP_MUNMAP = 5,
 	NVP_OP_POLL = 6,
 	NVP_OP_INFO = 7,
+	NVP_OP_LOOK_UP = 8,
 };
 
 struct nvp_run {
@@ -108619,6 +108182,7 @@ struct nvp_pin {
 	struct page **pages;
 	long unsigned int npages;
 	bool committed;
+	bool released;
 	struct list_head fnode;
 };
 
@@ -108666,6 +108230,13 @@ struct nvp_file {
 	const struct task_struct *fds_of;
 	long int fds;
 	atomic_long_t left;
+	bool host_event;
+	struct mutex mappers_lock;
+	struct list_head mappers;
+	bool may_skip;
+	atomic_long_t edges;
+	long int quiet_at;
+	struct timer_list recheck;
 };
 
 struct nvp_dev {
@@ -108688,6 +108259,7 @@ struct nvp_dev {
 	struct list_head files[64];
 	spinlock_t pins_lock;
 	struct idr pins;
+	atomic_long_t full_answers;
 	struct nvp_evt *evts;
 	unsigned int nevts;
 	struct nvp_uvm_bases uvm_bases;
@@ -108859,6 +108431,138 @@ enum {
 	UH_uvmIoctlNoParams = 5,
 };
 
+struct nvos33_with_fd {
+	u32 client;
+	u32 device;
+	u32 memory;
+	u32 pad0;
+	u64 offset;
+	u64 length;
+	u64 address;
+	u32 status;
+	u32 flags;
+	u32 fd;
+	u32 pad1;
+};
+
+struct nvos46 {
+	u32 client;
+	u32 device;
+	u32 dma;
+	u32 memory;
+	u64 offset;
+	u64 length;
+	u32 flags;
+	u32 flags2;
+	u32 kind_override;
+	u32 pad0;
+	u64 dma_offset;
+	u32 status;
+	u32 pad1;
+};
+
+struct nvos47 {
+	u32 client;
+	u32 device;
+	u32 dma;
+	u32 memory;
+	u32 flags;
+	u32 pad0;
+	u64 dma_offset;
+	u64 size;
+	u32 status;
+	u32 pad1;
+};
+
+struct nvos54 {
+	u32 client;
+	u32 object;
+	u32 cmd;
+	u32 flags;
+	u64 params;
+	u32 params_size;
+	u32 status;
+};
+
+struct surface_layout {
+	u64 max_submitted_offset;
+	u64 monitored_fence_offset;
+	u64 size;
+	u32 caps;
+	u32 pad0;
+};
+
+enum {
+	OP_MAP = 1,
+	OP_UNMAP = 2,
+	OP_WAIT = 3,
+	OP_SIGNAL = 4,
+};
+
+struct mapper_op {
+	u32 type;
+	u32 pad0;
+	union {
+		struct {
+			u32 virt;
+			u32 pad0;
+			u64 virt_offset;
+			u32 phys;
+			u32 pad1;
+			u64 phys_offset;
+			u64 size;
+			u32 flags;
+			u32 kind_override;
+		} map;
+		struct {
+			u32 virt;
+			u32 pad0;
+			u64 virt_offset;
+			u64 size;
+			u32 flags;
+		} unmap;
+		struct {
+			u32 index;
+			u32 pad0;
+			u64 value;
+		} sem;
+	};
+};
+
+struct nvp_window {
+	void *va;
+	u64 gpa;
+	u64 len;
+	u32 hfd;
+};
+
+struct nvp_mapper {
+	struct list_head node;
+	struct nvp_file *nf;
+	u32 client;
+	u32 handle;
+	u32 subdevice;
+	u32 device;
+	u32 surface;
+	u32 notification;
+	u32 memory;
+	u64 notification_offset;
+	u64 which;
+	struct delayed_work work;
+	struct nvp_window window;
+	void *semaphores;
+	struct surface_layout layout;
+	u64 slots;
+	u32 polls;
+	struct mutex lock;
+	struct mapper_op *queue;
+	u32 len;
+	u32 put;
+	u32 get;
+	bool error;
+	bool ends;
+};
+
 struct nvp_pci_fn {
 	u16 domain;
 	u8 bus;
@@ -109011,15 +108715,6 @@ struct ucred {
 	__u32 gid;
 };
 
-struct sd_flow_limit {
-	struct callback_head rcu;
-	unsigned int count;
-	u8 log_buckets;
-	unsigned int history_head;
-	u16 history[128];
-	u8 buckets[0];
-};
-
 struct so_timestamping {
 	int flags;
 	int bind_phc;
@@ -109146,6 +108841,7 @@ struct inet_connection_sock {
 	u32 icsk_rto_max;
 	__u32 icsk_delack_max;
 	__u32 icsk_pmtu_cookie;
+	unsigned char unhashed_state;
 	const struct tcp_congestion_ops *icsk_ca_ops;
 	const struct inet_connection_sock_af_ops *icsk_af_ops;
 	const struct tcp_ulp_ops *icsk_ulp_ops;
@@ -109500,24 +109196,6 @@ struct tcp_md5sig_key {
 	int l3index;
 	u8 key[80];
 	struct callback_head rcu;
-};
-
-typedef short unsigned int mifi_t;
-
-struct sioc_sg_req6 {
-	struct sockaddr_in6 src;
-	struct sockaddr_in6 grp;
-	long unsigned int pktcnt;
-	long unsigned int bytecnt;
-	long unsigned int wrong_if;
-};
-
-struct sioc_mif_req6 {
-	mifi_t mifi;
-	long unsigned int icount;
-	long unsigned int ocount;
-	long unsigned int ibytes;
-	long unsigned int obytes;
 };
 
 struct cgroup_cls_state {
@@ -111956,7 +111634,6 @@ enum bpf_check_mtu_ret {
 struct seg6_pernet_data {
 	struct mutex lock;
 	struct in6_addr *tun_src;
-	struct rhashtable hmac_infos;
 };
 
 enum rt_scope_t {
@@ -112117,45 +111794,6 @@ struct xdp_sock {
 	long: 64;
 	long: 64;
 	long: 64;
-};
-
-struct ipv6_sr_hdr {
-	__u8 nexthdr;
-	__u8 hdrlen;
-	__u8 type;
-	__u8 segments_left;
-	__u8 first_segment;
-	__u8 flags;
-	__u16 tag;
-	struct in6_addr segments[0];
-};
-
-enum {
-	SEG6_LOCAL_ACTION_UNSPEC = 0,
-	SEG6_LOCAL_ACTION_END = 1,
-	SEG6_LOCAL_ACTION_END_X = 2,
-	SEG6_LOCAL_ACTION_END_T = 3,
-	SEG6_LOCAL_ACTION_END_DX2 = 4,
-	SEG6_LOCAL_ACTION_END_DX6 = 5,
-	SEG6_LOCAL_ACTION_END_DX4 = 6,
-	SEG6_LOCAL_ACTION_END_DT6 = 7,
-	SEG6_LOCAL_ACTION_END_DT4 = 8,
-	SEG6_LOCAL_ACTION_END_B6 = 9,
-	SEG6_LOCAL_ACTION_END_B6_ENCAP = 10,
-	SEG6_LOCAL_ACTION_END_BM = 11,
-	SEG6_LOCAL_ACTION_END_S = 12,
-	SEG6_LOCAL_ACTION_END_AS = 13,
-	SEG6_LOCAL_ACTION_END_AM = 14,
-	SEG6_LOCAL_ACTION_END_BPF = 15,
-	SEG6_LOCAL_ACTION_END_DT46 = 16,
-	__SEG6_LOCAL_ACTION_MAX = 17,
-};
-
-struct seg6_bpf_srh_state {
-	local_lock_t bh_lock;
-	struct ipv6_sr_hdr *srh;
-	u16 hdrlen;
-	bool valid;
 };
 
 struct tls_crypto_info {
@@ -112391,6 +112029,8 @@ typedef u64 (*btf_sk_skb_change_head)(struct sk_buff *, u32, u64);
 
 typedef u64 (*btf_bpf_xdp_get_buff_len)(struct xdp_buff *);
 
+typedef u64 (*btf_bpf_xdp_get_buff_len_trace)(struct xdp_buff *);
+
 typedef u64 (*btf_bpf_xdp_adjust_head)(struct xdp_buff *, int);
 
 typedef u64 (*btf_bpf_xdp_load_bytes)(struct xdp_buff *, u32, void *, u32);
@@ -112453,6 +112093,8 @@ typedef u64 (*btf_bpf_sk_setsockopt)(struct sock *, int, int, char *, int);
 
 typedef u64 (*btf_bpf_sk_getsockopt)(struct sock *, int, int, char *, int);
 
+typedef u64 (*btf_bpf_sk_setsockopt_nodelay)(struct sock *, int, int, char *, int);
+
 typedef u64 (*btf_bpf_unlocked_sk_setsockopt)(struct sock *, int, int, char *, int);
 
 typedef u64 (*btf_bpf_unlocked_sk_getsockopt)(struct sock *, int, int, char *, int);
@@ -112482,12 +112124,6 @@ typedef u64 (*btf_bpf_xdp_check_mtu)(struct xdp_buff *, u32, u32 *, s32, u64);
 typedef u64 (*btf_bpf_lwt_in_push_encap)(struct sk_buff *, u32, void *, u32);
 
 typedef u64 (*btf_bpf_lwt_xmit_push_encap)(struct sk_buff *, u32, void *, u32);
-
-typedef u64 (*btf_bpf_lwt_seg6_store_bytes)(struct sk_buff *, u32, const void *, u32);
-
-typedef u64 (*btf_bpf_lwt_seg6_action)(struct sk_buff *, u32, void *, u32);
-
-typedef u64 (*btf_bpf_lwt_seg6_adjust_srh)(struct sk_buff *, u32, s32);
 
 typedef u64 (*btf_bpf_skc_lookup_tcp)(struct sk_buff *, struct bpf_sock_tuple *, u32, u64, u64);
 
@@ -128053,261 +127689,6 @@ struct fib4_rule {
 	u32 tclassid;
 };
 
-enum {
-	PIM_TYPE_HELLO = 0,
-	PIM_TYPE_REGISTER = 1,
-	PIM_TYPE_REGISTER_STOP = 2,
-	PIM_TYPE_JOIN_PRUNE = 3,
-	PIM_TYPE_BOOTSTRAP = 4,
-	PIM_TYPE_ASSERT = 5,
-	PIM_TYPE_GRAFT = 6,
-	PIM_TYPE_GRAFT_ACK = 7,
-	PIM_TYPE_CANDIDATE_RP_ADV = 8,
-};
-
-struct pimreghdr {
-	__u8 type;
-	__u8 reserved;
-	__be16 csum;
-	__be32 flags;
-};
-
-typedef short unsigned int vifi_t;
-
-struct vifctl {
-	vifi_t vifc_vifi;
-	unsigned char vifc_flags;
-	unsigned char vifc_threshold;
-	unsigned int vifc_rate_limit;
-	union {
-		struct in_addr vifc_lcl_addr;
-		int vifc_lcl_ifindex;
-	};
-	struct in_addr vifc_rmt_addr;
-};
-
-struct mfcctl {
-	struct in_addr mfcc_origin;
-	struct in_addr mfcc_mcastgrp;
-	vifi_t mfcc_parent;
-	unsigned char mfcc_ttls[32];
-	unsigned int mfcc_pkt_cnt;
-	unsigned int mfcc_byte_cnt;
-	unsigned int mfcc_wrong_if;
-	int mfcc_expire;
-};
-
-struct sioc_sg_req {
-	struct in_addr src;
-	struct in_addr grp;
-	long unsigned int pktcnt;
-	long unsigned int bytecnt;
-	long unsigned int wrong_if;
-};
-
-struct sioc_vif_req {
-	vifi_t vifi;
-	long unsigned int icount;
-	long unsigned int ocount;
-	long unsigned int ibytes;
-	long unsigned int obytes;
-};
-
-struct igmpmsg {
-	__u32 unused1;
-	__u32 unused2;
-	unsigned char im_msgtype;
-	unsigned char im_mbz;
-	unsigned char im_vif;
-	unsigned char im_vif_hi;
-	struct in_addr im_src;
-	struct in_addr im_dst;
-};
-
-enum {
-	IPMRA_TABLE_UNSPEC = 0,
-	IPMRA_TABLE_ID = 1,
-	IPMRA_TABLE_CACHE_RES_QUEUE_LEN = 2,
-	IPMRA_TABLE_MROUTE_REG_VIF_NUM = 3,
-	IPMRA_TABLE_MROUTE_DO_ASSERT = 4,
-	IPMRA_TABLE_MROUTE_DO_PIM = 5,
-	IPMRA_TABLE_VIFS = 6,
-	IPMRA_TABLE_MROUTE_DO_WRVIFWHOLE = 7,
-	__IPMRA_TABLE_MAX = 8,
-};
-
-enum {
-	IPMRA_VIF_UNSPEC = 0,
-	IPMRA_VIF = 1,
-	__IPMRA_VIF_MAX = 2,
-};
-
-enum {
-	IPMRA_VIFA_UNSPEC = 0,
-	IPMRA_VIFA_IFINDEX = 1,
-	IPMRA_VIFA_VIF_ID = 2,
-	IPMRA_VIFA_FLAGS = 3,
-	IPMRA_VIFA_BYTES_IN = 4,
-	IPMRA_VIFA_BYTES_OUT = 5,
-	IPMRA_VIFA_PACKETS_IN = 6,
-	IPMRA_VIFA_PACKETS_OUT = 7,
-	IPMRA_VIFA_LOCAL_ADDR = 8,
-	IPMRA_VIFA_REMOTE_ADDR = 9,
-	IPMRA_VIFA_PAD = 10,
-	__IPMRA_VIFA_MAX = 11,
-};
-
-enum {
-	IPMRA_CREPORT_UNSPEC = 0,
-	IPMRA_CREPORT_MSGTYPE = 1,
-	IPMRA_CREPORT_VIF_ID = 2,
-	IPMRA_CREPORT_SRC_ADDR = 3,
-	IPMRA_CREPORT_DST_ADDR = 4,
-	IPMRA_CREPORT_PKT = 5,
-	IPMRA_CREPORT_TABLE = 6,
-	__IPMRA_CREPORT_MAX = 7,
-};
-
-struct vif_device {
-	struct net_device *dev;
-	netdevice_tracker dev_tracker;
-	long unsigned int bytes_in;
-	long unsigned int bytes_out;
-	long unsigned int pkt_in;
-	long unsigned int pkt_out;
-	long unsigned int rate_limit;
-	unsigned char threshold;
-	short unsigned int flags;
-	int link;
-	struct netdev_phys_item_id dev_parent_id;
-	__be32 local;
-	__be32 remote;
-};
-
-struct vif_entry_notifier_info {
-	struct fib_notifier_info info;
-	struct net_device *dev;
-	short unsigned int vif_index;
-	short unsigned int vif_flags;
-	u32 tb_id;
-};
-
-enum {
-	MFC_STATIC = 1,
-	MFC_OFFLOAD = 2,
-};
-
-struct mr_mfc {
-	struct rhlist_head mnode;
-	short unsigned int mfc_parent;
-	int mfc_flags;
-	union {
-		struct {
-			long unsigned int expires;
-			struct sk_buff_head unresolved;
-		} unres;
-		struct {
-			long unsigned int last_assert;
-			int minvif;
-			int maxvif;
-			atomic_long_t bytes;
-			atomic_long_t pkt;
-			atomic_long_t wrong_if;
-			long unsigned int lastuse;
-			unsigned char ttls[32];
-			refcount_t refcount;
-		} res;
-	} mfc_un;
-	struct list_head list;
-	struct callback_head rcu;
-	void (*free)(struct callback_head *);
-};
-
-struct mfc_entry_notifier_info {
-	struct fib_notifier_info info;
-	struct mr_mfc *mfc;
-	u32 tb_id;
-};
-
-struct mr_table_ops {
-	const struct rhashtable_params *rht_params;
-	void *cmparg_any;
-};
-
-struct mr_table {
-	struct list_head list;
-	possible_net_t net;
-	struct mr_table_ops ops;
-	u32 id;
-	struct sock *mroute_sk;
-	struct timer_list ipmr_expire_timer;
-	struct list_head mfc_unres_queue;
-	struct vif_device vif_table[32];
-	struct rhltable mfc_hash;
-	struct list_head mfc_cache_list;
-	int maxvif;
-	atomic_t cache_resolve_queue_len;
-	bool mroute_do_assert;
-	bool mroute_do_pim;
-	bool mroute_do_wrvifwhole;
-	int mroute_reg_vif_num;
-};
-
-struct mr_vif_iter {
-	struct seq_net_private p;
-	struct mr_table *mrt;
-	int ct;
-};
-
-struct mr_mfc_iter {
-	struct seq_net_private p;
-	struct mr_table *mrt;
-	struct list_head *cache;
-	spinlock_t *lock;
-};
-
-struct mfc_cache_cmp_arg {
-	__be32 mfc_mcastgrp;
-	__be32 mfc_origin;
-};
-
-struct mfc_cache {
-	struct mr_mfc _c;
-	union {
-		struct {
-			__be32 mfc_mcastgrp;
-			__be32 mfc_origin;
-		};
-		struct mfc_cache_cmp_arg cmparg;
-	};
-};
-
-struct ipmr_result {
-	struct mr_table *mrt;
-};
-
-struct compat_sioc_sg_req {
-	struct in_addr src;
-	struct in_addr grp;
-	compat_ulong_t pktcnt;
-	compat_ulong_t bytecnt;
-	compat_ulong_t wrong_if;
-};
-
-struct compat_sioc_vif_req {
-	vifi_t vifi;
-	compat_ulong_t icount;
-	compat_ulong_t ocount;
-	compat_ulong_t ibytes;
-	compat_ulong_t obytes;
-};
-
-struct rta_mfc_stats {
-	__u64 mfcs_packets;
-	__u64 mfcs_bytes;
-	__u64 mfcs_wrong_if;
-};
-
 struct udp_tunnel_nic_table_entry;
 
 struct udp_tunnel_nic {
@@ -130382,6 +129763,17 @@ struct ip6_mtuinfo {
 	__u32 ip6m_mtu;
 };
 
+struct ipv6_sr_hdr {
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__u8 type;
+	__u8 segments_left;
+	__u8 first_segment;
+	__u8 flags;
+	__u16 tag;
+	struct in6_addr segments[0];
+};
+
 struct nduseroptmsg {
 	unsigned char nduseropt_family;
 	unsigned char nduseropt_pad1;
@@ -130646,19 +130038,6 @@ enum {
 	__SEG6_CMD_MAX = 5,
 };
 
-struct seg6_hmac_info {
-	struct rhash_head node;
-	struct callback_head rcu;
-	u32 hmackeyid;
-	char secret[64];
-	u8 slen;
-	u8 alg_id;
-	union {
-		struct hmac_sha1_key sha1;
-		struct hmac_sha256_key sha256;
-	} key;
-};
-
 enum {
 	IOAM6_ATTR_UNSPEC = 0,
 	IOAM6_ATTR_NS_ID = 1,
@@ -130690,82 +130069,6 @@ enum ioam6_event_attr {
 	IOAM6_EVENT_ATTR_TRACE_TYPE = 3,
 	IOAM6_EVENT_ATTR_TRACE_DATA = 4,
 	__IOAM6_EVENT_ATTR_MAX = 5,
-};
-
-typedef __u32 if_mask;
-
-struct if_set {
-	if_mask ifs_bits[8];
-};
-
-struct mif6ctl {
-	mifi_t mif6c_mifi;
-	unsigned char mif6c_flags;
-	unsigned char vifc_threshold;
-	__u16 mif6c_pifi;
-	unsigned int vifc_rate_limit;
-};
-
-struct mf6cctl {
-	struct sockaddr_in6 mf6cc_origin;
-	struct sockaddr_in6 mf6cc_mcastgrp;
-	mifi_t mf6cc_parent;
-	struct if_set mf6cc_ifset;
-};
-
-struct mrt6msg {
-	__u8 im6_mbz;
-	__u8 im6_msgtype;
-	__u16 im6_mif;
-	__u32 im6_pad;
-	struct in6_addr im6_src;
-	struct in6_addr im6_dst;
-};
-
-enum {
-	IP6MRA_CREPORT_UNSPEC = 0,
-	IP6MRA_CREPORT_MSGTYPE = 1,
-	IP6MRA_CREPORT_MIF_ID = 2,
-	IP6MRA_CREPORT_SRC_ADDR = 3,
-	IP6MRA_CREPORT_DST_ADDR = 4,
-	IP6MRA_CREPORT_PKT = 5,
-	__IP6MRA_CREPORT_MAX = 6,
-};
-
-struct mfc6_cache_cmp_arg {
-	struct in6_addr mf6c_mcastgrp;
-	struct in6_addr mf6c_origin;
-};
-
-struct mfc6_cache {
-	struct mr_mfc _c;
-	union {
-		struct {
-			struct in6_addr mf6c_mcastgrp;
-			struct in6_addr mf6c_origin;
-		};
-		struct mfc6_cache_cmp_arg cmparg;
-	};
-};
-
-struct ip6mr_result {
-	struct mr_table *mrt;
-};
-
-struct compat_sioc_sg_req6 {
-	struct sockaddr_in6 src;
-	struct sockaddr_in6 grp;
-	compat_ulong_t pktcnt;
-	compat_ulong_t bytecnt;
-	compat_ulong_t wrong_if;
-};
-
-struct compat_sioc_mif_req6 {
-	mifi_t mifi;
-	compat_ulong_t icount;
-	compat_ulong_t ocount;
-	compat_ulong_t ibytes;
-	compat_ulong_t obytes;
 };
 
 struct xfrm6_protocol {
@@ -130845,197 +130148,6 @@ struct calipso_map_cache_entry {
 	struct netlbl_lsm_cache *lsm_data;
 	u32 activity;
 	struct list_head list;
-};
-
-enum {
-	SEG6_IPTUNNEL_UNSPEC = 0,
-	SEG6_IPTUNNEL_SRH = 1,
-	__SEG6_IPTUNNEL_MAX = 2,
-};
-
-struct seg6_iptunnel_encap {
-	int mode;
-	struct ipv6_sr_hdr srh[0];
-};
-
-enum {
-	SEG6_IPTUN_MODE_INLINE = 0,
-	SEG6_IPTUN_MODE_ENCAP = 1,
-	SEG6_IPTUN_MODE_L2ENCAP = 2,
-	SEG6_IPTUN_MODE_ENCAP_RED = 3,
-	SEG6_IPTUN_MODE_L2ENCAP_RED = 4,
-};
-
-struct seg6_lwt {
-	struct dst_cache cache_input;
-	struct dst_cache cache_output;
-	struct seg6_iptunnel_encap tuninfo[0];
-};
-
-enum l3mdev_type {
-	L3MDEV_TYPE_UNSPEC = 0,
-	L3MDEV_TYPE_VRF = 1,
-	__L3MDEV_TYPE_MAX = 2,
-};
-
-enum {
-	SEG6_LOCAL_UNSPEC = 0,
-	SEG6_LOCAL_ACTION = 1,
-	SEG6_LOCAL_SRH = 2,
-	SEG6_LOCAL_TABLE = 3,
-	SEG6_LOCAL_NH4 = 4,
-	SEG6_LOCAL_NH6 = 5,
-	SEG6_LOCAL_IIF = 6,
-	SEG6_LOCAL_OIF = 7,
-	SEG6_LOCAL_BPF = 8,
-	SEG6_LOCAL_VRFTABLE = 9,
-	SEG6_LOCAL_COUNTERS = 10,
-	SEG6_LOCAL_FLAVORS = 11,
-	__SEG6_LOCAL_MAX = 12,
-};
-
-enum {
-	SEG6_LOCAL_BPF_PROG_UNSPEC = 0,
-	SEG6_LOCAL_BPF_PROG = 1,
-	SEG6_LOCAL_BPF_PROG_NAME = 2,
-	__SEG6_LOCAL_BPF_PROG_MAX = 3,
-};
-
-enum {
-	SEG6_LOCAL_CNT_UNSPEC = 0,
-	SEG6_LOCAL_CNT_PAD = 1,
-	SEG6_LOCAL_CNT_PACKETS = 2,
-	SEG6_LOCAL_CNT_BYTES = 3,
-	SEG6_LOCAL_CNT_ERRORS = 4,
-	__SEG6_LOCAL_CNT_MAX = 5,
-};
-
-enum {
-	SEG6_LOCAL_FLV_UNSPEC = 0,
-	SEG6_LOCAL_FLV_OPERATION = 1,
-	SEG6_LOCAL_FLV_LCBLOCK_BITS = 2,
-	SEG6_LOCAL_FLV_LCNODE_FN_BITS = 3,
-	__SEG6_LOCAL_FLV_MAX = 4,
-};
-
-enum {
-	SEG6_LOCAL_FLV_OP_UNSPEC = 0,
-	SEG6_LOCAL_FLV_OP_PSP = 1,
-	SEG6_LOCAL_FLV_OP_USP = 2,
-	SEG6_LOCAL_FLV_OP_USD = 3,
-	SEG6_LOCAL_FLV_OP_NEXT_CSID = 4,
-	__SEG6_LOCAL_FLV_OP_MAX = 5,
-};
-
-struct seg6_local_lwt;
-
-struct seg6_local_lwtunnel_ops {
-	int (*build_state)(struct seg6_local_lwt *, const void *, struct netlink_ext_ack *);
-	void (*destroy_state)(struct seg6_local_lwt *);
-};
-
-enum seg6_end_dt_mode {
-	DT_INVALID_MODE = -22,
-	DT_LEGACY_MODE = 0,
-	DT_VRF_MODE = 1,
-};
-
-struct seg6_end_dt_info {
-	enum seg6_end_dt_mode mode;
-	struct net *net;
-	int vrf_ifindex;
-	int vrf_table;
-	u16 family;
-};
-
-struct seg6_flavors_info {
-	__u32 flv_ops;
-	__u8 lcblock_bits;
-	__u8 lcnode_func_bits;
-};
-
-struct pcpu_seg6_local_counters;
-
-struct seg6_action_desc;
-
-struct seg6_local_lwt {
-	int action;
-	struct ipv6_sr_hdr *srh;
-	int table;
-	struct in_addr nh4;
-	struct in6_addr nh6;
-	int iif;
-	int oif;
-	struct bpf_lwt_prog bpf;
-	struct seg6_end_dt_info dt_info;
-	struct seg6_flavors_info flv_info;
-	struct pcpu_seg6_local_counters *pcpu_counters;
-	int headroom;
-	struct seg6_action_desc *desc;
-	long unsigned int parsed_optattrs;
-};
-
-struct seg6_action_desc {
-	int action;
-	long unsigned int attrs;
-	long unsigned int optattrs;
-	int (*input)(struct sk_buff *, struct seg6_local_lwt *);
-	int static_headroom;
-	struct seg6_local_lwtunnel_ops slwt_ops;
-};
-
-struct pcpu_seg6_local_counters {
-	u64_stats_t packets;
-	u64_stats_t bytes;
-	u64_stats_t errors;
-	struct u64_stats_sync syncp;
-};
-
-struct seg6_local_counters {
-	__u64 packets;
-	__u64 bytes;
-	__u64 errors;
-};
-
-enum seg6_local_pktinfo {
-	SEG6_LOCAL_PKTINFO_NOHDR = 0,
-	SEG6_LOCAL_PKTINFO_SL_ZERO = 1,
-	SEG6_LOCAL_PKTINFO_SL_ONE = 2,
-	SEG6_LOCAL_PKTINFO_SL_MORE = 3,
-	__SEG6_LOCAL_PKTINFO_MAX = 4,
-};
-
-enum seg6_local_flv_action {
-	SEG6_LOCAL_FLV_ACT_UNSPEC = 0,
-	SEG6_LOCAL_FLV_ACT_END = 1,
-	SEG6_LOCAL_FLV_ACT_PSP = 2,
-	SEG6_LOCAL_FLV_ACT_USP = 3,
-	SEG6_LOCAL_FLV_ACT_USD = 4,
-	__SEG6_LOCAL_FLV_ACT_MAX = 5,
-};
-
-struct seg6_action_param {
-	int (*parse)(struct nlattr **, struct seg6_local_lwt *, struct netlink_ext_ack *);
-	int (*put)(struct sk_buff *, struct seg6_local_lwt *);
-	int (*cmp)(struct seg6_local_lwt *, struct seg6_local_lwt *);
-	void (*destroy)(struct seg6_local_lwt *);
-};
-
-struct sr6_tlv_hmac {
-	struct sr6_tlv tlvhdr;
-	__u16 reserved;
-	__be32 hmackeyid;
-	__u8 hmac[32];
-};
-
-enum {
-	SEG6_HMAC_ALGO_SHA1 = 1,
-	SEG6_HMAC_ALGO_SHA256 = 2,
-};
-
-struct hmac_storage {
-	local_lock_t bh_lock;
-	char hmac_ring[256];
 };
 
 struct ip6t_standard {
@@ -131550,6 +130662,27 @@ struct packet_skb_cb {
 	} sa;
 };
 
+struct tpacket_uarg {
+	struct ubuf_info ubuf;
+	struct packet_sock *po;
+	void *ph;
+};
+
+struct packet_pg_vec_free;
+
+struct packet_pg_vec {
+	struct packet_pg_vec_free *deferred;
+	unsigned int order;
+	unsigned int len;
+	struct pgv pg_vec[0];
+};
+
+struct packet_pg_vec_free {
+	struct delayed_work work;
+	struct sock *sk;
+	struct packet_pg_vec *vec;
+};
+
 struct packet_diag_req {
 	__u8 sdiag_family;
 	__u8 sdiag_protocol;
@@ -132003,6 +131136,18 @@ struct brport_attribute {
 	ssize_t (*show)(struct net_bridge_port *, char *);
 	int (*store)(struct net_bridge_port *, long unsigned int);
 	int (*store_raw)(struct net_bridge_port *, char *);
+};
+
+enum {
+	PIM_TYPE_HELLO = 0,
+	PIM_TYPE_REGISTER = 1,
+	PIM_TYPE_REGISTER_STOP = 2,
+	PIM_TYPE_JOIN_PRUNE = 3,
+	PIM_TYPE_BOOTSTRAP = 4,
+	PIM_TYPE_ASSERT = 5,
+	PIM_TYPE_GRAFT = 6,
+	PIM_TYPE_GRAFT_ACK = 7,
+	PIM_TYPE_CANDIDATE_RP_ADV = 8,
 };
 
 struct pimhdr {
@@ -133214,6 +132359,12 @@ typedef void (*btf_trace_virtio_transport_alloc_pkt)(void *, __u32, __u32, __u32
 
 typedef void (*btf_trace_virtio_transport_recv_pkt)(void *, __u32, __u32, __u32, __u32, __u32, __u16, __u16, __u32, __u32, __u32);
 
+enum l3mdev_type {
+	L3MDEV_TYPE_UNSPEC = 0,
+	L3MDEV_TYPE_VRF = 1,
+	__L3MDEV_TYPE_MAX = 2,
+};
+
 typedef int (*lookup_by_table_id_t)(struct net *, u32);
 
 struct l3mdev_handler {
@@ -133688,16 +132839,16 @@ struct mptcp_subflow_context {
 			u32 remote_key_valid: 1;
 			u32 disposable: 1;
 			u32 closing: 1;
-			u32 stale: 1;
 			u32 valid_csum_seen: 1;
 			u32 is_mptfo: 1;
-			u32 close_event_done: 1;
 			u32 mpc_drop: 1;
-			u32 __unused: 8;
+			u32 resetting: 1;
+			u32 __unused: 9;
 			bool data_avail;
 			bool scheduled;
 			bool pm_listener;
 			bool fully_established;
+			bool close_event_done;
 			u32 lent_mem_frag;
 			u32 remote_nonce;
 			u64 thmac;
@@ -133713,8 +132864,8 @@ struct mptcp_subflow_context {
 			u8 reset_transient: 1;
 			u8 reset_reason: 4;
 			u8 stale_count;
+			u8 stale;
 			u32 subflow_id;
-			long int delegated_status;
 			long unsigned int fail_tout;
 		};
 		struct {
@@ -133751,16 +132902,16 @@ struct mptcp_subflow_context {
 			u32 remote_key_valid: 1;
 			u32 disposable: 1;
 			u32 closing: 1;
-			u32 stale: 1;
 			u32 valid_csum_seen: 1;
 			u32 is_mptfo: 1;
-			u32 close_event_done: 1;
 			u32 mpc_drop: 1;
-			u32 __unused: 8;
+			u32 resetting: 1;
+			u32 __unused: 9;
 			bool data_avail;
 			bool scheduled;
 			bool pm_listener;
 			bool fully_established;
+			bool close_event_done;
 			u32 lent_mem_frag;
 			u32 remote_nonce;
 			u64 thmac;
@@ -133776,11 +132927,12 @@ struct mptcp_subflow_context {
 			u8 reset_transient: 1;
 			u8 reset_reason: 4;
 			u8 stale_count;
+			u8 stale;
 			u32 subflow_id;
-			long int delegated_status;
 			long unsigned int fail_tout;
 		} reset;
 	};
+	long int delegated_status;
 	struct list_head delegated_node;
 	u32 setsockopt_seq;
 	u32 stale_rcv_tstamp;
