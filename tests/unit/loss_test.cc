@@ -25,6 +25,9 @@ TEST(LossLedger, OneBodyPerKind) {
   // The source is an untrusted string, hex-encoded as the kernel would.
   EXPECT_EQ(loss_body(LossEntry::ring_drop("a b", 1)),
             "op=ring-drop source=612062 count=1 res=failed");
+  // A plugin's queue: the plugins.d file's name, encoded the same way.
+  EXPECT_EQ(loss_body(LossEntry::plugin_drop("slow.conf", 4)),
+            "op=plugin-drop plugin=\"slow.conf\" count=4 res=failed");
 }
 
 TEST(LossLedger, AutraceRecordReadsBackAsDaemonErr) {
