@@ -20,7 +20,7 @@ rules::Environment host_environment(netlink::AuditControl& kernel) {
   return rules::Environment::host([&kernel, cached]() -> uint32_t {
     if (!*cached) {
       auto st = kernel.get_status();
-      *cached = st.ok() ? st.value->status.feature_bitmap : 0u;
+      *cached = st.ok() ? st->status.feature_bitmap : 0u;
     }
     return **cached;
   });

@@ -91,10 +91,10 @@ int capture_main(int argc, char** argv) {
                  failed_step == netlink::AuditSocket::OpenStep::kSocket
                      ? "netlink audit socket: "
                      : "joining the audit read-log group (needs CAP_AUDIT_READ): ",
-                 std::strerror(-opened.error));
+                 std::strerror(-opened.code()));
     return 1;
   }
-  netlink::AuditSocket& sock = *opened.value;
+  netlink::AuditSocket& sock = *opened;
   std::FILE* out = std::fopen(output.c_str(), "we");
   if (!out) {
     std::perror(output.c_str());

@@ -22,18 +22,18 @@ int list(PrefilterControl& control, bool why) {
   auto entries = control.placement();
   if (!entries.ok()) {
     std::fprintf(stderr, "bpfaudit engine: cannot list rules (%s)\n",
-                 std::strerror(-entries.error));
+                 std::strerror(-entries.code()));
     return 1;
   }
   // Printed as a whole, as `auditctl -l` prints: one rule's arch can decide
   // how the next rule's syscalls are named.
   std::vector<bpfaudit::rules::Rule> rules;
-  for (const auto& e : *entries.value) rules.emplace_back(e.bytes);
+  for (const auto& e : *entries) rules.emplace_back(e.bytes);
   bpfaudit::rules::PrintOptions po;
   po.host_machine = audit_detect_machine();
   std::string text = bpfaudit::rules::print_rules(rules, po);
   std::size_t start = 0;
-  for (const auto& e : *entries.value) {
+  for (const auto& e : *entries) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) break;
     std::string line = text.substr(start, end - start);

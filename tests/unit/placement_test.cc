@@ -19,21 +19,21 @@
 namespace bpfaudit::rules {
 namespace {
 
-using netlink::Expected;
+using base::Result;
 using netlink::RuleBytes;
 
 // Accepts every rule and keeps it, in order.
 class CollectingControl : public netlink::AuditControl {
  public:
   std::vector<RuleBytes> rules;
-  Expected<netlink::Status> get_status() override {
+  Result<netlink::Status> get_status() override {
     netlink::Status s;
     s.status.enabled = 1;
     s.status.feature_bitmap = AUDIT_FEATURE_BITMAP_ALL;
     s.length = sizeof(audit_status);
-    return {s, 0};
+    return s;
   }
-  Expected<audit_features> get_features() override { return {audit_features{}, 0}; }
+  Result<audit_features> get_features() override { return audit_features{}; }
   int set_status(const audit_status&) override { return 0; }
   int set_feature(const audit_features&) override { return 0; }
   int add_rule(const RuleBytes& r) override {
@@ -41,7 +41,7 @@ class CollectingControl : public netlink::AuditControl {
     return 0;
   }
   int delete_rule(const RuleBytes&) override { return -ENOENT; }
-  Expected<std::vector<RuleBytes>> list_rules() override { return {rules, 0}; }
+  Result<std::vector<RuleBytes>> list_rules() override { return rules; }
   int trim_subtrees() override { return 0; }
   int make_equivalent(const std::string&, const std::string&) override { return 0; }
   int user_message(const std::string&) override { return 0; }

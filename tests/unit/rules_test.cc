@@ -20,7 +20,7 @@
 namespace bpfaudit::rules {
 namespace {
 
-using netlink::Expected;
+using base::Result;
 using netlink::RuleBytes;
 
 // Keeps rules as the kernel does: per filter list, in list order, -A at the front;
@@ -42,8 +42,8 @@ class FakeControl : public netlink::AuditControl {
     status.length = sizeof(audit_status);
     features.mask = AUDIT_FEATURE_TO_MASK(AUDIT_FEATURE_LOGINUID_IMMUTABLE);
   }
-  Expected<netlink::Status> get_status() override { return {status, 0}; }
-  Expected<audit_features> get_features() override { return {features, 0}; }
+  Result<netlink::Status> get_status() override { return status; }
+  Result<audit_features> get_features() override { return features; }
   int set_status(const audit_status& s) override {
     ++set_calls;
     if (status.status.enabled == 2) return -EPERM;  // the kernel's answer when locked
@@ -92,7 +92,7 @@ class FakeControl : public netlink::AuditControl {
     rules.erase(it);
     return 0;
   }
-  Expected<std::vector<RuleBytes>> list_rules() override { return {rules, 0}; }
+  Result<std::vector<RuleBytes>> list_rules() override { return rules; }
   int trim_subtrees() override { return 0; }
   int make_equivalent(const std::string&, const std::string&) override { return 0; }
   int user_message(const std::string& text) override {

@@ -430,8 +430,8 @@ void Daemon::sync_engine() {
 void Daemon::check_lost() {
   auto st = control_.get_status();
   if (!st.ok()) return;
-  if (engine_ring_) engine_ring_->engine().set_enabled(st.value->status.enabled != 0);
-  std::uint32_t lost = st.value->status.lost;
+  if (engine_ring_) engine_ring_->engine().set_enabled(st->status.enabled != 0);
+  std::uint32_t lost = st->status.lost;
   if (last_lost_ && lost > *last_lost_)
     note_loss(record::LossEntry::kernel_lost(lost - *last_lost_, lost));
   last_lost_ = lost;
@@ -597,7 +597,7 @@ int Daemon::run() {
   netlink::AuditSocket::OpenStep failed_step{};
   auto opened = netlink::AuditSocket::open_events({opts_.readlog}, &failed_step);
   if (!opened.ok()) {
-    const char* err = std::strerror(-opened.error);
+    const char* err = std::strerror(-opened.code());
     if (failed_step == netlink::AuditSocket::OpenStep::kSocket)
       say(LOG_ERR, std::string("Cannot open netlink audit socket (") + err + ")");
     else
@@ -607,7 +607,7 @@ int Daemon::run() {
                        err);
     return 1;
   }
-  events_ = std::move(*opened.value);
+  events_ = std::move(*opened);
 
   // Plugins start before DAEMON_START, so that they get it (stock's order).
   epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
@@ -633,8 +633,8 @@ int Daemon::run() {
   };
 
   if (auto st = control_.get_status(); st.ok()) {
-    saved_status_ = st.value->status;
-    last_lost_ = st.value->status.lost;
+    saved_status_ = st->status;
+    last_lost_ = st->status.lost;
   }
   if (!opts_.readlog) {
     if (opts_.startup != StartupState::kNochange && saved_status_ && saved_status_->enabled < 2) {

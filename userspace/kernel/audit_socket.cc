@@ -96,21 +96,17 @@ int open_fd(int flags, int rcvbuf_bytes, std::uint32_t groups, AuditSocket::Open
 
 }  // namespace
 
-Expected<AuditSocket> AuditSocket::open_control() {
+base::Result<AuditSocket> AuditSocket::open_control() {
   int fd = open_fd(0, 0, 0, nullptr);
-  if (fd < 0) return Expected<AuditSocket>::fail(fd);
-  Expected<AuditSocket> r;
-  r.value.emplace(AuditSocket(fd, false));
-  return r;
+  if (fd < 0) return base::Error{fd, {}};
+  return AuditSocket(fd, false);
 }
 
-Expected<AuditSocket> AuditSocket::open_events(const EventOptions& options, OpenStep* failed) {
+base::Result<AuditSocket> AuditSocket::open_events(const EventOptions& options, OpenStep* failed) {
   int fd = open_fd(SOCK_NONBLOCK, options.rcvbuf_bytes,
                    options.readlog ? 1u << (AUDIT_NLGRP_READLOG - 1) : 0u, failed);
-  if (fd < 0) return Expected<AuditSocket>::fail(fd);
-  Expected<AuditSocket> r;
-  r.value.emplace(AuditSocket(fd, true));
-  return r;
+  if (fd < 0) return base::Error{fd, {}};
+  return AuditSocket(fd, true);
 }
 
 int AuditSocket::send(std::uint16_t type, const void* data, std::size_t len, bool ack) {

@@ -14,17 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "result.h"
+
 namespace bpfaudit::netlink {
-
-// A value or a negative errno.
-template <class T>
-struct Expected {
-  std::optional<T> value;
-  int error = 0;  // -errno when !value
-
-  bool ok() const { return value.has_value(); }
-  static Expected fail(int err) { return Expected{std::nullopt, err}; }
-};
 
 // Message types that are replies or control traffic, never log records.
 bool is_control(int type);
@@ -60,8 +52,8 @@ class AuditSocket {
   AuditSocket& operator=(const AuditSocket&) = delete;
   ~AuditSocket();
 
-  static Expected<AuditSocket> open_control();
-  static Expected<AuditSocket> open_events(const EventOptions& options,
+  static base::Result<AuditSocket> open_control();
+  static base::Result<AuditSocket> open_events(const EventOptions& options,
                                            OpenStep* failed = nullptr);
   int fd() const { return fd_; }
 

@@ -11,8 +11,8 @@ namespace bpfaudit::netlink {
 int NetlinkControl::ensure_open() {
   if (sock_.fd() >= 0) return 0;
   auto s = AuditSocket::open_control();
-  if (!s.ok()) return s.error;
-  sock_ = std::move(*s.value);
+  if (!s.ok()) return s.code();
+  sock_ = std::move(*s);
   return 0;
 }
 
@@ -21,8 +21,8 @@ namespace {
 // Sends a request whose answer is one message of reply_type (the kernel queues it
 // before acking, but may send it from another context, so wait for the message).
 template <class T>
-Expected<std::pair<T, size_t>> query(AuditSocket& sock, uint16_t type, uint16_t reply_type) {
-  using R = Expected<std::pair<T, size_t>>;
+base::Result<std::pair<T, size_t>> query(AuditSocket& sock, uint16_t type, uint16_t reply_type) {
+  using R = base::Result<std::pair<T, size_t>>;
   int seq = sock.send(type, nullptr, 0, false);
   if (seq < 0) return R::fail(seq);
   std::vector<AuditSocket::Reply> got;
@@ -32,29 +32,23 @@ Expected<std::pair<T, size_t>> query(AuditSocket& sock, uint16_t type, uint16_t 
   const auto& payload = got.back().second;
   T v{};
   std::memcpy(&v, payload.data(), std::min(payload.size(), sizeof(T)));
-  R r;
-  r.value.emplace(v, payload.size());
-  return r;
+  return std::pair<T, size_t>{v, payload.size()};
 }
 
 }  // namespace
 
-Expected<Status> NetlinkControl::get_status() {
-  if (int e = ensure_open()) return Expected<Status>::fail(e);
+base::Result<Status> NetlinkControl::get_status() {
+  if (int e = ensure_open()) return base::Error{e, {}};
   auto r = query<audit_status>(sock_, AUDIT_GET, AUDIT_GET);
-  if (!r.ok()) return Expected<Status>::fail(r.error);
-  Expected<Status> out;
-  out.value.emplace(Status{r.value->first, r.value->second});
-  return out;
+  if (!r.ok()) return r.error();
+  return Status{r->first, r->second};
 }
 
-Expected<audit_features> NetlinkControl::get_features() {
-  if (int e = ensure_open()) return Expected<audit_features>::fail(e);
+base::Result<audit_features> NetlinkControl::get_features() {
+  if (int e = ensure_open()) return base::Error{e, {}};
   auto r = query<audit_features>(sock_, AUDIT_GET_FEATURE, AUDIT_GET_FEATURE);
-  if (!r.ok()) return Expected<audit_features>::fail(r.error);
-  Expected<audit_features> out;
-  out.value = r.value->first;
-  return out;
+  if (!r.ok()) return r.error();
+  return r->first;
 }
 
 int NetlinkControl::set_status(const audit_status& s) {
@@ -77,18 +71,17 @@ int NetlinkControl::delete_rule(const RuleBytes& rule) {
   return sock_.request(AUDIT_DEL_RULE, rule.data(), rule.size());
 }
 
-Expected<std::vector<RuleBytes>> NetlinkControl::list_rules() {
-  using R = Expected<std::vector<RuleBytes>>;
+base::Result<std::vector<RuleBytes>> NetlinkControl::list_rules() {
+  using R = base::Result<std::vector<RuleBytes>>;
   if (int e = ensure_open()) return R::fail(e);
   int seq = sock_.send(AUDIT_LIST_RULES, nullptr, 0, false);
   if (seq < 0) return R::fail(seq);
   std::vector<AuditSocket::Reply> got;
   int rc = sock_.collect(seq, got);
   if (rc < 0) return R::fail(rc);
-  R out;
-  out.value.emplace();
+  std::vector<RuleBytes> out;
   for (auto& [t, b] : got)
-    if (t == AUDIT_LIST_RULES) out.value->push_back(std::move(b));
+    if (t == AUDIT_LIST_RULES) out.push_back(std::move(b));
   return out;
 }
 

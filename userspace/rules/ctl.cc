@@ -178,10 +178,10 @@ void Ctl::print_status(const netlink::Status& s, bool with_features_line) {
     if (with_features_line) {
       auto f = kernel_.get_features();
       uint32_t mask = AUDIT_FEATURE_TO_MASK(AUDIT_FEATURE_LOGINUID_IMMUTABLE);
-      if (f.ok() && (f.value->mask & mask))
+      if (f.ok() && (f->mask & mask))
         std::fprintf(io_.out, ",\"loginuid_immutable\":%u,\"loginuid_immutable_locked\":%s",
-                     (f.value->features & mask) ? 1u : 0u,
-                     (f.value->lock & mask) ? "true" : "false");
+                     (f->features & mask) ? 1u : 0u,
+                     (f->lock & mask) ? "true" : "false");
     }
     if (prefilter_ && prefilter_->chosen()) {
       auto e = prefilter_->engine_state();
@@ -216,9 +216,9 @@ void Ctl::print_status(const netlink::Status& s, bool with_features_line) {
   if (with_features_line) {
     auto f = kernel_.get_features();
     uint32_t mask = AUDIT_FEATURE_TO_MASK(AUDIT_FEATURE_LOGINUID_IMMUTABLE);
-    if (f.ok() && (f.value->mask & mask))
-      std::fprintf(io_.out, "loginuid_immutable %u %s\n", (f.value->features & mask) ? 1u : 0u,
-                   (f.value->lock & mask) ? "locked" : "unlocked");
+    if (f.ok() && (f->mask & mask))
+      std::fprintf(io_.out, "loginuid_immutable %u %s\n", (f->features & mask) ? 1u : 0u,
+                   (f->lock & mask) ? "locked" : "unlocked");
   }
   print_prefilter_status();
 }
@@ -269,15 +269,15 @@ int Ctl::print_listing(const std::string& key) {
   auto rules = kernel_.list_rules();
   if (!rules.ok()) {
     // Stock prints the kernel's error reply as it arrives.
-    std::fprintf(io_.out, "NLMSG_ERROR %d (%s)\n", -rules.error, strerr(-rules.error).c_str());
+    std::fprintf(io_.out, "NLMSG_ERROR %d (%s)\n", -rules.code(), strerr(-rules.code()).c_str());
     return 0;
   }
-  if (rules.value->empty()) {
+  if (rules->empty()) {
     std::fprintf(io_.out, "No rules\n");
     return 0;
   }
   std::vector<Rule> shown;
-  for (auto& b : *rules.value) {
+  for (auto& b : *rules) {
     Rule r(std::move(b));
     if (key_matches(r, key)) shown.push_back(std::move(r));
   }
@@ -306,17 +306,17 @@ int Ctl::send_signal(const std::string& name) {
   }
   auto s = kernel_.get_status();
   if (!s.ok()) {
-    if (s.error == -ECONNREFUSED)
+    if (s.code() == -ECONNREFUSED)
       amsg(LOG_INFO, "The audit system is disabled");
     else
       amsg(LOG_WARNING, "Failed sending signal to auditd (timeout)");
     return -1;
   }
-  if (s.value->status.pid == 0) {
+  if (s->status.pid == 0) {
     amsg(LOG_INFO, "Auditd is not running");
     return -2;
   }
-  if (io_.kill(static_cast<int>(s.value->status.pid), sig) < 0) {
+  if (io_.kill(static_cast<int>(s->status.pid), sig) < 0) {
     amsg(LOG_WARNING, "Failed sending signal to auditd (" + strerr(errno) + ")");
     return -1;
   }
@@ -850,10 +850,10 @@ int Ctl::execute_steps() {
       case StepKind::kStatus: {
         auto st = kernel_.get_status();
         if (!st.ok()) {
-          if (st.error == -ECONNREFUSED) std::fprintf(io_.err, "The audit system is disabled\n");
+          if (st.code() == -ECONNREFUSED) std::fprintf(io_.err, "The audit system is disabled\n");
           return -1;
         }
-        print_status(*st.value, true);
+        print_status(*st, true);
         break;
       }
       case StepKind::kSetEnabled:
@@ -923,10 +923,10 @@ int Ctl::execute_steps() {
       case StepKind::kDeleteAll: {
         auto rules = kernel_.list_rules();
         if (!rules.ok()) {
-          amsg(LOG_ERR, "Error receiving rules list (" + strerr(-rules.error) + ")");
+          amsg(LOG_ERR, "Error receiving rules list (" + strerr(-rules.code()) + ")");
           return -1;
         }
-        for (auto& b : *rules.value) {
+        for (auto& b : *rules) {
           Rule r(b);
           if (!key_matches(r, step.arg)) continue;
           int rc = kernel_.delete_rule(b);
@@ -974,11 +974,11 @@ int Ctl::execute_steps() {
 
 bool Ctl::is_ready() {
   auto st = kernel_.get_status();
-  if (st.ok() && st.value->status.enabled == 2) {
+  if (st.ok() && st->status.enabled == 2) {
     amsg(LOG_ERR, "The audit system is in immutable mode, no rule changes allowed");
     return false;
   }
-  if (!st.ok() && st.error == -ECONNREFUSED) {
+  if (!st.ok() && st.code() == -ECONNREFUSED) {
     amsg(LOG_ERR, "The audit system is disabled");
     return false;
   }
@@ -996,7 +996,7 @@ int Ctl::handle_request(Setopt status) {
     }
     if (status_reply_pending_) {
       auto st = kernel_.get_status();
-      if (st.ok()) print_status(*st.value, false);
+      if (st.ok()) print_status(*st, false);
     }
     return 0;
   }

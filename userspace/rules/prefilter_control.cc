@@ -135,7 +135,7 @@ std::uint32_t PrefilterControl::reader_tgid() const {
 
 bool PrefilterControl::locked() {
   auto st = kernel_.get_status();
-  return st.ok() && st.value->status.enabled == 2;
+  return st.ok() && st->status.enabled == 2;
 }
 
 bool PrefilterControl::ensure_engine(std::string& error) {
@@ -179,12 +179,12 @@ bool PrefilterControl::save_catalog() {
 int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
   auto listed = kernel_.list_rules();
   if (!listed.ok()) {
-    error = std::string("cannot list the kernel's rules: ") + std::strerror(-listed.error);
-    return listed.error;
+    error = std::string("cannot list the kernel's rules: ") + std::strerror(-listed.code());
+    return listed.code();
   }
   std::vector<netlink::RuleBytes> kernel_exit;
   std::vector<Rule> other_lists;
-  split_listing(*listed.value, kernel_exit, other_lists);
+  split_listing(*listed, kernel_exit, other_lists);
   catalog_ = synced(std::move(catalog_), kernel_exit);
 
   std::vector<Rule> exit_rules;
@@ -237,12 +237,12 @@ int PrefilterControl::switch_on(std::string& error) {
   }
   auto st = kernel_.get_status();
   if (!st.ok()) {
-    error = std::string("cannot read the audit status: ") + std::strerror(-st.error);
+    error = std::string("cannot read the audit status: ") + std::strerror(-st.code());
     return -1;
   }
   // Engine records reach a log only through bpfaudit's collector: another
   // audit daemon would never see them.
-  if (std::uint32_t pid = st.value->status.pid; pid != 0) {
+  if (std::uint32_t pid = st->status.pid; pid != 0) {
     std::string exe = exe_name(pid);
     if (exe != "bpfaudit") {
       error = "the audit pid is held by " + (exe.empty() ? std::string("another process") : exe) +
@@ -259,7 +259,7 @@ int PrefilterControl::switch_on(std::string& error) {
   }
   load_catalog();
   if (reconcile(true, error) < 0) return -1;
-  engine_->set_enabled(st.value->status.enabled != 0);
+  engine_->set_enabled(st->status.enabled != 0);
   return 0;
 }
 
@@ -357,7 +357,7 @@ int PrefilterControl::delete_rule(const netlink::RuleBytes& rule) {
   return 0;
 }
 
-netlink::Expected<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules() {
+base::Result<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules() {
   auto listed = kernel_.list_rules();
   if (!listed.ok() || !active()) return listed;
   load_catalog();
@@ -365,7 +365,7 @@ netlink::Expected<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules(
   // is taken by the catalog's order, which holds the kernel's exit rules too.
   std::vector<netlink::RuleBytes> kernel_exit;
   std::vector<Rule> other;
-  split_listing(*listed.value, kernel_exit, other);
+  split_listing(*listed, kernel_exit, other);
   std::vector<netlink::RuleBytes> out;
   bool exit_done = false;
   auto put_exit = [&] {
@@ -373,7 +373,7 @@ netlink::Expected<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules(
     exit_done = true;
     for (auto& e : synced(catalog_, kernel_exit)) out.push_back(std::move(e.bytes));
   };
-  for (auto& b : *listed.value) {
+  for (auto& b : *listed) {
     int list = list_of(b);
     if (list == AUDIT_FILTER_EXIT) {
       put_exit();
@@ -383,30 +383,29 @@ netlink::Expected<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules(
     out.push_back(std::move(b));
   }
   put_exit();
-  return netlink::Expected<std::vector<netlink::RuleBytes>>{std::move(out), 0};
+  return out;
 }
 
-netlink::Expected<std::vector<CatalogEntry>> PrefilterControl::placement() {
-  using Result = netlink::Expected<std::vector<CatalogEntry>>;
+base::Result<std::vector<CatalogEntry>> PrefilterControl::placement() {
   if (!active()) {
     auto listed = kernel_.list_rules();
-    if (!listed.ok()) return Result::fail(listed.error);
+    if (!listed.ok()) return listed.error();
     std::vector<CatalogEntry> out;
-    for (auto& b : *listed.value)
+    for (auto& b : *listed)
       if (list_of(b) == AUDIT_FILTER_EXIT) out.push_back({b, false, "the prefilter is off"});
-    return Result{std::move(out), 0};
+    return out;
   }
   load_catalog();
   auto listed = kernel_.list_rules();
-  if (!listed.ok()) return Result::fail(listed.error);
+  if (!listed.ok()) return listed.error();
   std::vector<netlink::RuleBytes> kernel_exit;
   std::vector<Rule> exit_rules, other;
-  split_listing(*listed.value, kernel_exit, other);
+  split_listing(*listed, kernel_exit, other);
   std::vector<CatalogEntry> out = synced(catalog_, kernel_exit);
   for (const auto& e : out) exit_rules.emplace_back(e.bytes);
   PlacementPlan plan = place_rules(exit_rules, other, host_records_block());
   for (std::size_t i = 0; i < out.size(); ++i) out[i].reason = plan.placement[i].reason;
-  return Result{std::move(out), 0};
+  return out;
 }
 
 }  // namespace bpfaudit::rules

@@ -54,19 +54,19 @@ class PrefilterControl : public netlink::AuditControl {
 
   // Every rule of the exit list in kernel-alone order, with its placement
   // (the kernel's own listing when the prefilter is off).
-  netlink::Expected<std::vector<CatalogEntry>> placement();
+  base::Result<std::vector<CatalogEntry>> placement();
   // The engine's state, when loaded.
   std::optional<probe::EngineState> engine_state() const;
   // The tgid the running collector registered with the engine, 0: none.
   std::uint32_t reader_tgid() const;
 
-  netlink::Expected<netlink::Status> get_status() override { return kernel_.get_status(); }
-  netlink::Expected<audit_features> get_features() override { return kernel_.get_features(); }
+  base::Result<netlink::Status> get_status() override { return kernel_.get_status(); }
+  base::Result<audit_features> get_features() override { return kernel_.get_features(); }
   int set_status(const audit_status& s) override;
   int set_feature(const audit_features& f) override { return kernel_.set_feature(f); }
   int add_rule(const netlink::RuleBytes& rule) override;
   int delete_rule(const netlink::RuleBytes& rule) override;
-  netlink::Expected<std::vector<netlink::RuleBytes>> list_rules() override;
+  base::Result<std::vector<netlink::RuleBytes>> list_rules() override;
   int trim_subtrees() override { return kernel_.trim_subtrees(); }
   int make_equivalent(const std::string& mount_point, const std::string& subtree) override {
     return kernel_.make_equivalent(mount_point, subtree);
