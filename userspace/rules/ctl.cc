@@ -62,6 +62,14 @@ constexpr const char* kUsage =
     "    --reset_backlog_wait_time_actual  Reset the actual backlog wait time counter\n"
     "    --prefilter on|off                Evaluate exit rules in the eBPF engine (bpfaudit)\n";
 
+// -v: stock 3.0.9's line, then the behaviours taken from later releases
+// (README "auditctl" says the same).
+constexpr const char* kVersionText =
+    "auditctl version 3.0.9\n"
+    "from audit 3.1: the io_uring filter list (-a always,io_uring -S OP, kernel 5.16+)\n"
+    "from audit 3.1: exclude rules take every field the kernel's exclude filter takes\n"
+    "from audit 3.1.1: --signal stop|reload|rotate|resume|state\n";
+
 // Stock's filter/action words; 0 found, 1 "possible" (deprecated), 2 unknown.
 int lookup_filter(const std::string& s, int& filter, bool& exclude) {
   if (s == "exit")
@@ -75,6 +83,8 @@ int lookup_filter(const std::string& s, int& filter, bool& exclude) {
     exclude = true;
   } else if (s == "filesystem")
     filter = AUDIT_FILTER_FS;
+  else if (s == "io_uring")  // audit 3.1+: the kernel's io_uring op exit list (5.16+)
+    filter = AUDIT_FILTER_URING_EXIT;
   else
     return 2;
   return 0;
@@ -289,16 +299,20 @@ int Ctl::print_listing(const std::string& key) {
 }
 
 int Ctl::send_signal(const std::string& name) {
+  // The keywords (stop, reload, rotate, resume, state) are audit 3.1.1's.
+  auto is = [&](const char* sig_name, const char* keyword) {
+    return strcasecmp(name.c_str(), sig_name) == 0 || strcasecmp(name.c_str(), keyword) == 0;
+  };
   int sig = 0;
-  if (strcasecmp(name.c_str(), "TERM") == 0)
+  if (is("TERM", "stop"))
     sig = SIGTERM;
-  else if (strcasecmp(name.c_str(), "HUP") == 0)
+  else if (is("HUP", "reload"))
     sig = SIGHUP;
-  else if (strcasecmp(name.c_str(), "USR1") == 0)
+  else if (is("USR1", "rotate"))
     sig = SIGUSR1;
-  else if (strcasecmp(name.c_str(), "USR2") == 0)
+  else if (is("USR2", "resume"))
     sig = SIGUSR2;
-  else if (strcasecmp(name.c_str(), "CONT") == 0)
+  else if (is("CONT", "state"))
     sig = SIGCONT;
   if (sig == 0) {
     amsg(LOG_ERR, name + " is an unsupported signal");
@@ -513,6 +527,12 @@ Ctl::Setopt Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           std::string m = rule_error_message(e, opt);
           if (e != RuleError::kPrintNothing) emsg(m);
           retval = kError;
+        } else if (st_.exclude_unevaluated >= 0) {
+          const char* fname = audit_field_to_name(st_.exclude_unevaluated);
+          amsg(LOG_WARNING, std::string("WARNING - the kernel's exclude filter does not evaluate ") +
+                                (fname ? fname : "this field") +
+                                ": this rule never matches and ends the exclude list");
+          st_.exclude_unevaluated = -1;
         }
         break;
       }
@@ -759,6 +779,23 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, Setopt& retval) 
     return (add_ & (AUDIT_FILTER_MASK | AUDIT_FILTER_UNSET)) == list ||
            (del_ & (AUDIT_FILTER_MASK | AUDIT_FILTER_UNSET)) == list;
   };
+  if (list_is(AUDIT_FILTER_URING_EXIT)) {
+    // Audit 3.1+: on the io_uring list -S names io_uring operations; no arch.
+    std::string arg = optarg;
+    int rc = 0;
+    for (const auto& part : record::split_pieces(arg, ',')) {
+      if (part.empty()) continue;
+      if ((rc = add_uring_op(rule_, part)) != 0) break;
+    }
+    if (rc != 0) {
+      amsg(LOG_ERR, "io_uring op unknown: " + arg);
+      retval = kError;
+    } else {
+      st_.syscall_added = true;
+      retval = kRuleReady;
+    }
+    return 0;
+  }
   bool unknown_arch = st_.elf == 0;
   if (list_is(AUDIT_FILTER_TASK)) {
     amsg(LOG_ERR, "Error: syscall auditing being added to task list");
@@ -954,7 +991,8 @@ int Ctl::execute_steps() {
         if (send_signal(step.arg) == -1) return -1;
         continue;
       case StepKind::kVersion:
-        std::fprintf(io_.out, "auditctl version 3.0.9\n");
+        // The first line is stock 3.0.9's; what later releases added follows.
+        std::fputs(kVersionText, io_.out);
         continue;
       case StepKind::kPrefilter:
         if (switch_prefilter(step.arg) < 0) return -1;

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "uring_ops.h"
+
 namespace bpfaudit::rules {
 
 namespace {
@@ -254,6 +256,24 @@ int add_syscall(Rule& rule, const std::string& name, unsigned int elf, int host_
   return -1;
 }
 
+int add_uring_op(Rule& rule, const std::string& name) {
+  if (name == "all") {
+    for (const auto& op : record::uring_ops()) rule.set_syscall(op.number);
+    return 0;
+  }
+  int nr = record::uring_op_number(name);
+  if (nr < 0 && starts_digit(name)) nr = static_cast<int>(std::strtol(name.c_str(), nullptr, 0));
+  if (nr >= 0) return rule.set_syscall(nr) ? 0 : -1;
+  return -1;
+}
+
+const char* list_name(uint32_t flags) {
+  // libaudit 3.0.9's table stops at "filesystem"; audit 3.1 named list 7. The
+  // lookup is on the whole value, as both releases do.
+  if (flags == AUDIT_FILTER_URING_EXIT) return "io_uring";
+  return audit_flag_to_name(static_cast<int>(flags));
+}
+
 namespace {
 
 // -F arch=VALUE to a machine, as stock's audit_determine_machine: b32/b64 relative to
@@ -328,6 +348,35 @@ RuleError parse_uid_like(const std::string& v, const Environment& env, uint32_t&
 
 }  // namespace
 
+namespace {
+
+// The fields stock 3.0.9 lets an exclude rule take when the kernel extends
+// that filter (AUDIT_FEATURE_BITMAP_EXCLUDE_EXTEND).
+bool exclude_field_of_309(int field) {
+  switch (field) {
+    case AUDIT_PID:
+    case AUDIT_UID:
+    case AUDIT_GID:
+    case AUDIT_LOGINUID:
+    case AUDIT_MSGTYPE:
+    case AUDIT_SUBJ_USER:
+    case AUDIT_SUBJ_ROLE:
+    case AUDIT_SUBJ_TYPE:
+    case AUDIT_SUBJ_SEN:
+    case AUDIT_SUBJ_CLR:
+    case AUDIT_EXE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The value of one field, checked against the filter list, added to the rule.
+RuleError lower_field(Rule& rule, int field, uint32_t op, const std::string& v, int flags,
+                      BuildState& st, const Environment& env, std::string* diagnostic);
+
+}  // namespace
+
 RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildState& st,
                          const Environment& env, std::string* opt_out, std::string* diagnostic) {
   if (opt_out) *opt_out = pair;
@@ -340,33 +389,44 @@ RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildSt
   if (v.empty()) return RuleError::kFieldValMissing;
   int field = audit_name_to_field(f.c_str());
   if (field < 0) return RuleError::kFieldUnknown;
-  auto features = [&]() -> uint32_t { return env.features ? env.features() : 0; };
+  uint32_t features = env.features ? env.features() : 0;
 
+  // Audit 3.1 ("Fix rule checking for exclude filter") stopped limiting the
+  // exclude filter's fields when the kernel extends it: any field passes to
+  // the per-field checks and the kernel decides. A field 3.0.9 refused is
+  // taken only if 3.1+ takes it; when 3.1+ refuses it too, 3.0.9's message
+  // stays, so every 3.0.9 refusal reads as before. perm is left out: 3.1+
+  // takes it on exclude only together with 4.0's perm-to-syscall expansion,
+  // which 3.0.9 rules do not have. Kernels without the extension keep
+  // 3.0.9's answer. The kernel (6.18, measured) stores such a rule, but its
+  // exclude filter evaluates only 3.0.9's fields: on any other field it stops
+  // walking the exclude list, so the rule never matches and exclude rules
+  // after it are not consulted; auditctl warns (ours, 4.x is silent).
+  bool widened = false;
   if (flags == AUDIT_FILTER_EXCLUDE) {
-    if ((features() & AUDIT_FEATURE_BITMAP_EXCLUDE_EXTEND) == 0) {
+    if ((features & AUDIT_FEATURE_BITMAP_EXCLUDE_EXTEND) == 0) {
       if (field != AUDIT_MSGTYPE) return RuleError::kFieldNoSupport;
-    } else {
-      switch (field) {
-        case AUDIT_PID:
-        case AUDIT_UID:
-        case AUDIT_GID:
-        case AUDIT_LOGINUID:
-        case AUDIT_MSGTYPE:
-        case AUDIT_SUBJ_USER:
-        case AUDIT_SUBJ_ROLE:
-        case AUDIT_SUBJ_TYPE:
-        case AUDIT_SUBJ_SEN:
-        case AUDIT_SUBJ_CLR:
-        case AUDIT_EXE:
-          break;
-        default:
-          return RuleError::kMsgTypeCredExclude;
-      }
+    } else if (!exclude_field_of_309(field)) {
+      if (field == AUDIT_PERM) return RuleError::kMsgTypeCredExclude;
+      widened = true;
     }
   }
-  if (flags == AUDIT_FILTER_FS && (features() & AUDIT_FEATURE_BITMAP_FILTER_FS) == 0)
+  if (flags == AUDIT_FILTER_FS && (features & AUDIT_FEATURE_BITMAP_FILTER_FS) == 0)
     return RuleError::kFilterNoSupport;
 
+  std::string diag;
+  RuleError e = lower_field(rule, field, op, v, flags, st, env, &diag);
+  if (e != RuleError::kNone && widened) return RuleError::kMsgTypeCredExclude;
+  if (widened) st.exclude_unevaluated = field;
+  if (diagnostic) *diagnostic = diag;
+  return e;
+}
+
+namespace {
+
+RuleError lower_field(Rule& rule, int field, uint32_t op, const std::string& v, int flags,
+                      BuildState& st, const Environment& env, std::string* diagnostic) {
+  auto features = [&]() -> uint32_t { return env.features ? env.features() : 0; };
   const char* cv = v.c_str();
   uint32_t value = 0;
   switch (field) {
@@ -533,6 +593,8 @@ RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildSt
   rule.add_field(field, op, value);
   return RuleError::kNone;
 }
+
+}  // namespace
 
 namespace {
 
@@ -749,7 +811,7 @@ std::string print_rules(const std::vector<Rule>& rules, const PrintOptions& opts
     unsigned count = 0;
     if (!watch) {
       const char* action = audit_action_to_name(static_cast<int>(r.action));
-      const char* list = audit_flag_to_name(static_cast<int>(r.flags));
+      const char* list = list_name(r.flags);
       appendf(out, "-a %s,%s", action ? action : "(null)", list ? list : "(null)");
       for (uint32_t i = 0; i < r.field_count; ++i) {
         if ((r.fields[i] & ~AUDIT_OPERATORS) != AUDIT_ARCH) continue;
@@ -768,10 +830,16 @@ std::string print_rules(const std::vector<Rule>& rules, const PrintOptions& opts
         if (all_syscalls(r)) {
           out += " -S all";
         } else {
+          bool uring = (r.flags & AUDIT_FILTER_MASK) == AUDIT_FILTER_URING_EXIT;
           for (int i = 0; i < AUDIT_BITMASK_SIZE * 32; ++i) {
             if (!(r.mask[AUDIT_WORD(i)] & AUDIT_BIT(i))) continue;
             int machine = elf ? audit_elf_to_machine(elf) : opts.host_machine;
-            const char* name = machine < 0 ? nullptr : audit_syscall_to_name(i, machine);
+            // io_uring rules hold operation numbers, printed by their names
+            // as 4.x does (its loop stops at its headers' IORING_OP_LAST; here
+            // every bit the kernel holds is shown).
+            const char* name = uring         ? record::uring_op_name(i)
+                               : machine < 0 ? nullptr
+                                             : audit_syscall_to_name(i, machine);
             out += count ? "," : " -S ";
             if (name)
               out += name;

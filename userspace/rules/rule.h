@@ -111,6 +111,9 @@ struct BuildState {
   bool arch_added = false;
   bool exe_added = false;
   bool filterfs_added = false;
+  // Set when an exclude rule took a field beyond 3.0.9's (see add_field_pair):
+  // the kernel stores it, but its exclude filter does not evaluate it.
+  int exclude_unevaluated = -1;
 };
 
 // -F field<op>value. `flags` is the filter list (AUDIT_FILTER_*, without prepend).
@@ -121,6 +124,12 @@ RuleError add_field_pair(Rule& rule, const std::string& pair, int flags, BuildSt
 RuleError add_field_compare(Rule& rule, const std::string& pair, int flags, std::string* opt_out);
 // One -S word: a name, a number or "all". 0 ok, -1 unknown, -2 elf unknown.
 int add_syscall(Rule& rule, const std::string& name, unsigned int elf, int host_machine);
+
+// One -S word on the io_uring list (audit 3.1+): an operation name, a number or
+// "all" (every named operation). 0 ok, -1 unknown.
+int add_uring_op(Rule& rule, const std::string& name);
+// A filter list's name as -l prints it (nullptr for values no release names).
+const char* list_name(uint32_t flags);
 
 // Permission letters rwxa to AUDIT_PERM_* bits; nullopt on a bad letter (*bad set).
 std::optional<uint32_t> parse_perms(const std::string& s, char* bad);
