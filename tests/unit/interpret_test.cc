@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/io_uring.h>
 #include <linux/netlink.h>
 #include <linux/prctl.h>
 #include <linux/seccomp.h>
@@ -398,6 +399,26 @@ TEST_F(InterpretTest, CsvAndText) {
             "NODE,EVENT,DATE,TIME,YEAR,MONTH,DAY,WEEKDAY,HOUR,MILLI,GMT_OFFSET,SERIAL_NUM,"
             "EVENT_KIND,SESSION,SUBJ_PRIME,SUBJ_SEC,SUBJ_KIND,SUBJ_LABEL,ACTION,RESULT,OBJ_PRIME,"
             "OBJ_SEC,OBJ2,OBJ_LABEL,OBJ_KIND,HOW,KEY\n");
+}
+
+// URINGOP (audit 4.x, auparse/typetab.h: uring_op is a syscall-typed field
+// read with the io_uring "machine"): the operation's name as the kernel's
+// enum io_uring_op spells it (IORING_OP_OPENAT -> openat), and 4.x's
+// print_syscall text, unknown-syscall(N), for an operation audit does not
+// name (IORING_OP_NOP is never audited). The record is the kernel's (6.18).
+TEST_F(InterpretTest, UringOpIsTheOperationName) {
+  auto line = [](int op) {
+    return "type=URINGOP msg=audit(1796578994.967:1351454): uring_op=" + std::to_string(op) +
+           " success=yes exit=0 items=0 ppid=2149 pid=2166 uid=0 gid=0 euid=0 suid=0 fsuid=0"
+           " egid=0 sgid=0 fsgid=0 key=\"uringx2149\"";
+  };
+  EXPECT_EQ(field(line(IORING_OP_OPENAT), "uring_op"), "openat");
+  EXPECT_EQ(field(line(IORING_OP_CONNECT), "uring_op"), "connect");
+  EXPECT_EQ(field(line(IORING_OP_NOP), "uring_op"), "unknown-syscall(0)");
+  // The other fields read as in any record.
+  EXPECT_EQ(field(line(IORING_OP_OPENAT), "uid"), "root");
+  EXPECT_EQ(field(line(IORING_OP_OPENAT), "key"), "uringx2149");
+  EXPECT_NE(run({line(IORING_OP_OPENAT)}).find("\ntype=URINGOP msg=audit("), std::string::npos);
 }
 
 }  // namespace

@@ -617,5 +617,145 @@ TEST(Augenrules, FileOrderIsLsVersionOrder) {
   EXPECT_EQ(got, want);
 }
 
+// ---- What audit 3.1+ added (issue 20). Expected texts follow audit-userspace
+// 4.2's source: auditctl-listing.c print_rule/print_syscall (io_uring ops by
+// name from lib/uringop_table.h, "-a action,list" with list name "io_uring"),
+// auditctl.c opt_syscall ("io_uring op unknown: %s" with the whole -S word),
+// libaudit.c audit_rule_fieldpair_data (no exclude restriction when the kernel
+// extends that filter; the exit-only checks unchanged).
+
+TEST(RulesLater, IoUringListParsesAndListsAs4x) {
+  FakeControl k;
+  ASSERT_EQ(run(k, "-a io_uring,always -S openat -k u1").rc, 0);
+  ASSERT_EQ(run(k, "-a always,io_uring -S 18,connect -F uid=0 -k u2").rc, 0);
+  // No -S: every bit, as for the exit list; listed as -S all.
+  ASSERT_EQ(run(k, "-A always,io_uring -F auid>=1000").rc, 0);
+  ASSERT_EQ(run(k, "-a never,io_uring -S all -k u3").rc, 0);
+  EXPECT_EQ(list(k),
+            "-a always,io_uring -S all -F auid>=1000\n"
+            "-a always,io_uring -S openat -F key=u1\n"
+            "-a always,io_uring -S connect,openat -F uid=0 -F key=u2\n"
+            "-a never,io_uring -S sendmsg,recvmsg,accept,connect,fallocate,openat,close,openat2,"
+            "shutdown,renameat,unlinkat,mkdirat,symlinkat,linkat,msg_ring,fsetxattr,setxattr,"
+            "fgetxattr,getxattr,uring_cmd,sendmsg_zc,waitid,futex_wait,futex_wake,futex_waitv,"
+            "fixed_fd_install,ftruncate,bind,listen,uring_cmd128 -F key=u3\n");
+  // The list is list 7 with operation numbers (enum io_uring_op) in the mask.
+  const auto& r = *reinterpret_cast<const audit_rule_data*>(k.rules[1].data());
+  EXPECT_EQ(r.flags, 7u);
+  EXPECT_EQ(r.mask[0], 1u << 18);
+  // -d takes the same words; the listed text deletes it.
+  EXPECT_EQ(run(k, "-d always,io_uring -S openat -F key=u1").rc, 0);
+  EXPECT_EQ(run(k, "-d always,io_uring -S connect,openat -F uid=0 -F key=u2").rc, 0);
+  EXPECT_EQ(k.rules.size(), 2u);
+}
+
+TEST(RulesLater, IoUringRefusals) {
+  const ErrorCase cases[] = {
+      {"-a always,io_uring -S nosuch", 255, "io_uring op unknown: nosuch\n"},
+      {"-a always,io_uring -S openat,nosuch", 255, "io_uring op unknown: openat,nosuch\n"},
+      {"-a always,io_uring -S openat -F success=1", 255,
+       "success can only be used with exit filter list\n"},
+      {"-a always,io_uring -S openat -F path=/etc/passwd", 255,
+       "path can only be used with exit filter list\n"},
+      {"-a always,io_uring -F uid=0 -k x", 255,
+       "key option needs a watch or syscall given prior to it\n"},
+      {"-a always,io_uring -S openat -F msgtype=SYSCALL", 255,
+       "msgtype field can only be used with exclude or user filter list\n"},
+  };
+  for (const auto& c : cases) {
+    FakeControl k;
+    CmdResult r = run(k, c.args);
+    EXPECT_EQ(r.rc, c.rc) << c.args;
+    EXPECT_EQ(r.err, c.err) << c.args;
+    EXPECT_TRUE(k.rules.empty()) << c.args;
+  }
+}
+
+TEST(RulesLater, ExcludeTakesWhat31Takes) {
+  FakeControl k;
+  CmdResult r = run(k, "-a never,exclude -F msgtype=CWD -F euid=0");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.err,
+            "WARNING - the kernel's exclude filter does not evaluate euid: this rule never "
+            "matches and ends the exclude list\n");
+  ASSERT_EQ(run(k, "-a never,exclude -F sessionid=5").rc, 0);
+  // A 3.0.9 field gets no warning.
+  r = run(k, "-a never,exclude -F uid=5");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(list(k),
+            "-a never,exclude -F msgtype=CWD -F euid=0\n"
+            "-a never,exclude -F sessionid=5\n"
+            "-a never,exclude -F uid=5\n");
+  // What 3.1+ refuses too keeps 3.0.9's message (3.1+ would say "exit can
+  // only be used with exit filter list"; kExitOnly and the others below).
+  const ErrorCase refused[] = {
+      {"-a never,exclude -F exit=0", 255,
+       "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter\n"},
+      {"-a never,exclude -F euid=nosuchuser", 255,
+       "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter\n"},
+      {"-a never,exclude -F perm=r", 255,
+       "Only msgtype, *uid, *gid, pid, and subj* fields can be used with exclude filter\n"},
+  };
+  for (const auto& c : refused) {
+    FakeControl k2;
+    CmdResult e = run(k2, c.args);
+    EXPECT_EQ(e.rc, c.rc) << c.args;
+    EXPECT_EQ(e.err, c.err) << c.args;
+    EXPECT_TRUE(k2.rules.empty()) << c.args;
+  }
+}
+
+TEST(RulesLater, ExcludeWithoutKernelExtensionKeeps309) {
+  // A kernel without AUDIT_FEATURE_BITMAP_EXCLUDE_EXTEND (before 4.17).
+  FakeControl k;
+  bpfaudit::testing::MemStream out, err;
+  CtlIo io;
+  io.out = out.file();
+  io.err = err.file();
+  Environment env = test_env();
+  env.features = [] {
+    return static_cast<uint32_t>(AUDIT_FEATURE_BITMAP_ALL & ~AUDIT_FEATURE_BITMAP_EXCLUDE_EXTEND);
+  };
+  Ctl ctl(k, env, io);
+  EXPECT_EQ(ctl.run(split("-a never,exclude -F euid=0")), 255);
+  EXPECT_EQ(err.str(), "Field option not supported by kernel: euid\n");
+  EXPECT_TRUE(k.rules.empty());
+}
+
+TEST(RulesLater, SignalKeywordsOf311) {
+  const std::pair<const char*, int> words[] = {
+      {"stop", SIGTERM}, {"reload", SIGHUP}, {"rotate", SIGUSR1},
+      {"resume", SIGUSR2}, {"state", SIGCONT}, {"ROTATE", SIGUSR1}, {"usr1", SIGUSR1}};
+  for (const auto& [word, sig] : words) {
+    FakeControl k;
+    k.status.status.pid = 4242;
+    int sent_pid = 0, sent_sig = 0;
+    bpfaudit::testing::MemStream out, err;
+    CtlIo io;
+    io.out = out.file();
+    io.err = err.file();
+    io.kill = [&](int pid, int s) {
+      sent_pid = pid;
+      sent_sig = s;
+      return 0;
+    };
+    Ctl ctl(k, test_env(), io);
+    EXPECT_EQ(ctl.run(split(std::string("--signal ") + word)), 0) << word;
+    EXPECT_EQ(sent_pid, 4242) << word;
+    EXPECT_EQ(sent_sig, sig) << word;
+  }
+}
+
+TEST(RulesLater, VersionSaysWhichReleaseEachBehaviourIsFrom) {
+  FakeControl k;
+  CmdResult r = run(k, "-v");
+  EXPECT_EQ(r.rc, 0);
+  // The first line is stock 3.0.9's own.
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n') + 1), "auditctl version 3.0.9\n");
+  EXPECT_NE(r.out.find("from audit 3.1: the io_uring filter list"), std::string::npos);
+  EXPECT_NE(r.out.find("from audit 3.1.1: --signal"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace bpfaudit::rules

@@ -120,6 +120,54 @@ TEST(SearchItems, SyscallFields) {
   EXPECT_EQ(s.tuid, "root");  // uid 0 is "root" without any lookup
 }
 
+// URINGOP as audit 4.x's ausearch reads it (src/ausearch-parse.c,
+// parse_syscall): uring_op= stands for the syscall number, the arch is
+// libaudit 4.x's MACH_IO_URING (11: the machine_t value after MACH_PPC64LE),
+// no a0/a1, then the task fields and the key. Stock 3.0.9 parses none of it
+// (ausearch -p finds nothing). The records are the kernel's (6.18): a
+// URINGOP event of its own (an io-wq worker ran the op) and one inside the
+// io_uring_enter syscall's event.
+TEST(SearchItems, UringOpRecordReadAs4x) {
+  Criteria c;
+  auto rest = testing::criteria_from_args(
+      {"-p", "2166", "-pp", "2149", "-ui", "0", "-sv", "yes", "-e", "0", "-k", "uringx2149"},
+      c);
+  ASSERT_TRUE(rest.empty());
+  SearchItems s;
+  ASSERT_EQ(extract_search_items(
+                make_event({"type=URINGOP msg=audit(1796578994.967:1351454): uring_op=18 "
+                            "success=yes exit=0 items=0 ppid=2149 pid=2166 uid=0 gid=0 euid=0 "
+                            "suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 key=\"uringx2149\""}),
+                c, s),
+            0);
+  EXPECT_EQ(s.syscall, 18);
+  EXPECT_EQ(s.arch, 11);
+  EXPECT_EQ(s.pid, 2166);
+  EXPECT_EQ(s.ppid, 2149);
+  EXPECT_EQ(s.uid, 0u);
+  EXPECT_EQ(s.success, Success::kSuccess);
+  EXPECT_TRUE(s.exit_is_set);
+  EXPECT_EQ(s.exit, 0);
+  EXPECT_EQ(s.keys, std::vector<std::string>{"uringx2149"});
+
+  // Inline: the URINGOP record comes first, the SYSCALL record's fields are
+  // read after it, as 4.x does (the later syscall= replaces uring_op=).
+  SearchItems t;
+  ASSERT_EQ(extract_search_items(
+                make_event({"type=URINGOP msg=audit(1796578994.967:1351453): uring_op=18 "
+                            "success=yes exit=0 items=1 ppid=2149 pid=2165 uid=0 gid=0 euid=0 "
+                            "suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 key=\"uringx2149\"",
+                            "type=SYSCALL msg=audit(1796578994.967:1351453): arch=c000003e "
+                            "syscall=426 success=yes exit=1 a0=4 a1=1 a2=1 a3=1 items=1 ppid=2149 "
+                            "pid=2165 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 "
+                            "sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"uring_openat\" "
+                            "exe=\"/tmp/uring_openat\" key=\"uringx2149\""}),
+                c, t),
+            0);
+  EXPECT_EQ(t.syscall, 426);
+  EXPECT_EQ(t.pid, 2165);
+}
+
 TEST(SearchItems, ArchReadForInterpretedOutput) {
   Criteria c;
   c.format = ReportFormat::kInterpret;

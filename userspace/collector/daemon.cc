@@ -384,13 +384,13 @@ void Daemon::add_engine_event(const probe::EngineEvent& ev) {
 // loss counters into ring-drop records.
 void Daemon::sync_engine() {
   if (!engine_ring_ && probe::PrefilterEngine::pinned()) {
-    std::string error;
-    engine_ring_ = probe::EngineRing::open(
-        [this](const probe::EngineEvent& ev) { add_engine_event(ev); }, error);
-    if (!engine_ring_) {
-      say(LOG_ERR, "Cannot read the prefilter engine: " + error);
+    auto opened =
+        probe::EngineRing::open([this](const probe::EngineEvent& ev) { add_engine_event(ev); });
+    if (!opened) {
+      say(LOG_ERR, "Cannot read the prefilter engine: " + opened.error().text());
       return;
     }
+    engine_ring_ = std::move(*opened);
     // A reader that ended without saying so (killed): its records waited
     // in the ring, or were counted as ring-drop if it filled. Said once.
     std::uint32_t previous = engine_ring_->engine().daemon_tgid();

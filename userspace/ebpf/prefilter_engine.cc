@@ -2,10 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/magic.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,10 +14,16 @@
 #include <utility>
 #include <vector>
 
+#include "bpf_handles.h"
 #include "bpfaudit_prefilter.h"
 #include "prefilter.skel.h"
 
 namespace bpfaudit::probe {
+
+template <>
+void SkelDestroy<prefilter_bpf>::operator()(prefilter_bpf* s) const {
+  prefilter_bpf__destroy(s);
+}
 
 namespace {
 
@@ -60,27 +63,6 @@ const MapPin kMaps[] = {
 };
 constexpr const char* kLinkPin = "link";
 
-// libbpf's messages (the verifier log among them) only when asked for:
-// BPFAUDIT_BPF_LOG=1, as for autrace.
-int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
-  static const bool verbose = std::getenv("BPFAUDIT_BPF_LOG") != nullptr;
-  if (!verbose || level == LIBBPF_DEBUG) return 0;
-  return std::vfprintf(stderr, fmt, ap);
-}
-
-// Pins need the BPF file system at /sys/fs/bpf. systemd mounts it at boot;
-// a host without systemd (or a minimal VM) may not have it, so it is mounted
-// here as systemd would, and left mounted: it is the system's, not ours.
-bool ensure_bpffs(std::string& error) {
-  struct statfs fs {};
-  if (::statfs("/sys/fs/bpf", &fs) == 0 && fs.f_type == BPF_FS_MAGIC) return true;
-  if (::mount("bpf", "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") != 0) {
-    error = std::string("cannot mount the BPF file system on /sys/fs/bpf: ") + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 const char* engine_loss_reason_name(int reason) {
@@ -101,133 +83,113 @@ bool PrefilterEngine::pinned() { return ::access(pin("state").c_str(), F_OK) == 
 
 bool PrefilterEngine::attached() { return ::access(pin(kLinkPin).c_str(), F_OK) == 0; }
 
-std::optional<PrefilterEngine> PrefilterEngine::open_pinned(std::string& error) {
-  if (!pinned()) {
-    error = "the prefilter engine is not loaded";
-    return std::nullopt;
-  }
+base::Result<PrefilterEngine> PrefilterEngine::open_pinned() {
+  if (!pinned()) return base::Error{-ENOENT, "the prefilter engine is not loaded"};
   PrefilterEngine e;
   base::UniqueFd* fds[] = {&e.rows_fd_, &e.rules_fd_, &e.losses_fd_, &e.ring_fd_, &e.state_fd_};
   for (std::size_t i = 0; i < std::size(kMaps); ++i) {
     fds[i]->reset(bpf_obj_get(pin(kMaps[i].name).c_str()));
-    if (!*fds[i]) {
-      error = "cannot open " + pin(kMaps[i].name) + ": " + std::strerror(errno);
-      return std::nullopt;
-    }
+    if (!*fds[i])
+      return base::Error{-errno, "cannot open " + pin(kMaps[i].name) + ": " + std::strerror(errno)};
   }
   return e;
 }
 
 namespace {
 
-struct SkelDeleter {
-  void operator()(prefilter_bpf* s) const { prefilter_bpf__destroy(s); }
-};
-using Skel = std::unique_ptr<prefilter_bpf, SkelDeleter>;
+using Skel = SkelPtr<prefilter_bpf>;
 
 // Opens and loads the object; with `reuse_pins`, onto the pinned maps.
-Skel load_object(bool reuse_pins, std::string& error) {
-  libbpf_set_print(libbpf_print);
+base::Result<Skel> load_object(bool reuse_pins) {
+  LibbpfLog log;
   Skel skel(prefilter_bpf__open());
-  if (!skel) {
-    error = std::string("cannot open the prefilter BPF object: ") + std::strerror(errno);
-    return nullptr;
-  }
+  if (!skel)
+    return base::Error{-errno, std::string("cannot open the prefilter BPF object: ") +
+                                   std::strerror(errno) + "\n" + log.tail(5)};
   bpf_map__set_max_entries(skel->maps.pf_events, kRingBytes);
   if (reuse_pins)
     for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());
-  if (int err = prefilter_bpf__load(skel.get())) {
-    error = std::string("cannot load the prefilter BPF program: ") + std::strerror(-err) +
-            (err == -EPERM ? " (BPF refused: lockdown or missing CAP_BPF)"
-                           : " (BPFAUDIT_BPF_LOG=1 shows the verifier's log)");
-    return nullptr;
-  }
+  if (int err = prefilter_bpf__load(skel.get()))
+    return base::Error{err, std::string("cannot load the prefilter BPF program: ") +
+                                std::strerror(-err) +
+                                (err == -EPERM ? " (BPF refused: lockdown or missing CAP_BPF)"
+                                               : " (BPFAUDIT_BPF_LOG=1 shows the verifier's log)")};
   return skel;
 }
 
 }  // namespace
 
-std::optional<PrefilterEngine> PrefilterEngine::load_or_open(std::string& error) {
-  if (pinned()) return open_pinned(error);
-  if (geteuid() != 0) {
-    error = "the prefilter engine needs root";
-    return std::nullopt;
-  }
-  if (::access(kBtfPath, R_OK) != 0) {
-    error = std::string("kernel BTF not available (") + kBtfPath + ": " + std::strerror(errno) +
-            "); the engine needs a kernel built with CONFIG_DEBUG_INFO_BTF";
-    return std::nullopt;
-  }
+base::Result<PrefilterEngine> PrefilterEngine::load_or_open() {
+  if (pinned()) return open_pinned();
+  if (geteuid() != 0) return base::Error{-EPERM, "the prefilter engine needs root"};
+  if (::access(kBtfPath, R_OK) != 0)
+    return base::Error{-errno, std::string("kernel BTF not available (") + kBtfPath + ": " +
+                                   std::strerror(errno) +
+                                   "); the engine needs a kernel built with CONFIG_DEBUG_INFO_BTF"};
   // Loaded now, though attached only with rules, so that a kernel that
   // refuses the program says so when the prefilter is turned on.
-  Skel skel = load_object(false, error);
-  if (!skel) return std::nullopt;
+  auto loaded = load_object(false);
+  if (!loaded) return loaded.error();
+  Skel skel = std::move(*loaded);
   // Empty and disabled until the first install; the tables are zero.
   bpfaudit_pf_state st{};
   st.wakeup_bytes = kWakeupBytes;
   std::uint32_t zero = 0;
   bpf_map_update_elem(bpf_map__fd(skel->maps.pf_state), &zero, &st, BPF_ANY);
-  if (!ensure_bpffs(error)) return std::nullopt;
+  if (auto fs = ensure_bpffs(); !fs) return fs.error();
   ::mkdir("/sys/fs/bpf/bpfaudit", 0700);
   ::mkdir(kPinDir, 0700);
   // "state" is pinned last: pinned() is true only once every map is in place.
   for (const auto& m : kMaps) {
     if (bpf_map__pin(m.get(skel.get()), pin(m.name).c_str()) != 0) {
-      error = "cannot pin " + pin(m.name) + ": " + std::strerror(errno);
-      std::string ignored;
-      unpin(ignored);
-      return std::nullopt;
+      base::Error failed{-errno, "cannot pin " + pin(m.name) + ": " + std::strerror(errno)};
+      (void)unpin();  // what was pinned goes; the pin's error is the one to report
+      return failed;
     }
   }
   skel.reset();
-  return open_pinned(error);
+  return open_pinned();
 }
 
-bool PrefilterEngine::attach(std::string& error) {
-  if (attached()) return true;
-  Skel skel = load_object(true, error);
-  if (!skel) return false;
+base::Result<void> PrefilterEngine::attach() {
+  if (attached()) return {};
+  auto loaded = load_object(true);
+  if (!loaded) return loaded.error();
+  Skel skel = std::move(*loaded);
   bpf_link* link = bpf_program__attach(skel->progs.pf_sys_exit);
-  if (!link) {
-    error = std::string("cannot attach the prefilter program to ") + kProbePath + ": " +
-            std::strerror(errno);
-    return false;
-  }
-  bool ok = bpf_link__pin(link, pin(kLinkPin).c_str()) == 0;
-  if (!ok) error = "cannot pin " + pin(kLinkPin) + ": " + std::strerror(errno);
+  if (!link)
+    return base::Error{-errno, std::string("cannot attach the prefilter program to ") +
+                                   kProbePath + ": " + std::strerror(errno)};
+  base::Result<void> pinned;
+  if (bpf_link__pin(link, pin(kLinkPin).c_str()) != 0)
+    pinned = base::Error{-errno, "cannot pin " + pin(kLinkPin) + ": " + std::strerror(errno)};
   bpf_link__destroy(link);  // the pin, if any, holds it
-  return ok;
+  return pinned;
 }
 
 void PrefilterEngine::detach() { ::unlink(pin(kLinkPin).c_str()); }
 
-bool PrefilterEngine::unpin(std::string& error) {
-  bool ok = true;
+base::Result<void> PrefilterEngine::unpin() {
+  base::Result<void> result;
   // The link first, so the program stops before its maps go.
   std::vector<std::string> names{kLinkPin};
   for (const auto& m : kMaps) names.emplace_back(m.name);
   for (const auto& n : names) {
-    if (::unlink(pin(n.c_str()).c_str()) != 0 && errno != ENOENT) {
-      error = "cannot remove " + pin(n.c_str()) + ": " + std::strerror(errno);
-      ok = false;
-    }
+    if (::unlink(pin(n.c_str()).c_str()) != 0 && errno != ENOENT)
+      result = base::Error{-errno, "cannot remove " + pin(n.c_str()) + ": " + std::strerror(errno)};
   }
   ::rmdir(kPinDir);
   ::rmdir("/sys/fs/bpf/bpfaudit");
-  return ok;
+  return result;
 }
 
-bool PrefilterEngine::install(const std::vector<EngineRule>& rules, std::string& error) {
-  if (rules.size() > static_cast<std::size_t>(kEngineMaxRules)) {
-    error = "too many engine rules";
-    return false;
-  }
+base::Result<void> PrefilterEngine::install(const std::vector<EngineRule>& rules) {
+  if (rules.size() > static_cast<std::size_t>(kEngineMaxRules))
+    return base::Error{-EINVAL, "too many engine rules"};
   std::uint32_t zero = 0;
   bpfaudit_pf_state st{};
-  if (bpf_map_lookup_elem(state_fd_.get(), &zero, &st) != 0) {
-    error = std::string("cannot read the engine state: ") + std::strerror(errno);
-    return false;
-  }
+  if (bpf_map_lookup_elem(state_fd_.get(), &zero, &st) != 0)
+    return base::Error{-errno, std::string("cannot read the engine state: ") + std::strerror(errno)};
   std::uint32_t next = (st.gen + 1) & 1;
   std::vector<bpfaudit_pf_row> rows(BPFAUDIT_PF_ROWS);
   for (auto& r : rows) std::memset(&r, 0, sizeof r);
@@ -235,51 +197,39 @@ bool PrefilterEngine::install(const std::vector<EngineRule>& rules, std::string&
     const EngineRule& r = rules[i];
     bpfaudit_pf_rule out{};
     out.action = r.always ? BPFAUDIT_PF_ALWAYS : BPFAUDIT_PF_NEVER;
-    if (r.fields.size() > BPFAUDIT_PF_MAX_FIELDS || r.key.size() >= sizeof out.key) {
-      error = "engine rule too large";
-      return false;
-    }
+    if (r.fields.size() > BPFAUDIT_PF_MAX_FIELDS || r.key.size() >= sizeof out.key)
+      return base::Error{-EINVAL, "engine rule too large"};
     out.nfields = static_cast<std::uint32_t>(r.fields.size());
     for (std::size_t f = 0; f < r.fields.size(); ++f)
       out.fields[f] = {r.fields[f].field, r.fields[f].op, r.fields[f].value};
     std::memcpy(out.key, r.key.data(), r.key.size());
     std::uint32_t key = next * BPFAUDIT_PF_MAX_RULES + static_cast<std::uint32_t>(i);
-    if (bpf_map_update_elem(rules_fd_.get(), &key, &out, BPF_ANY) != 0) {
-      error = std::string("cannot write an engine rule: ") + std::strerror(errno);
-      return false;
-    }
+    if (bpf_map_update_elem(rules_fd_.get(), &key, &out, BPF_ANY) != 0)
+      return base::Error{-errno, std::string("cannot write an engine rule: ") + std::strerror(errno)};
     for (const auto& s : r.syscalls) {
       if (s.arch < 0 || s.arch >= BPFAUDIT_PF_NR_ARCH || s.nr < 0 ||
-          s.nr >= BPFAUDIT_PF_MAX_SYSCALLS) {
-        error = "engine syscall out of range";
-        return false;
-      }
+          s.nr >= BPFAUDIT_PF_MAX_SYSCALLS)
+        return base::Error{-EINVAL, "engine syscall out of range"};
       auto& row = rows[static_cast<std::size_t>(s.arch * BPFAUDIT_PF_MAX_SYSCALLS + s.nr)];
-      if (row.count >= BPFAUDIT_PF_ROW_MAX) {
-        error = "an engine syscall row is full";
-        return false;
-      }
+      if (row.count >= BPFAUDIT_PF_ROW_MAX)
+        return base::Error{-EINVAL, "an engine syscall row is full"};
       row.rule[row.count++] = static_cast<std::uint16_t>(i);
     }
   }
   for (std::uint32_t i = 0; i < BPFAUDIT_PF_ROWS; ++i) {
     std::uint32_t key = next * BPFAUDIT_PF_ROWS + i;
-    if (bpf_map_update_elem(rows_fd_.get(), &key, &rows[i], BPF_ANY) != 0) {
-      error = std::string("cannot write an engine row: ") + std::strerror(errno);
-      return false;
-    }
+    if (bpf_map_update_elem(rows_fd_.get(), &key, &rows[i], BPF_ANY) != 0)
+      return base::Error{-errno, std::string("cannot write an engine row: ") + std::strerror(errno)};
   }
   st.gen = next;
   st.enabled = 1;
-  if (bpf_map_update_elem(state_fd_.get(), &zero, &st, BPF_ANY) != 0) {
-    error = std::string("cannot switch the engine generation: ") + std::strerror(errno);
-    return false;
-  }
+  if (bpf_map_update_elem(state_fd_.get(), &zero, &st, BPF_ANY) != 0)
+    return base::Error{-errno, std::string("cannot switch the engine generation: ") + std::strerror(errno)};
   if (rules.empty()) {
     detach();
-    return true;
+    return {};
   }
-  return attach(error);
+  return attach();
 }
 
 bool PrefilterEngine::set_enabled(bool enabled) {
@@ -381,17 +331,15 @@ bool decode_engine_event(const void* data, std::size_t size, EngineEvent& out) {
   return true;
 }
 
-std::unique_ptr<EngineRing> EngineRing::open(Handler handler, std::string& error) {
-  auto engine = PrefilterEngine::open_pinned(error);
-  if (!engine) return nullptr;
+base::Result<std::unique_ptr<EngineRing>> EngineRing::open(Handler handler) {
+  auto engine = PrefilterEngine::open_pinned();
+  if (!engine) return engine.error();
   std::unique_ptr<EngineRing> r(new EngineRing());
-  r->engine_ = std::move(engine);
+  r->engine_ = std::move(*engine);
   r->handler_ = std::move(handler);
   r->rb_ = ring_buffer__new(r->engine_->ring_fd(), &EngineRing::on_record, r.get(), nullptr);
-  if (!r->rb_) {
-    error = std::string("cannot read the engine's ring: ") + std::strerror(errno);
-    return nullptr;
-  }
+  if (!r->rb_)
+    return base::Error{-errno, std::string("cannot read the engine's ring: ") + std::strerror(errno)};
   return r;
 }
 

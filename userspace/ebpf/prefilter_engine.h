@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "result.h"
 #include "trace_events.h"
 #include "unique_fd.h"
 
@@ -95,18 +96,18 @@ class PrefilterEngine {
   // True when its program is attached: only while it holds rules.
   static bool attached();
   // Loads the engine (checking the kernel takes its program) and pins its maps, with no
-  // rules and nothing attached; when already pinned,
-  // opens it. Needs root, kernel BTF and BPF; nullopt with `error` set.
-  static std::optional<PrefilterEngine> load_or_open(std::string& error);
-  // Opens the pinned maps only (no program load); nullopt when not pinned.
-  static std::optional<PrefilterEngine> open_pinned(std::string& error);
+  // rules and nothing attached; when already pinned, opens it. Needs root, kernel BTF
+  // and BPF.
+  static base::Result<PrefilterEngine> load_or_open();
+  // Opens the pinned maps only (no program load); -ENOENT when not pinned.
+  static base::Result<PrefilterEngine> open_pinned();
   // Removes the pins: the program detaches once nothing else holds it.
-  static bool unpin(std::string& error);
+  static base::Result<void> unpin();
 
   // Writes `rules` into the idle generation, then makes it live; attaches
   // the program when there are rules, detaches it when there are none.
-  bool install(const std::vector<EngineRule>& rules, std::string& error);
-  bool attach(std::string& error);
+  base::Result<void> install(const std::vector<EngineRule>& rules);
+  base::Result<void> attach();
   static void detach();
   bool set_enabled(bool enabled);
   // The registered audit daemon's syscalls are never audited by the kernel
@@ -137,8 +138,8 @@ bool decode_engine_event(const void* data, std::size_t size, EngineEvent& out);
 class EngineRing {
  public:
   using Handler = std::function<void(const EngineEvent&)>;
-  // Opens the pinned engine's ring; nullptr with `error` when not pinned.
-  static std::unique_ptr<EngineRing> open(Handler handler, std::string& error);
+  // Opens the pinned engine's ring; -ENOENT when the engine is not pinned.
+  static base::Result<std::unique_ptr<EngineRing>> open(Handler handler);
   ~EngineRing();
   EngineRing(const EngineRing&) = delete;
   EngineRing& operator=(const EngineRing&) = delete;

@@ -21,43 +21,21 @@
 #include <optional>
 #include <vector>
 
+#include "bpf_handles.h"
 #include "bpfaudit_trace.h"
 #include "syscall_table.h"
 #include "trace.skel.h"
 
 namespace bpfaudit::probe {
 
+template <>
+void SkelDestroy<trace_bpf>::operator()(trace_bpf* s) const {
+  trace_bpf__destroy(s);
+}
+
 namespace {
 
 constexpr const char* kBtfPath = "/sys/kernel/btf/vmlinux";
-
-// libbpf prints through this; keep warnings for the error message, drop debug.
-thread_local std::string* g_libbpf_log = nullptr;
-
-int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
-  if (level == LIBBPF_DEBUG || !g_libbpf_log) return 0;
-  // BPFAUDIT_BPF_LOG=1 shows libbpf's full output (verifier logs) on stderr.
-  static const bool verbose = std::getenv("BPFAUDIT_BPF_LOG") != nullptr;
-  if (verbose) {
-    va_list copy;
-    va_copy(copy, ap);
-    std::vfprintf(stderr, fmt, copy);
-    va_end(copy);
-  }
-  char buf[1024];
-  int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
-  if (n > 0 && g_libbpf_log->size() < 16384) g_libbpf_log->append(buf);
-  return 0;
-}
-
-std::string last_lines(const std::string& log, int lines) {
-  std::size_t pos = log.size();
-  while (lines-- > 0 && pos > 0) {
-    pos = log.rfind('\n', pos - 2);
-    if (pos == std::string::npos) return log;
-  }
-  return log.substr(pos + 1);
-}
 
 // libbpf reads the kernel's BTF (5.5 MB on 6.18) into two heap copies, indexes
 // it and scans it once per relocated type: about 3,000 first-touch page faults
@@ -97,17 +75,6 @@ class BtfLoadHeap {
   static constexpr std::size_t kBytes = 16 << 20;
 };
 
-// libbpf finds the syscall entry events through tracefs. systemd mounts it
-// at boot; a host without (and a fresh CI machine) may not have it, so it
-// is mounted as systemd would, and left: it is the system's, not ours.
-bool ensure_tracefs() {
-  if (::access("/sys/kernel/tracing/events", F_OK) == 0 ||
-      ::access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-    return true;
-  return ::mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                 nullptr) == 0;
-}
-
 }  // namespace
 
 const char* loss_reason_name(int reason) {
@@ -125,47 +92,34 @@ const char* loss_reason_name(int reason) {
   }
 }
 
-std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler handler,
-                                             ProbeError& error) {
+base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& config,
+                                                          Handler handler) {
   static_assert(kLossReasons == BPFAUDIT_LOSS_NREASONS);
   if (geteuid() != 0) {
-    error = {ProbeErrorKind::kNotRoot,
-             "You must be root or have capabilities to run this program."};
-    return nullptr;
+    return base::Error{-EPERM, "You must be root or have capabilities to run this program."};
   }
   if (access(kBtfPath, R_OK) != 0) {
-    error = {ProbeErrorKind::kNoBtf,
-             std::string("kernel BTF not available (") + kBtfPath + ": " + std::strerror(errno) +
-                 "); the CO-RE trace probe needs a kernel built with CONFIG_DEBUG_INFO_BTF"};
-    return nullptr;
+    return base::Error{
+        -errno, std::string("kernel BTF not available (") + kBtfPath + ": " + std::strerror(errno) +
+                    "); the CO-RE trace probe needs a kernel built with CONFIG_DEBUG_INFO_BTF"};
   }
 
-  std::string log;
-  g_libbpf_log = &log;
-  libbpf_set_print(libbpf_print);
-  struct LogReset {
-    ~LogReset() { g_libbpf_log = nullptr; }
-  } log_reset;
+  LibbpfLog log;
 
   std::optional<BtfLoadHeap> btf_heap(std::in_place);
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
   probe->handler_ = std::move(handler);
-  probe->skel_ = trace_bpf__open();
-  if (!probe->skel_) {
-    error = {ProbeErrorKind::kNoBpf, std::string("cannot open the trace BPF object: ") +
-                                         std::strerror(errno) + "\n" + last_lines(log, 5)};
-    return nullptr;
-  }
-  trace_bpf* skel = probe->skel_;
+  probe->skel_.reset(trace_bpf__open());
+  if (!probe->skel_)
+    return base::Error{-errno, std::string("cannot open the trace BPF object: ") +
+                                   std::strerror(errno) + "\n" + log.tail(5)};
+  trace_bpf* skel = probe->skel_.get();
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
   bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
 
   if (int err = trace_bpf__load(skel)) {
-    bool perm = err == -EPERM || err == -EACCES;
-    error = {perm ? ProbeErrorKind::kNoBpf : ProbeErrorKind::kLoad,
-             std::string("cannot load the trace BPF programs: ") + std::strerror(-err) + "\n" +
-                 last_lines(log, 8)};
-    return nullptr;
+    return base::Error{err, std::string("cannot load the trace BPF programs: ") +
+                                std::strerror(-err) + "\n" + log.tail(8)};
   }
   btf_heap.reset();
 
@@ -201,9 +155,8 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
     return link != nullptr;
   };
   auto fail_attach = [&](const char* what) {
-    error = {ProbeErrorKind::kAttach, std::string("cannot attach ") + what + ": " +
-                                          std::strerror(errno) + "\n" + last_lines(log, 8)};
-    return nullptr;
+    return base::Error{-errno, std::string("cannot attach ") + what + ": " +
+                                   std::strerror(errno) + "\n" + log.tail(8)};
   };
   if (!attach(skel->progs.handle_exit, skel->links.handle_exit)) return fail_attach("sys_exit");
   if (!attach(skel->progs.handle_fork, skel->links.handle_fork) ||
@@ -211,7 +164,7 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
       !attach(skel->progs.handle_task_exit, skel->links.handle_task_exit))
     return fail_attach("the sched_process tracepoints");
   std::string entry_path = "syscalls/sys_enter_execve|execveat|chdir";
-  bool tracefs = ensure_tracefs();
+  bool tracefs = ensure_tracefs().ok();
   if (!tracefs || !attach(skel->progs.enter_execve, skel->links.enter_execve) ||
       !attach(skel->progs.enter_execveat, skel->links.enter_execveat) ||
       !attach(skel->progs.enter_chdir, skel->links.enter_chdir)) {
@@ -236,10 +189,9 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
                    : mmap(nullptr, probe->page_size_ + 2 * config.ring_bytes, PROT_READ, MAP_SHARED,
                           probe->ring_fd_, static_cast<off_t>(probe->page_size_));
   if (cons == MAP_FAILED || prod == MAP_FAILED) {
-    error = {ProbeErrorKind::kLoad,
-             std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+    int err = errno;
     if (cons != MAP_FAILED) munmap(cons, probe->page_size_);
-    return nullptr;
+    return base::Error{-err, std::string("cannot map the trace ring buffer: ") + std::strerror(err)};
   }
   probe->consumer_pos_ = static_cast<std::uint64_t*>(cons);
   probe->producer_pos_ = static_cast<const std::uint64_t*>(prod);
@@ -249,14 +201,13 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
   // poll() waits on the ring and on an eventfd, so that stopping does not
   // sit out the poll timeout after the traced program has finished.
   auto wait_failed = [&] {
-    error = {ProbeErrorKind::kLoad,
-             std::string("cannot set up the ring buffer wait: ") + std::strerror(errno)};
-    return nullptr;
+    return base::Error{-errno, std::string("cannot set up the ring buffer wait: ") +
+                                   std::strerror(errno)};
   };
-  probe->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  probe->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  if (probe->wake_fd_ < 0 || probe->epoll_fd_ < 0) return wait_failed();
-  for (int fd : {probe->ring_fd_, probe->wake_fd_}) {
+  probe->wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  probe->epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!probe->wake_fd_ || !probe->epoll_fd_) return wait_failed();
+  for (int fd : {probe->ring_fd_, probe->wake_fd_.get()}) {
     epoll_event ev{};
     // Edge-triggered on the ring: woken only by the probe's forced
     // wake-ups, so the reader takes 256 KiB at a time, lines the traced
@@ -265,7 +216,7 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
     // records behind, pulling each cache line over while it was being filled.
     ev.events = fd == probe->ring_fd_ ? EPOLLIN | EPOLLET : EPOLLIN;
     ev.data.fd = fd;
-    if (epoll_ctl(probe->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
+    if (epoll_ctl(probe->epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
   }
   probe->description_ = "eBPF CO-RE (tp_btf/sys_exit, " + entry_path +
                         ", tp_btf/sched_process_fork|exec|exit; ring buffer " +
@@ -274,15 +225,11 @@ std::unique_ptr<TraceProbe> TraceProbe::open(const ProbeConfig& config, Handler 
 }
 
 TraceProbe::~TraceProbe() {
-  if (epoll_fd_ >= 0) close(epoll_fd_);
-  if (wake_fd_ >= 0) close(wake_fd_);
   if (consumer_pos_) munmap(consumer_pos_, page_size_);
   if (producer_pos_)
     munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + 2 * ring_bytes_);
-  if (skel_) {
-    release_entry_events_in_background();
-    trace_bpf__destroy(skel_);
-  }
+  // Before skel_ (a member) is destroyed, after this body.
+  if (skel_) release_entry_events_in_background();
 }
 
 // The last close of a syscall entry event waits for tracepoint grace periods
@@ -334,29 +281,27 @@ void TraceProbe::release_entry_events_in_background() {
   // gate[1] stays open until this process exits: that releases the grandchild.
 }
 
-bool TraceProbe::trace_tgid(std::uint32_t tgid, std::string& error) {
+base::Result<void> TraceProbe::trace_tgid(std::uint32_t tgid) {
   // A process that has not yet run anything has one thread, whose id is the
   // tgid; its descendants and threads are added at fork, in the kernel.
   // It is blocked in a read that began before it was traced: the exit of
   // that read is not the program's.
   bpfaudit_pending idle{};
   idle.nr = BPFAUDIT_NR_SKIP;
-  if (bpf_map__update_elem(skel_->maps.pending, &tgid, sizeof tgid, &idle, sizeof idle, BPF_ANY)) {
-    error = std::string("cannot add pid ") + std::to_string(tgid) +
-            " to the traced set: " + std::strerror(errno);
-    return false;
-  }
-  return true;
+  if (bpf_map__update_elem(skel_->maps.pending, &tgid, sizeof tgid, &idle, sizeof idle, BPF_ANY))
+    return base::Error{-errno, std::string("cannot add pid ") + std::to_string(tgid) +
+                                   " to the traced set: " + std::strerror(errno)};
+  return {};
 }
 
 int TraceProbe::poll(int timeout_ms) {
   epoll_event events[2];
-  int n = epoll_wait(epoll_fd_, events, 2, timeout_ms);
+  int n = epoll_wait(epoll_fd_.get(), events, 2, timeout_ms);
   if (n < 0 && errno != EINTR) return -errno;
   for (int i = 0; i < n; ++i)
-    if (events[i].data.fd == wake_fd_) {
+    if (events[i].data.fd == wake_fd_.get()) {
       std::uint64_t count;
-      (void)!read(wake_fd_, &count, sizeof count);
+      (void)!read(wake_fd_.get(), &count, sizeof count);
     }
   // Batched wake-ups leave data behind the last notification: take it all.
   return consume();
@@ -400,7 +345,7 @@ int TraceProbe::consume() {
 
 void TraceProbe::wake() {
   std::uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof one);
+  (void)!write(wake_fd_.get(), &one, sizeof one);
 }
 
 std::array<std::uint64_t, kLossReasons> TraceProbe::losses() const {

@@ -11,17 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "bpf_handles.h"
+#include "result.h"
+#include "unique_fd.h"
+
 struct trace_bpf;
 struct ring_buffer;
 
 namespace bpfaudit::probe {
-
-enum class ProbeErrorKind { kNone, kNotRoot, kNoBtf, kNoBpf, kLoad, kAttach };
-
-struct ProbeError {
-  ProbeErrorKind kind = ProbeErrorKind::kNone;
-  std::string message;
-};
 
 // The ring's size: small enough to stay in cache (measured faster than 16
 // and 64 MiB for dd; losses under load come from the reader's share of the
@@ -42,16 +39,16 @@ class TraceProbe {
  public:
   using Handler = std::function<void(const void* data, std::size_t size)>;
 
-  // Checks privileges, BTF and BPF, then loads and attaches. nullptr on failure.
-  static std::unique_ptr<TraceProbe> open(const ProbeConfig& config, Handler handler,
-                                          ProbeError& error);
+  // Checks privileges, BTF and BPF, then loads and attaches.
+  static base::Result<std::unique_ptr<TraceProbe>> open(const ProbeConfig& config,
+                                                        Handler handler);
   ~TraceProbe();
   TraceProbe(const TraceProbe&) = delete;
   TraceProbe& operator=(const TraceProbe&) = delete;
 
   // Starts following a process that has not run yet, so has one thread
   // (and, through fork, its threads and descendants).
-  bool trace_tgid(std::uint32_t tgid, std::string& error);
+  base::Result<void> trace_tgid(std::uint32_t tgid);
 
   // Waits up to timeout_ms for a ring wake-up or wake(), then consumes
   // everything available. Returns records consumed or a negative errno.
@@ -68,7 +65,7 @@ class TraceProbe {
  private:
   TraceProbe() = default;
 
-  trace_bpf* skel_ = nullptr;
+  SkelPtr<trace_bpf> skel_;
   // The ring buffer, mapped and consumed here rather than by libbpf's
   // ring_buffer: libbpf publishes the consumer position after every record,
   // and the traced program's CPU reads that position on every reservation, so
@@ -84,8 +81,8 @@ class TraceProbe {
   // Hands every submitted record to handler_; returns how many.
   int consume();
   void release_entry_events_in_background();
-  int epoll_fd_ = -1;  // the ring's epoll fd and wake_fd_
-  int wake_fd_ = -1;   // eventfd
+  base::UniqueFd epoll_fd_;  // the ring's epoll fd and wake_fd_
+  base::UniqueFd wake_fd_;   // eventfd
   Handler handler_;
   std::string description_;
 };

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <memory>
 
+#include "uring_ops.h"
+
 // libauparse exports the interpretation entry points stock ausearch calls,
 // but its installed headers do not declare them. The declarations and the
 // idata layout below follow auparse/auparse-idata.h of audit-userspace 3.0.9
@@ -389,6 +391,24 @@ void Interpreter::write_field(char* name, char* val, bool comma, int rtype, std:
   if (*name == 'a' && std::strcmp(name, "acct") == 0) {
     std::size_t len = std::strlen(val);
     if (len && val[len - 1] == ':') val[len - 1] = 0;
+  }
+  // Audit 4.x reads uring_op= of a URINGOP record as the syscall field of an
+  // io_uring "machine" (the operation's name, unknown-syscall(N) otherwise);
+  // libauparse 3.0.9 has no type for it.
+  if (rtype == AUDIT_URINGOP && std::strcmp(name, "uring_op") == 0) {
+    errno = 0;
+    unsigned long v = std::strtoul(val, nullptr, 10);
+    if (errno) {
+      appendf(out, "syscall conversion error(%s) ", val);
+      return;
+    }
+    if (cur_syscall_ < 0) cur_syscall_ = static_cast<int>(v);
+    if (const char* op = record::uring_op_name(cur_syscall_))
+      out.append(op);
+    else
+      appendf(out, "unknown-syscall(%d)", cur_syscall_);
+    out.push_back(comma ? ',' : ' ');
+    return;
   }
   int type = field_type(rtype, name, val);
 

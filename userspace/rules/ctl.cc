@@ -266,10 +266,9 @@ int Ctl::switch_prefilter(const std::string& word) {
     amsg(LOG_ERR, "You must be root to change the prefilter");
     return -1;
   }
-  std::string error;
-  int rc = word == "on" ? prefilter_->switch_on(error) : prefilter_->switch_off(error);
-  if (rc < 0) {
-    amsg(LOG_ERR, "Error switching the prefilter " + word + ": " + error);
+  auto switched = word == "on" ? prefilter_->switch_on() : prefilter_->switch_off();
+  if (!switched) {
+    amsg(LOG_ERR, "Error switching the prefilter " + word + ": " + switched.error().text());
     return -1;
   }
   return 0;

@@ -118,15 +118,13 @@ bool PrefilterControl::chosen() const {
 bool PrefilterControl::active() const { return chosen() && probe::PrefilterEngine::pinned(); }
 
 std::optional<probe::EngineState> PrefilterControl::engine_state() const {
-  std::string error;
-  auto e = probe::PrefilterEngine::open_pinned(error);
+  auto e = probe::PrefilterEngine::open_pinned();
   if (!e) return std::nullopt;
   return e->state();
 }
 
 std::uint32_t PrefilterControl::reader_tgid() const {
-  std::string error;
-  auto e = probe::PrefilterEngine::open_pinned(error);
+  auto e = probe::PrefilterEngine::open_pinned();
   if (!e) return 0;
   std::uint32_t tgid = e->daemon_tgid();
   if (tgid && ::kill(static_cast<pid_t>(tgid), 0) != 0 && errno == ESRCH) return 0;
@@ -138,10 +136,12 @@ bool PrefilterControl::locked() {
   return st.ok() && st->status.enabled == 2;
 }
 
-bool PrefilterControl::ensure_engine(std::string& error) {
-  if (engine_) return true;
-  engine_ = probe::PrefilterEngine::load_or_open(error);
-  return engine_.has_value();
+base::Result<void> PrefilterControl::ensure_engine() {
+  if (engine_) return {};
+  auto loaded = probe::PrefilterEngine::load_or_open();
+  if (!loaded) return loaded.error();
+  engine_ = std::move(*loaded);
+  return {};
 }
 
 bool PrefilterControl::load_catalog() {
@@ -176,12 +176,11 @@ bool PrefilterControl::save_catalog() {
   return write_atomically(paths_.catalog, data);
 }
 
-int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
+base::Result<void> PrefilterControl::reconcile(bool engine_changed) {
   auto listed = kernel_.list_rules();
-  if (!listed.ok()) {
-    error = std::string("cannot list the kernel's rules: ") + std::strerror(-listed.code());
-    return listed.code();
-  }
+  if (!listed.ok())
+    return base::Error{listed.code(), std::string("cannot list the kernel's rules: ") +
+                                          std::strerror(-listed.code())};
   std::vector<netlink::RuleBytes> kernel_exit;
   std::vector<Rule> other_lists;
   split_listing(*listed, kernel_exit, other_lists);
@@ -198,8 +197,8 @@ int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
     if (!catalog_[i].engine || plan.placement[i].engine) continue;
     if (int rc = kernel_.add_rule(catalog_[i].bytes); rc < 0) {
       for (std::size_t j : added) kernel_.delete_rule(catalog_[j].bytes);
-      error = std::string("cannot move a rule back into the kernel: ") + std::strerror(-rc);
-      return rc;
+      return base::Error{rc, std::string("cannot move a rule back into the kernel: ") +
+                                 std::strerror(-rc)};
     }
     added.push_back(i);
   }
@@ -209,9 +208,11 @@ int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
   for (std::size_t i = 0; i < catalog_.size(); ++i)
     moved = moved || (!catalog_[i].engine && plan.placement[i].engine);
   if (moved || engine_changed) {
-    if (!ensure_engine(error) || !engine_->install(plan.engine_rules, error)) {
+    base::Result<void> installed = ensure_engine();
+    if (installed) installed = engine_->install(plan.engine_rules);
+    if (!installed) {
       for (std::size_t j : added) kernel_.delete_rule(catalog_[j].bytes);
-      return -EIO;
+      return installed;
     }
   }
   // 3. Rules now on the engine leave the kernel.
@@ -223,51 +224,43 @@ int PrefilterControl::reconcile(bool engine_changed, std::string& error) {
     catalog_[i].engine = plan.placement[i].engine;
     catalog_[i].reason = plan.placement[i].reason;
   }
-  if (!save_catalog()) {
-    error = "cannot write " + paths_.catalog + ": " + std::strerror(errno);
-    return -EIO;
-  }
-  return 0;
+  if (!save_catalog())
+    return base::Error{-errno, "cannot write " + paths_.catalog + ": " + std::strerror(errno)};
+  return {};
 }
 
-int PrefilterControl::switch_on(std::string& error) {
-  if (locked()) {
-    error = "The audit system is in immutable mode, no rule changes allowed";
-    return -1;
-  }
+base::Result<void> PrefilterControl::switch_on() {
+  if (locked())
+    return base::Error{-EPERM, "The audit system is in immutable mode, no rule changes allowed"};
   auto st = kernel_.get_status();
-  if (!st.ok()) {
-    error = std::string("cannot read the audit status: ") + std::strerror(-st.code());
-    return -1;
-  }
+  if (!st.ok())
+    return base::Error{st.code(),
+                       std::string("cannot read the audit status: ") + std::strerror(-st.code())};
   // Engine records reach a log only through bpfaudit's collector: another
   // audit daemon would never see them.
   if (std::uint32_t pid = st->status.pid; pid != 0) {
     std::string exe = exe_name(pid);
     if (exe != "bpfaudit") {
-      error = "the audit pid is held by " + (exe.empty() ? std::string("another process") : exe) +
-              " (pid " + std::to_string(pid) +
-              "), which cannot log the engine's records; stop it and run `bpfaudit daemon`, "
-              "then turn the prefilter on";
-      return -1;
+      return base::Error{
+          -EBUSY, "the audit pid is held by " +
+                      (exe.empty() ? std::string("another process") : exe) + " (pid " +
+                      std::to_string(pid) +
+                      "), which cannot log the engine's records; stop it and run `bpfaudit "
+                      "daemon`, then turn the prefilter on"};
     }
   }
-  if (!ensure_engine(error)) return -1;
-  if (!write_atomically(paths_.choice, "on\n")) {
-    error = "cannot write " + paths_.choice + ": " + std::strerror(errno);
-    return -1;
-  }
+  if (auto e = ensure_engine(); !e) return e;
+  if (!write_atomically(paths_.choice, "on\n"))
+    return base::Error{-errno, "cannot write " + paths_.choice + ": " + std::strerror(errno)};
   load_catalog();
-  if (reconcile(true, error) < 0) return -1;
+  if (auto r = reconcile(true); !r) return r;
   engine_->set_enabled(st->status.enabled != 0);
-  return 0;
+  return {};
 }
 
-int PrefilterControl::switch_off(std::string& error) {
-  if (locked()) {
-    error = "The audit system is in immutable mode, no rule changes allowed";
-    return -1;
-  }
+base::Result<void> PrefilterControl::switch_off() {
+  if (locked())
+    return base::Error{-EPERM, "The audit system is in immutable mode, no rule changes allowed"};
   if (probe::PrefilterEngine::pinned()) {
     load_catalog();
     // Every engine rule back into the kernel first (appended: none of them
@@ -278,13 +271,13 @@ int PrefilterControl::switch_off(std::string& error) {
       int rc = kernel_.add_rule(catalog_[i].bytes);
       if (rc < 0 && rc != -EEXIST) {
         for (std::size_t j : added) kernel_.delete_rule(catalog_[j].bytes);
-        error = std::string("cannot move a rule back into the kernel: ") + std::strerror(-rc);
-        return -1;
+        return base::Error{rc, std::string("cannot move a rule back into the kernel: ") +
+                                   std::strerror(-rc)};
       }
       added.push_back(i);
     }
     engine_.reset();
-    if (!probe::PrefilterEngine::unpin(error)) return -1;
+    if (auto u = probe::PrefilterEngine::unpin(); !u) return u;
   }
   ::unlink(paths_.catalog.c_str());
   // The catalog's directory is ours; it goes when empty.
@@ -293,21 +286,18 @@ int PrefilterControl::switch_off(std::string& error) {
   catalog_.clear();
   // Off is the state of a host that never turned the prefilter on: no
   // choice file, and its directory goes when empty.
-  if (::unlink(paths_.choice.c_str()) != 0 && errno != ENOENT) {
-    error = "cannot remove " + paths_.choice + ": " + std::strerror(errno);
-    return -1;
-  }
+  if (::unlink(paths_.choice.c_str()) != 0 && errno != ENOENT)
+    return base::Error{-errno, "cannot remove " + paths_.choice + ": " + std::strerror(errno)};
   auto choice_slash = paths_.choice.rfind('/');
   if (choice_slash != std::string::npos && choice_slash > 0)
     ::rmdir(paths_.choice.substr(0, choice_slash).c_str());
-  return 0;
+  return {};
 }
 
 int PrefilterControl::set_status(const audit_status& s) {
   int rc = kernel_.set_status(s);
   if (rc >= 0 && (s.mask & AUDIT_STATUS_ENABLED) && active()) {
-    std::string error;
-    if (ensure_engine(error)) engine_->set_enabled(s.enabled != 0);
+    if (ensure_engine()) engine_->set_enabled(s.enabled != 0);
   }
   return rc;
 }
@@ -329,9 +319,8 @@ int PrefilterControl::add_rule(const netlink::RuleBytes& rule) {
     catalog_.insert(catalog_.begin(), {norm, false, {}});
   else
     catalog_.push_back({norm, false, {}});
-  std::string error;
-  if (reconcile(false, error) < 0)
-    std::fprintf(stderr, "prefilter: %s; the rule stays in the kernel\n", error.c_str());
+  if (auto r = reconcile(false); !r)
+    std::fprintf(stderr, "prefilter: %s; the rule stays in the kernel\n", r.error().text().c_str());
   return 0;
 }
 
@@ -343,17 +332,16 @@ int PrefilterControl::delete_rule(const netlink::RuleBytes& rule) {
   for (std::size_t i = 0; i < catalog_.size(); ++i) {
     if (!catalog_[i].engine || catalog_[i].bytes != norm) continue;
     catalog_.erase(catalog_.begin() + static_cast<std::ptrdiff_t>(i));
-    std::string error;
-    if (reconcile(true, error) < 0) {
-      std::fprintf(stderr, "prefilter: %s\n", error.c_str());
+    if (auto r = reconcile(true); !r) {
+      std::fprintf(stderr, "prefilter: %s\n", r.error().text().c_str());
       return -EIO;
     }
     return 0;
   }
   int rc = kernel_.delete_rule(rule);
   if (rc < 0) return rc;
-  std::string error;
-  if (reconcile(false, error) < 0) std::fprintf(stderr, "prefilter: %s\n", error.c_str());
+  if (auto r = reconcile(false); !r)
+    std::fprintf(stderr, "prefilter: %s\n", r.error().text().c_str());
   return 0;
 }
 

@@ -47,10 +47,9 @@ class PrefilterControl : public netlink::AuditControl {
   bool chosen() const;
   // On: engine pinned and chosen.
   bool active() const;
-  // --prefilter on / off. 0 on success; otherwise -1 with `error` set and
-  // nothing changed.
-  int switch_on(std::string& error);
-  int switch_off(std::string& error);
+  // --prefilter on / off; on failure nothing changed.
+  base::Result<void> switch_on();
+  base::Result<void> switch_off();
 
   // Every rule of the exit list in kernel-alone order, with its placement
   // (the kernel's own listing when the prefilter is off).
@@ -77,11 +76,11 @@ class PrefilterControl : public netlink::AuditControl {
   bool locked();
   // Brings the catalog in line with the kernel's list, places every rule and
   // moves what changed side; rewrites the engine's tables when a rule moved
-  // or `engine_changed` (an engine rule was removed). 0 or -errno.
-  int reconcile(bool engine_changed, std::string& error);
+  // or `engine_changed` (an engine rule was removed).
+  base::Result<void> reconcile(bool engine_changed);
   bool load_catalog();
   bool save_catalog();
-  bool ensure_engine(std::string& error);
+  base::Result<void> ensure_engine();
 
   netlink::AuditControl& kernel_;
   PrefilterPaths paths_;

@@ -23,6 +23,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "uring_ops.h"
+
 namespace bpfaudit::search {
 namespace {
 
@@ -491,14 +493,20 @@ struct Parser {
     return 0;
   }
 
-  int syscall(char* msg, std::size_t index) {
+  // SYSCALL, and (audit 3.1.1+) URINGOP, whose uring_op= stands for the
+  // syscall number and which has no arch= or a0/a1.
+  int syscall(char* msg, std::size_t index, bool uring) {
     char* term = msg;
     int rc;
-    if ((c.format > ReportFormat::kDefault || c.machine != kNoMachine) &&
+    if (!uring && (c.format > ReportFormat::kDefault || c.machine != kNoMachine) &&
         (rc = number(term, "arch=", {.missing = 1, .unended = 2, .range = 3, .base = 16}, s.arch)))
       return rc;
-    if ((rc = number(term, "syscall=", {.missing = 4, .unended = 5, .range = 6}, s.syscall)))
+    if ((rc = number(term, uring ? "uring_op=" : "syscall=", {.missing = 4, .unended = 5, .range = 6},
+                     s.syscall)))
       return rc;
+    // 4.x stores libaudit's io_uring machine number here, where a SYSCALL
+    // record has its ELF arch.
+    if (uring) s.arch = record::kMachIoUring;
     if (want_success()) {
       std::optional<std::string> success;  // exit_group has none
       if ((rc = text(term, "success=", {.unended = 7}, success))) return rc;
@@ -510,7 +518,7 @@ struct Parser {
         return rc;
       s.exit_is_set = true;
     }
-    for (int arg = 0; arg < 2; ++arg) {
+    for (int arg = 0; arg < (uring ? 0 : 2); ++arg) {
       if ((rc = number(term, arg == 0 ? "a0=" : "a1=",
                        {.missing = 11, .unended = 12, .range = 13, .base = 16},
                        (arg == 0 ? s.a0 : s.a1)[index])))
@@ -1096,7 +1104,8 @@ int parse_record(Parser& p, char* msg, int t, std::size_t index, bool& unparsed)
   unparsed = false;
   switch (t) {
     case AUDIT_SYSCALL:
-      return p.syscall(msg, index);
+    case AUDIT_URINGOP:
+      return p.syscall(msg, index, t == AUDIT_URINGOP);
     case AUDIT_CWD:
       return p.dir(msg);
     case AUDIT_AVC_PATH:

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "unique_fd.h"
+
 namespace bpfaudit::trace {
 
 namespace {
@@ -27,16 +29,12 @@ bool write_all(int fd, std::string_view data) {
 
 class FdSink : public RecordSink {
  public:
-  FdSink(int fd, std::string target, bool is_file)
-      : fd_(fd), target_(std::move(target)), is_file_(is_file) {}
-  ~FdSink() override { close(); }
-  bool write(std::string_view records) override { return fd_ >= 0 && write_all(fd_, records); }
-  bool close() override {
-    if (fd_ < 0) return true;
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc == 0;
-  }
+  FdSink(base::UniqueFd fd, std::string target, bool is_file)
+      : fd_(std::move(fd)), target_(std::move(target)), is_file_(is_file) {}
+  bool write(std::string_view records) override { return fd_ && write_all(fd_.get(), records); }
+  // close(2)'s answer matters here: a file system may report a failed
+  // write-back only there, and the records would be lost unsaid.
+  bool close() override { return !fd_ || ::close(fd_.release()) == 0; }
   std::string search_command(int pid) const override {
     if (is_file_) return "ausearch -if " + target_ + " -i -p " + std::to_string(pid);
     return "ausearch -i -p " + std::to_string(pid);
@@ -46,49 +44,42 @@ class FdSink : public RecordSink {
   }
 
  private:
-  int fd_;
+  base::UniqueFd fd_;
   std::string target_;
   bool is_file_;
 };
 
-int connect_collector(const std::string& path) {
+// The collector's socket, connected; not valid when no collector listens.
+base::UniqueFd connect_collector(const std::string& path) {
   sockaddr_un addr{};
-  if (path.size() >= sizeof(addr.sun_path)) return -1;
+  if (path.size() >= sizeof(addr.sun_path)) return {};
   struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return -1;
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
+  if (stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return {};
+  base::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return {};
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return {};
   return fd;
 }
 
 }  // namespace
 
-std::unique_ptr<RecordSink> open_sink(const SinkChoice& choice, int root_pid, std::string& error) {
+base::Result<std::unique_ptr<RecordSink>> open_sink(const SinkChoice& choice, int root_pid) {
   std::string file;
   if (choice.output_file) {
     file = *choice.output_file;
   } else {
-    if (int fd = connect_collector(choice.collector_socket); fd >= 0)
-      return std::make_unique<FdSink>(fd, choice.collector_socket, false);
-    if (mkdir(choice.default_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      error = "cannot create " + choice.default_dir + ": " + std::strerror(errno);
-      return nullptr;
-    }
+    if (base::UniqueFd fd = connect_collector(choice.collector_socket))
+      return std::unique_ptr<RecordSink>(new FdSink(std::move(fd), choice.collector_socket, false));
+    if (mkdir(choice.default_dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return base::Error{-errno, "cannot create " + choice.default_dir + ": " + std::strerror(errno)};
     file = choice.default_dir + "/autrace-" + std::to_string(root_pid) + ".log";
   }
   // Records may be security relevant: readable by root only, like audit.log.
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    error = "cannot open " + file + ": " + std::strerror(errno);
-    return nullptr;
-  }
-  return std::make_unique<FdSink>(fd, file, true);
+  base::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!fd) return base::Error{-errno, "cannot open " + file + ": " + std::strerror(errno)};
+  return std::unique_ptr<RecordSink>(new FdSink(std::move(fd), file, true));
 }
 
 }  // namespace bpfaudit::trace

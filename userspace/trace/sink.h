@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "result.h"
+
 namespace bpfaudit::trace {
 
 // The collector daemon (`bpfaudit daemon`, userspace/collector/) listens on this
@@ -32,7 +34,7 @@ struct SinkChoice {
   std::string default_dir = kDefaultLogDir;         // file fallback: DIR/autrace-PID.log
 };
 
-// Opens the collector connection or the file; nullptr with `error` set on failure.
-std::unique_ptr<RecordSink> open_sink(const SinkChoice& choice, int root_pid, std::string& error);
+// Opens the collector connection or the file.
+base::Result<std::unique_ptr<RecordSink>> open_sink(const SinkChoice& choice, int root_pid);
 
 }  // namespace bpfaudit::trace

@@ -105,12 +105,12 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
                                   std::nullopt, &format_tails);
     }
   };
-  probe::ProbeError perr;
-  auto probe = probe::TraceProbe::open(config, handler, perr);
-  if (!probe) {
-    std::fprintf(err, "%s\n", perr.message.c_str());
+  auto opened = probe::TraceProbe::open(config, handler);
+  if (!opened) {
+    std::fprintf(err, "%s\n", opened.error().text().c_str());
     return 1;
   }
+  std::unique_ptr<probe::TraceProbe> probe = std::move(*opened);
   std::fprintf(err, "autrace: probe path: %s%s\n", probe->path_description().c_str(),
                options.resource_only ? ", resource syscalls only (-r)" : ", all syscalls");
   std::fflush(err);
@@ -138,10 +138,11 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     return 1;
   };
 
-  std::string error;
-  auto sink = open_sink(options.sink, pid, error);
-  if (!sink) return abandon(error);
-  if (!probe->trace_tgid(static_cast<std::uint32_t>(pid), error)) return abandon(error);
+  auto sink_opened = open_sink(options.sink, pid);
+  if (!sink_opened) return abandon(sink_opened.error().text());
+  std::unique_ptr<RecordSink> sink = std::move(*sink_opened);
+  if (auto traced = probe->trace_tgid(static_cast<std::uint32_t>(pid)); !traced)
+    return abandon(traced.error().text());
   decoder.set_exe(static_cast<std::uint32_t>(pid), self_exe());
 
   WriterConfig wconfig;
