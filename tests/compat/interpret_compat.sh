@@ -16,6 +16,7 @@ compat_setup ausearch
 
 compared=0
 failed=0
+known=0
 events=0
 formats=(
   "-i"
@@ -46,11 +47,17 @@ for log in "${logs[@]}"; do
         echo "note: $(basename "$log"): $dropped event(s) dropped by stock (AVC without tclass=, parse_avc fails)"
     fi
     if [ $src -ne $orc ] || ! cmp -s "$tmp/s.out" "$tmp/o.out" || ! cmp -s "$tmp/s.err" "$tmp/o.err"; then
+      # Intended differences: SCRIPT<TAB>LOG<TAB>FORMAT<TAB>REASON.
+      if grep -qF "$(printf 'interpret\t%s\t%s\t' "$(basename "$log")" "$fmt")" \
+        "$(dirname "$0")/known_log_differences.tsv" 2>/dev/null; then
+        known=$((known + 1))
+        continue
+      fi
       failed=$((failed + 1))
       echo "--- DIFF $(basename "$log") $fmt (rc stock=$src ours=$orc)"
       diff <(cat "$tmp/s.out" "$tmp/s.err") <(cat "$tmp/o.out" "$tmp/o.err") | head -10
     fi
   done
 done
-echo "interpret compat: ${#logs[@]} logs, $compared runs ($events events in -i), $failed differing"
+echo "interpret compat: ${#logs[@]} logs, $compared runs ($events events in -i), $known known differences (known_log_differences.tsv), $failed differing"
 [ $failed -eq 0 ]

@@ -22,7 +22,7 @@ criteria=(
   "-p 1 -ui 0 -ul 0 -gi 0 -ge 0 -ue 0 -sv yes -k k -f f -x x -c c -hn h -tm t -se s --session 1 -e 0"
 )
 
-runs=0 fails=0 malformed=0
+runs=0 fails=0 malformed=0 known=0
 while IFS= read -r -d '' log; do
   for crit in "${criteria[@]}"; do
     # shellcheck disable=SC2086
@@ -37,6 +37,12 @@ while IFS= read -r -d '' log; do
     runs=$((runs + 1))
     malformed=$((malformed + $(grep -ac '^Malformed event skipped' "$tmp/stock" || true)))
     if ! cmp -s "$tmp/stock" "$tmp/ours"; then
+      # Intended differences: SCRIPT<TAB>LOG<TAB>CRITERIA<TAB>REASON.
+      if grep -qF "$(printf 'search_items\t%s\t%s\t' "$(basename "$log")" "$crit")" \
+        "$(dirname "$0")/known_log_differences.tsv" 2>/dev/null; then
+        known=$((known + 1))
+        continue
+      fi
       fails=$((fails + 1))
       echo "DIFF: $log [$crit]"
       diff -a "$tmp/stock" "$tmp/ours" | head -10
@@ -44,5 +50,5 @@ while IFS= read -r -d '' log; do
   done
 done < <(find "$logdir" -type f -print0 | sort -z)
 
-echo "search_items_diff: $runs runs, $fails differing, $malformed skipped events reported by stock"
+echo "search_items_diff: $runs runs, $fails differing, $known known differences (known_log_differences.tsv), $malformed skipped events reported by stock"
 [ "$fails" -eq 0 ]
