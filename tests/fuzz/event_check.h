@@ -1,0 +1,85 @@
+// The property both ring-event targets check on the text written for a
+// decoded event: exactly the records the event calls for, one line each,
+// every line a record stock's reader accepts, and the untrusted values
+// (comm, exe, key, cwd, path names, argv) reading back as they were. A
+// traced program controls those values; it must not be able to forge or
+// split a record with them.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "record.h"
+#include "trace_events.h"
+
+namespace bpfaudit::fuzz {
+
+[[noreturn]] inline void event_fail(const char* what, const std::string& text) {
+  std::fprintf(stderr, "%s in:\n%s\n", what, text.c_str());
+  std::abort();
+}
+
+// The kernel prints tty= as the driver named it (never untrusted text); the
+// decoders copy what the probe read, so the targets give them a real-looking one.
+inline void plain_tty(char* tty, std::size_t n) {
+  for (std::size_t i = 0; i < n && tty[i]; ++i) {
+    char c = tty[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/'))
+      tty[i] = 'x';
+  }
+}
+
+inline std::optional<std::string> field(const std::string& line, std::string_view name,
+                                        std::size_t nth = 0) {
+  for (const auto& f : record::split_fields(line))
+    if (f.name == name && nth-- == 0) return record::decode_value(f.value);
+  return std::nullopt;
+}
+
+inline void check_event_text(const std::string& text, const probe::SyscallEvent& ev,
+                             const std::optional<std::string>& key) {
+  std::vector<std::string> lines;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) event_fail("a record without its newline", text);
+    lines.emplace_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  std::vector<std::string> want{"SYSCALL"};
+  if (ev.exec) want.push_back("EXECVE");
+  if (ev.cwd) want.push_back("CWD");
+  for (std::size_t i = 0; i < ev.paths.size(); ++i) want.push_back("PATH");
+  if (ev.exec || ev.proctitle) want.push_back("PROCTITLE");
+  want.push_back("EOE");
+  if (lines.size() != want.size()) event_fail("wrong number of records", text);
+  std::optional<record::EventId> id;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    auto h = record::parse_header(lines[i]);
+    if (!h) event_fail("a line that is not a record", text);
+    if (record::type_name(h->type) != want[i]) event_fail("a record of the wrong type", text);
+    if (id && !(*id == h->id)) event_fail("records of one event with two stamps", text);
+    id = h->id;
+  }
+  const std::string& sc = lines[0];
+  if (field(sc, "comm") != ev.comm) event_fail("comm changed", text);
+  if (!ev.exe.empty() && field(sc, "exe") != ev.exe) event_fail("exe changed", text);
+  if (key && field(sc, "key") != *key) event_fail("key changed", text);
+  if (field(sc, "items") != std::to_string(ev.paths.size())) event_fail("items wrong", text);
+  std::size_t at = 1;
+  if (ev.exec) {
+    const std::string& ex = lines[at++];
+    if (field(ex, "argc") != std::to_string(ev.exec->argv.size())) event_fail("argc wrong", text);
+    for (std::size_t i = 0; i < ev.exec->argv.size(); ++i)
+      if (field(ex, "a" + std::to_string(i)) != ev.exec->argv[i]) event_fail("argv changed", text);
+  }
+  if (ev.cwd && field(lines[at++], "cwd") != *ev.cwd) event_fail("cwd changed", text);
+  for (const auto& p : ev.paths) {
+    auto name = field(lines[at++], "name");
+    if (p.name ? name != *p.name : name != "(null)") event_fail("path name changed", text);
+  }
+}
+
+}  // namespace bpfaudit::fuzz

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One fuzz target for a fixed time, as ctest runs it: first every committed
+# regression input once, then fuzzing from the seed corpus. New inputs go to
+# a scratch corpus that is removed afterwards; a crash leaves its input in
+# ./artifacts/ (the ctest working directory) and fails the test.
+# Usage: run_fuzz.sh TARGET SECONDS DICT|"" SEEDS_DIR REGRESSIONS_DIR [libFuzzer flags...]
+set -uo pipefail
+target=$1 seconds=$2 dict=$3 seeds=$4 regressions=$5
+shift 5
+name=$(basename "$target")
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch  # the target's own mkdtemp lands in here too
+# Leaks of stock libauparse are not ours to fix (see lsan.supp).
+export LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+mkdir -p "$scratch/corpus" artifacts
+flags=(-timeout=20 -rss_limit_mb=3072 -artifact_prefix="$PWD/artifacts/$name-" "$@")
+[ -n "$dict" ] && flags+=(-dict="$dict")
+
+if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
+  echo "== $name: regression inputs"
+  "$target" "${flags[@]}" "$regressions"/* || exit 1
+fi
+echo "== $name: fuzzing for ${seconds}s"
+dirs=("$scratch/corpus")
+[ -d "$seeds" ] && dirs+=("$seeds")
+"$target" "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1 "${dirs[@]}" \
+  2> "$scratch/log"
+rc=$?
+# The fuzzer's own summary, and the whole report on failure.
+if [ $rc -ne 0 ]; then cat "$scratch/log"; else grep -E '^(#[0-9]+ +DONE|stat::|Done )' "$scratch/log"; fi
+exit $rc
