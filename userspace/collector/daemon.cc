@@ -784,28 +784,39 @@ int Daemon::run() {
 }  // namespace
 
 int run(const Options& opts) {
-  if (!opts.foreground && !opts.no_fork) {
-    // Background: the parent waits until the child says it started.
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) return 1;
-    pid_t pid = fork();
-    if (pid < 0) return 1;
-    if (pid > 0) {
-      ::close(p[1]);
-      int status = 1;
-      if (::read(p[0], &status, sizeof(status)) != sizeof(status)) status = 1;
-      return status;
+  if (!opts.foreground) {
+    if (!opts.no_fork) {
+      // Background: the parent waits until the child says it started.
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0) return 1;
+      pid_t pid = fork();
+      if (pid < 0) return 1;
+      if (pid > 0) {
+        ::close(p[1]);
+        int status = 1;
+        if (::read(p[0], &status, sizeof(status)) != sizeof(status)) status = 1;
+        return status;
+      }
+      ::close(p[0]);
+      g_ready_fd = p[1];
     }
-    ::close(p[0]);
-    setsid();
+    // Stock's become_daemon, with or without the fork (-n): stdio on
+    // /dev/null, "/" as the working directory, a session of its own. Plugins
+    // inherit all three.
     int null = ::open("/dev/null", O_RDWR);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+      if (null > 2) ::close(null);
+    }
     openlog("bpfaudit-daemon", LOG_PID, LOG_DAEMON);
-    g_ready_fd = p[1];
-  } else if (!opts.foreground) {
-    openlog("bpfaudit-daemon", LOG_PID, LOG_DAEMON);
+    if (chdir("/") != 0) {
+      syslog(LOG_ERR, "Cannot change working directory to /");
+      notify_ready(1);
+      return 1;
+    }
+    setsid();
   }
   Daemon d(opts);
   int rc = d.run();

@@ -31,6 +31,7 @@ constexpr std::size_t kDataLen = MAX_AUDIT_MESSAGE_LENGTH;
 constexpr int kQueueFullLimit = 5;
 constexpr std::int64_t kLossReportMs = 1000;
 constexpr int kMaxIov = 64;
+constexpr std::int64_t kExitWaitMs = 500;
 
 DispatchEvent make_event(std::uint32_t ver, int type, std::string_view data) {
   DispatchEvent e;
@@ -408,6 +409,10 @@ void Dispatcher::enqueue(Plugin& p, Channel& c, const std::shared_ptr<const std:
     if (countable) ++p.dropped;
     return;
   }
+  // Full: whatever the socket takes now makes room first, so that only a
+  // plugin that does not keep up loses events, not one that merely has not
+  // been written to since this drain of the kernel socket began.
+  if (c.frames.size() >= q_depth_ && c.fd) (void)c.write_some();
   if (c.frames.size() >= q_depth_) {
     if (countable) overflow(p);
     return;
@@ -631,7 +636,9 @@ void Dispatcher::stop(int wait_ms) {
     if (p->pid > 0) running.push_back(p->pid);
     p->pid = 0;
   }
-  while (!running.empty() && now_ms() < deadline) {
+  // Their own moment to read the rest and exit, however long the writing took.
+  std::int64_t exit_deadline = now_ms() + kExitWaitMs;
+  while (!running.empty() && now_ms() < exit_deadline) {
     running.erase(std::remove_if(running.begin(), running.end(),
                                  [](pid_t pid) { return waitpid(pid, nullptr, WNOHANG) != 0; }),
                   running.end());

@@ -89,8 +89,9 @@ class Dispatcher {
   void reaped(pid_t pid);
   // Drops not yet reported, one entry per plugin, at most one a second each.
   std::vector<record::LossEntry> take_losses(std::int64_t now_ms);
-  // SIGTERM: gives the plugins up to wait_ms to take what is queued, then
-  // closes their sockets and sends SIGTERM.
+  // SIGTERM: gives the plugins up to wait_ms to take what is queued, closes
+  // their sockets (end of input), and sends SIGTERM to those still running
+  // half a second later.
   void stop(int wait_ms);
 
  private:
