@@ -126,15 +126,41 @@ std::optional<probe::EngineFieldKind> engine_field(std::uint32_t field) {
   }
 }
 
-// The (arch, syscall) pairs a rule can match: its mask on each arch its arch
-// field allows, narrowed by a perm field to the syscalls the kernel's
-// audit_match_perm can accept.
+// The kernel's audit_comparator: how it tests a rule field against a value.
+bool kernel_compare(std::uint32_t left, std::uint32_t op, std::uint32_t right) {
+  switch (op) {
+    case AUDIT_EQUAL:
+      return left == right;
+    case AUDIT_NOT_EQUAL:
+      return left != right;
+    case AUDIT_LESS_THAN:
+      return left < right;
+    case AUDIT_LESS_THAN_OR_EQUAL:
+      return left <= right;
+    case AUDIT_GREATER_THAN:
+      return left > right;
+    case AUDIT_GREATER_THAN_OR_EQUAL:
+      return left >= right;
+    case AUDIT_BIT_MASK:
+      return left & right;
+    case AUDIT_BIT_TEST:
+      return (left & right) == right;
+    default:
+      return false;
+  }
+}
+
+// The (arch, syscall) pairs a rule can match: its mask on each arch that
+// every one of its arch fields allows (the kernel ANDs them all: with arch=b64
+// and arch=b32 a rule matches nothing), narrowed by a perm field to the
+// syscalls the kernel's audit_match_perm can accept.
 SyscallSet coverage(const audit_rule_data& r) {
   std::array<bool, kArches> arch_ok{true, true};
   std::optional<std::uint32_t> perm;
   for (std::uint32_t i = 0; i < r.field_count && i < AUDIT_MAX_FIELDS; ++i) {
-    if (r.fields[i] == AUDIT_ARCH && r.fieldflags[i] == AUDIT_EQUAL)
-      for (int a = 0; a < kArches; ++a) arch_ok[a] = r.values[i] == kArchValue[a];
+    if (r.fields[i] == AUDIT_ARCH)
+      for (int a = 0; a < kArches; ++a)
+        arch_ok[a] = arch_ok[a] && kernel_compare(kArchValue[a], r.fieldflags[i], r.values[i]);
     if (r.fields[i] == AUDIT_PERM) perm = r.values[i];
   }
   SyscallSet s;
@@ -209,9 +235,10 @@ std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reaso
       return std::nullopt;
     }
     std::uint64_t value = r.values[i];
-    // arch= only ever meets rows of its own arch (coverage() keeps the
-    // others out), where it is always true: one comparison less per rule.
-    if (field == AUDIT_ARCH && r.fieldflags[i] == AUDIT_EQUAL) continue;
+    // An arch field only ever meets rows of arches it allows (coverage()
+    // keeps the others out), where it is always true: one comparison less
+    // per rule.
+    if (field == AUDIT_ARCH) continue;
     // The kernel compares success against AUDITSC_SUCCESS (1) for any
     // non-zero value and AUDITSC_FAILURE (2) for 0.
     if (field == AUDIT_SUCCESS) value = value ? 1 : 2;
