@@ -428,7 +428,9 @@ Ctl::Setopt Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           break;
         }
         if (count == 3) {
-          if (std::strcmp(vars[optind], "-i") == 0) {
+          // `auditctl x -l`: getopt moves the word last, so nothing follows
+          // -l (stock 3.0.9 dereferences NULL here and crashes).
+          if (vars[optind] && std::strcmp(vars[optind], "-i") == 0) {
             interpret_ = true;
             count -= 1;
           } else {
@@ -574,7 +576,8 @@ Ctl::Setopt Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           break;
         }
         if (count == 4) {
-          if (std::strcmp(vars[optind], "-k") == 0) {
+          // `auditctl x y -D`: as for -l, nothing follows -D (stock crashes).
+          if (vars[optind] && std::strcmp(vars[optind], "-k") == 0) {
             key_ += std::string(vars[3]).substr(0, AUDIT_MAX_KEY_LEN);
             count -= 2;
           } else {
