@@ -90,6 +90,9 @@ run_side() {  # run_side stock|ours TAG auditd.conf-lines...
       "$W/plugin" "$d/$f.out" "$f" > "$d/plugins.d/$f.conf"
     chmod 640 "$d/plugins.d/$f.conf"
   done
+  printf 'active = yes\ndirection = out\npath = builtin_af_unix\ntype = builtin\nargs = 0640 %s\nformat = string\n' \
+    "$d/af.sock" > "$d/plugins.d/af_unix.conf"
+  chmod 640 "$d/plugins.d/af_unix.conf"
   # Stock's -f writes events to stdout instead of the log: both run with
   # -n (no fork, messages to syslog, stdio on /dev/null, cwd /), so each is
   # ready once DAEMON_START is in its log.
@@ -115,12 +118,24 @@ run_side() {  # run_side stock|ours TAG auditd.conf-lines...
     [ -s "$d/string.out.proc" ] && [ -s "$d/binary.out.proc" ] && break
     sleep 0.1
   done
+  # builtin_af_unix: stock serves one reader, ours two at once.
+  local readers=1 r
+  [ "$side" = ours ] && readers=2
+  for r in $(seq $readers); do
+    "$BIN_DIR/plugin_frames" --read-socket "$d/af.sock" "$d/af$r.out" &
+  done
+  for _ in $(seq 50); do
+    [ "$(ls "$d"/af*.out.connected 2>/dev/null | wc -l)" = $readers ] && break
+    sleep 0.1
+  done
+  sleep 0.3  # accepted by the daemon's loop
   auditctl -a "${RULE[@]}" >/dev/null
   "$BIN_DIR/syscall_flood" 3 > "$d/flood.pid"
   auditctl -m "bpfaudit plugin test $KEY" >/dev/null
   auditctl -d "${RULE[@]}" >/dev/null
   # Stock's dispatcher thread writes to plugins behind the log.
   sleep 1
+  stat -c %a "$d/af.sock" > "$d/af.mode"
   kill -TERM "$DPID"; wait "$DPID"; local rc=$?; DPID=
   check "$tag/$side: daemon exits 0 on SIGTERM (rc=$rc)" [ $rc = 0 ]
   for _ in $(seq 50); do
@@ -179,6 +194,15 @@ compare() {  # compare TAG
     diff "$s/binary.norm" "$o/binary.norm"
   local eoe; eoe=$(grep -c 'type=EOE' "$o/string.norm")
   check "$tag: EOE reaches the plugin ($eoe)" [ "$eoe" -ge 3 ]
+  workload "$s/af1.out" > "$s/af1.norm"
+  workload "$o/af1.out" > "$o/af1.norm"
+  workload "$o/af2.out" > "$o/af2.norm"
+  check "$tag: builtin_af_unix reader got what stock's gets ($(wc -l < "$s/af1.norm") records)" \
+    bash -c "[ -s '$s/af1.norm' ] && diff '$s/af1.norm' '$o/af1.norm'"
+  check "$tag: a second af_unix reader at once got the same" diff "$o/af1.norm" "$o/af2.norm"
+  check "$tag: af_unix socket mode from args as stock's ($(cat "$o/af.mode" 2>/dev/null))" \
+    bash -c "[ -s '$o/af.mode' ] && diff '$s/af.mode' '$o/af.mode'"
+  check "$tag: af_unix socket removed at exit, as stock" bash -c "[ ! -e '$s/af.sock' ] && [ ! -e '$o/af.sock' ]"
   check "$tag: no EOE in either log" bash -c "! grep -aq 'type=EOE' '$s/log/audit.log' '$o/log/audit.log'"
   check "$tag: the log has the workload's records as stock's ($(wc -l < "$s/log.norm"))" \
     diff "$s/log.norm" "$o/log.norm"
