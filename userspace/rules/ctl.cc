@@ -528,7 +528,7 @@ Ctl::Setopt Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           std::string m = rule_error_message(e, opt);
           if (e != RuleError::kPrintNothing) emsg(m);
           retval = kError;
-        } else if (st_.exclude_unevaluated >= 0) {
+        } else if (st_.exclude_unevaluated >= 0 && add_ != AUDIT_FILTER_UNSET) {
           const char* fname = audit_field_to_name(st_.exclude_unevaluated);
           amsg(LOG_WARNING, std::string("WARNING - the kernel's exclude filter does not evaluate ") +
                                 (fname ? fname : "this field") +
