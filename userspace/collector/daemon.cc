@@ -216,7 +216,8 @@ class Daemon {
   // Hands a record to the plugins; a plugin-drop report is not itself counted
   // as a drop (a stuck plugin would otherwise make them for ever).
   void dispatch(const DispatchEvent& e) { dispatcher_.dispatch(e, !reporting_plugin_loss_); }
-  void report_plugin_losses();
+  // all: every drop not yet reported, whatever the once-a-second pace (at exit).
+  void report_plugin_losses(bool all = false);
   void sync_engine();
   void add_engine_event(const probe::EngineEvent& ev);
 
@@ -329,8 +330,8 @@ void Daemon::add_kernel(int type, std::string_view payload) {
   add_line(std::move(line), false);
 }
 
-void Daemon::report_plugin_losses() {
-  auto losses = dispatcher_.take_losses(steady_ms());
+void Daemon::report_plugin_losses(bool all) {
+  auto losses = dispatcher_.take_losses(steady_ms(), all);
   if (losses.empty()) return;
   reporting_plugin_loss_ = true;
   for (const auto& e : losses) note_loss(e);
@@ -761,6 +762,7 @@ int Daemon::run() {
     read_client(fd);
   }
   release_pending(true);
+  report_plugin_losses(true);
   Sender s = stopper_.value_or(Sender{});
   emit_daemon(AUDIT_DAEMON_END, signal_body("terminate", s.auid, s.uid, s.ses, s.pid, "success"));
   release_pending(true);

@@ -591,10 +591,10 @@ void Dispatcher::reconfigure(const record::AuditdConf& conf) {
   }
 }
 
-std::vector<record::LossEntry> Dispatcher::take_losses(std::int64_t now) {
+std::vector<record::LossEntry> Dispatcher::take_losses(std::int64_t now, bool all) {
   std::vector<record::LossEntry> out;
   for (auto& p : plugins_) {
-    if (p->dropped == 0 || now - p->last_report_ms < kLossReportMs) continue;
+    if (p->dropped == 0 || (!all && now - p->last_report_ms < kLossReportMs)) continue;
     out.push_back(record::LossEntry::plugin_drop(p->conf.name, p->dropped));
     p->dropped = 0;
     p->last_report_ms = now;

@@ -87,8 +87,9 @@ class Dispatcher {
   void on_ready(int fd, std::uint32_t events);
   // A child the daemon reaped (stock's plugin_child_handler).
   void reaped(pid_t pid);
-  // Drops not yet reported, one entry per plugin, at most one a second each.
-  std::vector<record::LossEntry> take_losses(std::int64_t now_ms);
+  // Drops not yet reported, one entry per plugin, at most one a second each
+  // unless `all` (at exit).
+  std::vector<record::LossEntry> take_losses(std::int64_t now_ms, bool all = false);
   // SIGTERM: gives the plugins up to wait_ms to take what is queued, closes
   // their sockets (end of input), and sends SIGTERM to those still running
   // half a second later.
