@@ -44,54 +44,26 @@ std::string_view event_payload(const char* dgram, std::size_t n) {
 
 AuditSocket::AuditSocket(int fd, bool events) : fd_(fd), events_(events), buf_(kRecvBuf) {}
 
-AuditSocket::AuditSocket(AuditSocket&& o) noexcept
-    : fd_(o.fd_),
-      events_(o.events_),
-      seq_(o.seq_),
-      overruns_(o.overruns_),
-      buf_(std::move(o.buf_)) {
-  o.fd_ = -1;
-}
-
-AuditSocket& AuditSocket::operator=(AuditSocket&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.fd_;
-    events_ = o.events_;
-    seq_ = o.seq_;
-    overruns_ = o.overruns_;
-    buf_ = std::move(o.buf_);
-    o.fd_ = -1;
-  }
-  return *this;
-}
-
-AuditSocket::~AuditSocket() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 namespace {
 
 // A bound NETLINK_AUDIT socket, or -errno with the step that failed.
 int open_fd(int flags, int rcvbuf_bytes, std::uint32_t groups, AuditSocket::OpenStep* failed) {
-  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_AUDIT);
-  if (fd < 0) {
+  base::UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_AUDIT));
+  if (!fd) {
     if (failed) *failed = AuditSocket::OpenStep::kSocket;
     return -errno;
   }
   if (rcvbuf_bytes > 0 &&
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf_bytes, sizeof(rcvbuf_bytes)) < 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof(rcvbuf_bytes));
+      setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf_bytes, sizeof(rcvbuf_bytes)) < 0)
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof(rcvbuf_bytes));
   sockaddr_nl addr{};
   addr.nl_family = AF_NETLINK;
   addr.nl_groups = groups;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
-    int e = errno;
-    ::close(fd);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
     if (failed) *failed = AuditSocket::OpenStep::kBind;
-    return -e;
+    return -errno;
   }
-  return fd;
+  return fd.release();
 }
 
 }  // namespace
@@ -121,7 +93,7 @@ int AuditSocket::send(std::uint16_t type, const void* data, std::size_t len, boo
   addr.nl_family = AF_NETLINK;
   ssize_t n;
   do {
-    n = ::sendto(fd_, buf.data(), nlh->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&addr),
+    n = ::sendto(fd_.get(), buf.data(), nlh->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&addr),
                  sizeof(addr));
   } while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
@@ -136,7 +108,7 @@ int AuditSocket::collect(int seq, std::vector<Reply>& out, std::uint16_t stop_ty
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return -ETIMEDOUT;
-    pollfd pfd{fd_, POLLIN, 0};
+    pollfd pfd{fd_.get(), POLLIN, 0};
     int pr = ::poll(&pfd, 1, static_cast<int>(left.count()));
     if (pr < 0) {
       if (errno == EINTR) continue;
@@ -146,7 +118,7 @@ int AuditSocket::collect(int seq, std::vector<Reply>& out, std::uint16_t stop_ty
     sockaddr_nl from{};
     socklen_t fromlen = sizeof(from);
     ssize_t n =
-        ::recvfrom(fd_, buf_.data(), buf_.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromlen);
+        ::recvfrom(fd_.get(), buf_.data(), buf_.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromlen);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       // An event socket may overflow while it waits; the reply still comes.
@@ -204,7 +176,7 @@ AuditSocket::Received AuditSocket::receive(int timeout_ms) {
   using Status = Received::Status;
   for (;;) {
     if (timeout_ms > 0) {
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{fd_.get(), POLLIN, 0};
       int r = ::poll(&p, 1, timeout_ms);
       if (r == 0) return {};
       if (r < 0) {
@@ -212,7 +184,7 @@ AuditSocket::Received AuditSocket::receive(int timeout_ms) {
         return {Status::kError, 0, {}, -errno};
       }
     }
-    ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), MSG_DONTWAIT);
+    ssize_t n = ::recv(fd_.get(), buf_.data(), buf_.size(), MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == ENOBUFS) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "result.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::netlink {
 
@@ -46,16 +47,16 @@ class AuditSocket {
   using EventHandler = std::function<void(int type, std::string_view payload)>;
 
   AuditSocket() = default;
-  AuditSocket(AuditSocket&& o) noexcept;
-  AuditSocket& operator=(AuditSocket&& o) noexcept;
+  AuditSocket(AuditSocket&& o) noexcept = default;
+  AuditSocket& operator=(AuditSocket&& o) noexcept = default;
   AuditSocket(const AuditSocket&) = delete;
   AuditSocket& operator=(const AuditSocket&) = delete;
-  ~AuditSocket();
+  ~AuditSocket() = default;
 
   static base::Result<AuditSocket> open_control();
   static base::Result<AuditSocket> open_events(const EventOptions& options,
                                            OpenStep* failed = nullptr);
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
   // Sends one request; returns its sequence number or -errno.
   int send(std::uint16_t type, const void* data, std::size_t len, bool ack);
@@ -96,7 +97,7 @@ class AuditSocket {
  private:
   explicit AuditSocket(int fd, bool events);
 
-  int fd_ = -1;
+  base::UniqueFd fd_;
   bool events_ = false;
   std::uint32_t seq_ = 0;
   std::uint64_t overruns_ = 0;

@@ -20,6 +20,7 @@
 
 #include "log_reader.h"
 #include "record.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::record {
 
@@ -249,20 +250,19 @@ bool Parser::log_file(const ConfLine& nv, int line) {
     msg(LOG_ERR, "Could not open dir %s (%s)", dir.c_str(), std::strerror(errno));
     return false;
   }
-  int fd = ::open(nv.value.c_str(), check_ == ConfCheck::kDaemon ? O_APPEND : O_RDONLY);
-  if (fd < 0) {
+  base::UniqueFd fd(::open(nv.value.c_str(), check_ == ConfCheck::kDaemon ? O_APPEND : O_RDONLY));
+  if (!fd) {
     if (errno != ENOENT) {
       msg(LOG_ERR, "Unable to open %s (%s)", nv.value.c_str(), std::strerror(errno));
       return false;
     }
   } else {
     struct stat st;
-    if (fstat(fd, &st) < 0) {
+    if (fstat(fd.get(), &st) < 0) {
       msg(LOG_ERR, "Unable to stat %s (%s)", nv.value.c_str(), std::strerror(errno));
-      ::close(fd);
       return false;
     }
-    ::close(fd);
+    fd.reset();
     if (!S_ISREG(st.st_mode)) {
       msg(LOG_ERR, "%s is not a regular file", nv.value.c_str());
       return false;
@@ -713,8 +713,8 @@ ConfResult parse_file(const std::string& path, ConfCheck check, bool allow_links
     r.messages.push_back({LOG_ERR, buf});
     return r;
   };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (allow_links ? 0 : O_NOFOLLOW));
-  if (fd < 0) {
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | (allow_links ? 0 : O_NOFOLLOW)));
+  if (!fd) {
     if (errno != ENOENT) return fail("Error opening config file (%s)", std::strerror(errno));
     r.messages.push_back({LOG_WARNING, "Config file " + path + " doesn't exist, skipping"});
     r.ok = r.missing = true;
@@ -722,16 +722,12 @@ ConfResult parse_file(const std::string& path, ConfCheck check, bool allow_links
   }
   if (debug) r.messages.push_back({LOG_DEBUG, "Config file " + path + " opened for parsing"});
   struct stat st;
-  if (fstat(fd, &st) < 0) {
-    int e = errno;
-    ::close(fd);
-    return fail("Error fstat'ing config file (%s)", std::strerror(e));
-  }
+  if (fstat(fd.get(), &st) < 0) return fail("Error fstat'ing config file (%s)", std::strerror(errno));
   std::string text;
   if (st.st_uid == 0 && !(st.st_mode & S_IWOTH) && S_ISREG(st.st_mode)) {
-    read_all(fd, text);  // stock parses what it could read
+    read_all(fd.get(), text);  // stock parses what it could read
   }
-  ::close(fd);
+  fd.reset();
   if (st.st_uid != 0) return fail("Error - %s isn't owned by root", path.c_str());
   if (st.st_mode & S_IWOTH) return fail("Error - %s is world writable", path.c_str());
   if (!S_ISREG(st.st_mode)) return fail("Error - %s is not a regular file", path.c_str());

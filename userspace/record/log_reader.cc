@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "unique_fd.h"
+
 namespace bpfaudit::record {
 
 namespace {
@@ -120,11 +122,11 @@ std::vector<std::string> split_pieces(std::string_view text, char sep) {
 }
 
 bool read_file(const std::string& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = read_all(fd, out);
-  int saved = errno;
-  ::close(fd);
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  bool ok = read_all(fd.get(), out);
+  int saved = errno;  // read_all's, not close's
+  fd.reset();
   errno = saved;
   return ok;
 }

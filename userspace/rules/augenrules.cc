@@ -13,6 +13,7 @@
 
 #include "log_reader.h"
 #include "rule.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::rules {
 
@@ -20,15 +21,16 @@ namespace {
 
 // Replaces `path` with `text`; false when it cannot be written in full.
 bool write_file(const std::string& path, std::string_view text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return false;
+  base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+  if (!fd) return false;
   while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
+    ssize_t n = ::write(fd.get(), text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     text.remove_prefix(static_cast<std::size_t>(n));
   }
-  return ::close(fd) == 0 && text.empty();
+  // close(2)'s answer counts: a failed write-back may show only there.
+  return ::close(fd.release()) == 0 && text.empty();
 }
 
 // The text after a line's leading run of 's' (see the header on why 's').

@@ -7,19 +7,19 @@
 #include <cerrno>
 #include <cstring>
 
+#include "unique_fd.h"
+
 namespace bpfaudit::search {
 
 namespace {
 
 int process_file(LogSink& sink, const std::string& path, bool last, std::FILE* err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     std::fprintf(err, "Error opening %s (%s)\n", path.c_str(), std::strerror(errno));
     return 1;
   }
-  int rc = sink.process_fd(fd, path, last);
-  ::close(fd);
-  return rc;
+  return sink.process_fd(fd.get(), path, last);
 }
 
 // The log and its rotations, oldest (highest number) first; with a loaded

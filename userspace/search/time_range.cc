@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "options.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::search {
 
@@ -74,10 +75,9 @@ bool apply_keyword(Keyword k, struct tm& d, std::FILE* err) {
       break;
     }
     case Keyword::kBoot: {
-      int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+      base::UniqueFd fd(open("/proc/uptime", O_RDONLY | O_CLOEXEC));
       char buf[128];
-      ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-      if (fd >= 0) close(fd);
+      ssize_t n = fd ? read(fd.get(), buf, sizeof(buf) - 1) : -1;
       if (n <= 0) {
         std::fprintf(err, "Can't read uptime (%s)\n", std::strerror(errno));
         return false;
