@@ -19,6 +19,7 @@
 #include "log_reader.h"
 #include "match.h"
 #include "output.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::search {
 
@@ -51,7 +52,6 @@ class Searcher : public LogSink {
 
   ~Searcher() {
     flush();
-    for (int fd : kept_fds_) ::close(fd);
   }
 
   // Reads one input to its end. `last` closes every open event at the end,
@@ -60,15 +60,12 @@ class Searcher : public LogSink {
   // be read back from it instead of being held in memory.
   int process_fd(int fd, const std::string& /*name*/, bool last) override {
     struct stat st {};
-    int kept = -1;
+    base::UniqueFd kept;
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && kept_fds_.size() < kMaxKeptFds)
-      kept = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    int rc = read_fd(fd, last, kept);
-    if (kept >= 0) kept_fds_.push_back(kept);
-    if (assembler_.empty()) {
-      for (int k : kept_fds_) ::close(k);
-      kept_fds_.clear();
-    }
+      kept.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    int rc = read_fd(fd, last, kept.get());
+    if (kept) kept_fds_.push_back(std::move(kept));
+    if (assembler_.empty()) kept_fds_.clear();
     return rc;
   }
 
@@ -211,7 +208,7 @@ class Searcher : public LogSink {
   bool found_ = false;
   bool done_ = false;
   static constexpr std::size_t kMaxKeptFds = 64;
-  std::vector<int> kept_fds_;
+  std::vector<base::UniqueFd> kept_fds_;
 };
 
 }  // namespace

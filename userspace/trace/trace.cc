@@ -19,6 +19,7 @@
 #include "trace_format.h"
 #include "trace_probe.h"
 #include "writer.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::trace {
 
@@ -32,7 +33,7 @@ std::string self_exe() {
 
 // The child half of the start-up handshake: wait for the parent to have the
 // probe watching this pid, then become the program.
-[[noreturn]] void run_child(int release_fd, const std::vector<std::string>& command) {
+[[noreturn]] void run_child(base::UniqueFd release, const std::vector<std::string>& command) {
   std::vector<char*> argv;
   for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -40,9 +41,9 @@ std::string self_exe() {
   std::fflush(stdout);
   char byte;
   ssize_t n;
-  while ((n = read(release_fd, &byte, 1)) == -1 && errno == EINTR) {
+  while ((n = read(release.get(), &byte, 1)) == -1 && errno == EINTR) {
   }
-  close(release_fd);
+  release.reset();
   // EOF without the byte: the parent gave up; do not run untraced.
   if (n != 1) _exit(1);
   execvp(argv[0], argv.data());
@@ -116,24 +117,27 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   std::fflush(err);
   std::fflush(out);
 
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
+  // The child waits on this pipe until the probe follows its pid; EOF
+  // without a byte means "give up".
+  int raw[2];
+  if (pipe2(raw, O_CLOEXEC) != 0) {
     std::fprintf(err, "Error creating pipe.\n");
     return 1;
   }
+  base::UniqueFd release_read(raw[0]), release_write(raw[1]);
   pid_t pid = fork();
   if (pid < 0) {
     std::fprintf(err, "Error forking.\n");
     return 1;
   }
   if (pid == 0) {
-    close(fds[1]);
-    run_child(fds[0], options.command);
+    release_write.reset();
+    run_child(std::move(release_read), options.command);
   }
-  close(fds[0]);
+  release_read.reset();
   auto abandon = [&](const std::string& why) {
     std::fprintf(err, "%s\n", why.c_str());
-    close(fds[1]);  // the child sees EOF and exits without running the program
+    release_write.reset();  // the child sees EOF and exits without running the program
     waitpid(pid, nullptr, 0);
     return 1;
   };
@@ -168,13 +172,13 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     }
   });
 
-  if (write(fds[1], "1", 1) != 1) {
+  if (write(release_write.get(), "1", 1) != 1) {
     kill(pid, SIGTERM);
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  close(fds[1]);
+  release_write.reset();
   std::fprintf(out, "Cleaning up...\n");
   std::fflush(out);
 
