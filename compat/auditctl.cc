@@ -26,27 +26,27 @@ rules::Environment host_environment(netlink::AuditControl& kernel) {
   });
 }
 
-int load_file(const std::string& file) {
+// Runs `command` with the auditctl of this host: the kernel and, when the
+// prefilter is on, the eBPF engine beside it.
+template <class Command>
+int with_host_ctl(Command command) {
   netlink::NetlinkControl kernel;
   rules::PrefilterControl control(kernel);
   rules::CtlIo io;
   io.is_root = audit_can_control() != 0;
   rules::Ctl ctl(control, host_environment(kernel), io);
   ctl.set_prefilter(&control);
-  return ctl.run({"auditctl", "-R", file});
+  return command(ctl);
+}
+
+int load_file(const std::string& file) {
+  return with_host_ctl([&](rules::Ctl& ctl) { return ctl.run({"auditctl", "-R", file}); });
 }
 
 }  // namespace
 
 int auditctl_main(int argc, char** argv) {
-  netlink::NetlinkControl kernel;
-  // The kernel and, when the prefilter is on, the eBPF engine beside it.
-  rules::PrefilterControl control(kernel);
-  rules::CtlIo io;
-  io.is_root = audit_can_control() != 0;
-  rules::Ctl ctl(control, host_environment(kernel), io);
-  ctl.set_prefilter(&control);
-  return ctl.run(argc, argv);
+  return with_host_ctl([&](rules::Ctl& ctl) { return ctl.run(argc, argv); });
 }
 
 // augenrules [--check|--load], plus --rules-dir DIR and --output FILE to work on

@@ -379,6 +379,17 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
       by_name = true;
       return true;
     };
+    // A user option's value: a number, or a name kept for the text match too.
+    auto user_value = [&](const char* what, std::uint32_t& field,
+                          std::initializer_list<std::optional<std::string>*> names) {
+      if (!need_arg()) return false;
+      bool by_name;
+      if (!lookup_user(what, field, by_name)) return false;
+      if (by_name)
+        for (auto* n : names) *n = arg;
+      ++i;
+      return true;
+    };
 
     auto opt = lookup_option(name);
     if (!opt) {
@@ -687,33 +698,19 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::FILE* out,
       case Opt::kTerminal:
         string_value(c.terminal);
         break;
-      case Opt::kUid: {
-        if (!need_arg()) break;
-        bool by_name;
-        if (!lookup_user("Effective user ID", c.uid, by_name)) break;
-        if (by_name) c.tuid = arg;
-        ++i;
+      // Stock's labels: -ui says "Effective user ID", -ue "User ID".
+      case Opt::kUid:
+        user_value("Effective user ID", c.uid, {&c.tuid});
         break;
-      }
-      case Opt::kUidEff: {
-        if (!need_arg()) break;
-        bool by_name;
-        if (!lookup_user("User ID", c.euid, by_name)) break;
-        if (by_name) c.teuid = arg;
-        ++i;
+      case Opt::kUidEff:
+        user_value("User ID", c.euid, {&c.teuid});
         break;
-      }
-      case Opt::kUidAll: {
-        if (!need_arg()) break;
-        bool by_name;
-        if (!lookup_user("User ID", c.uid, by_name)) break;
-        if (by_name) c.tuid = c.teuid = c.tauid = arg;
+      case Opt::kUidAll:
+        if (!user_value("User ID", c.uid, {&c.tuid, &c.teuid, &c.tauid})) break;
         c.uid_all = true;
         c.euid = c.uid;
         c.loginuid = c.uid;
-        ++i;
         break;
-      }
       case Opt::kLoginUid: {
         if (!take_any()) break;
         std::size_t len = std::strlen(arg);
