@@ -10,6 +10,8 @@
 #    kernel's exclude filter does not evaluate it (the user message it would
 #    exclude is still recorded, while the same rule on uid excludes it),
 #    which is what auditctl's warning says.
+#  - syscalls named after libaudit 3.0.9 (fchmodat2, ...): load by name and
+#    list as stock 3.0.9 lists the same kernel rule.
 # Rules are added under a per-run key (exclude rules under a per-run pid) and
 # exactly those are deleted; the enabled flag is restored, also on failure.
 # Usage: uring_audit.sh BIN_DIR
@@ -135,6 +137,20 @@ expect_eq "-i: the kernel's key" \
 grep -q "$key-excl-euid" "$tmp/log" ||
   fail "the euid exclude rule excluded the message: the kernel now evaluates euid, drop the warning"
 grep -q "$key-excl-uid" "$tmp/log" && fail "the uid exclude rule did not exclude its message"
+
+# Syscalls named after libaudit 3.0.9 (4.2's OSPP rules): ours loads them by
+# name; stock 3.0.9 lists the kernel's rule exactly as ours does.
+add_rule always,exit -F arch=b64 -S fchmodat2,setxattrat,removexattrat,file_setattr \
+  -F exit=-EACCES -k "$key-later" || fail "later syscall names refused: $added"
+want="-a always,exit -F arch=b64 -S 452,463,466,469 -F exit=-EACCES -F key=$key-later"
+expect_eq "later syscall names listed as numbers, as 3.0.9 lists that rule" \
+  "$("$ctl" -l -k "$key-later")" "$want"
+for stock in /sbin/auditctl /usr/sbin/auditctl; do
+  [ -x "$stock" ] || continue
+  expect_eq "stock 3.0.9 lists it the same" "$("$stock" -l -k "$key-later")" "$want"
+  break
+done
+delete_rule always,exit -F arch=b64 -S 452,463,466,469 -F exit=-EACCES -F key="$key-later"
 
 delete_rule always,io_uring -S openat -F key="$key-open"
 delete_rule io_uring,always -S unlinkat,connect -F uid=0 -k "$key-other"

@@ -649,6 +649,24 @@ TEST(RulesLater, IoUringListParsesAndListsAs4x) {
   EXPECT_EQ(k.rules.size(), 2u);
 }
 
+TEST(RulesLater, SyscallsNamedAfter309) {
+  // 4.2's OSPP rules name syscalls libaudit 3.0.9 does not know. They load;
+  // the listing is stock 3.0.9's real -l output for the same kernel rule
+  // (loaded on 6.18 and listed by stock: numbers).
+  FakeControl k;
+  CmdResult r = run(k,
+                    "-a always,exit -F arch=b64 -S chmod,fchmodat2,setxattrat,removexattrat,"
+                    "file_setattr -F exit=-EACCES -k perm");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.err, "");
+  ASSERT_EQ(run(k, "-a always,exit -F arch=b32 -S fchmodat2 -k perm32").rc, 0);
+  EXPECT_EQ(list(k),
+            "-a always,exit -F arch=b64 -S chmod,452,463,466,469 -F exit=-EACCES -F key=perm\n"
+            "-a always,exit -F arch=b32 -S 452 -F key=perm32\n");
+  EXPECT_EQ(run(k, "-a always,exit -F arch=b64 -S fchmodat3").err,
+            "Syscall name unknown: fchmodat3\n");
+}
+
 TEST(RulesLater, IoUringRefusals) {
   const ErrorCase cases[] = {
       {"-a always,io_uring -S nosuch", 255, "io_uring op unknown: nosuch\n"},

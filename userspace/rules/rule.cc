@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "uring_ops.h"
 
@@ -243,6 +244,34 @@ std::optional<uint32_t> parse_perms(const std::string& s, char* bad) {
   return val;
 }
 
+namespace {
+
+// Syscalls added to the kernel after libaudit 3.0.9's tables (they stop at
+// set_mempolicy_home_node, 450), as audit 4.2 names them (lib/*_table.h, 7.0
+// kernel). Since 5.1 new syscalls have one number on every architecture, and
+// 4.2 lists these for x86_64, i386 and aarch64 alike. Rules files of newer
+// releases name them (4.2's 30-ospp-v42-5-perm-change rules: fchmodat2,
+// setxattrat, removexattrat, file_setattr), which 3.0.9 refuses.
+constexpr std::pair<const char*, int> kLaterSyscalls[] = {
+    {"cachestat", 451},         {"fchmodat2", 452},         {"map_shadow_stack", 453},
+    {"futex_wake", 454},        {"futex_wait", 455},        {"futex_requeue", 456},
+    {"statmount", 457},         {"listmount", 458},         {"lsm_get_self_attr", 459},
+    {"lsm_set_self_attr", 460}, {"lsm_list_modules", 461},  {"mseal", 462},
+    {"setxattrat", 463},        {"getxattrat", 464},        {"listxattrat", 465},
+    {"removexattrat", 466},     {"open_tree_attr", 467},    {"file_getattr", 468},
+    {"file_setattr", 469},      {"listns", 470},            {"rseq_slice_yield", 471},
+};
+
+// The number of a syscall libaudit 3.0.9 does not know, -1 when none.
+int later_syscall_number(const std::string& name, int machine) {
+  if (machine != MACH_86_64 && machine != MACH_X86 && machine != MACH_AARCH64) return -1;
+  for (const auto& [n, nr] : kLaterSyscalls)
+    if (name == n) return nr;
+  return -1;
+}
+
+}  // namespace
+
 int add_syscall(Rule& rule, const std::string& name, unsigned int elf, int host_machine) {
   if (name == "all") {
     rule.set_all_syscalls();
@@ -251,6 +280,10 @@ int add_syscall(Rule& rule, const std::string& name, unsigned int elf, int host_
   int machine = elf ? audit_elf_to_machine(elf) : host_machine;
   if (machine < 0) return -2;
   int nr = audit_name_to_syscall(name.c_str(), machine);
+  // Listing keeps 3.0.9's text for these (the number): the kernel holds the
+  // same rule for "-S fchmodat2" and for "-S 452", which 3.0.9 accepts and
+  // lists as 452, so -l stays byte-identical to stock's for any kernel state.
+  if (nr < 0) nr = later_syscall_number(name, machine);
   if (nr < 0 && starts_digit(name)) nr = static_cast<int>(std::strtol(name.c_str(), nullptr, 0));
   if (nr >= 0) return rule.set_syscall(nr) ? 0 : -1;
   return -1;
