@@ -326,3 +326,126 @@ TEST(SyscallTable, PathArgumentsAndResourceList) {
 }
 
 }  // namespace
+
+// PROCTITLE as kernel/auditsc.c writes it: audit_log_proctitle() reads the
+// argv area at a task's first record and keeps it in the task's audit context
+// until the task ends, exec or not. Checked against the kernel (6.18) with an
+// auid rule on a tree that forks, then execs: the exec's PROCTITLE was the
+// parent's argv.
+TEST(TraceDecoder, ProctitleIsFixedAtEachTasksFirstEvent) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  dec.set_cmdline(400, std::string("parent\0a1", 9));
+  bpfaudit_identity_event who = identity_event(400, 400);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_syscall_event sc = syscall_event(1, 400);
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.proctitle, std::string("parent\0a1", 9));
+
+  // The task execs: its title stays, though the EXECVE record shows the new argv.
+  auto exec = std::make_unique<bpfaudit_exec_event>();
+  *exec = {};
+  exec->hdr = {2, BPFAUDIT_EV_EXEC, sizeof *exec};
+  exec->pid = exec->tid = exec->old_tid = 400;
+  std::memcpy(exec->args, "new\0b\0", 6);
+  exec->args_len = 6;
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  sc = syscall_event(3, 400);
+  sc.nr = 59;
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_TRUE(out.exec);
+  EXPECT_EQ(out.exec->argv, (std::vector<std::string>{"new", "b"}));
+  EXPECT_EQ(out.proctitle, std::string("parent\0a1", 9));
+
+  // A child forked after the exec starts with the process's argv area now.
+  bpfaudit_fork_event fork{};
+  fork.hdr = {4, BPFAUDIT_EV_FORK, sizeof fork};
+  fork.parent_tgid = 400;
+  fork.child_tgid = 401;
+  EXPECT_FALSE(dec.feed(&fork, sizeof fork, out));
+  who = identity_event(401, 401);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  sc = syscall_event(5, 401);
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.proctitle, std::string("new\0b\0", 6));
+
+  // A task whose first event is its exec (a vfork child) shows its new argv.
+  fork.child_tgid = 402;
+  EXPECT_FALSE(dec.feed(&fork, sizeof fork, out));
+  who = identity_event(402, 402);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  exec->pid = exec->tid = exec->old_tid = 402;
+  std::memcpy(exec->args, "true\0", 5);
+  exec->args_len = 5;
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  sc = syscall_event(6, 402);
+  sc.nr = 59;
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.proctitle, std::string("true\0", 5));
+
+  // A thread id that ended and comes back is a new task: read again.
+  bpfaudit_exit_event bye{};
+  bye.hdr = {7, BPFAUDIT_EV_EXIT, sizeof bye};
+  bye.tgid = 401;
+  bye.tid = 401;
+  bye.last_thread = 0;
+  EXPECT_FALSE(dec.feed(&bye, sizeof bye, out));
+  exec->pid = exec->tid = exec->old_tid = 401;
+  std::memcpy(exec->args, "again\0", 6);
+  exec->args_len = 6;
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  who = identity_event(401, 401);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  sc = syscall_event(8, 401);
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.proctitle, std::string("again\0", 6));
+
+  // Formatted: the title on every event, trailing NULs trimmed, hex for NULs.
+  std::string text;
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 9, ""}, std::nullopt);
+  EXPECT_NE(text.find("type=PROCTITLE msg=audit(1.000:9): proctitle=\"again\"\n"),
+            std::string::npos)
+      << text;
+}
+
+// fstatat/statx of an fd (AT_EMPTY_PATH with "") take no name since 6.11
+// (vfs_empty_path): the kernel writes no CWD and no PATH for them, items=0.
+TEST(TraceDecoder, EmptyPathOnAnFdHasNoPathRecord) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(500, 500);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  for (int nr : {262, 332}) {
+    SCOPED_TRACE(nr);
+    bpfaudit_cwd_event cwd{};
+    cwd.hdr = {1, BPFAUDIT_EV_CWD, sizeof cwd};
+    cwd.tid = 500;
+    std::memcpy(cwd.cwd.names, "tmp\0", 4);
+    cwd.cwd.len = 4;
+    EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+    auto path = std::make_unique<bpfaudit_path_event>();
+    *path = {};
+    path->hdr = {2, BPFAUDIT_EV_PATH, sizeof *path};
+    path->tid = 500;
+    path->len = 1;  // "" and its NUL
+    EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+    bpfaudit_syscall_event sc = syscall_event(3, 500);
+    sc.nr = nr;
+    sc.ret = 0;
+    sc.args[nr == 262 ? 3 : 2] = 0x1000;  // AT_EMPTY_PATH
+    ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+    EXPECT_TRUE(out.paths.empty());
+    EXPECT_FALSE(out.cwd);
+    // The same call with a name keeps both.
+    EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+    std::strcpy(path->name, "f");
+    path->len = 2;
+    EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+    ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+    EXPECT_EQ(out.paths.size(), 1u);
+    EXPECT_TRUE(out.cwd);
+  }
+}

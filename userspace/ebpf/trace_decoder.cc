@@ -14,6 +14,17 @@ InodeInfo to_inode(const bpfaudit_inode& in) {
 std::string bounded(const char* s, std::size_t max) { return std::string(s, strnlen(s, max)); }
 
 constexpr int kExecve = 59, kExecveat = 322;
+constexpr int kNewfstatat = 262, kStatx = 332;
+constexpr std::uint64_t kAtEmptyPath = 0x1000;
+
+// fstatat/statx with AT_EMPTY_PATH and an empty name stat the fd: since 6.11
+// the kernel takes that path without getname() (vfs_empty_path), so the
+// event has no name, hence no PATH and no CWD record.
+bool stats_fd_without_name(const SyscallEvent& ev) {
+  std::uint64_t flags = ev.nr == kNewfstatat ? ev.args[3] : ev.nr == kStatx ? ev.args[2] : 0;
+  if (!(flags & kAtEmptyPath)) return false;
+  return ev.paths.size() == 1 && ev.paths[0].name && ev.paths[0].name->empty();
+}
 
 }  // namespace
 
@@ -105,6 +116,20 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (has_inode && !out.paths.empty())
         out.paths[0].inode =
             to_inode(static_cast<const bpfaudit_syscall_inode_event*>(data)->inode);
+      if (stats_fd_without_name(out)) {
+        out.paths.clear();
+        out.cwd.reset();
+      }
+      // The task's title is fixed at its first event (see cmdline_).
+      auto title = proctitle_.find(out.tid);
+      if (title == proctitle_.end()) {
+        auto now = cmdline_.find(out.pid);
+        if (now != cmdline_.end() && now->second.find_first_not_of('\0') != std::string::npos)
+          title = proctitle_.emplace(out.tid, now->second).first;
+      }
+      // Nothing readable: the kernel keeps nothing and writes comm (as the engine).
+      const std::string& text = title != proctitle_.end() ? title->second : out.comm;
+      if (!out.proctitle || *out.proctitle != text) out.proctitle = text;
       return true;
     }
     case BPFAUDIT_EV_IDENTITY: {
@@ -168,6 +193,11 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (ev->old_tid != ev->tid) {
         // The old thread id ends here without an exit event of its own.
         identities_.erase(ev->old_tid);
+        // The exec'ing thread keeps its own audit context, so its title.
+        if (auto t = proctitle_.find(ev->old_tid); t != proctitle_.end()) {
+          proctitle_[ev->tid] = std::move(t->second);
+          proctitle_.erase(t);
+        }
         auto old = pending_.find(ev->old_tid);
         if (old != pending_.end()) {
           pending_[ev->tid] = std::move(old->second);
@@ -178,6 +208,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       info.filename = bounded(ev->filename, sizeof(ev->filename));
       std::size_t len = std::min<std::size_t>(ev->args_len, sizeof(ev->args));
       info.cmdline.assign(ev->args, len);
+      cmdline_[ev->pid] = info.cmdline;
       std::size_t pos = 0;
       while (pos < len) {
         std::size_t n = strnlen(ev->args + pos, len - pos);
@@ -195,6 +226,9 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       ++forks_;
       auto parent = exe_.find(ev->parent_tgid);
       if (parent != exe_.end()) exe_[ev->child_tgid] = parent->second;
+      // The child's argv area is a copy of its parent's.
+      if (auto title = cmdline_.find(ev->parent_tgid); title != cmdline_.end())
+        cmdline_.emplace(ev->child_tgid, title->second);
       return false;
     }
     case BPFAUDIT_EV_EXIT: {
@@ -202,9 +236,11 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       const auto* ev = static_cast<const bpfaudit_exit_event*>(data);
       identities_.erase(ev->tid);
       pending_.erase(ev->tid);
+      proctitle_.erase(ev->tid);
       if (ev->last_thread) {
         ++exits_;
         exe_.erase(ev->tgid);
+        cmdline_.erase(ev->tgid);
       }
       return false;
     }

@@ -50,7 +50,8 @@ struct SyscallEvent {
   std::vector<PathItem> paths;
   std::optional<ExecInfo> exec;
   std::uint32_t arch = 0xc000003e;  // AUDIT_ARCH_X86_64; the prefilter also sees i386
-  // PROCTITLE for an event without exec: the raw argv area (prefilter events).
+  // PROCTITLE: the raw argv area, as the kernel logs it for this event (see
+  // TraceDecoder on which argv area that is); nullopt: an exec's own argv.
   std::optional<std::string> proctitle;
 };
 
@@ -60,8 +61,10 @@ struct SyscallEvent {
 // an identity stays until the thread sends another or ends.
 class TraceDecoder {
  public:
-  // Seeds the executable of a process that was already running when tracing began.
+  // Seeds the executable and the argv area (NUL-separated, as
+  // /proc/PID/cmdline) of a process that was already running when tracing began.
   void set_exe(std::uint32_t tgid, std::string exe) { exe_[tgid] = std::move(exe); }
+  void set_cmdline(std::uint32_t tgid, std::string cmdline) { cmdline_[tgid] = std::move(cmdline); }
 
   // Decodes one ring-buffer record. Returns true and fills `out` when it
   // completes a syscall; records it does not understand count as malformed.
@@ -91,6 +94,13 @@ class TraceDecoder {
   std::unordered_map<std::uint32_t, Pending> pending_;      // by thread id
   std::unordered_map<std::uint32_t, Identity> identities_;  // by thread id
   std::unordered_map<std::uint32_t, std::string> exe_;      // by tgid
+  // PROCTITLE as the kernel writes it: audit_log_proctitle reads the argv
+  // area once per task, at the task's first record, and keeps it in the
+  // task's audit context until the task ends, across execs (kernel/auditsc.c,
+  // 6.1 to 6.18). So a task's titles are fixed at its first event: the
+  // process's argv area then (its exec's, inherited at fork, or seeded).
+  std::unordered_map<std::uint32_t, std::string> cmdline_;   // by tgid: argv area now
+  std::unordered_map<std::uint32_t, std::string> proctitle_;  // by thread id: fixed title
   std::uint64_t malformed_ = 0, forks_ = 0, exits_ = 0;
 };
 

@@ -91,7 +91,8 @@ std::string_view SyscallTailCache::tail(const SyscallEvent& ev,
 }
 
 void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
-                          const std::optional<std::string>& key, SyscallTailCache* tails) {
+                          const std::optional<std::string>& key, SyscallTailCache* tails,
+                          bool eoe) {
   record::append_header(out, "SYSCALL", stamp);
   // The field names between the numbers, in one piece each where possible.
   char buf[256];
@@ -169,7 +170,7 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
     out.append(" cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n");
   }
   if (ev.exec || ev.proctitle) {
-    std::string_view title(ev.exec ? ev.exec->cmdline : *ev.proctitle);
+    std::string_view title(ev.proctitle ? *ev.proctitle : ev.exec->cmdline);
     if (title.size() > kProctitleMax) title = title.substr(0, kProctitleMax);
     while (!title.empty() && title.back() == '\0') title.remove_suffix(1);
     record::append_header(out, "PROCTITLE", stamp);
@@ -177,6 +178,7 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
     put_untrusted(out, title);
     out.push_back('\n');
   }
+  if (!eoe) return;
   record::append_header(out, "EOE", stamp);
   out.pop_back();  // the kernel's EOE body is empty: "msg=audit(...):"
   out.push_back('\n');

@@ -35,9 +35,10 @@ class SyscallTailCache {
 // Appends SYSCALL, then EXECVE, CWD, PATH..., PROCTITLE and EOE lines, each
 // ending in '\n', in the order the kernel's audit_log_exit writes them.
 // key: nullopt writes key=(null). `tails`, when given, supplies the
-// identity part of the SYSCALL line.
+// identity part of the SYSCALL line. `eoe` false leaves EOE out (a log file).
 void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
-                          const std::optional<std::string>& key, SyscallTailCache* tails = nullptr);
+                          const std::optional<std::string>& key, SyscallTailCache* tails = nullptr,
+                          bool eoe = true);
 
 // A DAEMON_ERR record stating that events were lost (the loss ledger's
 // body), so the gap is visible in the log.

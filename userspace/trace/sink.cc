@@ -39,6 +39,7 @@ class FdSink : public RecordSink {
     if (is_file_) return "ausearch -if " + target_ + " -i -p " + std::to_string(pid);
     return "ausearch -i -p " + std::to_string(pid);
   }
+  bool takes_eoe() const override { return !is_file_; }
   std::string describe() const override {
     return is_file_ ? "file " + target_ : "collector at " + target_;
   }

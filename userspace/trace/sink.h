@@ -26,6 +26,9 @@ class RecordSink {
   // The ausearch command line that finds the records of `pid`.
   virtual std::string search_command(int pid) const = 0;
   virtual std::string describe() const = 0;
+  // Whether EOE lines go in: the collector hands them to plugins; a log
+  // file gets none, as auditd writes none to disk.
+  virtual bool takes_eoe() const { return true; }
 };
 
 struct SinkChoice {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "log_reader.h"
 #include "syscall_table.h"
 #include "trace_events.h"
 #include "trace_format.h"
@@ -148,6 +149,10 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   if (auto traced = probe->trace_tgid(static_cast<std::uint32_t>(pid)); !traced)
     return abandon(traced.error().text());
   decoder.set_exe(static_cast<std::uint32_t>(pid), self_exe());
+  // Until it execs, the child is a copy of this process, argv area too.
+  std::string cmdline;
+  record::read_file("/proc/self/cmdline", cmdline);
+  decoder.set_cmdline(static_cast<std::uint32_t>(pid), std::move(cmdline));
 
   WriterConfig wconfig;
   wconfig.key = options.key;
@@ -156,6 +161,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   // events (stock groups by node too); stock ausearch -p stops matching once
   // a serial exceeds 32 bits, so no wider scheme is used.
   wconfig.serial_base = 0;
+  wconfig.eoe = sink->takes_eoe();
   writer.emplace(*sink, wconfig);
 
   std::atomic<bool> stop{false};

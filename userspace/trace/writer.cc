@@ -27,7 +27,7 @@ RecordWriter::~RecordWriter() {
 void RecordWriter::emit(const probe::SyscallEvent& ev) {
   auto stamp =
       record::Stamp::at_wall_ns(ev.enter_ns + config_.boot_to_wall_ns, ++serial_, config_.node);
-  probe::append_event_records(buffer_, ev, stamp, config_.key, &tails_);
+  probe::append_event_records(buffer_, ev, stamp, config_.key, &tails_, config_.eoe);
   ++events_;
   if (buffer_.size() >= kFlushBytes) hand_off();
 }

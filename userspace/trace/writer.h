@@ -30,6 +30,9 @@ struct WriterConfig {
   std::string node = "bpfaudit";
   std::uint64_t serial_base = 0;     // first serial is serial_base + 1
   std::int64_t boot_to_wall_ns = 0;  // CLOCK_REALTIME - CLOCK_BOOTTIME
+  // EOE after each event: for the collector, which hands it to plugins; a
+  // log file gets none, as auditd writes none to disk.
+  bool eoe = true;
 };
 
 class RecordWriter {
