@@ -526,7 +526,7 @@ class RulesFile : public ::testing::Test {
 };
 
 TEST_F(RulesFile, CommentsBlankLinesEscapesAndStop) {
-  if (geteuid() != 0) GTEST_SKIP() << "-R refuses files not owned by root, like stock";
+  if (geteuid() != 0) GTEST_SKIP() << "auditctl refuses to run unless root, like stock";
   FakeControl k;
   write(
       "# comment\n\n   \n-a always,exit -F arch=b64 -S open -k a\n-w /tmp/a\\ b -k sp\n"
@@ -541,7 +541,7 @@ TEST_F(RulesFile, CommentsBlankLinesEscapesAndStop) {
 }
 
 TEST_F(RulesFile, ContinueOnErrorsReturnsFailure) {
-  if (geteuid() != 0) GTEST_SKIP() << "-R refuses files not owned by root, like stock";
+  if (geteuid() != 0) GTEST_SKIP() << "auditctl refuses to run unless root, like stock";
   FakeControl k;
   write("-c\n-a always,exit -F nosuch=1\n-a always,exit -F arch=b64 -S close -k b\n-b 100\n");
   CmdResult r = run_args(k, {"auditctl", "-R", path});
@@ -564,6 +564,25 @@ TEST_F(RulesFile, WorldWritableAndMissing) {
 }
 
 // ---- augenrules.
+
+TEST_F(RulesFile, NotOwnedByRootLoadsAs312) {
+  // Audit 3.1.2 dropped the owner check (3.0.9: "Error - FILE isn't owned by
+  // root", exit 1); the world-writable refusal stays.
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give the file away";
+  FakeControl k;
+  write("-a always,exit -F arch=b64 -S close -k owned\n");
+  ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+  CmdResult r = run_args(k, {"auditctl", "-R", path});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(k.rules.size(), 1u);
+  chmod(path.c_str(), 0666);
+  FakeControl k2;
+  r = run_args(k2, {"auditctl", "-R", path});
+  EXPECT_EQ(r.rc, 1);
+  ASSERT_FALSE(r.syslog.empty());
+  EXPECT_EQ(r.syslog.back(), "Error - " + path + " is world writable");
+  EXPECT_TRUE(k2.rules.empty());
+}
 
 TEST(Augenrules, MergesLikeStockScript) {
   // Expected per stock augenrules with Debian's mawk, where "\s" is a literal 's'.

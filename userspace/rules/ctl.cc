@@ -68,7 +68,9 @@ constexpr const char* kVersionText =
     "auditctl version 3.0.9\n"
     "from audit 3.1: the io_uring filter list (-a always,io_uring -S OP, kernel 5.16+)\n"
     "from audit 3.1: exclude rules take every field the kernel's exclude filter takes\n"
-    "from audit 3.1.1: --signal stop|reload|rotate|resume|state\n";
+    "from audit 3.1.1: --signal stop|reload|rotate|resume|state\n"
+    "from audit 3.1.2: -R takes a rules file not owned by root (not a world-writable one)\n"
+    "from audit 4.2: syscall names after 3.0.9's tables (fchmodat2 ..), listed as numbers\n";
 
 // Stock's filter/action words; 0 found, 1 "possible" (deprecated), 2 unknown.
 int lookup_filter(const std::string& s, int& filter, bool& exclude) {
@@ -1117,11 +1119,9 @@ int Ctl::file_load(const std::string& file) {
     ::close(fd);
     return 1;
   }
-  if (sb.st_uid != 0) {
-    amsg(LOG_ERR, "Error - " + file + " isn't owned by root");
-    ::close(fd);
-    return 1;
-  }
+  // Audit 3.1.2 dropped 3.0.9's "isn't owned by root" refusal ("Don't be as
+  // paranoid about auditctl -R file permissions"); a world-writable file is
+  // still refused, as in every release.
   if ((sb.st_mode & S_IWOTH) == S_IWOTH) {
     amsg(LOG_ERR, "Error - " + file + " is world writable");
     ::close(fd);
