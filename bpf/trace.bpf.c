@@ -359,7 +359,7 @@ static __always_inline void fill_syscall(struct bpfaudit_syscall_event *sc, __u3
 	sc->nr = p->nr;
 	sc->flags = flags;
 	sc->tid = tid;
-	sc->pad = 0;
+	sc->a4 = (__u32)p->args[4];
 }
 
 /* The open family's returned fd, as the file it refers to: exactly what the

@@ -111,7 +111,7 @@ struct bpfaudit_syscall_event {
 	__s32 nr;
 	__u32 flags; /* BPFAUDIT_SC_* */
 	__u32 tid;
-	__u32 pad;
+	__u32 a4; /* a4's low half: mmap's fd, which its MMAP record shows */
 };
 
 struct bpfaudit_syscall_inode_event {

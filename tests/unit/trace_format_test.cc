@@ -449,3 +449,30 @@ TEST(TraceDecoder, EmptyPathOnAnFdHasNoPathRecord) {
     EXPECT_TRUE(out.cwd);
   }
 }
+
+// audit_log_exit writes MMAP ("fd=%d flags=0x%x", kernel/auditsc.c
+// show_special) right after SYSCALL for every mmap that is not
+// MAP_ANONYMOUS (mm/mmap.c ksys_mmap_pgoff), a failing one too.
+TEST(TraceFormat, MmapRecordForFileMappingsOnly) {
+  SyscallEvent ev;
+  ev.nr = 9;
+  ev.ret = 0x7f0000000000;
+  ev.args = {0, 4096, 1, 0x2};  // PROT_READ, MAP_PRIVATE
+  ev.a4 = 3;
+  std::string out;
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  auto syscall_end = out.find('\n');
+  ASSERT_NE(syscall_end, std::string::npos);
+  const std::string mmap = "type=MMAP msg=audit(1.000:1): fd=3 flags=0x2\n";
+  EXPECT_EQ(out.substr(syscall_end + 1, mmap.size()), mmap) << out;
+  ev.a4 = 0xffffffffu;  // fd -1: EBADF, still noted
+  ev.args[3] = 0x812;
+  out.clear();
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(out.find("type=MMAP msg=audit(1.000:1): fd=-1 flags=0x812\n"), std::string::npos)
+      << out;
+  ev.args[3] = 0x22;  // MAP_PRIVATE | MAP_ANONYMOUS
+  out.clear();
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_EQ(out.find("MMAP"), std::string::npos) << out;
+}

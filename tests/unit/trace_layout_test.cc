@@ -50,7 +50,7 @@ std::vector<Layout> layouts() {
        {M(bpfaudit_syscall_event, hdr), M(bpfaudit_syscall_event, args),
         M(bpfaudit_syscall_event, ret), M(bpfaudit_syscall_event, nr),
         M(bpfaudit_syscall_event, flags), M(bpfaudit_syscall_event, tid),
-        M(bpfaudit_syscall_event, pad)}},
+        M(bpfaudit_syscall_event, a4)}},
       {"bpfaudit_syscall_inode_event",
        sizeof(bpfaudit_syscall_inode_event),
        {M(bpfaudit_syscall_inode_event, sc), M(bpfaudit_syscall_inode_event, inode)}},

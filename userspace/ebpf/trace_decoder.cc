@@ -73,6 +73,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       out.enter_ns = ev->hdr.ts_ns;
       out.nr = ev->nr;
       for (int i = 0; i < 4; ++i) out.args[i] = ev->args[i];
+      out.a4 = ev->a4;
       out.ret = ev->ret;
       out.returned = !(ev->flags & BPFAUDIT_SC_NO_RETURN);
       out.tid = ev->tid;

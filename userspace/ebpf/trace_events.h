@@ -37,6 +37,7 @@ struct SyscallEvent {
   std::uint64_t enter_ns = 0;  // boot-time clock
   int nr = -1;
   std::array<std::uint64_t, 4> args{};  // a0..a3, what a SYSCALL record shows
+  std::uint32_t a4 = 0;                  // a4's low half: mmap's fd, for its MMAP record
   std::int64_t ret = 0;
   bool returned = true;  // false for exit/exit_group, recorded at task exit
   std::uint32_t pid = 0, tid = 0, ppid = 0, auid = 0, ses = 0;

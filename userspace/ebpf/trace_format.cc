@@ -122,6 +122,20 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
   else
     append_syscall_tail(out, ev, key);
 
+  // mm/mmap.c ksys_mmap_pgoff: every mmap not MAP_ANONYMOUS notes its fd and
+  // flags (audit_mmap_fd, even one that then fails with EBADF); audit_log_exit
+  // writes them right after SYSCALL.
+  constexpr std::uint64_t kMapAnonymous = 0x20;
+  if (ev.arch == 0xc000003e && ev.nr == 9 && !(ev.args[3] & kMapAnonymous)) {
+    record::append_header(out, "MMAP", stamp);
+    out.append("fd=");
+    out.append(std::to_string(static_cast<std::int32_t>(ev.a4)));
+    out.append(" flags=0x");
+    char hex[16];
+    out.append(hex, std::to_chars(hex, hex + sizeof hex,
+                                  static_cast<std::uint32_t>(ev.args[3]), 16).ptr);
+    out.push_back('\n');
+  }
   if (ev.exec) {
     record::append_header(out, "EXECVE", stamp);
     out.append("argc=");
