@@ -7,6 +7,7 @@
 
 #include "ctl.h"
 #include "fake_control.h"
+#include "interpret.h"
 #include "memstream.h"
 #include "placement.h"
 
@@ -64,6 +65,20 @@ TEST(FuzzFound, PlacementAndsEveryArchField) {
   EXPECT_EQ(plan.engine_rules[1].syscalls[0].arch, 1);  // i386 getpid only
   EXPECT_EQ(plan.engine_rules[1].syscalls[0].nr, 20);
   EXPECT_TRUE(plan.engine_rules[1].fields.empty());
+}
+
+// fuzz_search: libauparse 3.0.9's key_escape does not terminate its output
+// when a key= value of several keys ends with the separator (0x01) and a key
+// needs escaping; `ausearch -i --escape shell_quote` (or tty with a control
+// byte in a key) then read past the heap buffer. The trailing separators now
+// go around libauparse.
+TEST(FuzzFound, InterpretKeyEndingWithSeparator) {
+  record::Interpreter quote(record::EscapeMode::kShellQuote);
+  record::FieldContext ctx;
+  ctx.record_type = AUDIT_SYSCALL;
+  EXPECT_EQ(quote.interpret(ctx, "key", "01793D280101"), "\x01y=\\(\x01\x01");
+  record::Interpreter tty(record::EscapeMode::kTty);
+  EXPECT_EQ(tty.interpret(ctx, "key", "6B02016B3201"), "k\\002\x01k2\x01");
 }
 
 }  // namespace

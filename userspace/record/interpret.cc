@@ -218,9 +218,33 @@ std::string Interpreter::do_interpretation(int type, const FieldContext& ctx, co
     if (auto it = cache_->values.find(key); it != cache_->values.end()) return it->second;
   }
   AuparseIdata id{ctx.machine, ctx.syscall, ctx.a0, ctx.a1, nullptr, name, val};
+  // libauparse 3.0.9's key_escape leaves its output unterminated when a
+  // key= value of several keys ends with the separator and one key needs
+  // escaping (strlen then reads past the buffer; found by fuzz_search). Such
+  // a value goes through without its trailing separators, put back after.
+  std::string trailing, hex;
+  if (type == AUPARSE_TYPE_ESCAPED_KEY && mode_ != EscapeMode::kRaw &&
+      (std::strstr(val, "01") || std::strchr(val, kKeySeparator))) {
+    char* raw = auparse_do_interpretation(type, &id, AUPARSE_ESC_RAW);
+    std::string_view keys = raw ? raw : "";
+    if (keys.find(kKeySeparator) != std::string_view::npos && keys.back() == kKeySeparator) {
+      while (!keys.empty() && keys.back() == kKeySeparator) {
+        trailing.push_back(kKeySeparator);
+        keys.remove_suffix(1);
+      }
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      for (unsigned char c : keys) {
+        hex.push_back(kHex[c >> 4]);
+        hex.push_back(kHex[c & 15]);
+      }
+      id.val = hex.c_str();
+    }
+    std::free(raw);
+  }
   char* out = auparse_do_interpretation(type, &id, static_cast<auparse_esc_t>(mode_));
   std::string result = out ? out : "(null)";
   std::free(out);
+  result += trailing;
   // socketcall/ipc names depend on a0: "socketcall(connect)"; not cached.
   if ((cacheable || (syscall && result.find('(') == std::string::npos)) &&
       cache_->values.size() < Cache::kMaxEntries)
