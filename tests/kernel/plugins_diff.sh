@@ -341,5 +341,49 @@ check "SIGHUP: removed plugin stopped" grep -q "^Terminating $W/catonly because 
 check "SIGHUP: the removed plugin got nothing after it" bash -c "! grep -q '^type=DAEMON_CONFIG ' '$d/beside.out'"
 [ "$fails" = 0 ] || { echo "--- ours alone, stderr:"; grep -v '_parser called' "$d/err" | head -40; }
 
+# --- ours alone: overflow_action=suspend, SIGUSR2, a changed binary ---------
+# A plugin that starts reading 2 s late overflows a 100-event queue during a
+# flood: it is suspended (said once), gets nothing more, not even a message
+# sent once its queue has drained, until SIGUSR2; then it gets events again.
+# A new binary at its path (another inode) restarts it on SIGHUP.
+d=$W/suspend
+mkdir -p "$d/log" "$d/plugins.d"
+printf '#!/bin/sh\n/bin/sleep 2\nexec /bin/cat >> "$1"\n' > "$W/late"
+chmod 0750 "$W/late"
+{ echo "log_file = $d/log/audit.log"; echo "space_left = 2"; echo "admin_space_left = 1"
+  echo "plugin_dir = $d/plugins.d"; echo "q_depth = 100"; echo "overflow_action = suspend"
+  echo "log_format = RAW"; } > "$d/auditd.conf"
+chmod 640 "$d/auditd.conf"
+printf 'active = yes\npath = %s\nargs = %s\n' "$W/late" "$d/late.out" > "$d/plugins.d/late.conf"
+chmod 640 "$d/plugins.d/late.conf"
+"$BIN" daemon -f -c "$d" --no-collector 2>"$d/err" &
+DPID=$!
+for _ in $(seq 100); do grep -q "Init complete" "$d/err" && break; sleep 0.1; done
+auditctl -a "${RULE[@]}" >/dev/null
+"$BIN_DIR/syscall_flood" 2000 >/dev/null
+sleep 3
+auditctl -m "while suspended $KEY" >/dev/null
+sleep 0.5
+kill -USR2 "$DPID"
+sleep 0.5
+auditctl -m "after resume $KEY" >/dev/null
+sleep 0.5
+old=$(ps -o pid= --ppid "$DPID" | head -1)
+cp "$W/late" "$W/late.new"; mv "$W/late.new" "$W/late"
+kill -HUP "$DPID"
+sleep 0.5
+new=$(ps -o pid= --ppid "$DPID" | head -1)
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+auditctl -d "${RULE[@]}" >/dev/null
+check "suspend: said once" \
+  [ "$(grep -c '^Auditd is suspending event passing to plugins due to overflowing its queue.$' "$d/err")" = 1 ]
+check "suspend: nothing reaches a suspended plugin" bash -c "! grep -q 'while suspended $KEY' '$d/late.out'"
+check "suspend: SIGUSR2 resumes it" grep -q "after resume $KEY" "$d/late.out"
+drops=$(grep -a 'op=plugin-drop plugin="late.conf"' "$d/log/audit.log" | sed -n 's/.* count=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}')
+check "suspend: its drops recorded ($drops)" [ "$drops" -gt 0 ]
+check "SIGHUP: a changed binary is restarted" grep -q "^Restarting $W/late since binary changed$" "$d/err"
+check "SIGHUP: by a new process ($old -> $new)" bash -c "[ -n '$new' ] && [ '$old' != '$new' ]"
+[ "$fails" = 0 ] || { echo "--- suspend, stderr:"; grep -v '_parser called' "$d/err" | head -40; }
+
 echo "plugin differential tests: $passes passed, $fails failed"
 [ $fails = 0 ]

@@ -552,7 +552,6 @@ void Dispatcher::reconfigure(const record::AuditdConf& conf) {
     }
     Plugin& p = **it;
     seen[static_cast<std::size_t>(it - plugins_.begin())] = true;
-    if (p.af_unix) continue;
     if (p.gave_up) {
       // Stopped before (inactive, or out of restarts): a new start with the
       // new settings, as stock restarts a plugin whose state changed.
@@ -562,7 +561,8 @@ void Dispatcher::reconfigure(const record::AuditdConf& conf) {
       start_one(p);
       continue;
     }
-    if (p.conf.type != PluginType::kAlways) continue;
+    // A running builtin is left as it is (stock sends SIGHUP to programs only).
+    if (p.af_unix || p.conf.type != PluginType::kAlways) continue;
     if (p.conf.inode == nc.inode) {
       if (p.pid > 0) ::kill(p.pid, SIGHUP);
       continue;
