@@ -32,10 +32,17 @@ inline void plain_tty(char* tty, std::size_t n) {
   }
 }
 
-inline std::optional<std::string> field(const std::string& line, std::string_view name,
-                                        std::size_t nth = 0) {
+// An untrusted string field, decoded.
+inline std::optional<std::string> field(const std::string& line, std::string_view name) {
   for (const auto& f : record::split_fields(line))
-    if (f.name == name && nth-- == 0) return record::decode_value(f.value);
+    if (f.name == name) return record::decode_value(f.value);
+  return std::nullopt;
+}
+
+// A number field as written (decode_value would read "16" as hex).
+inline std::optional<std::string> number(const std::string& line, std::string_view name) {
+  for (const auto& f : record::split_fields(line))
+    if (f.name == name) return std::string(f.value);
   return std::nullopt;
 }
 
@@ -67,11 +74,11 @@ inline void check_event_text(const std::string& text, const probe::SyscallEvent&
   if (field(sc, "comm") != ev.comm) event_fail("comm changed", text);
   if (!ev.exe.empty() && field(sc, "exe") != ev.exe) event_fail("exe changed", text);
   if (key && field(sc, "key") != *key) event_fail("key changed", text);
-  if (field(sc, "items") != std::to_string(ev.paths.size())) event_fail("items wrong", text);
+  if (number(sc, "items") != std::to_string(ev.paths.size())) event_fail("items wrong", text);
   std::size_t at = 1;
   if (ev.exec) {
     const std::string& ex = lines[at++];
-    if (field(ex, "argc") != std::to_string(ev.exec->argv.size())) event_fail("argc wrong", text);
+    if (number(ex, "argc") != std::to_string(ev.exec->argv.size())) event_fail("argc wrong", text);
     for (std::size_t i = 0; i < ev.exec->argv.size(); ++i)
       if (field(ex, "a" + std::to_string(i)) != ev.exec->argv[i]) event_fail("argv changed", text);
   }

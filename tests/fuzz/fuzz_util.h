@@ -2,11 +2,15 @@
 // process, an input file without a path on disk, and streams that discard.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -17,8 +21,10 @@
 
 namespace bpfaudit::fuzz {
 
-// A mkdtemp directory, removed with its contents at process exit. Every file a
-// target writes lives here.
+// A directory of this process's own (TMPDIR/bpfaudit-fuzz.PID), made at
+// first use. Every file a target writes lives here. libFuzzer ends with
+// _exit, so no exit handler runs: each process removes the directories of
+// processes that are gone when it makes its own.
 class ScratchDir {
  public:
   static const std::string& path() {
@@ -29,12 +35,21 @@ class ScratchDir {
  private:
   ScratchDir() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/bpfaudit-fuzz.XXXXXX";
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    path_ = tmpl;
-    // libFuzzer leaves through exit() after a run or a crash report: remove then.
-    static std::string* where = &path_;
-    std::atexit([] { remove_tree(*where); });
+    std::string base = tmp && *tmp ? tmp : "/tmp";
+    constexpr std::string_view kPrefix = "bpfaudit-fuzz.";
+    if (DIR* d = ::opendir(base.c_str())) {
+      while (dirent* e = ::readdir(d)) {
+        std::string_view name(e->d_name);
+        if (!name.starts_with(kPrefix)) continue;
+        long pid = std::strtol(e->d_name + kPrefix.size(), nullptr, 10);
+        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+          remove_tree(base + "/" + e->d_name);
+      }
+      ::closedir(d);
+    }
+    path_ = base + "/" + std::string(kPrefix) + std::to_string(::getpid());
+    remove_tree(path_);
+    if (::mkdir(path_.c_str(), 0700) != 0) std::abort();
   }
   static void remove_tree(const std::string& p) {
     ::nftw(
@@ -150,6 +165,37 @@ inline std::vector<char*> argv_of(std::vector<std::string>& args) {
   for (auto& a : args) v.push_back(a.data());
   v.push_back(nullptr);
   return v;
+}
+
+// A tree under the scratch directory for configuration files to point at:
+// var/log/audit/audit.log, an executable sbin/action, an empty etc/.
+inline const std::string& fake_root() {
+  static const std::string r = [] {
+    std::string base = ScratchDir::path() + "/root";
+    for (const char* d : {"", "/var", "/var/log", "/var/log/audit", "/sbin", "/etc"})
+      ::mkdir((base + d).c_str(), 0755);
+    scratch_file("root/var/log/audit/audit.log", "", 0600);
+    scratch_file("root/sbin/action", "#!/bin/sh\n", 0755);
+    return base;
+  }();
+  return r;
+}
+
+// `text` with every absolute path (a '/' that starts a word or follows '=')
+// moved under fake_root(); false, for a text to skip, when it holds "..".
+// The configuration checks (stat, opendir, open) then never reach the
+// host's own files.
+inline bool move_paths(std::string_view text, std::string& out) {
+  if (text.find("..") != std::string_view::npos) return false;
+  out.clear();
+  out.reserve(text.size() + 64);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char prev = i ? text[i - 1] : '\n';
+    if (text[i] == '/' && (prev == '\n' || prev == ' ' || prev == '\t' || prev == '='))
+      out += fake_root();
+    out += text[i];
+  }
+  return true;
 }
 
 }  // namespace bpfaudit::fuzz

@@ -8,7 +8,7 @@ shared=$1 tests_data=$2 hand=$3 out=$4
 rm -rf "$out"
 mkdir -p "$out"
 for t in search report record_header auditctl_args auditctl_rules placement time auditd_conf \
-         trace_decoder engine_event auditctl_diff; do
+         trace_decoder engine_event auditctl_diff plugin_conf; do
   mkdir -p "$out/$t"
   if [ -d "$hand/$t" ]; then cp "$hand/$t"/* "$out/$t/" 2>/dev/null || true; fi
 done
@@ -64,7 +64,19 @@ for f in "${rules[@]}"; do
   split -l 5 -a 3 "$tmp/lines" "$out/auditctl_args/cmds-$n-"
   grep -E '^-[aA] +[a-z]+,exit|^-[aA] +exit,[a-z]+' "$tmp/lines" > "$tmp/exit" || true
   if [ -s "$tmp/exit" ]; then split -l 8 -a 3 "$tmp/exit" "$out/placement/rules-$n-"; fi
-  head -n 20 "$tmp/lines" | split -l 1 -a 3 - "$out/auditctl_diff/line-$n-"
+  # auditctl_diff: a rule's pieces, one a line, after the list's byte.
+  { grep -E '^-[aA] ' "$tmp/lines" || true; } | head -n 20 | awk -v dir="$out/auditctl_diff" -v n="$n" '
+    { list = ($2 ~ /user/) ? 1 : ($2 ~ /exclude/) ? 2 : ($2 ~ /task/) ? 3 : ($2 ~ /filesystem/) ? 4 : 0
+      f = dir "/rule-" n "-" NR
+      printf "%c", list + 50 > f  # "2": byte 50, list 50 % 5 = 0 (exit)
+      for (i = 3; i < NF; i++) {
+        if ($i == "-F") print $(++i) > f
+        else if ($i == "-C") print "C " $(++i) > f
+        else if ($i == "-k") print "key=" $(++i) > f
+        else if ($i == "-S") { k = split($(++i), sc, ","); for (j = 1; j <= k; j++) print "S " sc[j] > f }
+      }
+      close(f)
+    }'
 done
 find "$out" -type f -empty -delete
 touch "$out/.stamp"

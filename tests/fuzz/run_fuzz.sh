@@ -3,17 +3,20 @@
 # regression input once, then fuzzing from the seed corpus. New inputs go to
 # a scratch corpus that is removed afterwards; a crash leaves its input in
 # ./artifacts/ (the ctest working directory) and fails the test.
+# scripts/fuzz sets FUZZ_SECONDS (instead of SECONDS) and FUZZ_CORPUS_ROOT
+# (new inputs are kept in FUZZ_CORPUS_ROOT/TARGET instead).
 # Usage: run_fuzz.sh TARGET SECONDS DICT|"" SEEDS_DIR REGRESSIONS_DIR [libFuzzer flags...]
 set -uo pipefail
 target=$1 seconds=$2 dict=$3 seeds=$4 regressions=$5
 shift 5
 name=$(basename "$target")
+seconds=${FUZZ_SECONDS:-$seconds}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 export TMPDIR=$scratch  # the target's own mkdtemp lands in here too
 # Leaks of stock libauparse are not ours to fix (see lsan.supp).
 export LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-mkdir -p "$scratch/corpus" artifacts
+mkdir -p artifacts
 flags=(-timeout=20 -rss_limit_mb=3072 -artifact_prefix="$PWD/artifacts/$name-" "$@")
 [ -n "$dict" ] && flags+=(-dict="$dict")
 
@@ -22,7 +25,10 @@ if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
   "$target" "${flags[@]}" "$regressions"/* || exit 1
 fi
 echo "== $name: fuzzing for ${seconds}s"
-dirs=("$scratch/corpus")
+corpus=$scratch/corpus
+[ -n "${FUZZ_CORPUS_ROOT:-}" ] && corpus=$FUZZ_CORPUS_ROOT/$name
+mkdir -p "$corpus"
+dirs=("$corpus")
 [ -d "$seeds" ] && dirs+=("$seeds")
 "$target" "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1 "${dirs[@]}" \
   2> "$scratch/log"
