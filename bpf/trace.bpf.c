@@ -29,6 +29,12 @@ const volatile __u64 wakeup_bytes = 256 * 1024;
 __u64 syscall_bits[BPFAUDIT_MAX_SYSCALLS / 64];
 /* (first path arg + 1) | (second path arg + 1) << 4; 0 = no path argument. */
 __u8 path_args[BPFAUDIT_MAX_SYSCALLS];
+/* (address arg + 1) | (length arg + 1) << 4 of the syscalls whose address
+ * the kernel audits (connect, bind, sendto); 0 = none. */
+__u8 sockaddr_args[BPFAUDIT_MAX_SYSCALLS];
+/* (buffer arg + 1) | kind << 4 of the stat family: kind 0 fills a struct
+ * stat, 1 a struct statx; 0 = not a stat call. */
+__u8 statbuf_args[BPFAUDIT_MAX_SYSCALLS];
 /* BPFAUDIT_SCF_* per syscall. */
 __u8 syscall_flags[BPFAUDIT_MAX_SYSCALLS];
 
@@ -50,6 +56,7 @@ struct bpfaudit_abi_anchor {
 	struct bpfaudit_path_event path;
 	struct bpfaudit_cwd_event cwd;
 	struct bpfaudit_exec_event exec;
+	struct bpfaudit_sockaddr_event sockaddr;
 	enum bpfaudit_event_type type;
 	enum bpfaudit_loss_reason reason;
 } *bpfaudit_abi_anchor __attribute__((unused));
@@ -153,6 +160,12 @@ static __always_inline void submit_event(void *ev, __u64 size)
 	bpf_ringbuf_submit(ev, wake_flag(size));
 }
 
+/* A reserved event that turned out to have nothing to say. */
+static __always_inline void discard_event(void *ev)
+{
+	bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline bool selected(__s64 nr)
 {
 	if (nr < 0 || nr >= BPFAUDIT_MAX_SYSCALLS)
@@ -196,6 +209,37 @@ static __always_inline void emit_cwd(__u32 tid)
 	ev->pad = 0;
 	struct path pwd = BPF_CORE_READ(task, fs, pwd);
 	walk_path(&ev->cwd, &pwd);
+	submit_event(ev, sizeof(*ev));
+}
+
+/* move_addr_to_kernel audits an address it could copy: a length of 1 to
+ * sizeof(sockaddr_storage) and readable bytes; none otherwise (EINVAL/EFAULT). */
+static __always_inline void emit_sockaddr(__u32 tid, __u64 uptr, __u64 ulen)
+{
+	if (!uptr || ulen == 0 || ulen > BPFAUDIT_SOCKADDR_MAX)
+		return;
+	__u32 len = (__u32)ulen;
+	/* A unix socket's path is looked up by name (getname_kernel): the
+	 * kernel's event then has a CWD and a PATH item for it. CWD opens the
+	 * syscall's group in the ring, so it goes first. */
+	char head[3] = {};
+	if (len > 2 && !bpf_probe_read_user(head, sizeof(head), (const void *)uptr) &&
+	    head[0] == 1 /* AF_UNIX */ && head[1] == 0 && head[2] != 0)
+		emit_cwd(tid);
+	struct bpfaudit_sockaddr_event *ev = reserve_event(
+		sizeof(*ev), BPFAUDIT_EV_SOCKADDR, bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+
+	if (!ev)
+		return;
+	ev->tid = tid;
+	ev->len = len;
+	/* len is 1..128 here; the masked form shows the verifier (6.1, 6.12)
+	 * the same bounds, which it does not carry over from the test above. */
+	if (bpf_probe_read_user(ev->addr, ((len - 1) & (BPFAUDIT_SOCKADDR_MAX - 1)) + 1,
+				(const void *)uptr)) {
+		discard_event(ev);
+		return;
+	}
 	submit_event(ev, sizeof(*ev));
 }
 
@@ -381,6 +425,69 @@ static __always_inline struct file *opened_file(struct task_struct *task, __s64 
  * identity when that changed. A subprogram, not inlined: its branches
  * multiplied with the exit program's took the verifier 23 ms (5 ms so),
  * most of autrace's start-up. */
+/* The kernel's dev_t from the 32-bit encoding struct stat carries
+ * (new_encode_dev: minor's low byte, major, minor's high bits). */
+static __always_inline __u32 from_stat_dev(__u64 d)
+{
+	__u32 major = (d >> 8) & 0xfff, minor = (d & 0xff) | ((d >> 12) & 0xfff00);
+
+	return major << 20 | minor;
+}
+
+/* A successful stat/lstat/fstatat/statx filled its buffer from exactly the
+ * inode the kernel's PATH record describes for the name (the same lookup):
+ * read it back from there, as no VFS hook is available on every host. */
+static __always_inline bool read_statbuf(struct bpfaudit_inode *out, struct bpfaudit_pending *p,
+					 __s64 nr)
+{
+	__u8 sb = statbuf_args[nr & (BPFAUDIT_MAX_SYSCALLS - 1)];
+	__u32 arg = (sb & 0xf) - 1;
+
+	if (!sb || arg >= 6)
+		return false;
+	const char *buf = (const char *)p->args[arg];
+
+	if (sb >> 4) {
+		struct {
+			__u32 mask, blksize;
+			__u64 attributes;
+			__u32 nlink, uid, gid;
+			__u16 mode, pad;
+			__u64 ino;
+		} head;
+		struct {
+			__u32 rdev_major, rdev_minor, dev_major, dev_minor;
+		} devs; /* at offset 128 of struct statx */
+
+		if (bpf_probe_read_user(&head, sizeof(head), buf) ||
+		    bpf_probe_read_user(&devs, sizeof(devs), buf + 128))
+			return false;
+		out->ino = head.ino;
+		out->mode = head.mode;
+		out->uid = head.uid;
+		out->gid = head.gid;
+		out->dev = devs.dev_major << 20 | devs.dev_minor;
+		out->rdev = devs.rdev_major << 20 | devs.rdev_minor;
+	} else {
+		struct {
+			__u64 dev, ino, nlink;
+			__u32 mode, uid, gid, pad;
+			__u64 rdev;
+		} st; /* x86_64 struct stat, up to st_rdev */
+
+		if (bpf_probe_read_user(&st, sizeof(st), buf))
+			return false;
+		out->ino = st.ino;
+		out->mode = st.mode;
+		out->uid = st.uid;
+		out->gid = st.gid;
+		out->dev = from_stat_dev(st.dev);
+		out->rdev = from_stat_dev(st.rdev);
+	}
+	out->pad = 0;
+	return true;
+}
+
 static __noinline void emit_syscall(struct task_struct *task, __u32 tid,
 					 struct bpfaudit_pending *p, __s64 ret, __u32 flags)
 {
@@ -399,6 +506,18 @@ static __noinline void emit_syscall(struct task_struct *task, __u32 tid,
 		fill_syscall(&ev->sc, tid, p, ret, flags | BPFAUDIT_SC_HAS_INODE);
 		ev->inode.pad = 0;
 		read_inode(&ev->inode, BPF_CORE_READ(f, f_inode));
+		submit_event(ev, sizeof(*ev));
+		return;
+	}
+	if (!(flags & BPFAUDIT_SC_NO_RETURN) && ret == 0 &&
+	    statbuf_args[p->nr & (BPFAUDIT_MAX_SYSCALLS - 1)]) {
+		struct bpfaudit_syscall_inode_event *ev = reserve_event(
+			sizeof(*ev), BPFAUDIT_EV_SYSCALL, p->enter_ns, BPFAUDIT_LOSS_RING_SYSCALL);
+
+		if (!ev)
+			return;
+		bool got = read_statbuf(&ev->inode, p, p->nr);
+		fill_syscall(&ev->sc, tid, p, ret, flags | (got ? BPFAUDIT_SC_HAS_INODE : 0));
 		submit_event(ev, sizeof(*ev));
 		return;
 	}
@@ -463,6 +582,13 @@ int BPF_PROG(handle_exit, struct pt_regs *regs, long syscall_ret)
 			if (second < 6 && p->args[second])
 				emit_path(tid, nr, 1, p->args[second]);
 		}
+	}
+	__u8 sa = sockaddr_args[nr & (BPFAUDIT_MAX_SYSCALLS - 1)];
+	if (sa) {
+		__u32 addr = (sa & 0xf) - 1, len = (sa >> 4) - 1;
+
+		if (addr < 6 && len < 6)
+			emit_sockaddr(tid, p->args[addr], p->args[len]);
 	}
 	emit_syscall(bpf_get_current_task_btf(), tid, p, ret, 0);
 	p->nr = BPFAUDIT_NR_IDLE;

@@ -37,7 +37,11 @@ enum bpfaudit_event_type {
 	BPFAUDIT_EV_CWD = 5,     /* working directory of a path-taking syscall */
 	BPFAUDIT_EV_EXEC = 6,    /* sched_process_exec: executable and argv */
 	BPFAUDIT_EV_IDENTITY = 7, /* a thread's identity, sent when it differs from the last sent */
+	BPFAUDIT_EV_SOCKADDR = 8, /* a socket address argument, copied at sys_exit */
 };
+
+/* sizeof(struct sockaddr_storage): move_addr_to_kernel refuses longer ones. */
+#define BPFAUDIT_SOCKADDR_MAX 128
 
 /* Why an event could not be recorded; indexes the per-CPU loss counters. */
 enum bpfaudit_loss_reason {
@@ -155,6 +159,15 @@ struct bpfaudit_cwd_event {
 	__u32 tid;
 	__u32 pad;
 	struct bpfaudit_dpath cwd;
+};
+
+/* The address connect/bind/sendto were given, as the kernel's SOCKADDR
+ * record shows it (audit_sockaddr: the caller's length, its bytes). */
+struct bpfaudit_sockaddr_event {
+	struct bpfaudit_event_header hdr;
+	__u32 tid;
+	__u32 len; /* 1..BPFAUDIT_SOCKADDR_MAX */
+	__u8 addr[BPFAUDIT_SOCKADDR_MAX];
 };
 
 struct bpfaudit_exec_event {

@@ -412,7 +412,8 @@ TEST(TraceDecoder, ProctitleIsFixedAtEachTasksFirstEvent) {
 }
 
 // fstatat/statx of an fd (AT_EMPTY_PATH with "") take no name since 6.11
-// (vfs_empty_path): the kernel writes no CWD and no PATH for them, items=0.
+// (vfs_empty_path): the kernel writes no CWD and no PATH for them, items=0
+// (seen on 6.12 and 6.18); 6.1 writes one PATH item name="".
 TEST(TraceDecoder, EmptyPathOnAnFdHasNoPathRecord) {
   TraceDecoder dec;
   SyscallEvent out;
@@ -448,6 +449,31 @@ TEST(TraceDecoder, EmptyPathOnAnFdHasNoPathRecord) {
     EXPECT_EQ(out.paths.size(), 1u);
     EXPECT_TRUE(out.cwd);
   }
+  EXPECT_TRUE(TraceDecoder::fd_stat_takes_no_name("6.18.44-fc-v1300"));
+  EXPECT_TRUE(TraceDecoder::fd_stat_takes_no_name("6.11.0"));
+  EXPECT_FALSE(TraceDecoder::fd_stat_takes_no_name("6.10.14"));
+  EXPECT_FALSE(TraceDecoder::fd_stat_takes_no_name("6.1.0-50-amd64"));
+  EXPECT_FALSE(TraceDecoder::fd_stat_takes_no_name("5.15.0"));
+  // A kernel before 6.11: the empty name is an item, even when unreadable.
+  dec.set_fd_stat_takes_no_name(false);
+  bpfaudit_cwd_event cwd{};
+  cwd.hdr = {1, BPFAUDIT_EV_CWD, sizeof cwd};
+  cwd.tid = 500;
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+  auto path = std::make_unique<bpfaudit_path_event>();
+  *path = {};
+  path->hdr = {2, BPFAUDIT_EV_PATH, sizeof *path};
+  path->tid = 500;
+  path->len = -14;  // -EFAULT
+  EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+  bpfaudit_syscall_event sc = syscall_event(3, 500);
+  sc.nr = 262;
+  sc.ret = 0;
+  sc.args[3] = 0x1000;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_EQ(out.paths.size(), 1u);
+  EXPECT_EQ(out.paths[0].name, "");
+  EXPECT_TRUE(out.cwd);
 }
 
 // audit_log_exit writes MMAP ("fd=%d flags=0x%x", kernel/auditsc.c
@@ -475,4 +501,55 @@ TEST(TraceFormat, MmapRecordForFileMappingsOnly) {
   out.clear();
   append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
   EXPECT_EQ(out.find("MMAP"), std::string::npos) << out;
+}
+
+// SOCKADDR as audit_log_exit writes it: the address the caller passed, in
+// upper-case hex, after the special records and before CWD; a unix socket's
+// path is also looked up by name, so it is a PATH item too.
+TEST(TraceDecoder, SockaddrAndAUnixSocketsPath) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(600, 600);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_sockaddr_event sa{};
+  sa.hdr = {1, BPFAUDIT_EV_SOCKADDR, sizeof sa};
+  sa.tid = 600;
+  const unsigned char in4[16] = {2, 0, 0, 9, 127, 0, 0, 1};  // AF_INET 127.0.0.1:9
+  std::memcpy(sa.addr, in4, sizeof in4);
+  sa.len = sizeof in4;
+  EXPECT_FALSE(dec.feed(&sa, sizeof sa, out));
+  bpfaudit_syscall_event sc = syscall_event(2, 600);
+  sc.nr = 42;
+  sc.ret = -111;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_TRUE(out.sockaddr);
+  EXPECT_TRUE(out.paths.empty());
+  std::string text;
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(text.find("type=SOCKADDR msg=audit(1.000:1): saddr=020000097F0000010000000000000000\n"),
+            std::string::npos)
+      << text;
+
+  // AF_UNIX with a path: the path is the event's PATH item (name only: the
+  // socket's inode is the VFS's); an abstract name (leading NUL) is not.
+  std::memset(sa.addr, 0, sizeof sa.addr);
+  sa.addr[0] = 1;
+  std::memcpy(sa.addr + 2, "/run/x.sock", 11);
+  sa.len = 110;
+  EXPECT_FALSE(dec.feed(&sa, sizeof sa, out));
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_EQ(out.paths.size(), 1u);
+  EXPECT_EQ(out.paths[0].name, "/run/x.sock");
+  EXPECT_FALSE(out.paths[0].inode);
+  sa.addr[2] = 0;
+  EXPECT_FALSE(dec.feed(&sa, sizeof sa, out));
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_TRUE(out.paths.empty());
+  ASSERT_TRUE(out.sockaddr);
+  EXPECT_EQ(out.sockaddr->size(), 110u);
+
+  // A length the kernel would refuse never reaches the formatter.
+  sa.len = 129;
+  EXPECT_FALSE(dec.feed(&sa, sizeof sa, out));
+  EXPECT_EQ(dec.malformed(), 1u);
 }

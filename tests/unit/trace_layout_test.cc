@@ -89,6 +89,10 @@ std::vector<Layout> layouts() {
         M(bpfaudit_exec_event, old_tid), M(bpfaudit_exec_event, args_len),
         M(bpfaudit_exec_event, inode), M(bpfaudit_exec_event, exe),
         M(bpfaudit_exec_event, filename), M(bpfaudit_exec_event, args)}},
+      {"bpfaudit_sockaddr_event",
+       sizeof(bpfaudit_sockaddr_event),
+       {M(bpfaudit_sockaddr_event, hdr), M(bpfaudit_sockaddr_event, tid),
+        M(bpfaudit_sockaddr_event, len), M(bpfaudit_sockaddr_event, addr)}},
   };
 }
 
@@ -174,7 +178,7 @@ TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
       {"BPFAUDIT_EV_SYSCALL", BPFAUDIT_EV_SYSCALL},  {"BPFAUDIT_EV_FORK", BPFAUDIT_EV_FORK},
       {"BPFAUDIT_EV_EXIT", BPFAUDIT_EV_EXIT},        {"BPFAUDIT_EV_PATH", BPFAUDIT_EV_PATH},
       {"BPFAUDIT_EV_CWD", BPFAUDIT_EV_CWD},          {"BPFAUDIT_EV_EXEC", BPFAUDIT_EV_EXEC},
-      {"BPFAUDIT_EV_IDENTITY", BPFAUDIT_EV_IDENTITY}};
+      {"BPFAUDIT_EV_IDENTITY", BPFAUDIT_EV_IDENTITY}, {"BPFAUDIT_EV_SOCKADDR", BPFAUDIT_EV_SOCKADDR}};
   ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
   for (int i = 0; i < btf_vlen(t); ++i, ++e) {
     EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 
 namespace bpfaudit::probe {
 
@@ -22,7 +23,8 @@ namespace {
 LibbpfLog* g_log = nullptr;
 std::string* g_text = nullptr;
 
-// Kept bounded: a verifier log can run to megabytes, the error needs its end.
+// Kept bounded: a verifier log can run to megabytes, and the error needs its
+// end (the verifier says why it refused last), so the oldest text goes.
 constexpr std::size_t kKeepBytes = 16384;
 
 int print(enum libbpf_print_level level, const char* fmt, va_list ap) {
@@ -34,9 +36,17 @@ int print(enum libbpf_print_level level, const char* fmt, va_list ap) {
     std::vfprintf(stderr, fmt, copy);
     va_end(copy);
   }
-  char buf[1024];
-  int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
-  if (n > 0 && g_text->size() < kKeepBytes) g_text->append(buf);
+  // One message can be the whole verifier log: sized first, then written.
+  va_list sizing;
+  va_copy(sizing, ap);
+  int n = std::vsnprintf(nullptr, 0, fmt, sizing);
+  va_end(sizing);
+  if (n <= 0) return 0;
+  std::string text(static_cast<std::size_t>(n) + 1, '\0');
+  std::vsnprintf(text.data(), text.size(), fmt, ap);
+  text.pop_back();
+  g_text->append(text);
+  if (g_text->size() > 2 * kKeepBytes) g_text->erase(0, g_text->size() - kKeepBytes);
   return 0;
 }
 

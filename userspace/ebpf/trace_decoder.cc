@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <cstring>
 
 #include "bpfaudit_trace.h"
@@ -17,16 +18,34 @@ constexpr int kExecve = 59, kExecveat = 322;
 constexpr int kNewfstatat = 262, kStatx = 332;
 constexpr std::uint64_t kAtEmptyPath = 0x1000;
 
-// fstatat/statx with AT_EMPTY_PATH and an empty name stat the fd: since 6.11
-// the kernel takes that path without getname() (vfs_empty_path), so the
-// event has no name, hence no PATH and no CWD record.
-bool stats_fd_without_name(const SyscallEvent& ev) {
+// The path of a unix socket address that names one (not abstract, not
+// unnamed): connect/bind/sendto look it up by name, so the kernel's event has
+// it as a PATH item (and a CWD, which the probe sends).
+std::optional<std::string> unix_path_of(const std::string& addr) {
+  if (addr.size() <= 2 || addr[0] != 1 || addr[1] != 0 || addr[2] == '\0') return std::nullopt;
+  return bounded(addr.data() + 2, addr.size() - 2);
+}
+
+// fstatat/statx of an fd: AT_EMPTY_PATH with an empty (or, since 6.11,
+// NULL) name. Since 6.11 the kernel stats the fd without getname()
+// (vfs_empty_path): no name, so no PATH and no CWD record (seen on 6.12 and
+// 6.18). Before, the empty name is looked up like any other: one PATH item
+// name="" for the fd's inode (seen on 6.1). A name the probe could not read
+// on such a call counts as empty: the call succeeded, so it was readable.
+bool stats_fd(const SyscallEvent& ev) {
   std::uint64_t flags = ev.nr == kNewfstatat ? ev.args[3] : ev.nr == kStatx ? ev.args[2] : 0;
   if (!(flags & kAtEmptyPath)) return false;
-  return ev.paths.size() == 1 && ev.paths[0].name && ev.paths[0].name->empty();
+  if (ev.paths.empty()) return true;
+  return ev.paths.size() == 1 && (!ev.paths[0].name || ev.paths[0].name->empty());
 }
 
 }  // namespace
+
+bool TraceDecoder::fd_stat_takes_no_name(const std::string& release) {
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(release.c_str(), "%u.%u", &major, &minor) != 2) return true;
+  return major > 6 || (major == 6 && minor >= 11);
+}
 
 std::string join_dentry_names(const char* names, std::size_t len) {
   std::vector<std::string_view> parts;
@@ -102,10 +121,12 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       out.cwd.reset();
       out.paths.clear();
       out.exec.reset();
+      out.sockaddr.reset();
       auto p = pending_.empty() ? pending_.end() : pending_.find(ev->tid);
       if (p != pending_.end()) {
         out.cwd = std::move(p->second.cwd);
         out.paths = std::move(p->second.paths);
+        out.sockaddr = std::move(p->second.sockaddr);
         if (out.nr == kExecve || out.nr == kExecveat) {
           out.exec = std::move(p->second.exec);
           // The kernel's first PATH item of an exec is the executable itself.
@@ -117,9 +138,15 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (has_inode && !out.paths.empty())
         out.paths[0].inode =
             to_inode(static_cast<const bpfaudit_syscall_inode_event*>(data)->inode);
-      if (stats_fd_without_name(out)) {
-        out.paths.clear();
-        out.cwd.reset();
+      if (out.sockaddr && unix_path_of(*out.sockaddr) && out.paths.empty())
+        out.paths.push_back(PathItem{*unix_path_of(*out.sockaddr), std::nullopt});
+      if (stats_fd(out)) {
+        if (fd_stat_takes_no_name_) {
+          out.paths.clear();
+          out.cwd.reset();
+        } else if (!out.paths.empty()) {
+          out.paths[0].name = std::string();
+        }
       }
       // The task's title is fixed at its first event (see cmdline_).
       auto title = proctitle_.find(out.tid);
@@ -165,6 +192,16 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       // A leftover from a syscall whose exit was never seen must not leak into this one.
       if (ev->item == 0) paths.clear();
       paths.push_back(std::move(item));
+      return false;
+    }
+    case BPFAUDIT_EV_SOCKADDR: {
+      if (!fits(sizeof(bpfaudit_sockaddr_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_sockaddr_event*>(data);
+      if (ev->len == 0 || ev->len > sizeof(ev->addr)) {
+        ++malformed_;
+        return false;
+      }
+      pending_[ev->tid].sockaddr.emplace(reinterpret_cast<const char*>(ev->addr), ev->len);
       return false;
     }
     case BPFAUDIT_EV_CWD: {

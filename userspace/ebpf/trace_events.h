@@ -50,6 +50,7 @@ struct SyscallEvent {
   std::optional<std::string> cwd;
   std::vector<PathItem> paths;
   std::optional<ExecInfo> exec;
+  std::optional<std::string> sockaddr;  // raw bytes, for SOCKADDR
   std::uint32_t arch = 0xc000003e;  // AUDIT_ARCH_X86_64; the prefilter also sees i386
   // PROCTITLE: the raw argv area, as the kernel logs it for this event (see
   // TraceDecoder on which argv area that is); nullopt: an exec's own argv.
@@ -66,6 +67,12 @@ class TraceDecoder {
   // /proc/PID/cmdline) of a process that was already running when tracing began.
   void set_exe(std::uint32_t tgid, std::string exe) { exe_[tgid] = std::move(exe); }
   void set_cmdline(std::uint32_t tgid, std::string cmdline) { cmdline_[tgid] = std::move(cmdline); }
+  // Whether this kernel stats an fd (fstatat/statx, AT_EMPTY_PATH, "") without
+  // looking the empty name up: 6.11 and later. Then such an event has no
+  // PATH and no CWD; before, a PATH item name="".
+  void set_fd_stat_takes_no_name(bool v) { fd_stat_takes_no_name_ = v; }
+  // The same decision from a kernel release string (uname -r).
+  static bool fd_stat_takes_no_name(const std::string& release);
 
   // Decodes one ring-buffer record. Returns true and fills `out` when it
   // completes a syscall; records it does not understand count as malformed.
@@ -80,6 +87,7 @@ class TraceDecoder {
  private:
   struct Pending {
     std::optional<std::string> cwd;
+    std::optional<std::string> sockaddr;
     std::vector<PathItem> paths;
     std::optional<ExecInfo> exec;
     std::optional<InodeInfo> exec_inode;
@@ -103,6 +111,7 @@ class TraceDecoder {
   std::unordered_map<std::uint32_t, std::string> cmdline_;   // by tgid: argv area now
   std::unordered_map<std::uint32_t, std::string> proctitle_;  // by thread id: fixed title
   std::uint64_t malformed_ = 0, forks_ = 0, exits_ = 0;
+  bool fd_stat_takes_no_name_ = true;
 };
 
 // Joins leaf-first NUL-separated dentry names into an absolute path.

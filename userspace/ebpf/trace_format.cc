@@ -148,6 +148,17 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
     }
     out.push_back('\n');
   }
+  // audit_log_exit: SOCKADDR after the special records, before CWD.
+  if (ev.sockaddr) {
+    record::append_header(out, "SOCKADDR", stamp);
+    out.append("saddr=");
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (unsigned char c : *ev.sockaddr) {
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+    out.push_back('\n');
+  }
   if (ev.cwd) {
     record::append_header(out, "CWD", stamp);
     out.append("cwd=");

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "bpf_handles.h"
@@ -137,6 +138,18 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
     skel->bss->path_args[nr] =
         static_cast<std::uint8_t>((args.first + 1) | ((args.second + 1) << 4));
   }
+  // Where the stat family puts what it found: the PATH record's inode.
+  const std::tuple<const char*, int, int> kStatBuffers[] = {
+      {"stat", 1, 0}, {"lstat", 1, 0}, {"newfstatat", 2, 0}, {"statx", 4, 1}};
+  for (const auto& [name, arg, kind] : kStatBuffers)
+    if (auto nr = syscall_number(name); nr && *nr < BPFAUDIT_MAX_SYSCALLS)
+      skel->bss->statbuf_args[*nr] = static_cast<std::uint8_t>((arg + 1) | (kind << 4));
+  // The kernel audits the address these were given (move_addr_to_kernel).
+  const std::tuple<const char*, int, int> kSockaddrArgs[] = {
+      {"connect", 1, 2}, {"bind", 1, 2}, {"sendto", 4, 5}};
+  for (const auto& [name, addr, len] : kSockaddrArgs)
+    if (auto nr = syscall_number(name); nr && *nr < BPFAUDIT_MAX_SYSCALLS)
+      skel->bss->sockaddr_args[*nr] = static_cast<std::uint8_t>((addr + 1) | ((len + 1) << 4));
   const std::pair<const char*, std::uint8_t> kFlags[] = {
       {"open", BPFAUDIT_SCF_OPENS_FD},   {"creat", BPFAUDIT_SCF_OPENS_FD},
       {"openat", BPFAUDIT_SCF_OPENS_FD}, {"openat2", BPFAUDIT_SCF_OPENS_FD},

@@ -1,6 +1,7 @@
 #include "trace.h"
 
 #include <fcntl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,6 +150,8 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   if (auto traced = probe->trace_tgid(static_cast<std::uint32_t>(pid)); !traced)
     return abandon(traced.error().text());
   decoder.set_exe(static_cast<std::uint32_t>(pid), self_exe());
+  if (utsname u{}; ::uname(&u) == 0)
+    decoder.set_fd_stat_takes_no_name(probe::TraceDecoder::fd_stat_takes_no_name(u.release));
   // Until it execs, the child is a copy of this process, argv area too.
   std::string cmdline;
   record::read_file("/proc/self/cmdline", cmdline);
