@@ -8,8 +8,8 @@
  * to PATH, creates OUT.connected, and copies what it reads to OUT until the
  * daemon closes the connection.
  * For tests/kernel/plugins_diff.sh. */
-#include <libaudit.h>
 #include <fcntl.h>
+#include <libaudit.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,8 +65,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     unsigned size = h.size < sizeof(data) ? h.size : (unsigned)sizeof(data);
-    printf("ver=%u hlen=%u type=%u size=%u %.*s\n", h.ver, h.hlen, h.type, h.size, (int)size,
-           data);
+    printf("ver=%u hlen=%u type=%u size=%u %.*s\n", h.ver, h.hlen, h.type, h.size, (int)size, data);
   }
   return 0;
 }

@@ -3,6 +3,8 @@
 // expected texts are the format strings of stock's source (tag v3.0.9), each
 // case naming the function that says it; the framing follows libaudit.h's
 // audit_dispatcher_header and audispd.c's event_loop/write_to_plugin.
+#include "plugins.h"
+
 #include <gtest/gtest.h>
 #include <libaudit.h>
 #include <sys/stat.h>
@@ -11,14 +13,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "plugin_conf.h"
-#include "plugins.h"
 
 namespace {
 
@@ -102,7 +106,8 @@ TEST_F(PluginConfTest, RefusesWithStockMessages) {
       // service_type_parser
       {"type = sometimes\n", {"Option sometimes not found - line 1"}},
       // sanity_check: "Error - plugin (%s) is active but no path given"
-      {"active = yes\nformat = string\n", {"Error - plugin (" + f + ") is active but no path given"}},
+      {"active = yes\nformat = string\n",
+       {"Error - plugin (" + f + ") is active but no path given"}},
       // path_parser: "The directory name: %s is too short - line %d" ("/var" is the shortest)
       {"path = /sh\n", {"The directory name: / is too short - line 1"}},
       {"path = sh\n", {"The directory name: . is too short - line 1"}},
@@ -271,6 +276,139 @@ TEST(PluginFraming, OverlongLineIsCutAsStockCutsIt) {
   auto e = bpfaudit::daemon::formatted_dispatch_event(AUDIT_USER, line);
   EXPECT_EQ(e.hdr.size, 8970u);
   EXPECT_EQ(bpfaudit::daemon::plugin_string(e), line.substr(0, 8969) + "\n");
+}
+
+// The dispatcher with real plugin processes (no daemon, no kernel): what a
+// plugin reads, how a stuck one's drops are counted, how one that exits is
+// restarted. Needs root, as plugins must be root-owned.
+class DispatcherTest : public PluginConfTest {
+ protected:
+  bpfaudit::record::AuditdConf conf(unsigned q_depth = 2000, unsigned max_restarts = 10) {
+    bpfaudit::record::AuditdConf c;
+    c.plugin_dir = dir_ + "/plugins.d/";
+    c.q_depth = q_depth;
+    c.max_restarts = max_restarts;
+    mkdir((dir_ + "/plugins.d").c_str(), 0755);
+    return c;
+  }
+  void plugin(const std::string& name, const std::string& script, const std::string& format) {
+    std::string exe = dir_ + "/" + name;
+    mkdir((dir_ + "/plugins.d").c_str(), 0755);
+    write(exe, script, 0750);
+    write(dir_ + "/plugins.d/" + name + ".conf", "active = yes\npath = " + exe +
+                                                     "\nargs = " + dir_ + "/" + name +
+                                                     ".out\nformat = " + format + "\n");
+  }
+  std::string read(const std::string& name) {
+    std::ifstream f(dir_ + "/" + name + ".out");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+  bpfaudit::daemon::MessageSink sink() {
+    return [this](int, const std::string& text) { said_.push_back(text); };
+  }
+  int said(const std::string& text) const {
+    return static_cast<int>(std::count(said_.begin(), said_.end(), text));
+  }
+  std::vector<std::string> said_;
+};
+
+TEST_F(DispatcherTest, StringAndBinaryPluginsReadEveryEventThenEndOfInput) {
+  if (!root()) GTEST_SKIP() << "plugins must be owned by root";
+  plugin("s", "#!/bin/sh\nexec /bin/cat >> \"$1\"\n", "string");
+  plugin("b", "#!/bin/sh\nexec /bin/cat >> \"$1\"\n", "binary");
+  bpfaudit::daemon::Dispatcher d(sink());
+  d.start(conf());
+  EXPECT_EQ(said("audit dispatcher initialized with q_depth=2000 and 2 active plugins"), 1);
+  const std::vector<std::pair<int, std::string>> events = {
+      {AUDIT_SYSCALL, "audit(1700000000.001:7): arch=c000003e syscall=39 success=yes exit=1"},
+      {AUDIT_PROCTITLE, "audit(1700000000.001:7): proctitle=\"sh\""},
+      {AUDIT_EOE, "audit(1700000000.001:7): "},
+      {AUDIT_USER, "audit(1700000000.002:8): pid=1 uid=0 msg='a\nb'"}};
+  for (const auto& [type, payload] : events)
+    d.dispatch(bpfaudit::daemon::raw_dispatch_event(type, payload));
+  d.flush();
+  d.stop(2000);
+  EXPECT_EQ(read("s"),
+            "type=SYSCALL msg=audit(1700000000.001:7): arch=c000003e syscall=39 success=yes "
+            "exit=1\n"
+            "type=PROCTITLE msg=audit(1700000000.001:7): proctitle=\"sh\"\n"
+            "type=EOE msg=audit(1700000000.001:7): \n"
+            "type=USER msg=audit(1700000000.002:8): pid=1 uid=0 msg='a b'\n");
+  std::string bin = read("b");
+  ASSERT_EQ(bin.size(), events.size() * (16 + 8970));
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto h = header_of(bin.substr(i * (16 + 8970)));
+    EXPECT_EQ(h.ver, 0u);
+    EXPECT_EQ(h.type, static_cast<unsigned>(events[i].first));
+    EXPECT_EQ(h.size, events[i].second.size());
+    EXPECT_EQ(bin.substr(i * (16 + 8970) + 16, h.size), events[i].second);
+  }
+}
+
+TEST_F(DispatcherTest, AStuckPluginLosesItsOwnEventsCountedAndSaid) {
+  if (!root()) GTEST_SKIP() << "plugins must be owned by root";
+  plugin("stuck", "#!/bin/sh\nexec /bin/sleep 100\n", "string");
+  plugin("reader", "#!/bin/sh\nexec /bin/cat >> \"$1\"\n", "string");
+  bpfaudit::daemon::Dispatcher d(sink());
+  d.start(conf(10));
+  const int n = 20000;
+  const std::string pad(100, 'x');
+  for (int i = 0; i < n; ++i) {
+    d.dispatch(bpfaudit::daemon::raw_dispatch_event(
+        AUDIT_USER, "audit(1.000:" + std::to_string(i) + "): msg='" + pad + "'"));
+    // The reader keeps up when given the time a daemon's loop gives it.
+    if (i % 500 == 0) {
+      d.flush();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  d.flush();
+  auto losses = d.take_losses(0, true);
+  d.stop(500);  // the stuck one never drains: this is all it gets
+  // Only the stuck plugin lost events: n, less its queue of 10 and what its
+  // socket buffer took.
+  ASSERT_EQ(losses.size(), 1u);
+  EXPECT_EQ(losses[0].source, "stuck.conf");
+  EXPECT_GT(losses[0].count, static_cast<std::uint64_t>(n) / 2);
+  EXPECT_LE(losses[0].count, static_cast<std::uint64_t>(n) - 10);
+  std::string got = read("reader");
+  EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), n);
+  // audisp/queue.c do_overflow_action (O_SYSLOG): five times, then the limit.
+  EXPECT_EQ(said("queue to plugins is full - dropping event"), 5);
+  EXPECT_EQ(said("auditd queue full reporting limit reached - ending dropped event notifications"),
+            1);
+}
+
+TEST_F(DispatcherTest, APluginThatExitsIsRestartedUpToMaxRestarts) {
+  if (!root()) GTEST_SKIP() << "plugins must be owned by root";
+  // Takes one line and exits.
+  plugin("once", "#!/bin/sh\nread -r l\necho \"$l\" >> \"$1\"\n", "string");
+  bpfaudit::daemon::Dispatcher d(sink());
+  d.start(conf(2000, 2));
+  const std::string exe = dir_ + "/once";
+  for (int i = 1; i <= 4; ++i) {
+    d.dispatch(bpfaudit::daemon::raw_dispatch_event(AUDIT_USER,
+                                                    "audit(1.000:" + std::to_string(i) + "): x"));
+    d.flush();
+    // Until the line is in and the plugin is gone (its socket closed).
+    for (int t = 0; t < 200; ++t) {
+      std::string got = read("once");
+      if (std::count(got.begin(), got.end(), '\n') >= std::min(i, 3)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  d.stop(1000);
+  // audispd.c event_loop: each event after the first finds the plugin gone
+  // (EPIPE), restarts it and writes that event again, until max_restarts.
+  EXPECT_EQ(read("once"),
+            "type=USER msg=audit(1.000:1): x\ntype=USER msg=audit(1.000:2): x\n"
+            "type=USER msg=audit(1.000:3): x\n");
+  EXPECT_EQ(said("plugin " + exe + " terminated unexpectedly"), 3);
+  EXPECT_EQ(said("plugin " + exe + " was restarted"), 2);
+  EXPECT_EQ(said("plugin " + exe + " has exceeded max_restarts"), 1);
 }
 
 }  // namespace

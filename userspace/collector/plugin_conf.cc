@@ -177,8 +177,7 @@ PluginConfResult load_plugin_conf(const std::string& file) {
   };
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno != ENOENT)
-      return fail("Error opening " + file + " (" + std::strerror(errno) + ")");
+    if (errno != ENOENT) return fail("Error opening " + file + " (" + std::strerror(errno) + ")");
     r.messages.push_back({LOG_WARNING, "Config file " + file + " doesn't exist, skipping"});
     r.ok = true;
     return r;
@@ -210,8 +209,7 @@ PluginDirResult load_plugin_dir(const std::string& dir) {
     auto r = load_plugin_conf(dir + "/" + std::string(name));
     out.messages.insert(out.messages.end(), r.messages.begin(), r.messages.end());
     if (!r.ok)
-      out.messages.push_back(
-          {LOG_ERR, "Skipping " + std::string(name) + " plugin due to errors"});
+      out.messages.push_back({LOG_ERR, "Skipping " + std::string(name) + " plugin due to errors"});
     else if (r.conf.active)
       out.active.push_back(std::move(r.conf));
   }

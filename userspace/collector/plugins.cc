@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -111,7 +111,12 @@ Dispatcher::Channel::Result Dispatcher::Channel::write_some() {
       iov[n].iov_base = const_cast<char*>((*it)->data() + skip);
       iov[n].iov_len = (*it)->size() - skip;
     }
-    ssize_t w = ::writev(fd.get(), iov, n);
+    // A socket: MSG_NOSIGNAL, so that a plugin gone is EPIPE here whatever
+    // the process does with SIGPIPE.
+    msghdr mh{};
+    mh.msg_iov = iov;
+    mh.msg_iovlen = static_cast<std::size_t>(n);
+    ssize_t w = ::sendmsg(fd.get(), &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) return Result::kBlocked;
@@ -193,12 +198,17 @@ bool Dispatcher::start_one(Plugin& p) {
     return true;
   }
   if (!exec_plugin(p)) {
-    msg(LOG_ERR, "Error running " + p.conf.path + " (" + std::strerror(errno) +
-                     ") continuing without it");
-    p.gave_up = true;
+    exec_failed(p);
     return false;
   }
   return true;
+}
+
+void Dispatcher::exec_failed(Plugin& p) {
+  msg(LOG_ERR,
+      "Error running " + p.conf.path + " (" + std::strerror(errno) + ") continuing without it");
+  p.gave_up = true;
+  p.out.frames.clear();
 }
 
 // Stock's safe_exec, with what the issue asks on top: every descriptor above
@@ -387,8 +397,7 @@ void Dispatcher::overflow(Plugin& p) {
       }
       break;
     case record::OverflowAction::kSuspend:
-      msg(LOG_ALERT,
-          "Auditd is suspending event passing to plugins due to overflowing its queue.");
+      msg(LOG_ALERT, "Auditd is suspending event passing to plugins due to overflowing its queue.");
       p.suspended = true;
       break;
     case record::OverflowAction::kSingle:
@@ -457,10 +466,7 @@ void Dispatcher::broken(Plugin& p) {
     return;
   }
   if (!exec_plugin(p)) {
-    msg(LOG_ERR, "Error running " + p.conf.path + " (" + std::strerror(errno) +
-                     ") continuing without it");
-    p.gave_up = true;
-    p.out.frames.clear();
+    exec_failed(p);
     return;
   }
   msg(LOG_NOTICE, "plugin " + p.conf.path + " was restarted");
@@ -571,11 +577,7 @@ void Dispatcher::reconfigure(const record::AuditdConf& conf) {
     stop_one(p, false);
     p.conf.inode = nc.inode;
     p.out.offset = 0;
-    if (!exec_plugin(p)) {
-      msg(LOG_ERR, "Error running " + p.conf.path + " (" + std::strerror(errno) +
-                       ") continuing without it");
-      p.gave_up = true;
-    }
+    if (!exec_plugin(p)) exec_failed(p);
   }
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
     if (seen[i] || plugins_[i]->gave_up) continue;
@@ -583,7 +585,8 @@ void Dispatcher::reconfigure(const record::AuditdConf& conf) {
     plugins_[i]->gave_up = true;
     plugins_[i]->out.frames.clear();
   }
-  bool any = std::any_of(plugins_.begin(), plugins_.end(), [](const auto& p) { return !p->gave_up; });
+  bool any =
+      std::any_of(plugins_.begin(), plugins_.end(), [](const auto& p) { return !p->gave_up; });
   if (!any) {
     msg(LOG_INFO, "After reconfigure, there are no active plugins, exiting");
     plugins_.clear();

@@ -123,6 +123,8 @@ class Dispatcher {
   void msg(int prio, const std::string& text) { sink_(prio, text); }
   bool start_one(Plugin& p);
   bool exec_plugin(Plugin& p);
+  // Stock's "Error running PATH (ERRNO) continuing without it".
+  void exec_failed(Plugin& p);
   void start_af_unix(Plugin& p);
   void stop_af_unix(Plugin& p);
   void stop_one(Plugin& p, bool say_inactive);
