@@ -90,6 +90,28 @@ std::string_view SyscallTailCache::tail(const SyscallEvent& ev,
   return e.text;
 }
 
+namespace {
+
+void append_proctitle_body(std::string& out, std::string_view title) {
+  if (title.size() > kProctitleMax) title = title.substr(0, kProctitleMax);
+  while (!title.empty() && title.back() == '\0') title.remove_suffix(1);
+  out.append("proctitle=");
+  put_untrusted(out, title);
+  out.push_back('\n');
+}
+
+}  // namespace
+
+std::string_view SyscallTailCache::proctitle(std::string_view title) {
+  if (!have_title_ || title != title_) {
+    title_.assign(title);
+    title_body_.clear();
+    append_proctitle_body(title_body_, title);
+    have_title_ = true;
+  }
+  return title_body_;
+}
+
 void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
                           const std::optional<std::string>& key, SyscallTailCache* tails,
                           bool eoe) {
@@ -196,12 +218,11 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
   }
   if (ev.exec || ev.proctitle) {
     std::string_view title(ev.proctitle ? *ev.proctitle : ev.exec->cmdline);
-    if (title.size() > kProctitleMax) title = title.substr(0, kProctitleMax);
-    while (!title.empty() && title.back() == '\0') title.remove_suffix(1);
     record::append_header(out, "PROCTITLE", stamp);
-    out.append("proctitle=");
-    put_untrusted(out, title);
-    out.push_back('\n');
+    if (tails)
+      out.append(tails->proctitle(title));
+    else
+      append_proctitle_body(out, title);
   }
   if (!eoe) return;
   record::append_header(out, "EOE", stamp);

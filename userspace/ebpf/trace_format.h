@@ -23,6 +23,11 @@ inline constexpr std::size_t kProctitleMax = 128;  // the kernel's MAX_PROCTITLE
 class SyscallTailCache {
  public:
   std::string_view tail(const SyscallEvent& ev, const std::optional<std::string>& key);
+  // The PROCTITLE body ("proctitle=..." and '\n') of `title`, as trimmed and
+  // encoded for the record: a task's title is fixed, so it is encoded once
+  // per change of title, not per event (hex encoding it on every event cost
+  // the reader enough to fall behind dd: bench-trace-stages, format stage).
+  std::string_view proctitle(std::string_view title);
 
  private:
   struct Entry {
@@ -30,6 +35,8 @@ class SyscallTailCache {
     std::string text;
   };
   std::array<Entry, 16> entries_;
+  std::string title_, title_body_;
+  bool have_title_ = false;
 };
 
 // Appends SYSCALL, then EXECVE, CWD, PATH..., PROCTITLE and EOE lines, each
