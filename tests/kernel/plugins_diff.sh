@@ -59,6 +59,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 ok() { echo "PASS: $*"; passes=$((passes + 1)); }
+# The children of a process, from /proc (no procps needed).
+children() { local s; for s in /proc/[0-9]*/stat; do
+  [ "$(sed -n 's/.*) . \([0-9]*\) .*/\1/p' "$s" 2>/dev/null)" = "$1" ] && { s=${s#/proc/}; echo "${s%/stat}"; }
+  done; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
@@ -285,12 +289,12 @@ else
   echo "NOTE: $COLL exists (another collector runs?): autrace-to-plugin case not run"
 fi
 # Children of our daemon running PROGRAM (never by name: others' processes).
-child_running() { local c; for c in $(ps -o pid= --ppid "$DPID"); do
+child_running() { local c; for c in $(children "$DPID"); do
   tr '\0' ' ' < /proc/$c/cmdline 2>/dev/null | grep -q "$1" && echo "$c"; done; }
 restarted=0
 for i in 1 2 3; do
   old=$(child_running restart.out)
-  [ -n "$old" ] && kill -9 $(ps -o pid= --ppid "$old") "$old" 2>/dev/null
+  [ -n "$old" ] && kill -9 $(children "$old") "$old" 2>/dev/null
   sleep 0.3
   auditctl -m "restart $i $KEY" >/dev/null
   for _ in $(seq 50); do
@@ -368,11 +372,11 @@ kill -USR2 "$DPID"
 sleep 0.5
 auditctl -m "after resume $KEY" >/dev/null
 sleep 0.5
-old=$(ps -o pid= --ppid "$DPID" | head -1)
+old=$(children "$DPID" | head -1)
 cp "$W/late" "$W/late.new"; mv "$W/late.new" "$W/late"
 kill -HUP "$DPID"
 sleep 0.5
-new=$(ps -o pid= --ppid "$DPID" | head -1)
+new=$(children "$DPID" | head -1)
 kill -TERM "$DPID"; wait "$DPID"; DPID=
 auditctl -d "${RULE[@]}" >/dev/null
 check "suspend: said once" \
