@@ -81,5 +81,19 @@ TEST(FuzzFound, InterpretKeyEndingWithSeparator) {
   EXPECT_EQ(tty.interpret(ctx, "key", "6B02016B3201"), "k\\002\x01k2\x01");
 }
 
+// fuzz_auditctl_diff: stock libaudit 3.0.9 (Debian builds it WITH_ARM)
+// takes -F arch=arm; ours refused it with "Unable to identify machine type".
+TEST(FuzzFound, AuditctlArchArmAsStock) {
+  rules::Rule rule;
+  rule.data().flags = AUDIT_FILTER_EXIT;
+  rules::BuildState st;
+  std::string opt, diag;
+  EXPECT_EQ(rules::add_field_pair(rule, "arch=arm", AUDIT_FILTER_EXIT, st, fuzz::fake_env(), &opt,
+                                  &diag),
+            rules::RuleError::kNone);
+  EXPECT_EQ(st.elf, static_cast<unsigned>(audit_machine_to_elf(MACH_ARM)));
+  EXPECT_NE(st.elf, 0u);
+}
+
 }  // namespace
 }  // namespace bpfaudit

@@ -344,6 +344,7 @@ int determine_machine(const std::string& arch, int host_machine) {
     case MACH_X86:
     case MACH_PPC:
     case MACH_S390:
+    case MACH_ARM:  // Debian's libaudit 3.0.9 is built WITH_ARM: arch=arm is taken
       if (bits == 64) return -6;
       break;
     case MACH_AARCH64:
