@@ -6,6 +6,7 @@
 // split a record with them.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -61,15 +62,33 @@ inline void check_event_text(const std::string& text, const probe::SyscallEvent&
   for (std::size_t i = 0; i < ev.paths.size(); ++i) want.push_back("PATH");
   if (ev.exec || ev.proctitle) want.push_back("PROCTITLE");
   want.push_back("EOE");
-  if (lines.size() != want.size()) event_fail("wrong number of records", text);
+  // Auxiliary records the kernel writes after SYSCALL for some syscalls
+  // (the formatter may add them from the event): at most one of each.
+  static const std::vector<std::string> kAux = {"MMAP", "SOCKADDR", "FD_PAIR", "OBJ_PID",
+                                                "IPC", "CAPSET", "BPRM_FCAPS", "KERN_MODULE"};
+  std::vector<std::string> types;
   std::optional<record::EventId> id;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    auto h = record::parse_header(lines[i]);
+  for (const auto& line : lines) {
+    auto h = record::parse_header(line);
     if (!h) event_fail("a line that is not a record", text);
-    if (record::type_name(h->type) != want[i]) event_fail("a record of the wrong type", text);
     if (id && !(*id == h->id)) event_fail("records of one event with two stamps", text);
     id = h->id;
+    std::string t = record::type_name(h->type);
+    if (std::find(kAux.begin(), kAux.end(), t) != kAux.end()) {
+      if (std::find(types.begin(), types.end(), t) != types.end())
+        event_fail("an auxiliary record twice", text);
+    }
+    types.push_back(std::move(t));
   }
+  std::vector<std::string> main_types;
+  std::vector<std::string> main_lines;
+  for (std::size_t i = 0; i < types.size(); ++i)
+    if (std::find(kAux.begin(), kAux.end(), types[i]) == kAux.end()) {
+      main_types.push_back(types[i]);
+      main_lines.push_back(lines[i]);
+    }
+  if (main_types != want) event_fail("not the records the event calls for", text);
+  lines = std::move(main_lines);
   const std::string& sc = lines[0];
   if (field(sc, "comm") != ev.comm) event_fail("comm changed", text);
   if (!ev.exe.empty() && field(sc, "exe") != ev.exe) event_fail("exe changed", text);
