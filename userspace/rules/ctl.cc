@@ -882,6 +882,38 @@ int Ctl::do_rule_syscall_checks(const char* optarg, int lineno, Setopt& retval) 
   return 0;
 }
 
+namespace {
+
+// The audit_status fields one command can set: the mask bit, the field, and
+// the words stock prints when the kernel refuses.
+struct StatusSetting {
+  Ctl::StepKind kind;
+  std::uint32_t mask;
+  std::uint32_t audit_status::*field;
+  const char* refused;
+};
+constexpr StatusSetting kStatusSettings[] = {
+    {Ctl::StepKind::kSetEnabled, AUDIT_STATUS_ENABLED, &audit_status::enabled,
+     "Error sending enable request ("},
+    {Ctl::StepKind::kSetFailure, AUDIT_STATUS_FAILURE, &audit_status::failure,
+     "Error sending failure mode request ("},
+    {Ctl::StepKind::kSetRate, AUDIT_STATUS_RATE_LIMIT, &audit_status::rate_limit,
+     "Error sending rate limit request ("},
+    {Ctl::StepKind::kSetBacklog, AUDIT_STATUS_BACKLOG_LIMIT, &audit_status::backlog_limit,
+     "Error sending backlog limit request ("},
+    // Stock reuses the backlog limit's words for the wait time.
+    {Ctl::StepKind::kSetBacklogWait, AUDIT_STATUS_BACKLOG_WAIT_TIME, &audit_status::backlog_wait_time,
+     "Error sending backlog limit request ("},
+};
+
+const StatusSetting& status_setting(Ctl::StepKind kind) {
+  for (const auto& s : kStatusSettings)
+    if (s.kind == kind) return s;
+  return kStatusSettings[0];  // not reached: callers pass one of the kinds above
+}
+
+}  // namespace
+
 // Runs the queued kernel work of one command in order; stops at the first failure.
 int Ctl::execute_steps() {
   for (const auto& step : steps_) {
@@ -898,30 +930,16 @@ int Ctl::execute_steps() {
         break;
       }
       case StepKind::kSetEnabled:
-        s.mask = AUDIT_STATUS_ENABLED;
-        s.enabled = step.value;
-        what = "Error sending enable request (";
-        break;
       case StepKind::kSetFailure:
-        s.mask = AUDIT_STATUS_FAILURE;
-        s.failure = step.value;
-        what = "Error sending failure mode request (";
-        break;
       case StepKind::kSetRate:
-        s.mask = AUDIT_STATUS_RATE_LIMIT;
-        s.rate_limit = step.value;
-        what = "Error sending rate limit request (";
-        break;
       case StepKind::kSetBacklog:
-        s.mask = AUDIT_STATUS_BACKLOG_LIMIT;
-        s.backlog_limit = step.value;
-        what = "Error sending backlog limit request (";
+      case StepKind::kSetBacklogWait: {
+        const StatusSetting& set = status_setting(step.kind);
+        s.mask = set.mask;
+        s.*set.field = step.value;
+        what = set.refused;
         break;
-      case StepKind::kSetBacklogWait:
-        s.mask = AUDIT_STATUS_BACKLOG_WAIT_TIME;
-        s.backlog_wait_time = step.value;
-        what = "Error sending backlog limit request (";  // stock reuses this text
-        break;
+      }
       case StepKind::kResetLost: {
         if ((env_.features ? env_.features() : 0) & AUDIT_FEATURE_BITMAP_LOST_RESET) {
           s.mask = AUDIT_STATUS_LOST;

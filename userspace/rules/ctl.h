@@ -37,7 +37,6 @@ class Ctl {
   // --prefilter and the engine's lines in -s. Null: the kernel alone.
   void set_prefilter(PrefilterControl* prefilter) { prefilter_ = prefilter; }
 
- private:
   // Kernel work a command line queues, run in order by execute_steps().
   enum class StepKind {
     kStatus,
@@ -58,6 +57,8 @@ class Ctl {
     kVersion,
     kPrefilter,
   };
+
+ private:
   struct Step {
     StepKind kind;
     std::string arg;
