@@ -69,13 +69,12 @@ std::int64_t steady_ms() {
 
 bool g_foreground = false;
 // Background start: the parent waits on this pipe for the child's status.
-int g_ready_fd = -1;
+base::UniqueFd g_ready;
 
 void notify_ready(int status) {
-  if (g_ready_fd < 0) return;
-  (void)::write(g_ready_fd, &status, sizeof(status));
-  ::close(g_ready_fd);
-  g_ready_fd = -1;
+  if (!g_ready) return;
+  (void)::write(g_ready.get(), &status, sizeof(status));
+  g_ready.reset();
 }
 
 void say(int prio, const std::string& text) {
@@ -181,7 +180,7 @@ netlink::AuditSocket::EventHandler keep(std::vector<std::pair<int, std::string>>
 }
 
 struct Client {
-  int fd;
+  base::UniqueFd fd;
   std::string buf;
 };
 
@@ -495,20 +494,20 @@ void Daemon::on_signal(const signalfd_siginfo& si) {
 
 void Daemon::accept_client() {
   for (;;) {
-    int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
+    base::UniqueFd client(
+        ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!client) return;
     // Only root may add records to the audit log.
     ucred cred{};
     socklen_t len = sizeof(cred);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0) {
-      ::close(fd);
+    if (getsockopt(client.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0)
       continue;
-    }
+    int fd = client.get();
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev);
-    clients_[fd] = Client{fd, {}};
+    clients_[fd] = Client{std::move(client), {}};
   }
 }
 
@@ -516,8 +515,7 @@ void Daemon::close_client(int fd) {
   auto it = clients_.find(fd);
   if (it == clients_.end()) return;
   epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
-  ::close(fd);
-  clients_.erase(it);
+  clients_.erase(it);  // closes it
 }
 
 void Daemon::read_client(int fd) {
@@ -771,10 +769,7 @@ int Daemon::run() {
   // The plugins get a moment to take what is queued (DAEMON_END last), then
   // their sockets close and they get SIGTERM.
   dispatcher_.stop(kPluginDrainMs);
-  for (auto it = clients_.begin(); it != clients_.end();) {
-    ::close(it->first);
-    it = clients_.erase(it);
-  }
+  clients_.clear();
   if (listen_fd_) {
     listen_fd_.reset();
     unlink(opts_.collector_socket.c_str());
@@ -791,26 +786,24 @@ int run(const Options& opts) {
       // Background: the parent waits until the child says it started.
       int p[2];
       if (pipe2(p, O_CLOEXEC) != 0) return 1;
+      base::UniqueFd ready_read(p[0]), ready_write(p[1]);
       pid_t pid = fork();
       if (pid < 0) return 1;
       if (pid > 0) {
-        ::close(p[1]);
+        ready_write.reset();
         int status = 1;
-        if (::read(p[0], &status, sizeof(status)) != sizeof(status)) status = 1;
+        if (::read(ready_read.get(), &status, sizeof(status)) != sizeof(status)) status = 1;
         return status;
       }
-      ::close(p[0]);
-      g_ready_fd = p[1];
+      g_ready = std::move(ready_write);
     }
     // Stock's become_daemon, with or without the fork (-n): stdio on
     // /dev/null, "/" as the working directory, a session of its own. Plugins
     // inherit all three.
-    int null = ::open("/dev/null", O_RDWR);
-    if (null >= 0) {
-      dup2(null, 0);
-      dup2(null, 1);
-      dup2(null, 2);
-      if (null > 2) ::close(null);
+    base::UniqueFd null(::open("/dev/null", O_RDWR));
+    if (null) {
+      for (int std_fd = 0; std_fd <= 2; ++std_fd) dup2(null.get(), std_fd);
+      if (null.get() <= 2) null.release();  // it is one of stdio now
     }
     openlog("bpfaudit-daemon", LOG_PID, LOG_DAEMON);
     if (chdir("/") != 0) {

@@ -1,4 +1,5 @@
 #include "log_file.h"
+#include "unique_fd.h"
 
 #include <fcntl.h>
 #include <libgen.h>
@@ -93,53 +94,47 @@ bool LogFile::open() {
     msg(LOG_CRIT, "Couldn't open log file " + conf_.log_file + " (" + std::strerror(errno) + ")");
     return false;
   }
+  base::UniqueFd file(fd);
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    ::close(fd);
-    return false;
-  }
+  if (fstat(file.get(), &st) != 0) return false;
   if (!S_ISREG(st.st_mode)) {
     msg(LOG_CRIT, "Couldn't open log file " + conf_.log_file + " (not a regular file)");
-    ::close(fd);
     return false;
   }
   size_ = static_cast<std::uint64_t>(st.st_size);
-  if (fchmod(fd, mode) < 0) {
+  if (fchmod(file.get(), mode) < 0) {
     msg(LOG_ERR,
         std::string("Couldn't change permissions of log file (") + std::strerror(errno) + ")");
-    ::close(fd);
     return false;
   }
-  if (fchown(fd, 0, conf_.log_group) < 0) {
+  if (fchown(file.get(), 0, conf_.log_group) < 0) {
     msg(LOG_ERR,
         std::string("Couldn't change ownership of log file (") + std::strerror(errno) + ")");
-    ::close(fd);
     return false;
   }
-  fd_ = fd;
-  flush_fd_ = fd;
+  fd_ = std::move(file);
+  flush_fd_ = fd_.get();
   return true;
 }
 
 void LogFile::close() {
-  if (fd_ < 0) return;
-  if (conf_.flush != record::FlushMode::kNone) fsync(fd_);
+  if (!fd_) return;
+  if (conf_.flush != record::FlushMode::kNone) fsync(fd_.get());
   flush_fd_ = -1;
   {
     // Make sure the flusher is not syncing a descriptor we are about to reuse.
     std::lock_guard<std::mutex> g(flush_mu_);
   }
-  ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
 }
 
 void LogFile::flush_sync() {
-  if (fd_ >= 0) fsync(fd_);
+  if (fd_) fsync(fd_.get());
 }
 
 void LogFile::write(const std::string& lines, std::size_t records) {
   if (suspended_ || !conf_.write_logs || lines.empty()) return;
-  if (fd_ < 0) {
+  if (!fd_) {
     // Closed by an action whose program may have moved the log: reopen.
     if (!open()) {
       suspended_ = true;
@@ -150,7 +145,7 @@ void LogFile::write(const std::string& lines, std::size_t records) {
   const char* p = lines.data();
   std::size_t left = lines.size();
   while (left) {
-    ssize_t n = ::write(fd_, p, left);
+    ssize_t n = ::write(fd_.get(), p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
       int e = errno;
@@ -175,7 +170,7 @@ void LogFile::write(const std::string& lines, std::size_t records) {
     if (conf_.freq && since_flush_ >= conf_.freq) {
       since_flush_ = 0;
       if (conf_.flush == record::FlushMode::kIncremental) {
-        if (fsync(fd_) != 0) disk_error_action("fsync", errno);
+        if (fsync(fd_.get()) != 0) disk_error_action("fsync", errno);
       } else {
         {
           std::lock_guard<std::mutex> g(flush_mu_);
@@ -194,7 +189,7 @@ void LogFile::write(const std::string& lines, std::size_t records) {
 }
 
 void LogFile::check_size() {
-  if (!conf_.write_logs || fd_ < 0) return;
+  if (!conf_.write_logs || !fd_) return;
   if (size_ / kMiB < conf_.max_log_file) return;
   switch (conf_.max_log_file_action) {
     case record::SizeAction::kIgnore:
@@ -220,9 +215,9 @@ void LogFile::check_size() {
 }
 
 void LogFile::check_space() {
-  if (fd_ < 0) return;
+  if (!fd_) return;
   struct statfs buf;
-  if (fstatfs(fd_, &buf) != 0) return;
+  if (fstatfs(fd_.get(), &buf) != 0) return;
   if (buf.f_bavail < 5) {  // stock never uses the last 5 blocks
     fs_space_left_ = false;
     disk_full_action();
@@ -246,7 +241,7 @@ void LogFile::check_space() {
   } else if (space_warning_ && conf_.space_left_action == record::FailureAction::kSyslog) {
     space_warning_ = false;
   }
-  if (fd_ < 0) return;
+  if (!fd_) return;
   blocks = admin_left * (kMiB / bsize);
   if (buf.f_bavail < blocks) {
     if (!admin_space_warning_) {
@@ -404,11 +399,11 @@ void LogFile::rotate(unsigned num_logs, bool keep) {
     return;
   }
   // The rotated file becomes read-only: nothing writes it again.
-  if (fd_ >= 0) {
-    if (fchmod(fd_, conf_.log_group ? 0440 : 0400) < 0)
+  if (fd_) {
+    if (fchmod(fd_.get(), conf_.log_group ? 0440 : 0400) < 0)
       msg(LOG_WARNING, std::string("Couldn't change permissions while rotating log file (") +
                            std::strerror(errno) + ")");
-    if (fchown(fd_, 0, conf_.log_group) < 0)
+    if (fchown(fd_.get(), 0, conf_.log_group) < 0)
       msg(LOG_WARNING, std::string("Couldn't change ownership while rotating log file (") +
                            std::strerror(errno) + ")");
   }
@@ -463,7 +458,7 @@ void LogFile::resume() {
   msg(LOG_NOTICE, "Audit daemon is attempting to resume logging.");
   suspended_ = false;
   fs_space_left_ = true;
-  if (fd_ < 0) {
+  if (!fd_) {
     if (!open()) {
       int e = errno;
       msg(LOG_WARNING, "Could not reopen a log after resume logging");

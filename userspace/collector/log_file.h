@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "auditd_conf.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::daemon {
 
@@ -89,7 +90,7 @@ class LogFile {
 
   record::AuditdConf conf_;
   MessageSink sink_;
-  int fd_ = -1;
+  base::UniqueFd fd_;
   std::uint64_t size_ = 0;
   bool suspended_ = false;
   bool fs_space_left_ = true;  // false once the disk-full action ran

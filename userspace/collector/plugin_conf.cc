@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "log_reader.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::daemon {
 
@@ -175,22 +176,20 @@ PluginConfResult load_plugin_conf(const std::string& file) {
     r.messages.push_back({LOG_ERR, text});
     return r;
   };
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  base::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     if (errno != ENOENT) return fail("Error opening " + file + " (" + std::strerror(errno) + ")");
     r.messages.push_back({LOG_WARNING, "Config file " + file + " doesn't exist, skipping"});
     r.ok = true;
     return r;
   }
   struct stat st;
-  if (fstat(fd, &st) < 0) {
-    int e = errno;
-    ::close(fd);
-    return fail(std::string("Error fstat'ing config file (") + std::strerror(e) + ")");
-  }
+  if (fstat(fd.get(), &st) < 0)
+    return fail(std::string("Error fstat'ing config file (") + std::strerror(errno) + ")");
   std::string text;
-  if (st.st_uid == 0 && !(st.st_mode & S_IWOTH) && S_ISREG(st.st_mode)) record::read_all(fd, text);
-  ::close(fd);
+  if (st.st_uid == 0 && !(st.st_mode & S_IWOTH) && S_ISREG(st.st_mode))
+    record::read_all(fd.get(), text);
+  fd.reset();
   if (st.st_uid != 0) return fail("Error - " + file + " isn't owned by root");
   if (st.st_mode & S_IWOTH) return fail("Error - " + file + " is world writable");
   if (!S_ISREG(st.st_mode)) return fail("Error - " + file + " is not a regular file");

@@ -218,6 +218,7 @@ void Dispatcher::exec_failed(Plugin& p) {
 bool Dispatcher::exec_plugin(Plugin& p) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+  base::UniqueFd plugin_end(sv[0]), our_end(sv[1]);
   std::vector<char*> argv;
   argv.push_back(p.conf.path.data());
   for (auto& a : p.conf.args) argv.push_back(a.data());
@@ -226,9 +227,9 @@ bool Dispatcher::exec_plugin(Plugin& p) {
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
-    ::close(sv[0]);
-    ::close(sv[1]);
-    errno = e;
+    plugin_end.reset();
+    our_end.reset();
+    errno = e;  // fork's, for the caller's message
     return false;
   }
   if (pid == 0) {
@@ -236,18 +237,19 @@ bool Dispatcher::exec_plugin(Plugin& p) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (dup2(sv[0], 0) < 0) _exit(1);
+    if (dup2(plugin_end.get(), 0) < 0) _exit(1);
     close_range(3, ~0U, 0);
     execve(p.conf.path.c_str(), argv.data(), envp);
     _exit(1);
   }
-  ::close(sv[0]);
-  fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK);
+  plugin_end.reset();
+  int fd = our_end.get();
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   p.pid = pid;
-  p.out.fd.reset(sv[1]);
+  p.out.fd = std::move(our_end);
   p.out.offset = 0;
   p.out.watching_out = false;
-  fds_[sv[1]] = {&p, &p.out};
+  fds_[fd] = {&p, &p.out};
   return true;
 }
 
