@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "log_reader.h"
+#include "unique_fd.h"
 
 namespace bpfaudit::rules {
 
@@ -1122,8 +1123,8 @@ std::vector<std::string> split_rule_line(const std::string& line) {
 }  // namespace
 
 int Ctl::file_load(const std::string& file) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  base::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     if (errno != ENOENT) {
       amsg(LOG_ERR, "Error opening " + file + " (" + strerr(errno) + ")");
       return 1;
@@ -1132,9 +1133,8 @@ int Ctl::file_load(const std::string& file) {
     return 2;
   }
   struct stat sb;
-  if (::fstat(fd, &sb) < 0) {
+  if (::fstat(fd.get(), &sb) < 0) {
     amsg(LOG_ERR, "Error fstat'ing " + file + " (" + strerr(errno) + ")");
-    ::close(fd);
     return 1;
   }
   // Audit 3.1.2 dropped 3.0.9's "isn't owned by root" refusal ("Don't be as
@@ -1142,17 +1142,15 @@ int Ctl::file_load(const std::string& file) {
   // still refused, as in every release.
   if ((sb.st_mode & S_IWOTH) == S_IWOTH) {
     amsg(LOG_ERR, "Error - " + file + " is world writable");
-    ::close(fd);
     return 1;
   }
   if (!S_ISREG(sb.st_mode)) {
     amsg(LOG_ERR, "Error - " + file + " is not a regular file");
-    ::close(fd);
     return 1;
   }
   std::string content;
-  record::read_all(fd, content);
-  ::close(fd);
+  record::read_all(fd.get(), content);
+  fd.reset();
 
   int lineno = 1;
   for (const auto& line : record::split_pieces(content, '\n')) {
