@@ -15,7 +15,7 @@ namespace bpfaudit::compat {
 
 namespace {
 
-rules::Environment host_environment(netlink::AuditControl& kernel) {
+rules::Environment host_environment(kernel::AuditControl& kernel) {
   auto cached = std::make_shared<std::optional<uint32_t>>();
   return rules::Environment::host([&kernel, cached]() -> uint32_t {
     if (!*cached) {
@@ -30,7 +30,7 @@ rules::Environment host_environment(netlink::AuditControl& kernel) {
 // prefilter is on, the eBPF engine beside it.
 template <class Command>
 int with_host_ctl(Command command) {
-  netlink::NetlinkControl kernel;
+  kernel::NetlinkControl kernel;
   rules::PrefilterControl control(kernel);
   rules::CtlIo io;
   io.is_root = audit_can_control() != 0;

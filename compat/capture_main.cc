@@ -23,8 +23,8 @@ void on_signal(int) { g_stop = 1; }
 // Waits up to timeout_ms for one record and formats it as a log line without
 // newline (`type=NAME msg=audit(...): ...`); false on timeout or error.
 // Overruns (the kernel dropped multicast data) are counted by the socket.
-bool receive_line(netlink::AuditSocket& sock, std::string& line, int timeout_ms) {
-  using Status = netlink::AuditSocket::Received::Status;
+bool receive_line(kernel::AuditSocket& sock, std::string& line, int timeout_ms) {
+  using Status = kernel::AuditSocket::Received::Status;
   for (;;) {
     auto r = sock.receive(timeout_ms);
     if (r.status == Status::kNone || r.status == Status::kError) return false;
@@ -84,17 +84,17 @@ int capture_main(int argc, char** argv) {
     return 2;
   }
 
-  netlink::AuditSocket::OpenStep failed_step{};
-  auto opened = netlink::AuditSocket::open_events({.readlog = true}, &failed_step);
+  kernel::AuditSocket::OpenStep failed_step{};
+  auto opened = kernel::AuditSocket::open_events({.readlog = true}, &failed_step);
   if (!opened.ok()) {
     std::fprintf(stderr, "capture: %s%s\n",
-                 failed_step == netlink::AuditSocket::OpenStep::kSocket
+                 failed_step == kernel::AuditSocket::OpenStep::kSocket
                      ? "netlink audit socket: "
                      : "joining the audit read-log group (needs CAP_AUDIT_READ): ",
                  std::strerror(-opened.code()));
     return 1;
   }
-  netlink::AuditSocket& sock = *opened;
+  kernel::AuditSocket& sock = *opened;
   std::FILE* out = std::fopen(output.c_str(), "we");
   if (!out) {
     std::perror(output.c_str());

@@ -32,7 +32,7 @@ int daemon_main(int argc, char** argv) {
                                 {"collector", required_argument, nullptr, 'C'},
                                 {"no-collector", no_argument, nullptr, 'N'},
                                 {nullptr, 0, nullptr, 0}};
-  daemon::Options o;
+  collector::Options o;
   o.collector_socket = trace::kCollectorSocket;
   static const char* states[] = {"disable", "enable", "nochange"};
   optind = 1;
@@ -57,7 +57,7 @@ int daemon_main(int argc, char** argv) {
           std::fprintf(stderr, "unknown startup mode '%s'\n", optarg);
           return usage();
         }
-        o.startup = static_cast<daemon::StartupState>(i);
+        o.startup = static_cast<collector::StartupState>(i);
         o.startup_given = true;
         break;
       }
@@ -78,7 +78,7 @@ int daemon_main(int argc, char** argv) {
     }
   }
   if (optind < argc) return usage();
-  return daemon::run(o);
+  return collector::run(o);
 }
 
 }  // namespace bpfaudit::compat

@@ -55,8 +55,8 @@ int status(PrefilterControl& control) {
   }
   std::printf("path %s\nattached %d\nenabled %d\ngeneration %u\nrules %u\n", st->path.c_str(),
               st->attached ? 1 : 0, st->enabled ? 1 : 0, st->gen, st->rules);
-  for (int r = 0; r < bpfaudit::probe::kEngineLossReasons; ++r)
-    std::printf("lost_%s %llu\n", bpfaudit::probe::engine_loss_reason_name(r),
+  for (int r = 0; r < bpfaudit::ebpf::kEngineLossReasons; ++r)
+    std::printf("lost_%s %llu\n", bpfaudit::ebpf::engine_loss_reason_name(r),
                 static_cast<unsigned long long>(st->losses[static_cast<std::size_t>(r)]));
   std::uint32_t reader = control.reader_tgid();
   if (reader)
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("status", "The engine's state: path, rules, losses, reader");
   CLI11_PARSE(app, argc, argv);
 
-  bpfaudit::netlink::NetlinkControl kernel;
+  bpfaudit::kernel::NetlinkControl kernel;
   PrefilterControl control(kernel);
   if (*list_cmd) return list(control, why);
   if (*status_cmd) return status(control);

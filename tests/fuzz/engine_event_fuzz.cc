@@ -1,4 +1,4 @@
-// The prefilter engine's ring records (probe::decode_engine_event) from
+// The prefilter engine's ring records (ebpf::decode_engine_event) from
 // arbitrary bytes, and the records the daemon writes for each one it
 // accepts (event_check.h).
 //
@@ -32,12 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ev->size = sizeof(bpfaudit_pf_event);
     fuzz::plain_tty(ev->tty, sizeof ev->tty);
   }
-  probe::EngineEvent out;
-  if (!probe::decode_engine_event(bytes, n, out)) return 0;
+  ebpf::EngineEvent out;
+  if (!ebpf::decode_engine_event(bytes, n, out)) return 0;
   if (sel & 1) fuzz::plain_tty(out.event.tty.data(), out.event.tty.size());
   auto stamp = record::Stamp::at_wall_ns(out.boot_ns, 1, "bpfaudit");
   std::string text;
-  probe::append_event_records(text, out.event, stamp, out.key);
+  ebpf::append_event_records(text, out.event, stamp, out.key);
   fuzz::check_event_text(text, out.event, out.key);
   return 0;
 }

@@ -47,7 +47,7 @@ inline std::optional<std::string> number(const std::string& line, std::string_vi
   return std::nullopt;
 }
 
-inline void check_event_text(const std::string& text, const probe::SyscallEvent& ev,
+inline void check_event_text(const std::string& text, const ebpf::SyscallEvent& ev,
                              const std::optional<std::string>& key) {
   std::vector<std::string> lines;
   for (std::size_t pos = 0; pos < text.size();) {

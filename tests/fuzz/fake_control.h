@@ -19,11 +19,11 @@
 
 namespace bpfaudit::fuzz {
 
-class FakeControl : public netlink::AuditControl {
+class FakeControl : public kernel::AuditControl {
  public:
-  netlink::Status status;
+  kernel::Status status;
   audit_features features{};
-  std::vector<netlink::RuleBytes> rules;
+  std::vector<kernel::RuleBytes> rules;
 
   FakeControl() {
     status.status.enabled = 1;
@@ -34,7 +34,7 @@ class FakeControl : public netlink::AuditControl {
     status.length = sizeof(audit_status);
     features.mask = AUDIT_FEATURE_TO_MASK(AUDIT_FEATURE_LOGINUID_IMMUTABLE);
   }
-  base::Result<netlink::Status> get_status() override { return status; }
+  base::Result<kernel::Status> get_status() override { return status; }
   base::Result<audit_features> get_features() override { return features; }
   int set_status(const audit_status& s) override {
     if (status.status.enabled == 2) return -EPERM;
@@ -56,36 +56,36 @@ class FakeControl : public netlink::AuditControl {
     features.lock |= f.lock;
     return 0;
   }
-  static std::uint32_t list_of(const netlink::RuleBytes& b) {
+  static std::uint32_t list_of(const kernel::RuleBytes& b) {
     return reinterpret_cast<const audit_rule_data*>(b.data())->flags & AUDIT_FILTER_MASK;
   }
-  static netlink::RuleBytes normalized(netlink::RuleBytes b) {
+  static kernel::RuleBytes normalized(kernel::RuleBytes b) {
     reinterpret_cast<audit_rule_data*>(b.data())->flags &= ~AUDIT_FILTER_PREPEND;
     return b;
   }
-  int add_rule(const netlink::RuleBytes& b) override {
+  int add_rule(const kernel::RuleBytes& b) override {
     if (status.status.enabled == 2) return -EPERM;
     if (b.size() < sizeof(audit_rule_data)) return -EINVAL;
-    netlink::RuleBytes n = normalized(b);
+    kernel::RuleBytes n = normalized(b);
     if (std::find(rules.begin(), rules.end(), n) != rules.end()) return -EEXIST;
     if (rules.size() >= 4096) return -ENOSPC;
     std::uint32_t list = list_of(n);
     bool prepend = reinterpret_cast<const audit_rule_data*>(b.data())->flags & AUDIT_FILTER_PREPEND;
     auto pos = prepend ? std::find_if(rules.begin(), rules.end(),
-                                      [&](const netlink::RuleBytes& r) { return list_of(r) >= list; })
+                                      [&](const kernel::RuleBytes& r) { return list_of(r) >= list; })
                        : std::find_if(rules.begin(), rules.end(),
-                                      [&](const netlink::RuleBytes& r) { return list_of(r) > list; });
+                                      [&](const kernel::RuleBytes& r) { return list_of(r) > list; });
     rules.insert(pos, n);
     return 0;
   }
-  int delete_rule(const netlink::RuleBytes& b) override {
+  int delete_rule(const kernel::RuleBytes& b) override {
     if (status.status.enabled == 2) return -EPERM;
     auto it = std::find(rules.begin(), rules.end(), normalized(b));
     if (it == rules.end()) return -ENOENT;
     rules.erase(it);
     return 0;
   }
-  base::Result<std::vector<netlink::RuleBytes>> list_rules() override { return rules; }
+  base::Result<std::vector<kernel::RuleBytes>> list_rules() override { return rules; }
   int trim_subtrees() override { return 0; }
   int make_equivalent(const std::string&, const std::string&) override { return 0; }
   int user_message(const std::string&) override { return 0; }

@@ -59,7 +59,7 @@ bool kernel_compare(std::uint32_t left, std::uint32_t op, std::uint32_t right) {
 }
 
 bool engine_compare(std::uint32_t left, std::uint32_t op, std::uint32_t right) {
-  using probe::EngineOp;
+  using ebpf::EngineOp;
   switch (static_cast<EngineOp>(op)) {
     case EngineOp::kEq: return left == right;
     case EngineOp::kNe: return left != right;
@@ -104,7 +104,7 @@ std::optional<std::uint32_t> kernel_left(std::uint32_t field, const Syscall& s) 
 }
 
 std::uint32_t engine_left(std::uint32_t field, const Syscall& s) {
-  using K = probe::EngineFieldKind;
+  using K = ebpf::EngineFieldKind;
   switch (static_cast<K>(field)) {
     case K::kPid: return s.pid;
     case K::kPpid: return s.ppid;
@@ -174,7 +174,7 @@ Verdict kernel_verdict(const std::vector<rules::Rule>& exit_rules, const Syscall
 }
 
 // The engine: the rules of the (arch, nr) row, in order, first match decides.
-Verdict engine_verdict(const std::vector<probe::EngineRule>& rules, const Syscall& s) {
+Verdict engine_verdict(const std::vector<ebpf::EngineRule>& rules, const Syscall& s) {
   for (const auto& r : rules) {
     bool in_row = std::any_of(r.syscalls.begin(), r.syscalls.end(), [&](const auto& sc) {
       return sc.arch == s.arch && sc.nr == s.nr;
@@ -225,7 +225,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::set<std::pair<int, int>> rows;
   std::vector<std::uint32_t> values{0, 1, 2, ~0u};
   for (const auto& r : plan.engine_rules) {
-    if (r.fields.size() > static_cast<std::size_t>(probe::kEngineMaxFields)) std::abort();
+    if (r.fields.size() > static_cast<std::size_t>(ebpf::kEngineMaxFields)) std::abort();
     for (const auto& sc : r.syscalls) {
       if (!rules::engine_records_exactly(sc.arch, sc.nr)) std::abort();
       rows.insert({sc.arch, sc.nr});

@@ -1,4 +1,4 @@
-// autrace's ring decoder (probe::TraceDecoder) on arbitrary ring records,
+// autrace's ring decoder (ebpf::TraceDecoder) on arbitrary ring records,
 // and the records it formats for each syscall it completes
 // (event_check.h). The formatted text is also compared with and without the
 // per-identity SYSCALL tail cache: the cache must never show another
@@ -68,7 +68,6 @@ void fold_ids(std::uint32_t type, void* p) {
       auto* e = static_cast<bpfaudit_identity_event*>(p);
       e->tid %= k;
       e->id.pid %= k;
-      fuzz::plain_tty(e->id.tty, sizeof e->id.tty);
       break;
     }
   }
@@ -78,10 +77,10 @@ void fold_ids(std::uint32_t type, void* p) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::Bytes in(data, size);
-  probe::TraceDecoder decoder;
+  ebpf::TraceDecoder decoder;
   decoder.set_exe(1, "/usr/bin/traced");
-  probe::SyscallEvent scratch;  // reused, as autrace's reader does
-  probe::SyscallTailCache tails;
+  ebpf::SyscallEvent scratch;  // reused, as autrace's reader does
+  ebpf::SyscallTailCache tails;
   static const std::optional<std::string> kKeys[] = {std::nullopt, "k", "a key\nwith \"odd\" bytes"};
   const std::optional<std::string>& key = kKeys[in.byte() % 3];
   std::vector<std::uint64_t> buf;  // 8-byte aligned, as ring records are
@@ -112,14 +111,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
       std::memcpy(bytes, payload.data(), payload.size());
     }
+    // The kernel names ttys (event_check.h): whatever the record, a tty is plain.
+    if (n >= sizeof(bpfaudit_identity_event) &&
+        reinterpret_cast<bpfaudit_event_header*>(bytes)->type == BPFAUDIT_EV_IDENTITY) {
+      auto* e = reinterpret_cast<bpfaudit_identity_event*>(bytes);
+      fuzz::plain_tty(e->id.tty, sizeof e->id.tty);
+    }
     if (!decoder.feed(bytes, n, scratch)) continue;
 
     record::Stamp stamp{1700000000, 123, ++serial, "bpfaudit"};
     std::string cached, plain;
-    probe::append_event_records(cached, scratch, stamp, key, &tails);
-    probe::SyscallEvent copy = scratch;
+    ebpf::append_event_records(cached, scratch, stamp, key, &tails);
+    ebpf::SyscallEvent copy = scratch;
     copy.identity = 0;  // no cache: formatted from the fields themselves
-    probe::append_event_records(plain, copy, stamp, key);
+    ebpf::append_event_records(plain, copy, stamp, key);
     if (cached != plain) fuzz::event_fail("the tail cache changed the record", cached + plain);
     fuzz::check_event_text(plain, copy, key);
   }

@@ -159,12 +159,12 @@ TEST(AuditdConf, FileChecks) {
 
 TEST(Rotation, RenamesOldestFirst) {
   using P = std::pair<std::string, std::string>;
-  EXPECT_EQ(bpfaudit::daemon::rotation_renames("/l/audit.log", 5),
+  EXPECT_EQ(bpfaudit::collector::rotation_renames("/l/audit.log", 5),
             (std::vector<P>{{"/l/audit.log.3", "/l/audit.log.4"},
                             {"/l/audit.log.2", "/l/audit.log.3"},
                             {"/l/audit.log.1", "/l/audit.log.2"},
                             {"/l/audit.log", "/l/audit.log.1"}}));
-  EXPECT_EQ(bpfaudit::daemon::rotation_renames("/l/audit.log", 2),
+  EXPECT_EQ(bpfaudit::collector::rotation_renames("/l/audit.log", 2),
             (std::vector<P>{{"/l/audit.log", "/l/audit.log.1"}}));
 }
 
@@ -184,7 +184,7 @@ TEST(Format, RawAsTheKernelPayloadWithNode) {
 TEST(Format, EnrichedMatchesStockAuditd) {
   std::ifstream in(BPFAUDIT_DAEMON_TESTDATA "/stock_enriched.log");
   ASSERT_TRUE(in);
-  bpfaudit::daemon::Enricher en(2);
+  bpfaudit::collector::Enricher en(2);
   std::string line;
   int checked = 0;
   while (std::getline(in, line)) {
@@ -201,7 +201,7 @@ TEST(Format, EnrichedMatchesStockAuditd) {
 }
 
 TEST(Format, DaemonRecords) {
-  using namespace bpfaudit::daemon;
+  using namespace bpfaudit::collector;
   // Field order and names of stock's DAEMON_START (a line stock wrote on this host).
   EXPECT_EQ("audit(1795440283.029:911): " + start_body(bpfaudit::record::LogFormat::kEnriched,
                                                        "6.18.44-fc-v769", 4294967295u, 17189, 0,

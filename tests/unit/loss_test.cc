@@ -32,7 +32,7 @@ TEST(LossLedger, OneBodyPerKind) {
 
 TEST(LossLedger, AutraceRecordReadsBackAsDaemonErr) {
   std::string out;
-  bpfaudit::probe::append_loss_record(out, {1700000000, 5, 9, "bpfaudit"},
+  bpfaudit::ebpf::append_loss_record(out, {1700000000, 5, 9, "bpfaudit"},
                                       LossEntry::ring_drop("autrace/ringbuf-full-syscall", 3, 42));
   EXPECT_EQ(out,
             "node=bpfaudit type=DAEMON_ERR msg=audit(1700000000.005:9): op=ring-drop "

@@ -20,14 +20,14 @@ namespace bpfaudit::rules {
 namespace {
 
 using base::Result;
-using netlink::RuleBytes;
+using kernel::RuleBytes;
 
 // Accepts every rule and keeps it, in order.
-class CollectingControl : public netlink::AuditControl {
+class CollectingControl : public kernel::AuditControl {
  public:
   std::vector<RuleBytes> rules;
-  Result<netlink::Status> get_status() override {
-    netlink::Status s;
+  Result<kernel::Status> get_status() override {
+    kernel::Status s;
     s.status.enabled = 1;
     s.status.feature_bitmap = AUDIT_FEATURE_BITMAP_ALL;
     s.length = sizeof(audit_status);
@@ -96,11 +96,11 @@ TEST(Placement, IdentityRuleGoesToTheEngineWithItsFieldsLowered) {
   EXPECT_EQ(r.key, "priv");
   // arch=b64 only meets the x86_64 row, where it always holds: not compared.
   ASSERT_EQ(r.fields.size(), 2u);
-  EXPECT_EQ(r.fields[0].field, static_cast<uint32_t>(probe::EngineFieldKind::kAuid));
-  EXPECT_EQ(r.fields[0].op, static_cast<uint32_t>(probe::EngineOp::kGe));
+  EXPECT_EQ(r.fields[0].field, static_cast<uint32_t>(ebpf::EngineFieldKind::kAuid));
+  EXPECT_EQ(r.fields[0].op, static_cast<uint32_t>(ebpf::EngineOp::kGe));
   EXPECT_EQ(r.fields[0].value, 1000u);
   // success=0 compares against the kernel's AUDITSC_FAILURE (2).
-  EXPECT_EQ(r.fields[1].field, static_cast<uint32_t>(probe::EngineFieldKind::kSuccess));
+  EXPECT_EQ(r.fields[1].field, static_cast<uint32_t>(ebpf::EngineFieldKind::kSuccess));
   EXPECT_EQ(r.fields[1].value, 2u);
   ASSERT_EQ(r.syscalls.size(), 1u);
   EXPECT_EQ(r.syscalls[0].arch, 0);
@@ -112,9 +112,9 @@ TEST(Placement, ArgumentEqualityIsComparedFirst) {
   ASSERT_EQ(plan.engine_rules.size(), 1u);
   const auto& f = plan.engine_rules[0].fields;
   ASSERT_EQ(f.size(), 3u);
-  EXPECT_EQ(f[0].field, static_cast<uint32_t>(probe::EngineFieldKind::kArg0));
-  EXPECT_EQ(f[1].field, static_cast<uint32_t>(probe::EngineFieldKind::kArg1));
-  EXPECT_EQ(f[2].field, static_cast<uint32_t>(probe::EngineFieldKind::kUid));
+  EXPECT_EQ(f[0].field, static_cast<uint32_t>(ebpf::EngineFieldKind::kArg0));
+  EXPECT_EQ(f[1].field, static_cast<uint32_t>(ebpf::EngineFieldKind::kArg1));
+  EXPECT_EQ(f[2].field, static_cast<uint32_t>(ebpf::EngineFieldKind::kUid));
 }
 
 TEST(Placement, B32RuleUsesTheI386Row) {

@@ -26,9 +26,9 @@
 
 namespace {
 
-using bpfaudit::daemon::DispatchEvent;
-using bpfaudit::daemon::PluginFormat;
-using bpfaudit::daemon::PluginType;
+using bpfaudit::collector::DispatchEvent;
+using bpfaudit::collector::PluginFormat;
+using bpfaudit::collector::PluginType;
 
 class PluginConfTest : public ::testing::Test {
  protected:
@@ -47,7 +47,7 @@ class PluginConfTest : public ::testing::Test {
   }
   // The error lines for a conf text named FILE.
   std::vector<std::string> messages(const std::string& text, bool* ok = nullptr) {
-    auto r = bpfaudit::daemon::parse_plugin_conf_text(text, file());
+    auto r = bpfaudit::collector::parse_plugin_conf_text(text, file());
     if (ok) *ok = r.ok;
     std::vector<std::string> out;
     for (const auto& m : r.messages) out.push_back(m.text);
@@ -61,7 +61,7 @@ class PluginConfTest : public ::testing::Test {
 
 TEST_F(PluginConfTest, AcceptsStockAfUnixAndAProgram) {
   // audisp/plugins/builtins/af_unix.conf as stock ships it, trailing space included.
-  auto r = bpfaudit::daemon::parse_plugin_conf_text(
+  auto r = bpfaudit::collector::parse_plugin_conf_text(
       "# comment\n\nactive = no\ndirection = out\npath = builtin_af_unix\ntype = builtin \n"
       "args = 0640 /var/run/audispd_events\nformat = string\n",
       file());
@@ -75,7 +75,7 @@ TEST_F(PluginConfTest, AcceptsStockAfUnixAndAProgram) {
   EXPECT_EQ(r.conf.name, "p.conf");
 
   if (!root()) GTEST_SKIP() << "the executable checks want a root-owned file";
-  r = bpfaudit::daemon::parse_plugin_conf_text(
+  r = bpfaudit::collector::parse_plugin_conf_text(
       "ACTIVE = YES\npath = " + exe_ + "\ntype = always\nformat = BINARY\nargs = one\n", file());
   ASSERT_TRUE(r.ok);
   EXPECT_TRUE(r.conf.active);
@@ -187,7 +187,7 @@ TEST_F(PluginConfTest, FileChecksAndDirectory) {
   ASSERT_EQ(mkdir((pd + "/sub").c_str(), 0755), 0);
 
   // auditd.conf's plugin_dir ends in '/' and stock adds another.
-  auto r = bpfaudit::daemon::load_plugin_dir(pd + "/");
+  auto r = bpfaudit::collector::load_plugin_dir(pd + "/");
   ASSERT_EQ(r.active.size(), 1u);
   EXPECT_EQ(r.active[0].name, "good.conf");
   EXPECT_EQ(r.active[0].args, (std::vector<std::string>{"x"}));
@@ -210,7 +210,7 @@ TEST_F(PluginConfTest, FileChecksAndDirectory) {
   std::sort(want.begin(), want.end());
   EXPECT_EQ(got, want);
   // A missing directory: no plugins, nothing said (stock's opendir fails quietly).
-  auto none = bpfaudit::daemon::load_plugin_dir(dir_ + "/missing");
+  auto none = bpfaudit::collector::load_plugin_dir(dir_ + "/missing");
   EXPECT_TRUE(none.active.empty());
   EXPECT_TRUE(none.messages.empty());
 }
@@ -224,31 +224,31 @@ audit_dispatcher_header header_of(const std::string& frame) {
 
 TEST(PluginFraming, StringProtocol0IsTypeAndKernelPayload) {
   // event_loop: "type=%s msg=%.*s\n" from the kernel's payload, as RAW with no node.
-  auto e = bpfaudit::daemon::raw_dispatch_event(
+  auto e = bpfaudit::collector::raw_dispatch_event(
       AUDIT_SYSCALL, "audit(1700000000.123:42): arch=c000003e syscall=59 success=yes");
-  EXPECT_EQ(bpfaudit::daemon::plugin_string(e),
+  EXPECT_EQ(bpfaudit::collector::plugin_string(e),
             "type=SYSCALL msg=audit(1700000000.123:42): arch=c000003e syscall=59 success=yes\n");
   // EOE's payload ends in the header's space; stock keeps it here (the log
   // line has it trimmed).
-  e = bpfaudit::daemon::raw_dispatch_event(AUDIT_EOE, "audit(1700000000.123:42): ");
-  EXPECT_EQ(bpfaudit::daemon::plugin_string(e), "type=EOE msg=audit(1700000000.123:42): \n");
+  e = bpfaudit::collector::raw_dispatch_event(AUDIT_EOE, "audit(1700000000.123:42): ");
+  EXPECT_EQ(bpfaudit::collector::plugin_string(e), "type=EOE msg=audit(1700000000.123:42): \n");
   // Unknown types: "UNKNOWN[%u]"; inner newlines become spaces.
-  e = bpfaudit::daemon::raw_dispatch_event(3999, "audit(1.002:3): a=1\nb=2");
-  EXPECT_EQ(bpfaudit::daemon::plugin_string(e), "type=UNKNOWN[3999] msg=audit(1.002:3): a=1 b=2\n");
+  e = bpfaudit::collector::raw_dispatch_event(3999, "audit(1.002:3): a=1\nb=2");
+  EXPECT_EQ(bpfaudit::collector::plugin_string(e), "type=UNKNOWN[3999] msg=audit(1.002:3): a=1 b=2\n");
 }
 
 TEST(PluginFraming, StringProtocol1IsTheLoggedLine) {
   const std::string line =
       "node=box1 type=USER msg=audit(1700000000.123:42): pid=1 uid=0 msg='hello'\x1dUID=\"root\"";
-  auto e = bpfaudit::daemon::formatted_dispatch_event(AUDIT_USER, line);
+  auto e = bpfaudit::collector::formatted_dispatch_event(AUDIT_USER, line);
   EXPECT_EQ(e.hdr.ver, 1u);
-  EXPECT_EQ(bpfaudit::daemon::plugin_string(e), line + "\n");
+  EXPECT_EQ(bpfaudit::collector::plugin_string(e), line + "\n");
 }
 
 TEST(PluginFraming, BinaryIsHeaderAndWholeBuffer) {
   const std::string payload = "audit(1700000000.123:42): op=start res=success";
-  auto e = bpfaudit::daemon::raw_dispatch_event(AUDIT_DAEMON_START, payload);
-  std::string f = bpfaudit::daemon::plugin_binary(e);
+  auto e = bpfaudit::collector::raw_dispatch_event(AUDIT_DAEMON_START, payload);
+  std::string f = bpfaudit::collector::plugin_binary(e);
   // write_to_plugin: writev of the 16-byte header and MAX_AUDIT_MESSAGE_LENGTH data bytes.
   ASSERT_EQ(f.size(), 16u + 8970u);
   auto h = header_of(f);
@@ -260,8 +260,8 @@ TEST(PluginFraming, BinaryIsHeaderAndWholeBuffer) {
   EXPECT_EQ(f.find_first_not_of('\0', 16 + payload.size()), std::string::npos);
 
   const std::string line = "type=EOE msg=audit(1700000000.123:42):";
-  e = bpfaudit::daemon::formatted_dispatch_event(AUDIT_EOE, line);
-  f = bpfaudit::daemon::plugin_binary(e);
+  e = bpfaudit::collector::formatted_dispatch_event(AUDIT_EOE, line);
+  f = bpfaudit::collector::plugin_binary(e);
   h = header_of(f);
   EXPECT_EQ(h.ver, 1u);  // AUDISP_PROTOCOL_VER2
   EXPECT_EQ(h.type, 1320u);
@@ -273,9 +273,9 @@ TEST(PluginFraming, OverlongLineIsCutAsStockCutsIt) {
   // replace_event_msg: a formatted line of MAX_AUDIT_MESSAGE_LENGTH-1 or more
   // keeps 8969 characters and reports the whole buffer as its size.
   std::string line = "type=USER msg=audit(1.000:1): " + std::string(9000, 'x');
-  auto e = bpfaudit::daemon::formatted_dispatch_event(AUDIT_USER, line);
+  auto e = bpfaudit::collector::formatted_dispatch_event(AUDIT_USER, line);
   EXPECT_EQ(e.hdr.size, 8970u);
-  EXPECT_EQ(bpfaudit::daemon::plugin_string(e), line.substr(0, 8969) + "\n");
+  EXPECT_EQ(bpfaudit::collector::plugin_string(e), line.substr(0, 8969) + "\n");
 }
 
 // The dispatcher with real plugin processes (no daemon, no kernel): what a
@@ -305,7 +305,7 @@ class DispatcherTest : public PluginConfTest {
     ss << f.rdbuf();
     return ss.str();
   }
-  bpfaudit::daemon::MessageSink sink() {
+  bpfaudit::collector::MessageSink sink() {
     return [this](int, const std::string& text) { said_.push_back(text); };
   }
   int said(const std::string& text) const {
@@ -318,7 +318,7 @@ TEST_F(DispatcherTest, StringAndBinaryPluginsReadEveryEventThenEndOfInput) {
   if (!root()) GTEST_SKIP() << "plugins must be owned by root";
   plugin("s", "#!/bin/sh\nexec /bin/cat >> \"$1\"\n", "string");
   plugin("b", "#!/bin/sh\nexec /bin/cat >> \"$1\"\n", "binary");
-  bpfaudit::daemon::Dispatcher d(sink());
+  bpfaudit::collector::Dispatcher d(sink());
   d.start(conf());
   EXPECT_EQ(said("audit dispatcher initialized with q_depth=2000 and 2 active plugins"), 1);
   const std::vector<std::pair<int, std::string>> events = {
@@ -327,7 +327,7 @@ TEST_F(DispatcherTest, StringAndBinaryPluginsReadEveryEventThenEndOfInput) {
       {AUDIT_EOE, "audit(1700000000.001:7): "},
       {AUDIT_USER, "audit(1700000000.002:8): pid=1 uid=0 msg='a\nb'"}};
   for (const auto& [type, payload] : events)
-    d.dispatch(bpfaudit::daemon::raw_dispatch_event(type, payload));
+    d.dispatch(bpfaudit::collector::raw_dispatch_event(type, payload));
   d.flush();
   d.stop(2000);
   EXPECT_EQ(read("s"),
@@ -351,12 +351,12 @@ TEST_F(DispatcherTest, AStuckPluginLosesItsOwnEventsCountedAndSaid) {
   if (!root()) GTEST_SKIP() << "plugins must be owned by root";
   plugin("stuck", "#!/bin/sh\nexec /bin/sleep 100\n", "string");
   plugin("reader", "#!/bin/sh\nexec /bin/cat >> \"$1\"\n", "string");
-  bpfaudit::daemon::Dispatcher d(sink());
+  bpfaudit::collector::Dispatcher d(sink());
   d.start(conf(10));
   const int n = 20000;
   const std::string pad(100, 'x');
   for (int i = 0; i < n; ++i) {
-    d.dispatch(bpfaudit::daemon::raw_dispatch_event(
+    d.dispatch(bpfaudit::collector::raw_dispatch_event(
         AUDIT_USER, "audit(1.000:" + std::to_string(i) + "): msg='" + pad + "'"));
     // The reader keeps up when given the time a daemon's loop gives it.
     if (i % 500 == 0) {
@@ -394,11 +394,11 @@ TEST_F(DispatcherTest, APluginThatExitsIsRestartedUpToMaxRestarts) {
   if (!root()) GTEST_SKIP() << "plugins must be owned by root";
   // Takes one line and exits.
   plugin("once", "#!/bin/sh\nread -r l\necho \"$l\" >> \"$1\"\n", "string");
-  bpfaudit::daemon::Dispatcher d(sink());
+  bpfaudit::collector::Dispatcher d(sink());
   d.start(conf(2000, 2));
   const std::string exe = dir_ + "/once";
   for (int i = 1; i <= 4; ++i) {
-    d.dispatch(bpfaudit::daemon::raw_dispatch_event(AUDIT_USER,
+    d.dispatch(bpfaudit::collector::raw_dispatch_event(AUDIT_USER,
                                                     "audit(1.000:" + std::to_string(i) + "): x"));
     d.flush();
     // Until the line is in and the plugin is gone (its socket closed).

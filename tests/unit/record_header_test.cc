@@ -50,7 +50,7 @@ TEST(RecordHeader, RoundTripsEveryMsecWidthWithoutNode) {
 }
 
 TEST(RecordHeader, DaemonRecordRoundTripsThroughItsLogLine) {
-  using namespace bpfaudit::daemon;
+  using namespace bpfaudit::collector;
   Stamp s{1795440882, 23, 912, ""};
   std::string stamp;
   append_stamp(stamp, s);

@@ -21,13 +21,13 @@ namespace bpfaudit::rules {
 namespace {
 
 using base::Result;
-using netlink::RuleBytes;
+using kernel::RuleBytes;
 
 // Keeps rules as the kernel does: per filter list, in list order, -A at the front;
 // refuses duplicates (EEXIST) and unknown deletes (ENOENT); honours the -e 2 lock.
-class FakeControl : public netlink::AuditControl {
+class FakeControl : public kernel::AuditControl {
  public:
-  netlink::Status status;
+  kernel::Status status;
   audit_features features{};
   std::vector<RuleBytes> rules;
   std::vector<std::string> messages;
@@ -42,7 +42,7 @@ class FakeControl : public netlink::AuditControl {
     status.length = sizeof(audit_status);
     features.mask = AUDIT_FEATURE_TO_MASK(AUDIT_FEATURE_LOGINUID_IMMUTABLE);
   }
-  Result<netlink::Status> get_status() override { return status; }
+  Result<kernel::Status> get_status() override { return status; }
   Result<audit_features> get_features() override { return features; }
   int set_status(const audit_status& s) override {
     ++set_calls;

@@ -14,7 +14,7 @@
 
 namespace {
 
-using namespace bpfaudit::probe;
+using namespace bpfaudit::ebpf;
 
 SyscallEvent openat_event() {
   SyscallEvent ev;

@@ -42,8 +42,8 @@ class SlowSink : public trace::RecordSink {
   int fail_after_;
 };
 
-probe::SyscallEvent event(std::uint64_t n) {
-  probe::SyscallEvent ev;
+ebpf::SyscallEvent event(std::uint64_t n) {
+  ebpf::SyscallEvent ev;
   ev.nr = 1;
   ev.ret = 1;
   ev.args = {n, 0, 0, 0};

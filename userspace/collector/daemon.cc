@@ -40,7 +40,7 @@
 #include "trace_format.h"
 #include "unique_fd.h"
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 namespace {
 
@@ -175,7 +175,7 @@ std::optional<std::string> resolve_node(const record::AuditdConf& c, bool& ok) {
 
 // Keeps records that arrive while set_pid waits for its ack, to be written
 // once it is known how registration went.
-netlink::AuditSocket::EventHandler keep(std::vector<std::pair<int, std::string>>& into) {
+kernel::AuditSocket::EventHandler keep(std::vector<std::pair<int, std::string>>& into) {
   return [&into](int type, std::string_view payload) { into.emplace_back(type, payload); };
 }
 
@@ -218,7 +218,7 @@ class Daemon {
   // all: every drop not yet reported, whatever the once-a-second pace (at exit).
   void report_plugin_losses(bool all = false);
   void sync_engine();
-  void add_engine_event(const probe::EngineEvent& ev);
+  void add_engine_event(const ebpf::EngineEvent& ev);
 
   Options opts_;
   record::AuditdConf conf_;
@@ -226,8 +226,8 @@ class Daemon {
   std::unique_ptr<LogFile> log_;
   std::unique_ptr<Enricher> enricher_;
   DaemonSerial serial_;
-  netlink::AuditSocket events_;
-  netlink::NetlinkControl control_;
+  kernel::AuditSocket events_;
+  kernel::NetlinkControl control_;
   bool registered_ = false;
   bool stop_ = false;
   std::optional<Sender> stopper_;
@@ -246,12 +246,12 @@ class Daemon {
   // The prefilter engine's ring, while the engine is loaded. Its records
   // carry node=bpfaudit and serials of their own, so they never join a
   // kernel event (stock groups records by time, serial and node).
-  std::unique_ptr<probe::EngineRing> engine_ring_;
+  std::unique_ptr<ebpf::EngineRing> engine_ring_;
   std::uint64_t engine_serial_ = 0;
   // CLOCK_REALTIME - CLOCK_BOOTTIME, refreshed at every timer tick (100 ms):
   // two clock reads per tick, not per engine event.
   std::int64_t engine_boot_to_wall_ns_ = 0;
-  std::array<std::uint64_t, probe::kEngineLossReasons> engine_losses_{};
+  std::array<std::uint64_t, ebpf::kEngineLossReasons> engine_losses_{};
   Dispatcher dispatcher_{say};
   bool reporting_plugin_loss_ = false;
 };
@@ -342,7 +342,7 @@ void Daemon::emit_daemon(int type, const std::string& body) {
 }
 
 void Daemon::drain_netlink() {
-  using Status = netlink::AuditSocket::Received::Status;
+  using Status = kernel::AuditSocket::Received::Status;
   bool busy = false;
   for (std::size_t i = 0; i < kMaxDrain; ++i) {
     auto r = events_.receive(0);
@@ -357,12 +357,12 @@ void Daemon::drain_netlink() {
   }
 }
 
-void Daemon::add_engine_event(const probe::EngineEvent& ev) {
+void Daemon::add_engine_event(const ebpf::EngineEvent& ev) {
   auto wall =
       static_cast<std::uint64_t>(static_cast<std::int64_t>(ev.boot_ns) + engine_boot_to_wall_ns_);
   auto stamp = record::Stamp::at_wall_ns(wall, ++engine_serial_, "bpfaudit");
   std::string text;
-  probe::append_event_records(text, ev.event, stamp, ev.key);
+  ebpf::append_event_records(text, ev.event, stamp, ev.key);
   // Stock writes no EOE to disk (EOE goes only to plugins): the file gets
   // SYSCALL and PROCTITLE, as for a kernel event.
   for (auto& line : record::split_pieces(text, '\n')) {
@@ -383,9 +383,9 @@ void Daemon::add_engine_event(const probe::EngineEvent& ev) {
 // the kernel's (stock auditctl -e reaches only the kernel), and turns its
 // loss counters into ring-drop records.
 void Daemon::sync_engine() {
-  if (!engine_ring_ && probe::PrefilterEngine::pinned()) {
+  if (!engine_ring_ && ebpf::PrefilterEngine::pinned()) {
     auto opened =
-        probe::EngineRing::open([this](const probe::EngineEvent& ev) { add_engine_event(ev); });
+        ebpf::EngineRing::open([this](const ebpf::EngineEvent& ev) { add_engine_event(ev); });
     if (!opened) {
       say(LOG_ERR, "Cannot read the prefilter engine: " + opened.error().text());
       return;
@@ -405,8 +405,8 @@ void Daemon::sync_engine() {
     ev.data.fd = engine_ring_->epoll_fd();
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, engine_ring_->epoll_fd(), &ev);
     say(LOG_NOTICE,
-        std::string("Reading the prefilter engine (") + probe::PrefilterEngine::kProbePath + ")");
-  } else if (engine_ring_ && !probe::PrefilterEngine::pinned()) {
+        std::string("Reading the prefilter engine (") + ebpf::PrefilterEngine::kProbePath + ")");
+  } else if (engine_ring_ && !ebpf::PrefilterEngine::pinned()) {
     engine_ring_->consume();
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, engine_ring_->epoll_fd(), nullptr);
     engine_ring_.reset();
@@ -417,11 +417,11 @@ void Daemon::sync_engine() {
   engine_boot_to_wall_ns_ = record::boot_to_wall_offset();
   engine_ring_->consume();
   auto state = engine_ring_->engine().state();
-  for (int r = 0; r < probe::kEngineLossReasons; ++r) {
+  for (int r = 0; r < ebpf::kEngineLossReasons; ++r) {
     auto i = static_cast<std::size_t>(r);
     if (state.losses[i] > engine_losses_[i])
       note_loss(record::LossEntry::ring_drop(
-          std::string("prefilter/") + probe::engine_loss_reason_name(r),
+          std::string("prefilter/") + ebpf::engine_loss_reason_name(r),
           state.losses[i] - engine_losses_[i]));
     engine_losses_[i] = state.losses[i];
   }
@@ -593,11 +593,11 @@ int Daemon::run() {
     return 1;
   }
 
-  netlink::AuditSocket::OpenStep failed_step{};
-  auto opened = netlink::AuditSocket::open_events({opts_.readlog}, &failed_step);
+  kernel::AuditSocket::OpenStep failed_step{};
+  auto opened = kernel::AuditSocket::open_events({opts_.readlog}, &failed_step);
   if (!opened.ok()) {
     const char* err = std::strerror(-opened.code());
-    if (failed_step == netlink::AuditSocket::OpenStep::kSocket)
+    if (failed_step == kernel::AuditSocket::OpenStep::kSocket)
       say(LOG_ERR, std::string("Cannot open netlink audit socket (") + err + ")");
     else
       say(LOG_ERR, std::string(opts_.readlog
@@ -819,4 +819,4 @@ int run(const Options& opts) {
   return rc;
 }
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

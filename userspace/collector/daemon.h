@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 enum class StartupState { kDisable, kEnable, kNochange };
 
@@ -27,4 +27,4 @@ struct Options {
 // Runs until SIGTERM; returns the exit code (6: configuration refused, as stock).
 int run(const Options& opts);
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

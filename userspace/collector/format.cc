@@ -14,7 +14,7 @@
 
 extern "C" void _auparse_flush_caches(void);
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 namespace {
 // Stock's format buffer: a record plus a host name.
@@ -129,4 +129,4 @@ std::string signal_body(std::string_view op, std::uint32_t sender_auid, std::uin
   return buf;
 }
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

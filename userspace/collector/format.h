@@ -12,7 +12,7 @@
 
 typedef struct opaque auparse_state_t;
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 // Appends stock's ENRICHED part (0x1d, then upper-case NAME=value for uid/gid,
 // syscall, arch and sockaddr fields as libauparse interprets them) to a raw line.
@@ -54,4 +54,4 @@ std::string start_body(record::LogFormat fmt, std::string_view kernel_release, s
 std::string signal_body(std::string_view op, std::uint32_t sender_auid, std::uint32_t sender_uid,
                         std::string_view sender_ses, int sender_pid, std::string_view res);
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

@@ -14,7 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 namespace {
 constexpr std::uint64_t kMiB = 1024 * 1024;
@@ -485,4 +485,4 @@ void LogFile::reconfigure(const record::AuditdConf& conf) {
   check_space();
 }
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

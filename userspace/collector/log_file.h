@@ -18,7 +18,7 @@
 #include "auditd_conf.h"
 #include "unique_fd.h"
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 // Where the daemon's messages go (stderr in the foreground, syslog otherwise).
 using MessageSink = std::function<void(int priority, const std::string& text)>;
@@ -108,4 +108,4 @@ class LogFile {
   std::atomic<int> flush_fd_{-1};
 };
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

@@ -16,7 +16,7 @@
 #include "log_reader.h"
 #include "unique_fd.h"
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 namespace {
 
@@ -216,4 +216,4 @@ PluginDirResult load_plugin_dir(const std::string& dir) {
   return out;
 }
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

@@ -12,7 +12,7 @@
 
 #include "auditd_conf.h"
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 enum class PluginType { kAlways, kBuiltin };
 enum class PluginFormat { kBinary, kString };
@@ -57,4 +57,4 @@ struct PluginDirResult {
 // ones silently. A missing directory means no plugins.
 PluginDirResult load_plugin_dir(const std::string& dir);
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

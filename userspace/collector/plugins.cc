@@ -22,7 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 namespace {
 
@@ -654,4 +654,4 @@ void Dispatcher::stop(int wait_ms) {
   fds_.clear();
 }
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

@@ -30,7 +30,7 @@
 #include "plugin_conf.h"
 #include "unique_fd.h"
 
-namespace bpfaudit::daemon {
+namespace bpfaudit::collector {
 
 // One event as stock's dispatcher holds it (libdisp.h's event_t): the header
 // (ver, hlen, type, size) and size bytes of data.
@@ -150,4 +150,4 @@ class Dispatcher {
   std::map<int, std::pair<Plugin*, Channel*>> fds_;
 };
 
-}  // namespace bpfaudit::daemon
+}  // namespace bpfaudit::collector

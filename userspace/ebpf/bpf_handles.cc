@@ -13,7 +13,7 @@
 #include <cstring>
 #include <algorithm>
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 namespace {
 
@@ -92,4 +92,4 @@ base::Result<void> ensure_tracefs() {
   return {};
 }
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

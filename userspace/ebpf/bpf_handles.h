@@ -9,7 +9,7 @@
 
 #include "result.h"
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 // Owns a bpftool skeleton (`struct foo_bpf`) and destroys it with its own
 // `foo_bpf__destroy` (detaches the links, closes the maps, frees the object).
@@ -51,4 +51,4 @@ class LibbpfLog {
 base::Result<void> ensure_bpffs();
 base::Result<void> ensure_tracefs();
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

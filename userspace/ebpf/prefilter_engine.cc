@@ -18,7 +18,7 @@
 #include "bpfaudit_prefilter.h"
 #include "prefilter.skel.h"
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 template <>
 void SkelDestroy<prefilter_bpf>::operator()(prefilter_bpf* s) const {
@@ -362,4 +362,4 @@ int EngineRing::on_record(void* ctx, void* data, std::size_t size) {
   return 0;
 }
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -18,7 +18,7 @@
 
 struct ring_buffer;
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 // The engine's field and operator numbering; prefilter_engine.cc checks
 // them against enum bpfaudit_pf_field / bpfaudit_pf_op of the ABI header.
@@ -159,4 +159,4 @@ class EngineRing {
   std::uint64_t malformed_ = 0;
 };
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

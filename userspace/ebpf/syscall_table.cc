@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <string>
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 namespace {
 
@@ -79,4 +79,4 @@ std::optional<int> syscall_number(std::string_view name) {
   return nr;
 }
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 struct PathArgs {
   int first = -1;   // argument index of the first path, -1: none
@@ -26,4 +26,4 @@ const std::vector<std::string_view>& resource_syscall_names();
 // x86_64 number of a syscall name, through libaudit's table.
 std::optional<int> syscall_number(std::string_view name);
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -4,7 +4,7 @@
 #include "bpfaudit_trace.h"
 #include "trace_events.h"
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 namespace {
 
@@ -288,4 +288,4 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
   }
 }
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 struct InodeInfo {
   std::uint64_t ino = 0;
@@ -117,4 +117,4 @@ class TraceDecoder {
 // Joins leaf-first NUL-separated dentry names into an absolute path.
 std::string join_dentry_names(const char* names, std::size_t len);
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -6,7 +6,7 @@
 
 #include "record.h"
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 namespace {
 
@@ -236,4 +236,4 @@ void append_loss_record(std::string& out, const record::Stamp& stamp, const reco
   out.push_back('\n');
 }
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

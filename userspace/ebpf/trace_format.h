@@ -11,7 +11,7 @@
 #include "record.h"
 #include "trace_events.h"
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 inline constexpr std::uint32_t kAuditArchX86_64 = 0xc000003e;  // AUDIT_ARCH_X86_64
 inline constexpr std::size_t kProctitleMax = 128;  // the kernel's MAX_PROCTITLE_AUDIT_LEN
@@ -55,4 +55,4 @@ void append_loss_record(std::string& out, const record::Stamp& stamp, const reco
 std::string format_dev(std::uint32_t dev);
 std::string format_mode(std::uint32_t mode);
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -27,7 +27,7 @@
 #include "syscall_table.h"
 #include "trace.skel.h"
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 template <>
 void SkelDestroy<trace_bpf>::operator()(trace_bpf* s) const {
@@ -374,4 +374,4 @@ std::array<std::uint64_t, kLossReasons> TraceProbe::losses() const {
   return total;
 }
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -18,7 +18,7 @@
 struct trace_bpf;
 struct ring_buffer;
 
-namespace bpfaudit::probe {
+namespace bpfaudit::ebpf {
 
 // The ring's size: small enough to stay in cache (measured faster than 16
 // and 64 MiB for dd; losses under load come from the reader's share of the
@@ -87,4 +87,4 @@ class TraceProbe {
   std::string description_;
 };
 
-}  // namespace bpfaudit::probe
+}  // namespace bpfaudit::ebpf

@@ -14,7 +14,7 @@
 #define AUDIT_REPLACE 1329
 #endif
 
-namespace bpfaudit::netlink {
+namespace bpfaudit::kernel {
 
 namespace {
 
@@ -201,4 +201,4 @@ AuditSocket::Received AuditSocket::receive(int timeout_ms) {
   }
 }
 
-}  // namespace bpfaudit::netlink
+}  // namespace bpfaudit::kernel

@@ -17,7 +17,7 @@
 #include "result.h"
 #include "unique_fd.h"
 
-namespace bpfaudit::netlink {
+namespace bpfaudit::kernel {
 
 // Message types that are replies or control traffic, never log records.
 bool is_control(int type);
@@ -104,4 +104,4 @@ class AuditSocket {
   std::vector<char> buf_;
 };
 
-}  // namespace bpfaudit::netlink
+}  // namespace bpfaudit::kernel

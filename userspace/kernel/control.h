@@ -13,7 +13,7 @@
 
 #include "audit_socket.h"
 
-namespace bpfaudit::netlink {
+namespace bpfaudit::kernel {
 
 struct Status {
   audit_status status{};
@@ -63,4 +63,4 @@ class NetlinkControl : public AuditControl {
   AuditSocket sock_;
 };
 
-}  // namespace bpfaudit::netlink
+}  // namespace bpfaudit::kernel

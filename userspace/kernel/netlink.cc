@@ -6,7 +6,7 @@
 
 #include "control.h"
 
-namespace bpfaudit::netlink {
+namespace bpfaudit::kernel {
 
 int NetlinkControl::ensure_open() {
   if (sock_.fd() >= 0) return 0;
@@ -112,4 +112,4 @@ int NetlinkControl::user_message(const std::string& text) {
   return rc > 0 ? 0 : (e ? -e : -EIO);
 }
 
-}  // namespace bpfaudit::netlink
+}  // namespace bpfaudit::kernel

@@ -149,7 +149,7 @@ const option kLongOpts[] = {
 
 }  // namespace
 
-Ctl::Ctl(netlink::AuditControl& kernel, Environment env, CtlIo io)
+Ctl::Ctl(kernel::AuditControl& kernel, Environment env, CtlIo io)
     : kernel_(kernel), env_(std::move(env)), io_(std::move(io)) {
   if (!io_.syslog)
     io_.syslog = [](int prio, const std::string& s) { ::syslog(prio, "%s", s.c_str()); };
@@ -178,7 +178,7 @@ void Ctl::reset_vars() {
   status_reply_pending_ = false;
 }
 
-void Ctl::print_status(const netlink::Status& s, bool with_features_line) {
+void Ctl::print_status(const kernel::Status& s, bool with_features_line) {
   const auto& st = s.status;
   if (json_) {
     std::fprintf(io_.out,

@@ -28,7 +28,7 @@ struct CtlIo {
 
 class Ctl {
  public:
-  Ctl(netlink::AuditControl& kernel, Environment env, CtlIo io);
+  Ctl(kernel::AuditControl& kernel, Environment env, CtlIo io);
   // Behaves as stock auditctl's main(): returns the process exit code.
   int run(int argc, char** argv);
   // Convenience for tests and scripts.
@@ -84,7 +84,7 @@ class Ctl {
 
   void amsg(int priority, const std::string& text);  // stock audit_msg
   void emsg(const std::string& text);                // direct stderr
-  void print_status(const netlink::Status& s, bool with_features_line);
+  void print_status(const kernel::Status& s, bool with_features_line);
   int print_listing(const std::string& key);
   int send_signal(const std::string& name);
   int do_rule_syscall_checks(const char* optarg, int lineno, Setopt& retval);
@@ -92,7 +92,7 @@ class Ctl {
   int switch_prefilter(const std::string& word);
   void print_prefilter_status();
 
-  netlink::AuditControl& kernel_;
+  kernel::AuditControl& kernel_;
   PrefilterControl* prefilter_ = nullptr;
   Environment env_;
   CtlIo io_;

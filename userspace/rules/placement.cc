@@ -17,7 +17,7 @@ namespace {
 constexpr int kArches = 2;  // 0 x86_64, 1 i386
 constexpr std::uint32_t kArchValue[kArches] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386};
 constexpr int kMachine[kArches] = {MACH_86_64, MACH_X86};  // libaudit: MACH_X86 is i386
-constexpr int kNr = probe::kEngineMaxSyscalls;
+constexpr int kNr = ebpf::kEngineMaxSyscalls;
 using SyscallSet = std::array<std::bitset<kNr>, kArches>;
 
 // Syscalls whose kernel audit event is SYSCALL + PROCTITLE and nothing else:
@@ -58,69 +58,69 @@ bool all_syscalls(const audit_rule_data& r) {
   return true;
 }
 
-std::optional<probe::EngineOp> engine_op(std::uint32_t op) {
+std::optional<ebpf::EngineOp> engine_op(std::uint32_t op) {
   switch (op) {
     case AUDIT_EQUAL:
-      return probe::EngineOp::kEq;
+      return ebpf::EngineOp::kEq;
     case AUDIT_NOT_EQUAL:
-      return probe::EngineOp::kNe;
+      return ebpf::EngineOp::kNe;
     case AUDIT_LESS_THAN:
-      return probe::EngineOp::kLt;
+      return ebpf::EngineOp::kLt;
     case AUDIT_LESS_THAN_OR_EQUAL:
-      return probe::EngineOp::kLe;
+      return ebpf::EngineOp::kLe;
     case AUDIT_GREATER_THAN:
-      return probe::EngineOp::kGt;
+      return ebpf::EngineOp::kGt;
     case AUDIT_GREATER_THAN_OR_EQUAL:
-      return probe::EngineOp::kGe;
+      return ebpf::EngineOp::kGe;
     case AUDIT_BIT_MASK:
-      return probe::EngineOp::kBitmask;
+      return ebpf::EngineOp::kBitmask;
     case AUDIT_BIT_TEST:
-      return probe::EngineOp::kBittest;
+      return ebpf::EngineOp::kBittest;
     default:
       return std::nullopt;
   }
 }
 
-std::optional<probe::EngineFieldKind> engine_field(std::uint32_t field) {
+std::optional<ebpf::EngineFieldKind> engine_field(std::uint32_t field) {
   switch (field) {
     case AUDIT_PID:
-      return probe::EngineFieldKind::kPid;
+      return ebpf::EngineFieldKind::kPid;
     case AUDIT_PPID:
-      return probe::EngineFieldKind::kPpid;
+      return ebpf::EngineFieldKind::kPpid;
     case AUDIT_UID:
-      return probe::EngineFieldKind::kUid;
+      return ebpf::EngineFieldKind::kUid;
     case AUDIT_EUID:
-      return probe::EngineFieldKind::kEuid;
+      return ebpf::EngineFieldKind::kEuid;
     case AUDIT_SUID:
-      return probe::EngineFieldKind::kSuid;
+      return ebpf::EngineFieldKind::kSuid;
     case AUDIT_FSUID:
-      return probe::EngineFieldKind::kFsuid;
+      return ebpf::EngineFieldKind::kFsuid;
     case AUDIT_GID:
-      return probe::EngineFieldKind::kGid;
+      return ebpf::EngineFieldKind::kGid;
     case AUDIT_EGID:
-      return probe::EngineFieldKind::kEgid;
+      return ebpf::EngineFieldKind::kEgid;
     case AUDIT_SGID:
-      return probe::EngineFieldKind::kSgid;
+      return ebpf::EngineFieldKind::kSgid;
     case AUDIT_FSGID:
-      return probe::EngineFieldKind::kFsgid;
+      return ebpf::EngineFieldKind::kFsgid;
     case AUDIT_LOGINUID:
-      return probe::EngineFieldKind::kAuid;
+      return ebpf::EngineFieldKind::kAuid;
     case AUDIT_SESSIONID:
-      return probe::EngineFieldKind::kSes;
+      return ebpf::EngineFieldKind::kSes;
     case AUDIT_ARCH:
-      return probe::EngineFieldKind::kArch;
+      return ebpf::EngineFieldKind::kArch;
     case AUDIT_EXIT:
-      return probe::EngineFieldKind::kExit;
+      return ebpf::EngineFieldKind::kExit;
     case AUDIT_SUCCESS:
-      return probe::EngineFieldKind::kSuccess;
+      return ebpf::EngineFieldKind::kSuccess;
     case AUDIT_ARG0:
-      return probe::EngineFieldKind::kArg0;
+      return ebpf::EngineFieldKind::kArg0;
     case AUDIT_ARG1:
-      return probe::EngineFieldKind::kArg1;
+      return ebpf::EngineFieldKind::kArg1;
     case AUDIT_ARG2:
-      return probe::EngineFieldKind::kArg2;
+      return ebpf::EngineFieldKind::kArg2;
     case AUDIT_ARG3:
-      return probe::EngineFieldKind::kArg3;
+      return ebpf::EngineFieldKind::kArg3;
     default:
       return std::nullopt;
   }
@@ -196,7 +196,7 @@ bool engine_records_exactly(int arch_index, int nr) {
   return record_exact()[arch_index].test(static_cast<std::size_t>(nr));
 }
 
-std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reason) {
+std::optional<ebpf::EngineRule> lower_rule(const Rule& rule, std::string& reason) {
   const audit_rule_data& r = rule.data();
   if ((r.flags & ~AUDIT_FILTER_PREPEND) != AUDIT_FILTER_EXIT) {
     reason = "not an exit-filter rule";
@@ -210,7 +210,7 @@ std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reaso
     reason = "applies to every syscall (path syscalls need the kernel's PATH records)";
     return std::nullopt;
   }
-  probe::EngineRule out;
+  ebpf::EngineRule out;
   out.always = r.action == AUDIT_ALWAYS;
   auto strings = rule.strings();
   std::size_t string_index = 0;
@@ -247,20 +247,20 @@ std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reaso
   // Fields are ANDed, so their order is free: equality on an argument or the
   // exit code first, as those reject most syscalls of a busy row soonest.
   std::stable_sort(out.fields.begin(), out.fields.end(),
-                   [](const probe::EngineField& a, const probe::EngineField& b) {
-                     auto rank = [](const probe::EngineField& f) {
-                       auto k = static_cast<probe::EngineFieldKind>(f.field);
-                       bool eq = f.op == static_cast<std::uint32_t>(probe::EngineOp::kEq);
-                       bool arg = k == probe::EngineFieldKind::kArg0 ||
-                                  k == probe::EngineFieldKind::kArg1 ||
-                                  k == probe::EngineFieldKind::kArg2 ||
-                                  k == probe::EngineFieldKind::kArg3 ||
-                                  k == probe::EngineFieldKind::kExit;
+                   [](const ebpf::EngineField& a, const ebpf::EngineField& b) {
+                     auto rank = [](const ebpf::EngineField& f) {
+                       auto k = static_cast<ebpf::EngineFieldKind>(f.field);
+                       bool eq = f.op == static_cast<std::uint32_t>(ebpf::EngineOp::kEq);
+                       bool arg = k == ebpf::EngineFieldKind::kArg0 ||
+                                  k == ebpf::EngineFieldKind::kArg1 ||
+                                  k == ebpf::EngineFieldKind::kArg2 ||
+                                  k == ebpf::EngineFieldKind::kArg3 ||
+                                  k == ebpf::EngineFieldKind::kExit;
                        return eq && arg ? 0 : arg ? 1 : 2;
                      };
                      return rank(a) < rank(b);
                    });
-  if (out.fields.size() > static_cast<std::size_t>(probe::kEngineMaxFields)) {
+  if (out.fields.size() > static_cast<std::size_t>(ebpf::kEngineMaxFields)) {
     reason = "more fields than an engine rule holds";
     return std::nullopt;
   }
@@ -296,7 +296,7 @@ PlacementPlan place_rules(const std::vector<Rule>& exit_rules, const std::vector
   PlacementPlan plan;
   const std::size_t n = exit_rules.size();
   plan.placement.resize(n);
-  std::vector<std::optional<probe::EngineRule>> lowered(n);
+  std::vector<std::optional<ebpf::EngineRule>> lowered(n);
   std::vector<SyscallSet> cov(n);
   bool blocked = !host_block.empty();
   std::string blocked_why = host_block;
@@ -335,7 +335,7 @@ PlacementPlan place_rules(const std::vector<Rule>& exit_rules, const std::vector
         if ((cov[i][a] & kernel_cov[a]).any()) clash = true;
         for (int nr = 0; nr < kNr; ++nr)
           if (cov[i][a].test(static_cast<std::size_t>(nr)) &&
-              ++row_count[a][nr] > probe::kEngineRowMax)
+              ++row_count[a][nr] > ebpf::kEngineRowMax)
             full = true;
       }
       if (clash || full) {
@@ -348,7 +348,7 @@ PlacementPlan place_rules(const std::vector<Rule>& exit_rules, const std::vector
   }
   for (std::size_t i = 0; i < n; ++i)
     if (plan.placement[i].engine) plan.engine_rules.push_back(std::move(*lowered[i]));
-  if (plan.engine_rules.size() > static_cast<std::size_t>(probe::kEngineMaxRules)) {
+  if (plan.engine_rules.size() > static_cast<std::size_t>(ebpf::kEngineMaxRules)) {
     for (auto& p : plan.placement)
       if (p.engine) p = {false, "more engine rules than the engine holds"};
     plan.engine_rules.clear();

@@ -28,12 +28,12 @@ struct Placement {
 
 struct PlacementPlan {
   std::vector<Placement> placement;             // one per catalog rule
-  std::vector<probe::EngineRule> engine_rules;  // the engine's rules, in catalog order
+  std::vector<ebpf::EngineRule> engine_rules;  // the engine's rules, in catalog order
 };
 
 // Lowers one exit rule to the engine, or says why it cannot be.
 // `reason` is set when nullopt.
-std::optional<probe::EngineRule> lower_rule(const Rule& rule, std::string& reason);
+std::optional<ebpf::EngineRule> lower_rule(const Rule& rule, std::string& reason);
 
 // Places `exit_rules` (the exit list in the kernel's order). other_lists:
 // the rules of the other filter lists (only their presence matters).

@@ -18,7 +18,7 @@ namespace {
 
 constexpr char kCatalogMagic[8] = {'B', 'P', 'F', 'A', 'P', 'F', '1', '\n'};
 
-int list_of(const netlink::RuleBytes& b) {
+int list_of(const kernel::RuleBytes& b) {
   if (b.size() < sizeof(audit_rule_data)) return -1;
   const auto* r = reinterpret_cast<const audit_rule_data*>(b.data());
   return static_cast<int>(r->flags & ~AUDIT_FILTER_PREPEND);
@@ -59,8 +59,8 @@ std::string exe_name(std::uint32_t pid) {
 
 }  // namespace
 
-netlink::RuleBytes normalized(const netlink::RuleBytes& rule) {
-  netlink::RuleBytes b = rule;
+kernel::RuleBytes normalized(const kernel::RuleBytes& rule) {
+  kernel::RuleBytes b = rule;
   if (b.size() >= sizeof(audit_rule_data))
     reinterpret_cast<audit_rule_data*>(b.data())->flags &= ~AUDIT_FILTER_PREPEND;
   return b;
@@ -73,7 +73,7 @@ namespace {
 // those: rules someone removed with another tool leave, rules someone added
 // join at the end (the kernel appended them too).
 std::vector<CatalogEntry> synced(std::vector<CatalogEntry> catalog,
-                                 const std::vector<netlink::RuleBytes>& kernel_exit) {
+                                 const std::vector<kernel::RuleBytes>& kernel_exit) {
   std::vector<CatalogEntry> out;
   std::vector<bool> used(kernel_exit.size());
   for (auto& e : catalog) {
@@ -94,8 +94,8 @@ std::vector<CatalogEntry> synced(std::vector<CatalogEntry> catalog,
 }
 
 // A kernel listing split into its exit rules (normalized) and the others.
-void split_listing(const std::vector<netlink::RuleBytes>& listed,
-                   std::vector<netlink::RuleBytes>& kernel_exit, std::vector<Rule>& other) {
+void split_listing(const std::vector<kernel::RuleBytes>& listed,
+                   std::vector<kernel::RuleBytes>& kernel_exit, std::vector<Rule>& other) {
   for (const auto& b : listed) {
     if (list_of(b) == AUDIT_FILTER_EXIT)
       kernel_exit.push_back(normalized(b));
@@ -106,7 +106,7 @@ void split_listing(const std::vector<netlink::RuleBytes>& listed,
 
 }  // namespace
 
-PrefilterControl::PrefilterControl(netlink::AuditControl& kernel, PrefilterPaths paths)
+PrefilterControl::PrefilterControl(kernel::AuditControl& kernel, PrefilterPaths paths)
     : kernel_(kernel), paths_(std::move(paths)) {}
 
 bool PrefilterControl::chosen() const {
@@ -115,16 +115,16 @@ bool PrefilterControl::chosen() const {
   return in >> word && word == "on";
 }
 
-bool PrefilterControl::active() const { return chosen() && probe::PrefilterEngine::pinned(); }
+bool PrefilterControl::active() const { return chosen() && ebpf::PrefilterEngine::pinned(); }
 
-std::optional<probe::EngineState> PrefilterControl::engine_state() const {
-  auto e = probe::PrefilterEngine::open_pinned();
+std::optional<ebpf::EngineState> PrefilterControl::engine_state() const {
+  auto e = ebpf::PrefilterEngine::open_pinned();
   if (!e) return std::nullopt;
   return e->state();
 }
 
 std::uint32_t PrefilterControl::reader_tgid() const {
-  auto e = probe::PrefilterEngine::open_pinned();
+  auto e = ebpf::PrefilterEngine::open_pinned();
   if (!e) return 0;
   std::uint32_t tgid = e->daemon_tgid();
   if (tgid && ::kill(static_cast<pid_t>(tgid), 0) != 0 && errno == ESRCH) return 0;
@@ -138,7 +138,7 @@ bool PrefilterControl::locked() {
 
 base::Result<void> PrefilterControl::ensure_engine() {
   if (engine_) return {};
-  auto loaded = probe::PrefilterEngine::load_or_open();
+  auto loaded = ebpf::PrefilterEngine::load_or_open();
   if (!loaded) return loaded.error();
   engine_ = std::move(*loaded);
   return {};
@@ -181,7 +181,7 @@ base::Result<void> PrefilterControl::reconcile(bool engine_changed) {
   if (!listed.ok())
     return base::Error{listed.code(), std::string("cannot list the kernel's rules: ") +
                                           std::strerror(-listed.code())};
-  std::vector<netlink::RuleBytes> kernel_exit;
+  std::vector<kernel::RuleBytes> kernel_exit;
   std::vector<Rule> other_lists;
   split_listing(*listed, kernel_exit, other_lists);
   catalog_ = synced(std::move(catalog_), kernel_exit);
@@ -261,7 +261,7 @@ base::Result<void> PrefilterControl::switch_on() {
 base::Result<void> PrefilterControl::switch_off() {
   if (locked())
     return base::Error{-EPERM, "The audit system is in immutable mode, no rule changes allowed"};
-  if (probe::PrefilterEngine::pinned()) {
+  if (ebpf::PrefilterEngine::pinned()) {
     load_catalog();
     // Every engine rule back into the kernel first (appended: none of them
     // shares a syscall with a kernel rule), then the engine goes.
@@ -277,7 +277,7 @@ base::Result<void> PrefilterControl::switch_off() {
       added.push_back(i);
     }
     engine_.reset();
-    if (auto u = probe::PrefilterEngine::unpin(); !u) return u;
+    if (auto u = ebpf::PrefilterEngine::unpin(); !u) return u;
   }
   ::unlink(paths_.catalog.c_str());
   // The catalog's directory is ours; it goes when empty.
@@ -302,11 +302,11 @@ int PrefilterControl::set_status(const audit_status& s) {
   return rc;
 }
 
-int PrefilterControl::add_rule(const netlink::RuleBytes& rule) {
+int PrefilterControl::add_rule(const kernel::RuleBytes& rule) {
   if (!chosen() || list_of(rule) != AUDIT_FILTER_EXIT) return kernel_.add_rule(rule);
   if (locked()) return -EPERM;
   load_catalog();
-  netlink::RuleBytes norm = normalized(rule);
+  kernel::RuleBytes norm = normalized(rule);
   for (const auto& e : catalog_)
     if (e.engine && e.bytes == norm) return -EEXIST;
   // Into the kernel first: it validates the rule exactly as without the
@@ -324,11 +324,11 @@ int PrefilterControl::add_rule(const netlink::RuleBytes& rule) {
   return 0;
 }
 
-int PrefilterControl::delete_rule(const netlink::RuleBytes& rule) {
+int PrefilterControl::delete_rule(const kernel::RuleBytes& rule) {
   if (!chosen() || list_of(rule) != AUDIT_FILTER_EXIT) return kernel_.delete_rule(rule);
   if (locked()) return -EPERM;
   load_catalog();
-  netlink::RuleBytes norm = normalized(rule);
+  kernel::RuleBytes norm = normalized(rule);
   for (std::size_t i = 0; i < catalog_.size(); ++i) {
     if (!catalog_[i].engine || catalog_[i].bytes != norm) continue;
     catalog_.erase(catalog_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -345,16 +345,16 @@ int PrefilterControl::delete_rule(const netlink::RuleBytes& rule) {
   return 0;
 }
 
-base::Result<std::vector<netlink::RuleBytes>> PrefilterControl::list_rules() {
+base::Result<std::vector<kernel::RuleBytes>> PrefilterControl::list_rules() {
   auto listed = kernel_.list_rules();
   if (!listed.ok() || !active()) return listed;
   load_catalog();
   // The kernel lists rule lists in filter order; the exit list's place in it
   // is taken by the catalog's order, which holds the kernel's exit rules too.
-  std::vector<netlink::RuleBytes> kernel_exit;
+  std::vector<kernel::RuleBytes> kernel_exit;
   std::vector<Rule> other;
   split_listing(*listed, kernel_exit, other);
-  std::vector<netlink::RuleBytes> out;
+  std::vector<kernel::RuleBytes> out;
   bool exit_done = false;
   auto put_exit = [&] {
     if (exit_done) return;
@@ -386,7 +386,7 @@ base::Result<std::vector<CatalogEntry>> PrefilterControl::placement() {
   load_catalog();
   auto listed = kernel_.list_rules();
   if (!listed.ok()) return listed.error();
-  std::vector<netlink::RuleBytes> kernel_exit;
+  std::vector<kernel::RuleBytes> kernel_exit;
   std::vector<Rule> exit_rules, other;
   split_listing(*listed, kernel_exit, other);
   std::vector<CatalogEntry> out = synced(catalog_, kernel_exit);

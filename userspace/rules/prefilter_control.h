@@ -34,14 +34,14 @@ struct PrefilterPaths {
 
 // One exit rule and where it lives.
 struct CatalogEntry {
-  netlink::RuleBytes bytes;  // as the kernel lists it (no prepend flag)
+  kernel::RuleBytes bytes;  // as the kernel lists it (no prepend flag)
   bool engine = false;
   std::string reason;  // why it stays in the kernel (not stored)
 };
 
-class PrefilterControl : public netlink::AuditControl {
+class PrefilterControl : public kernel::AuditControl {
  public:
-  PrefilterControl(netlink::AuditControl& kernel, PrefilterPaths paths = {});
+  PrefilterControl(kernel::AuditControl& kernel, PrefilterPaths paths = {});
 
   // The persisted choice.
   bool chosen() const;
@@ -55,17 +55,17 @@ class PrefilterControl : public netlink::AuditControl {
   // (the kernel's own listing when the prefilter is off).
   base::Result<std::vector<CatalogEntry>> placement();
   // The engine's state, when loaded.
-  std::optional<probe::EngineState> engine_state() const;
+  std::optional<ebpf::EngineState> engine_state() const;
   // The tgid the running collector registered with the engine, 0: none.
   std::uint32_t reader_tgid() const;
 
-  base::Result<netlink::Status> get_status() override { return kernel_.get_status(); }
+  base::Result<kernel::Status> get_status() override { return kernel_.get_status(); }
   base::Result<audit_features> get_features() override { return kernel_.get_features(); }
   int set_status(const audit_status& s) override;
   int set_feature(const audit_features& f) override { return kernel_.set_feature(f); }
-  int add_rule(const netlink::RuleBytes& rule) override;
-  int delete_rule(const netlink::RuleBytes& rule) override;
-  base::Result<std::vector<netlink::RuleBytes>> list_rules() override;
+  int add_rule(const kernel::RuleBytes& rule) override;
+  int delete_rule(const kernel::RuleBytes& rule) override;
+  base::Result<std::vector<kernel::RuleBytes>> list_rules() override;
   int trim_subtrees() override { return kernel_.trim_subtrees(); }
   int make_equivalent(const std::string& mount_point, const std::string& subtree) override {
     return kernel_.make_equivalent(mount_point, subtree);
@@ -82,14 +82,14 @@ class PrefilterControl : public netlink::AuditControl {
   bool save_catalog();
   base::Result<void> ensure_engine();
 
-  netlink::AuditControl& kernel_;
+  kernel::AuditControl& kernel_;
   PrefilterPaths paths_;
-  std::optional<probe::PrefilterEngine> engine_;
+  std::optional<ebpf::PrefilterEngine> engine_;
   std::vector<CatalogEntry> catalog_;
 };
 
 // Rule bytes as compared and stored: the prepend flag cleared (the kernel
 // clears it once the rule is in place).
-netlink::RuleBytes normalized(const netlink::RuleBytes& rule);
+kernel::RuleBytes normalized(const kernel::RuleBytes& rule);
 
 }  // namespace bpfaudit::rules

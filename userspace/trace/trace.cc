@@ -57,11 +57,11 @@ std::string self_exe() {
 
 int run(const Options& options, std::FILE* out, std::FILE* err) {
   const std::string& program = options.command.front();
-  probe::ProbeConfig config;
+  ebpf::ProbeConfig config;
   config.ring_bytes = options.ring_bytes;
   if (options.resource_only) {
-    for (auto name : probe::resource_syscall_names())
-      if (auto nr = probe::syscall_number(name)) config.syscalls.push_back(*nr);
+    for (auto name : ebpf::resource_syscall_names())
+      if (auto nr = ebpf::syscall_number(name)) config.syscalls.push_back(*nr);
   }
 
   if (geteuid() != 0) {
@@ -77,11 +77,11 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     return 1;
   }
 
-  probe::TraceDecoder decoder;
+  ebpf::TraceDecoder decoder;
   // The writer exists once the sink is open, before the child runs: nothing
   // reaches the handler earlier.
   std::optional<RecordWriter> writer;
-  probe::SyscallEvent scratch;  // reused: a steady stream allocates nothing
+  ebpf::SyscallEvent scratch;  // reused: a steady stream allocates nothing
   // BPFAUDIT_TRACE_STAGE (ring|decode|format) stops the reader's work after
   // that stage, for scripts/bench-trace-stages, which measures what each
   // stage costs the traced program. Unset: every stage, as it must be.
@@ -96,7 +96,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     std::fprintf(err, "autrace: BPFAUDIT_TRACE_STAGE=%s: records are not written\n", s);
   }
   std::string format_scratch;
-  probe::SyscallTailCache format_tails;
+  ebpf::SyscallTailCache format_tails;
   auto handler = [&](const void* data, std::size_t size) {
     if (stage == Stage::kRing) return;
     if (!decoder.feed(data, size, scratch)) return;
@@ -104,16 +104,16 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
       writer->emit(scratch);
     } else if (stage == Stage::kFormat) {
       format_scratch.clear();
-      probe::append_event_records(format_scratch, scratch, record::Stamp{1, 0, 1, "bpfaudit"},
+      ebpf::append_event_records(format_scratch, scratch, record::Stamp{1, 0, 1, "bpfaudit"},
                                   std::nullopt, &format_tails);
     }
   };
-  auto opened = probe::TraceProbe::open(config, handler);
+  auto opened = ebpf::TraceProbe::open(config, handler);
   if (!opened) {
     std::fprintf(err, "%s\n", opened.error().text().c_str());
     return 1;
   }
-  std::unique_ptr<probe::TraceProbe> probe = std::move(*opened);
+  std::unique_ptr<ebpf::TraceProbe> probe = std::move(*opened);
   std::fprintf(err, "autrace: probe path: %s%s\n", probe->path_description().c_str(),
                options.resource_only ? ", resource syscalls only (-r)" : ", all syscalls");
   std::fflush(err);
@@ -151,7 +151,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     return abandon(traced.error().text());
   decoder.set_exe(static_cast<std::uint32_t>(pid), self_exe());
   if (utsname u{}; ::uname(&u) == 0)
-    decoder.set_fd_stat_takes_no_name(probe::TraceDecoder::fd_stat_takes_no_name(u.release));
+    decoder.set_fd_stat_takes_no_name(ebpf::TraceDecoder::fd_stat_takes_no_name(u.release));
   // Until it execs, the child is a copy of this process, argv area too.
   std::string cmdline;
   record::read_file("/proc/self/cmdline", cmdline);
@@ -205,8 +205,8 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
                                                     static_cast<std::uint32_t>(pid)));
   };
   auto losses = probe->losses();
-  for (int r = 0; r < probe::kLossReasons; ++r)
-    if (losses[r]) write_loss(probe::loss_reason_name(r), losses[r]);
+  for (int r = 0; r < ebpf::kLossReasons; ++r)
+    if (losses[r]) write_loss(ebpf::loss_reason_name(r), losses[r]);
   if (decoder.malformed()) write_loss("malformed-event", decoder.malformed());
   int rc = 0;
   if (writer->failed() || !sink->close()) {

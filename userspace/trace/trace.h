@@ -17,7 +17,7 @@ struct Options {
   std::optional<std::string> key;    // -k KEY (ours)
   SinkChoice sink;                   // -o FILE (ours), collector, default file
   std::vector<std::string> command;  // program and its arguments
-  std::size_t ring_bytes = probe::kDefaultRingBytes;
+  std::size_t ring_bytes = ebpf::kDefaultRingBytes;
 };
 
 // Runs the whole trace; returns the exit code stock autrace would give.

@@ -24,10 +24,10 @@ RecordWriter::~RecordWriter() {
   io_.join();
 }
 
-void RecordWriter::emit(const probe::SyscallEvent& ev) {
+void RecordWriter::emit(const ebpf::SyscallEvent& ev) {
   auto stamp =
       record::Stamp::at_wall_ns(ev.enter_ns + config_.boot_to_wall_ns, ++serial_, config_.node);
-  probe::append_event_records(buffer_, ev, stamp, config_.key, &tails_, config_.eoe);
+  ebpf::append_event_records(buffer_, ev, stamp, config_.key, &tails_, config_.eoe);
   ++events_;
   if (buffer_.size() >= kFlushBytes) hand_off();
 }
@@ -85,7 +85,7 @@ void RecordWriter::write_loss(const record::LossEntry& e) {
   clock_gettime(CLOCK_REALTIME, &now);
   record::Stamp stamp{static_cast<std::uint64_t>(now.tv_sec),
                       static_cast<std::uint32_t>(now.tv_nsec / 1'000'000), ++serial_, config_.node};
-  probe::append_loss_record(buffer_, stamp, e);
+  ebpf::append_loss_record(buffer_, stamp, e);
   finish();
 }
 

@@ -48,7 +48,7 @@ class RecordWriter {
   RecordWriter& operator=(const RecordWriter&) = delete;
 
   // Formats one event; output goes to the sink in large writes, in order.
-  void emit(const probe::SyscallEvent& ev);
+  void emit(const ebpf::SyscallEvent& ev);
   // Returns once everything emitted so far has been written (or failed).
   void finish();
   // A loss record stamped now, written before this returns.
@@ -68,7 +68,7 @@ class RecordWriter {
   WriterConfig config_;
   std::uint64_t serial_ = 0;
   std::string buffer_;
-  probe::SyscallTailCache tails_;
+  ebpf::SyscallTailCache tails_;
   std::uint64_t events_ = 0;
   std::atomic<bool> failed_{false};
   std::atomic<int> errno_{0};
