@@ -162,6 +162,36 @@ TEST(EventAssembler, OldestBuildingEventHoldsBackLaterCompleteOnes) {
   EXPECT_EQ(a.pop_ready(), nullptr);
 }
 
+TEST(EventAssembler, CountsTiesAndFingerprintsHeldEvents) {
+  // A tie: an event opened while another with the same time and serial is
+  // held (here the first closed at once, being a user message); stock then
+  // orders the two by array slot.
+  EventAssembler a(2);
+  a.add(hdr(5, 9, AUDIT_USER_LOGIN), RecordView{}, {}, 1);
+  a.add(hdr(5, 10, AUDIT_SYSCALL), RecordView{}, {}, 2);
+  a.add(hdr(5, 10, AUDIT_PATH), RecordView{}, {}, 3);
+  EXPECT_EQ(a.ties(), 0u);
+  // Held: serial 9 (1 record, complete), serial 10 (2 records, building).
+  std::vector<std::uint64_t> fp;
+  a.fingerprint(fp);
+  EXPECT_EQ(fp, (std::vector<std::uint64_t>{(1 << 1) | 1, 1, (2 << 1) | 0, 2, 3}));
+  a.add(hdr(5, 9, AUDIT_USER_LOGIN), RecordView{}, {}, 4);
+  EXPECT_EQ(a.ties(), 1u);
+  // Opened below the greatest key but with no held twin: not a tie.
+  a.add(hdr(5, 8, AUDIT_SYSCALL), RecordView{}, {}, 5);
+  EXPECT_EQ(a.ties(), 1u);
+  // Tags come back in the event's record order.
+  a.close_all();
+  Event ev;
+  std::vector<std::uint64_t> tags;
+  ASSERT_TRUE(a.pop_ready(ev, &tags));  // serial 8 is the oldest
+  EXPECT_EQ(tags, std::vector<std::uint64_t>{5});
+  ASSERT_TRUE(a.pop_ready(ev, &tags));
+  ASSERT_TRUE(a.pop_ready(ev, &tags));
+  ASSERT_TRUE(a.pop_ready(ev, &tags));
+  EXPECT_EQ(tags, (std::vector<std::uint64_t>{2, 3}));
+}
+
 namespace {
 // Feeds `log` line by line the way the search does, optionally with the
 // records' text left in the file, and returns the events' raw text.

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <tuple>
 
 namespace bpfaudit::record {
 
@@ -136,8 +137,9 @@ std::uint32_t EventAssembler::intern_node(const std::optional<std::string>& node
 }
 
 std::uint32_t EventAssembler::store_record(const RecordView& record,
-                                           std::optional<FileSpan> origin) {
+                                           std::optional<FileSpan> origin, std::uint64_t tag) {
   PendingRecord pr{};
+  pr.tag = tag;
   pr.length = static_cast<std::uint32_t>(record.text.size());
   pr.raw_length = static_cast<std::uint32_t>(record.raw_length);
   pr.type = record.type;
@@ -163,7 +165,7 @@ std::uint32_t EventAssembler::store_record(const RecordView& record,
 }
 
 bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
-                         std::optional<FileSpan> origin) {
+                         std::optional<FileSpan> origin, std::uint64_t tag) {
   probe_ = {header.id.sec, header.id.serial, header.id.msec, intern_node(header.id.node)};
   std::uint32_t found = kNone;
   if (last_open_ != kNone) {
@@ -180,7 +182,7 @@ bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
     last_open_ = found;
     PendingEvent& ev = slots_[found];
     ev.enriched = ev.enriched || record.enriched;
-    std::uint32_t r = store_record(record, origin);
+    std::uint32_t r = store_record(record, origin, tag);
     records_[ev.tail].next = r;
     ev.tail = r;
     ++ev.count;
@@ -188,6 +190,21 @@ bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
   }
   if (header.type == AUDIT_EOE) return false;
 
+  {
+    auto key = std::tie(probe_.sec, probe_.msec, probe_.serial);
+    if (!any_opened_ || key > std::tie(max_sec_, max_msec_, max_serial_)) {
+      max_sec_ = probe_.sec;
+      max_msec_ = probe_.msec;
+      max_serial_ = probe_.serial;
+      any_opened_ = true;
+    } else {
+      for (const OrderKey& k : order_)
+        if (k.sec == probe_.sec && k.msec == probe_.msec && k.serial == probe_.serial) {
+          ++ties_;
+          break;
+        }
+    }
+  }
   std::uint32_t slot = take_slot();
   PendingEvent& ev = slots_[slot];
   ev = PendingEvent{};
@@ -198,7 +215,7 @@ bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
   ev.first_type = header.type;
   ev.enriched = record.enriched;
   ev.used = true;
-  ev.head = ev.tail = store_record(record, origin);
+  ev.head = ev.tail = store_record(record, origin, tag);
   ev.count = 1;
   order_.push_back({ev.sec, ev.serial, ev.msec, slot});
   std::push_heap(order_.begin(), order_.end(), std::greater<>());
@@ -229,7 +246,8 @@ bool EventAssembler::add(const RecordHeader& header, const RecordView& record,
   return true;
 }
 
-void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
+void EventAssembler::materialize(std::uint32_t slot, Event& ev,
+                                 std::vector<std::uint64_t>* tags) {
   PendingEvent& pe = slots_[slot];
   ev.id.sec = pe.sec;
   ev.id.msec = pe.msec;
@@ -243,10 +261,12 @@ void EventAssembler::materialize(std::uint32_t slot, Event& ev) {
   // `ev` may be a previous event handed back: its records keep their string
   // buffers, so a steady stream of events allocates almost nothing.
   ev.records.resize(pe.count);
+  if (tags) tags->clear();
   std::size_t k = 0;
   for (std::uint32_t i = pe.head; i != kNone; ++k) {
     PendingRecord& pr = records_[i];
     Record& r = ev.records[k];
+    if (tags) tags->push_back(pr.tag);
     r.type = pr.type;
     r.raw_length = pr.raw_length;
     r.enriched = pr.enriched;
@@ -305,13 +325,13 @@ void EventAssembler::read_back(const PendingRecord& pr, std::string& text) {
   text.resize(pread_full(pr.fd, text.data(), pr.length, pr.where));
 }
 
-bool EventAssembler::pop_ready(Event& out) {
+bool EventAssembler::pop_ready(Event& out, std::vector<std::uint64_t>* tags) {
   if (order_.empty()) return false;
   std::uint32_t slot = order_.front().slot;
   if (!slots_[slot].complete) return false;
   std::pop_heap(order_.begin(), order_.end(), std::greater<>());
   order_.pop_back();
-  materialize(slot, out);
+  materialize(slot, out, tags);
   if (order_.empty()) read_back_.fd = -1;
   free_slots_.push_back(slot);
   std::push_heap(free_slots_.begin(), free_slots_.end(), std::greater<>());
@@ -322,6 +342,17 @@ std::unique_ptr<Event> EventAssembler::pop_ready() {
   auto ev = std::make_unique<Event>();
   if (!pop_ready(*ev)) return nullptr;
   return ev;
+}
+
+void EventAssembler::fingerprint(std::vector<std::uint64_t>& out) const {
+  out.clear();
+  std::vector<OrderKey> keys(order_);
+  std::sort(keys.begin(), keys.end());
+  for (const OrderKey& k : keys) {
+    const PendingEvent& e = slots_[k.slot];
+    out.push_back((static_cast<std::uint64_t>(e.count) << 1) | (e.complete ? 1 : 0));
+    for (std::uint32_t i = e.head; i != kNone; i = records_[i].next) out.push_back(records_[i].tag);
+  }
 }
 
 void EventAssembler::close_all() {

@@ -54,13 +54,17 @@ class EventAssembler {
   // Returns false when the record was dropped (a stray EOE). With `origin`,
   // the record's text is read back from the file when the event leaves; the
   // fd must stay open and the file unchanged at that offset until then.
+  // `tag` is the caller's name for the record, handed back by pop_ready in
+  // the event's record order (the parallel scan tells by it which records
+  // an event holds).
   bool add(const RecordHeader& header, const RecordView& record,
-           std::optional<FileSpan> origin = {});
+           std::optional<FileSpan> origin = {}, std::uint64_t tag = 0);
 
   // Next event ready to leave, if any.
   std::unique_ptr<Event> pop_ready();
   // The same into `out`, reusing its storage; false when nothing is ready.
-  bool pop_ready(Event& out);
+  // With `tags`, also the tags its records were added with.
+  bool pop_ready(Event& out, std::vector<std::uint64_t>* tags = nullptr);
 
   // Closes every open event (end of the last input).
   void close_all();
@@ -68,11 +72,23 @@ class EventAssembler {
   bool empty() const { return order_.empty(); }
   std::size_t open_count() const { return open_.size(); }
 
+  // Events opened while an event with the same time and serial was held:
+  // only then does stock's tie-break by array slot decide an order, and slot
+  // numbers depend on the whole history read before (the parallel scan
+  // cannot reproduce them, so it counts on there being none).
+  std::uint64_t ties() const { return ties_; }
+  void reset_ties() { ties_ = 0; }
+  // The held events in leaving order, each as its record count, whether it
+  // is complete, and its records' tags: two assemblers that give the same
+  // fingerprint (and see no ties) behave the same from here on.
+  void fingerprint(std::vector<std::uint64_t>& out) const;
+
  private:
   static constexpr std::uint32_t kNone = ~0u;
 
   struct PendingRecord {
     std::uint64_t where;  // arena position, or file offset when fd >= 0
+    std::uint64_t tag;
     std::uint32_t length;
     std::uint32_t raw_length;
     std::int32_t fd;
@@ -130,8 +146,9 @@ class EventAssembler {
 
   std::uint32_t take_slot();
   std::uint32_t intern_node(const std::optional<std::string>& node);
-  std::uint32_t store_record(const RecordView& record, std::optional<FileSpan> origin);
-  void materialize(std::uint32_t slot, Event& ev);
+  std::uint32_t store_record(const RecordView& record, std::optional<FileSpan> origin,
+                             std::uint64_t tag);
+  void materialize(std::uint32_t slot, Event& ev, std::vector<std::uint64_t>* tags);
   // The text of a record kept as a file offset.
   void read_back(const PendingRecord& pr, std::string& text);
 
@@ -165,6 +182,12 @@ class EventAssembler {
   std::uint32_t last_open_ = kNone;
   std::vector<TimeoutKey> timeouts_;  // min-heap by sec; stale entries skipped
   std::vector<OrderKey> order_;       // min-heap: every occupied slot
+  // The greatest (sec, msec, serial) an event was opened with: an event
+  // opened above it cannot tie, so only the others are looked up.
+  std::uint64_t max_sec_ = 0, max_serial_ = 0;
+  std::uint32_t max_msec_ = 0;
+  bool any_opened_ = false;
+  std::uint64_t ties_ = 0;
 };
 
 // True for the types stock closes as soon as they open an event.

@@ -46,6 +46,14 @@ int process_logs(LogSink& sink, const std::string& log_file, Checkpoint* cp, std
   }
   if (cp && cp->has_data() && !found_checkpointed && !cp->time_only()) return 10;
   --num;
+  if (!cp) {
+    // Without a checkpoint only the order matters, so the sink gets every
+    // file at once (and may read them in parallel).
+    std::vector<std::string> paths;
+    for (int n = num; n > 0; --n) paths.push_back(log_file + "." + std::to_string(n));
+    paths.push_back(log_file);
+    return sink.process_paths(paths, err);
+  }
   for (int n = num;; --n) {
     std::string path = n > 0 ? log_file + "." + std::to_string(n) : log_file;
     // Stock flushes open events only at the end of the newest file; with no
@@ -66,6 +74,14 @@ bool is_fifo(int fd) {
 }
 
 }  // namespace
+
+int LogSink::process_paths(const std::vector<std::string>& paths, std::FILE* err) {
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (int rc = process_file(*this, paths[i], i + 1 == paths.size(), err)) return rc;
+    if (done()) break;
+  }
+  return 0;
+}
 
 int read_inputs(const InputChoice& choice, LogSink& sink, Checkpoint* cp, std::FILE* err,
                 bool* checkpoint_dropped) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "checkpoint.h"
 
@@ -22,6 +23,11 @@ class LogSink {
   virtual int process_fd(int fd, const std::string& name, bool last) = 0;
   // True once the sink wants no more input (ausearch --just-one).
   virtual bool done() const { return false; }
+  // Reads `paths` in order, as process_fd on each in turn would (the last
+  // one closing open events), stopping at the first that cannot be opened
+  // ("Error opening ..." on `err`, status 1) or once done(). A sink that can
+  // scan the files side by side overrides it.
+  virtual int process_paths(const std::vector<std::string>& paths, std::FILE* err);
 };
 
 struct InputChoice {

@@ -2,14 +2,23 @@
 
 #include <fcntl.h>
 #include <libaudit.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "checkpoint.h"
@@ -29,6 +38,72 @@ namespace {
 // each write, so a small search touches few of them (see kReadSize).
 constexpr std::size_t kFlushAt = 16 << 10;
 
+// The parallel scan (issue 19): files of a directory or of the configured
+// log's rotations are read side by side, output unchanged.
+//
+// Each worker reads one file alone, from an empty assembler, matching the
+// events it completes; it keeps their verdicts (and the matched events),
+// fingerprints of its assembler at a few record counts, and its assembler as
+// it stands at the end of the file (the events still open there). The main
+// thread reads each file's head itself, through the assembler carried over
+// from the previous file, exactly as the sequential read does, until its
+// assembler's fingerprint equals the worker's at the same record count:
+// the same events hold the same records, so from there on the worker's run
+// is the sequential run. It then writes the worker's verdicts from that
+// point, in their order, and takes over the worker's assembler for the next
+// file. A file where that never happens (a short file; events kept open
+// across it) is read whole by the main thread; the worker's work is dropped.
+//
+// Stock breaks ties between events of the same time and serial (several
+// nodes, records that reuse an event's serial after it closed) by array
+// slot, and the slots depend on everything read before, which a worker does
+// not see: a worker's tail with a tie is not taken, and a tie met on the
+// main thread after an assembler was taken over restarts the run
+// sequentially, skipping the bytes already written (identical up to there).
+// Formatting stays on the main thread: -i, csv and text keep state across
+// events. A checkpoint run, stdin and a single file are read sequentially.
+struct FileScan {
+  struct Outcome {
+    std::uint32_t pos;    // records added when it left
+    std::int32_t event;   // into `events` when matched, else -1
+    std::string diagnostics;
+  };
+  struct Snapshot {
+    std::uint32_t pos;       // records added
+    std::uint32_t outcomes;  // outcomes.size() then
+    std::uint32_t errors;    // stamp_errors.size() then
+    std::uint64_t ties;      // the assembler's ties() then
+    std::vector<std::uint64_t> fingerprint;
+  };
+
+  int open_errno = 0;
+  base::UniqueFd fd;  // backs the assembler's records kept as file offsets
+  std::vector<std::pair<std::uint32_t, std::string>> stamp_errors;  // before record pos
+  std::vector<Outcome> outcomes;
+  std::vector<record::Event> events;
+  std::vector<Snapshot> snapshots;
+  std::unique_ptr<record::EventAssembler> assembler;  // at the end of the file
+};
+
+// Record tags in the parallel scan: file number and record ordinal.
+inline std::uint64_t scan_tag(std::size_t file, std::uint32_t ordinal) {
+  return (static_cast<std::uint64_t>(file + 1) << 32) | ordinal;
+}
+
+// Worker threads for the parallel scan: the CPUs this process may run on,
+// capped; BPFAUDIT_SCAN_THREADS overrides (1 = the sequential read).
+unsigned scan_threads() {
+  constexpr unsigned kMax = 8;
+  if (const char* env = std::getenv("BPFAUDIT_SCAN_THREADS"); env && *env) {
+    long n = std::strtol(env, nullptr, 10);
+    return static_cast<unsigned>(std::clamp<long>(n, 1, 64));
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::min<unsigned>(static_cast<unsigned>(CPU_COUNT(&set)), kMax);
+}
+
 class Searcher : public LogSink {
  public:
   Searcher(const Options& opts, std::FILE* out, std::FILE* err, std::uint64_t eoe_timeout,
@@ -39,8 +114,8 @@ class Searcher : public LogSink {
         out_(out),
         err_(err),
         eoe_timeout_(eoe_timeout),
-        assembler_(eoe_timeout),
-        interpreter_(opts.escape, static_cast<unsigned>(eoe_timeout)) {
+        assembler_(std::make_unique<record::EventAssembler>(eoe_timeout)) {
+    interpreter_.emplace(opts.escape, static_cast<unsigned>(eoe_timeout));
     csv_.extra_keys = opts.extra_keys;
     csv_.extra_labels = opts.extra_labels;
     csv_.extra_obj2 = opts.extra_obj2;
@@ -65,7 +140,7 @@ class Searcher : public LogSink {
       kept.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
     int rc = read_fd(fd, last, kept.get());
     if (kept) kept_fds_.push_back(std::move(kept));
-    if (assembler_.empty()) kept_fds_.clear();
+    if (assembler_->empty()) kept_fds_.clear();
     return rc;
   }
 
@@ -73,45 +148,283 @@ class Searcher : public LogSink {
   void finish() { flush(); }
   bool done() const override { return done_; }
 
+  int process_paths(const std::vector<std::string>& paths, std::FILE* err) override {
+    unsigned threads = static_cast<unsigned>(std::min<std::size_t>(scan_threads(), paths.size()));
+    // A checkpoint records what it saw event by event; that path stays as it was.
+    if (threads < 2 || checkpoint_) return LogSink::process_paths(paths, err);
+    int rc = scan_parallel(paths, threads);
+    // For the tests: how much the workers' runs were used.
+    if (std::getenv("BPFAUDIT_SCAN_STATS"))
+      std::fprintf(err, "scan: %zu files, %zu taken from workers%s\n", paths.size(), synced_files_,
+                   rc == kRestart ? ", restarted" : "");
+    if (rc != kRestart) return rc;
+    // Everything written so far is what the sequential read writes first.
+    restart();
+    return LogSink::process_paths(paths, err);
+  }
+
  private:
-  int read_fd(int fd, bool last, int backing_fd) {
+  static constexpr int kRestart = -1;
+  static constexpr std::uint32_t kNoSync = ~0u;
+
+  // Reads `fd` to its end (or, with `sync`, until the assembler matches the
+  // worker's at one of its snapshots; *synced says which, kNoSync if none).
+  int read_fd(int fd, bool last, int backing_fd, std::size_t file = 0,
+              const FileScan* sync = nullptr, std::size_t* synced = nullptr) {
     record::LineReader reader(fd, record::kMaxRecordLength - 1);
     std::string bad_stamp;
     const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
+    std::uint32_t ordinal = 0;
+    std::size_t next_snap = 0;
+    if (synced) *synced = kNoSync;
     while (!done_) {
+      if (sync) {
+        while (next_snap < sync->snapshots.size() && sync->snapshots[next_snap].pos < ordinal)
+          ++next_snap;
+        if (next_snap < sync->snapshots.size() && sync->snapshots[next_snap].pos == ordinal) {
+          const FileScan::Snapshot& snap = sync->snapshots[next_snap];
+          if (snap.ties == sync->assembler->ties()) {
+            assembler_->fingerprint(fingerprint_);
+            if (fingerprint_ == snap.fingerprint) {
+              *synced = next_snap;
+              return 0;
+            }
+          }
+          ++next_snap;
+        }
+      }
       auto line = reader.next();
       if (!line) break;
       record::HeaderError herr;
       auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
       if (!h) {
         if (herr == record::HeaderError::kBadTimestamp)
-          std::fprintf(err_, "Error extracting time stamp (%s)\n", bad_stamp.c_str());
+          put_err("Error extracting time stamp (" + bad_stamp + ")\n");
         continue;
       }
       auto sec = static_cast<std::int64_t>(h->id.sec);
       if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
       std::optional<record::FileSpan> origin;
       if (backing_fd >= 0) origin = record::FileSpan{backing_fd, reader.offset()};
-      if (!assembler_.add(*h, record::view_record(*line, h->type), origin)) continue;
+      std::uint64_t tag = sync ? scan_tag(file, ordinal) : 0;
+      ++ordinal;
+      if (!assembler_->add(*h, record::view_record(*line, h->type), origin, tag)) continue;
+      // Before this event leaves: what left so far was not ordered by slot.
+      if (watch_ties_ && assembler_->ties() != 0) return kRestart;
       if (int rc = drain()) return rc;
     }
     // A checkpointing run leaves unfinished events for the next run.
     if (last && !done_ && !checkpoint_) {
-      assembler_.close_all();
+      assembler_->close_all();
       return drain();
     }
     return drain();
   }
 
+  // Worker: reads `path` alone into `f` (see FileScan).
+  void scan_file(const std::string& path, std::size_t file, FileScan& f,
+                 const std::atomic<bool>& stop) const {
+    f.fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!f.fd) {
+      f.open_errno = errno;
+      return;
+    }
+    record::LineReader reader(f.fd.get(), record::kMaxRecordLength - 1);
+    f.assembler = std::make_unique<record::EventAssembler>(eoe_timeout_);
+    record::EventAssembler& assembler = *f.assembler;
+    SearchItems items;
+    record::Event ev;
+    std::string bad_stamp;
+    const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
+    std::uint32_t ordinal = 0;
+    // Snapshots at doubling record counts: the main thread reads a file's
+    // head up to the first one its assembler agrees with, so its share is at
+    // most twice the stretch where the previous file's events still count.
+    std::uint32_t next_snap = 32;
+    // Dense logs hold tens of thousands of open events: comparing those
+    // costs more than it saves.
+    constexpr std::size_t kMaxSnapshotEvents = 4096;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (ordinal == next_snap) {
+        next_snap *= 2;
+        if (assembler.open_count() <= kMaxSnapshotEvents) {
+          FileScan::Snapshot snap{ordinal, static_cast<std::uint32_t>(f.outcomes.size()),
+                                  static_cast<std::uint32_t>(f.stamp_errors.size()),
+                                  assembler.ties(), {}};
+          assembler.fingerprint(snap.fingerprint);
+          f.snapshots.push_back(std::move(snap));
+        }
+      }
+      auto line = reader.next();
+      if (!line) break;
+      record::HeaderError herr;
+      auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
+      if (!h) {
+        if (herr == record::HeaderError::kBadTimestamp)
+          f.stamp_errors.emplace_back(ordinal, "Error extracting time stamp (" + bad_stamp + ")\n");
+        continue;
+      }
+      auto sec = static_cast<std::int64_t>(h->id.sec);
+      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
+      std::uint64_t tag = scan_tag(file, ordinal);
+      ++ordinal;
+      if (!assembler.add(*h, record::view_record(*line, h->type),
+                         record::FileSpan{f.fd.get(), reader.offset()}, tag))
+        continue;
+      while (assembler.pop_ready(ev)) {
+        FileScan::Outcome o{ordinal, -1, {}};
+        bool matched = matches(ev, c_, items);
+        if (!items.diagnostics.empty()) o.diagnostics = items.diagnostics;
+        if (matched) {
+          apply_alterations(ev, items);
+          o.event = static_cast<std::int32_t>(f.events.size());
+          f.events.push_back(std::move(ev));
+          ev = record::Event{};
+        }
+        f.outcomes.push_back(std::move(o));
+      }
+    }
+  }
+
+  // Main thread: the files in order (see FileScan).
+  int scan_parallel(const std::vector<std::string>& paths, unsigned threads) {
+    const std::size_t n = paths.size();
+    std::vector<std::unique_ptr<FileScan>> scans(n);
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t next = 0, consuming = 0;
+    std::atomic<bool> stop{false};
+    // Files scanned ahead of the main thread are held in memory (their
+    // matched events); a couple per worker keep every worker busy.
+    const std::size_t window = threads * 2;
+    std::vector<std::thread> workers;
+    for (unsigned t = 0; t < threads; ++t)
+      workers.emplace_back([&] {
+        for (;;) {
+          std::size_t i;
+          {
+            std::unique_lock lk(mu);
+            cv.wait(lk, [&] { return stop || next >= n || next < consuming + window; });
+            if (stop || next >= n) return;
+            i = next++;
+          }
+          auto f = std::make_unique<FileScan>();
+          scan_file(paths[i], i, *f, stop);
+          {
+            std::lock_guard lk(mu);
+            scans[i] = std::move(f);
+          }
+          cv.notify_all();
+        }
+      });
+    auto finish = [&](int rc) {
+      {
+        std::lock_guard lk(mu);
+        stop = true;
+      }
+      cv.notify_all();
+      for (auto& w : workers) w.join();
+      return rc;
+    };
+
+    for (std::size_t i = 0; i < n && !done_; ++i) {
+      std::unique_ptr<FileScan> f;
+      {
+        std::unique_lock lk(mu);
+        consuming = i;
+        cv.notify_all();
+        cv.wait(lk, [&] { return scans[i] != nullptr; });
+        f = std::move(scans[i]);
+      }
+      const bool last = i + 1 == n;
+      if (f->open_errno) {
+        put_err("Error opening " + paths[i] + " (" + std::strerror(f->open_errno) + ")\n");
+        return finish(1);
+      }
+      base::UniqueFd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) {
+        put_err("Error opening " + paths[i] + " (" + std::strerror(errno) + ")\n");
+        return finish(1);
+      }
+      base::UniqueFd kept;
+      if (kept_fds_.size() < kMaxKeptFds) kept.reset(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+      std::size_t synced = kNoSync;
+      int rc = read_fd(fd.get(), last, kept.get(), i, f.get(), &synced);
+      if (rc) return finish(rc);
+      if (synced == kNoSync) {
+        if (kept) kept_fds_.push_back(std::move(kept));
+        if (assembler_->empty()) kept_fds_.clear();
+        continue;
+      }
+      // From here the worker's run is the sequential run.
+      ++synced_files_;
+      const FileScan::Snapshot& snap = f->snapshots[synced];
+      std::size_t e = snap.errors;
+      for (std::size_t k = snap.outcomes; k < f->outcomes.size() && !done_; ++k) {
+        FileScan::Outcome& o = f->outcomes[k];
+        for (; e < f->stamp_errors.size() && f->stamp_errors[e].first < o.pos; ++e)
+          put_err(f->stamp_errors[e].second);
+        if (!o.diagnostics.empty()) {
+          flush();
+          put_err(o.diagnostics);
+        }
+        if (o.event >= 0) {
+          found_ = true;
+          emit(f->events[static_cast<std::size_t>(o.event)]);
+          if (opts_.just_one) done_ = true;
+        }
+      }
+      if (done_) break;
+      for (; e < f->stamp_errors.size(); ++e) put_err(f->stamp_errors[e].second);
+      kept_fds_.clear();
+      assembler_ = std::move(f->assembler);
+      // Its slots are not the sequential run's: from here a tie means
+      // starting again (the worker's own run had none after the snapshot).
+      assembler_->reset_ties();
+      watch_ties_ = true;
+      kept_fds_.push_back(std::move(f->fd));
+      if (last) {
+        assembler_->close_all();
+        if (int r = drain()) return finish(r);
+      }
+    }
+    return finish(0);
+  }
+
+  // Back to the state before the first input, keeping what was written: the
+  // sequential rerun skips those bytes.
+  void restart() {
+    buf_.clear();
+    skip_out_ = out_bytes_;
+    skip_err_ = err_bytes_;
+    out_bytes_ = err_bytes_ = 0;
+    kept_fds_.clear();
+    assembler_ = std::make_unique<record::EventAssembler>(eoe_timeout_);
+    interpreter_.reset();
+    interpreter_.emplace(opts_.escape, static_cast<unsigned>(eoe_timeout_));
+    found_ = done_ = false;
+    watch_ties_ = false;
+  }
+
+  void put_err(std::string_view text) {
+    err_bytes_ += text.size();
+    if (skip_err_) {
+      std::size_t k = std::min<std::uint64_t>(skip_err_, text.size());
+      skip_err_ -= k;
+      text.remove_prefix(k);
+    }
+    if (!text.empty()) std::fwrite(text.data(), 1, text.size(), err_);
+  }
+
   int drain() {
     while (!done_) {
-      if (!assembler_.pop_ready(event_)) return 0;
+      if (!assembler_->pop_ready(event_)) return 0;
       record::Event* ev = &event_;
       SearchItems& items = items_;
       bool matched = matches(*ev, c_, items);
       if (!items.diagnostics.empty()) {
         flush();
-        std::fputs(items.diagnostics.c_str(), err_);
+        put_err(items.diagnostics);
       }
       if (matched) {
         apply_alterations(*ev, items);
@@ -170,25 +483,32 @@ class Searcher : public LogSink {
         // enriched values before printing, which changes what it prints.
         bool by_name = c_.tuid || c_.teuid || c_.tauid;
         bool preload = by_name && (ev.records.size() == 1 || ev.records[0].type == AUDIT_SYSCALL);
-        interpreter_.write_interpreted(ev, buf_, preload);
+        interpreter_->write_interpreted(ev, buf_, preload);
         break;
       }
       case ReportFormat::kCsv:
-        interpreter_.write_csv(ev, csv_, buf_);
+        interpreter_->write_csv(ev, csv_, buf_);
         break;
       case ReportFormat::kText:
-        interpreter_.write_text(ev, buf_);
+        interpreter_->write_text(ev, buf_);
         break;
     }
-    if (std::string e = interpreter_.take_errors(); !e.empty()) {
+    if (std::string e = interpreter_->take_errors(); !e.empty()) {
       flush();
-      std::fputs(e.c_str(), err_);
+      put_err(e);
     }
     if (opts_.line_buffered || buf_.size() >= kFlushAt) flush();
   }
 
   void flush() {
-    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    std::string_view text = buf_;
+    out_bytes_ += text.size();
+    if (skip_out_) {
+      std::size_t k = std::min<std::uint64_t>(skip_out_, text.size());
+      skip_out_ -= k;
+      text.remove_prefix(k);
+    }
+    if (!text.empty()) std::fwrite(text.data(), 1, text.size(), out_);
     buf_.clear();
     std::fflush(out_);
   }
@@ -201,14 +521,20 @@ class Searcher : public LogSink {
   std::FILE* out_;
   std::FILE* err_;
   std::uint64_t eoe_timeout_;
-  record::EventAssembler assembler_;
-  record::Interpreter interpreter_;
+  std::unique_ptr<record::EventAssembler> assembler_;
+  std::optional<record::Interpreter> interpreter_;
   record::CsvOptions csv_;
   std::string buf_;
   bool found_ = false;
   bool done_ = false;
   static constexpr std::size_t kMaxKeptFds = 64;
   std::vector<base::UniqueFd> kept_fds_;
+  // Parallel scan: bytes written to each stream, and bytes a sequential rerun
+  // still has to skip.
+  std::uint64_t out_bytes_ = 0, err_bytes_ = 0, skip_out_ = 0, skip_err_ = 0;
+  std::vector<std::uint64_t> fingerprint_;
+  std::size_t synced_files_ = 0;
+  bool watch_ties_ = false;  // the assembler was taken over from a worker
 };
 
 }  // namespace

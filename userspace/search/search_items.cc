@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -302,6 +303,10 @@ std::optional<std::string> passwd_name(std::uint32_t uid) {
   // passwd database; the answer cannot change within one run, so misses are
   // remembered too (a log full of unknown auids otherwise spends its time
   // in open/read/close).
+  // The parallel scan matches events on several threads; getpwuid is not
+  // reentrant either.
+  static std::mutex lock;
+  std::lock_guard guard(lock);
   static std::unordered_map<std::uint32_t, std::optional<std::string>> cache;
   if (auto it = cache.find(uid); it != cache.end()) return it->second;
   struct passwd* pw = ::getpwuid(uid);
