@@ -165,6 +165,21 @@ void Ctl::amsg(int priority, const std::string& text) {
 
 void Ctl::emsg(const std::string& text) { std::fprintf(io_.err, "%s\n", text.c_str()); }
 
+// -k KEY and -F key=KEY, as stock: keys join with the separator up to
+// AUDIT_MAX_KEY_LEN in all; a key holding the separator is said to be
+// illegal but kept (stock goes on too).
+bool Ctl::append_key(const std::string& k) {
+  if (k.size() + key_.size() + (key_.empty() ? 0 : 1) > AUDIT_MAX_KEY_LEN) {
+    amsg(LOG_ERR, "key option exceeds size limit");
+    return false;
+  }
+  if (k.find(static_cast<char>(AUDIT_KEY_SEPARATOR)) != std::string::npos)
+    amsg(LOG_ERR, "key " + k + " has illegal character");
+  if (!key_.empty()) key_ += static_cast<char>(AUDIT_KEY_SEPARATOR);
+  key_ += k;
+  return true;
+}
+
 void Ctl::reset_vars() {
   rule_.reset();
   st_ = BuildState{};
@@ -512,16 +527,7 @@ Ctl::Setopt Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
         }
         std::string pair = optarg;
         if (pair.compare(0, 4, "key=") == 0) {
-          std::string k = pair.substr(4);
-          if (k.size() + key_.size() + (key_.empty() ? 0 : 1) > AUDIT_MAX_KEY_LEN) {
-            amsg(LOG_ERR, "key option exceeds size limit");
-            retval = kError;
-          } else {
-            if (k.find(static_cast<char>(AUDIT_KEY_SEPARATOR)) != std::string::npos)
-              amsg(LOG_ERR, "key " + k + " has illegal character");
-            if (!key_.empty()) key_ += static_cast<char>(AUDIT_KEY_SEPARATOR);
-            key_ += k;
-          }
+          if (!append_key(pair.substr(4))) retval = kError;
           break;
         }
         std::string opt, diag;
@@ -651,16 +657,7 @@ Ctl::Setopt Ctl::setopt(int count, int lineno, std::vector<char*>& vars) {
           retval = kError;
           break;
         }
-        std::string k = optarg;
-        if (k.size() + key_.size() + (key_.empty() ? 0 : 1) > AUDIT_MAX_KEY_LEN) {
-          amsg(LOG_ERR, "key option exceeds size limit");
-          retval = kError;
-        } else {
-          if (k.find(static_cast<char>(AUDIT_KEY_SEPARATOR)) != std::string::npos)
-            amsg(LOG_ERR, "key " + k + " has illegal character");
-          if (!key_.empty()) key_ += static_cast<char>(AUDIT_KEY_SEPARATOR);
-          key_ += k;
-        }
+        if (!append_key(optarg)) retval = kError;
         break;
       }
       case 'p': {

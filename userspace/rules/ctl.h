@@ -76,6 +76,7 @@ class Ctl {
   };
 
   void reset_vars();
+  bool append_key(const std::string& k);
   Setopt setopt(int count, int lineno, std::vector<char*>& vars);
   int execute_steps();
   int handle_request(Setopt status);
