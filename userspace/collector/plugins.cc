@@ -260,6 +260,16 @@ bool Dispatcher::exec_plugin(Plugin& p) {
 void Dispatcher::start_af_unix(Plugin& p) {
   p.af_unix = true;
   int mode = -1;
+  // Stock's words when the socket's mode cannot be set (a mode given after
+  // the path, or a path after the mode: both orders chmod).
+  auto chmod_socket = [&](const std::string& path, const std::string& named) {
+    if (chmod(path.c_str(), static_cast<mode_t>(mode)) == 0) return true;
+    char buf[512];
+    std::snprintf(buf, sizeof(buf), "Couldn't chmod %s to %04o (%s)", named.c_str(), mode,
+                  std::strerror(errno));
+    msg(LOG_ERR, buf);
+    return false;
+  };
   for (const auto& arg : p.conf.args) {
     bool digits = std::all_of(arg.begin(), arg.end(),
                               [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
@@ -271,11 +281,7 @@ void Dispatcher::start_af_unix(Plugin& p) {
         stop_af_unix(p);
         return;
       }
-      if (!p.socket_path.empty() && chmod(p.socket_path.c_str(), static_cast<mode_t>(mode)) < 0) {
-        char buf[512];
-        std::snprintf(buf, sizeof(buf), "Couldn't chmod %s to %04o (%s)", arg.c_str(), mode,
-                      std::strerror(errno));
-        msg(LOG_ERR, buf);
+      if (!p.socket_path.empty() && !chmod_socket(p.socket_path, arg)) {
         stop_af_unix(p);
         return;
       }
@@ -311,11 +317,7 @@ void Dispatcher::start_af_unix(Plugin& p) {
       return;
     }
     p.socket_path = arg;
-    if (mode != -1 && chmod(arg.c_str(), static_cast<mode_t>(mode)) < 0) {
-      char buf[512];
-      std::snprintf(buf, sizeof(buf), "Couldn't chmod %s to %04o (%s)", arg.c_str(), mode,
-                    std::strerror(errno));
-      msg(LOG_ERR, buf);
+    if (mode != -1 && !chmod_socket(arg, arg)) {
       stop_af_unix(p);
       return;
     }
