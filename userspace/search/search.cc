@@ -152,6 +152,13 @@ class Searcher : public LogSink {
     unsigned threads = static_cast<unsigned>(std::min<std::size_t>(scan_threads(), paths.size()));
     // A checkpoint records what it saw event by event; that path stays as it was.
     if (threads < 2 || checkpoint_) return LogSink::process_paths(paths, err);
+    // Hundreds of small rotated files: threads would only add start-up.
+    std::size_t large = 0;
+    for (const auto& p : paths) {
+      struct stat st {};
+      if (::stat(p.c_str(), &st) == 0 && st.st_size >= kMinScanBytes) ++large;
+    }
+    if (large < 2) return LogSink::process_paths(paths, err);
     int rc = scan_parallel(paths, threads);
     // For the tests: how much the workers' runs were used.
     if (std::getenv("BPFAUDIT_SCAN_STATS"))
@@ -165,6 +172,8 @@ class Searcher : public LogSink {
 
  private:
   static constexpr int kRestart = -1;
+  // Files smaller than this are read by the main thread alone (see scan_file).
+  static constexpr off_t kMinScanBytes = 128 << 10;
   static constexpr std::uint32_t kNoSync = ~0u;
 
   // Reads `fd` to its end (or, with `sync`, until the assembler matches the
@@ -229,6 +238,11 @@ class Searcher : public LogSink {
       f.open_errno = errno;
       return;
     }
+    // The main thread reads a file's head itself, the stretch where the
+    // previous file's events still count: in a small file that is most of
+    // it, and the worker's run would only cost a second read.
+    struct stat st {};
+    if (::fstat(f.fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < kMinScanBytes) return;
     record::LineReader reader(f.fd.get(), record::kMaxRecordLength - 1);
     f.assembler = std::make_unique<record::EventAssembler>(eoe_timeout_);
     record::EventAssembler& assembler = *f.assembler;
