@@ -77,6 +77,8 @@ struct FileScan {
   };
 
   int open_errno = 0;
+  bool scanned = false;     // read to its end (not left to the main thread)
+  std::uint32_t records = 0;  // records that passed -ts/-te
   base::UniqueFd fd;  // backs the assembler's records kept as file offsets
   std::vector<std::pair<std::uint32_t, std::string>> stamp_errors;  // before record pos
   std::vector<Outcome> outcomes;
@@ -298,6 +300,8 @@ class Searcher : public LogSink {
         f.outcomes.push_back(std::move(o));
       }
     }
+    f.records = ordinal;
+    f.scanned = !stop.load(std::memory_order_relaxed);
   }
 
   // Main thread: the files in order (see FileScan).
@@ -354,6 +358,16 @@ class Searcher : public LogSink {
       if (f->open_errno) {
         put_err("Error opening " + paths[i] + " (" + std::strerror(f->open_errno) + ")\n");
         return finish(1);
+      }
+      if (f->scanned && f->records == 0) {
+        // Nothing in it passed -ts/-te (or it holds no records): reading it
+        // only writes its bad time stamps.
+        for (const auto& e : f->stamp_errors) put_err(e.second);
+        if (last) {
+          assembler_->close_all();
+          if (int r = drain()) return finish(r);
+        }
+        continue;
       }
       base::UniqueFd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
       if (!fd) {
