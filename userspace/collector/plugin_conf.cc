@@ -60,12 +60,10 @@ class Parser {
 };
 
 void Parser::msg(const char* fmt, ...) {
-  char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  r_.messages.push_back({LOG_ERR, record::format_conf_message(fmt, ap)});
   va_end(ap);
-  r_.messages.push_back({LOG_ERR, buf});
 }
 
 bool Parser::line(const record::ConfLine& nv, int ln) {

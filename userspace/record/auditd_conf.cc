@@ -24,6 +24,12 @@
 
 namespace bpfaudit::record {
 
+std::string format_conf_message(const char* fmt, va_list ap) {
+  char buf[1024];
+  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  return buf;
+}
+
 namespace {
 
 constexpr unsigned kTcpPortMax = 65535;
@@ -110,12 +116,10 @@ class Parser {
 
 void Parser::msg(int prio, const char* fmt, ...) {
   if (prio == LOG_DEBUG && !debug_) return;
-  char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  r_.messages.push_back({prio, format_conf_message(fmt, ap)});
   va_end(ap);
-  r_.messages.push_back({prio, buf});
 }
 
 bool Parser::number(const ConfLine& nv, int line, unsigned long& out, unsigned long max) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <cstdarg>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,10 @@ struct ConfMessage {
   int priority;  // LOG_ERR, LOG_WARNING (syslog.h)
   std::string text;
 };
+
+// printf into stock's 1024-byte message buffer, as auditd.conf's and
+// plugins.d's parsers both do: a longer message is cut where stock's is.
+std::string format_conf_message(const char* fmt, va_list ap);
 
 // Stock opens log_file for append when the daemon checks it, read-only for the
 // search tools; the checks are otherwise the same.

@@ -434,15 +434,20 @@ class Searcher : public LogSink {
     watch_ties_ = false;
   }
 
-  void put_err(std::string_view text) {
-    err_bytes_ += text.size();
-    if (skip_err_) {
-      std::size_t k = std::min<std::uint64_t>(skip_err_, text.size());
-      skip_err_ -= k;
+  // Writes `text` to `f`, counting it in `written` and leaving out the first
+  // `skip` bytes still to skip (what a restarted run already wrote).
+  static void write_skipping(std::string_view text, std::uint64_t& skip, std::uint64_t& written,
+                             std::FILE* f) {
+    written += text.size();
+    if (skip) {
+      std::size_t k = std::min<std::uint64_t>(skip, text.size());
+      skip -= k;
       text.remove_prefix(k);
     }
-    if (!text.empty()) std::fwrite(text.data(), 1, text.size(), err_);
+    if (!text.empty()) std::fwrite(text.data(), 1, text.size(), f);
   }
+
+  void put_err(std::string_view text) { write_skipping(text, skip_err_, err_bytes_, err_); }
 
   int drain() {
     while (!done_) {
@@ -529,14 +534,7 @@ class Searcher : public LogSink {
   }
 
   void flush() {
-    std::string_view text = buf_;
-    out_bytes_ += text.size();
-    if (skip_out_) {
-      std::size_t k = std::min<std::uint64_t>(skip_out_, text.size());
-      skip_out_ -= k;
-      text.remove_prefix(k);
-    }
-    if (!text.empty()) std::fwrite(text.data(), 1, text.size(), out_);
+    write_skipping(buf_, skip_out_, out_bytes_, out_);
     buf_.clear();
     std::fflush(out_);
   }
