@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "bpf_handles.h"
+
 namespace bpfaudit::test {
 
 // True inside a vm-tests guest: its init exports BPFAUDIT_VM_GUEST=1. Guests own
@@ -18,16 +20,9 @@ std::string missing_kernel_facility();
 // Appends the negative pattern that keeps *GuestOnly* tests off the host.
 std::string exclude_guest_only(const std::string& filter);
 
-// Captures libbpf's messages while alive so a failed load can show the
-// verifier and CO-RE relocation log in the assertion message.
-class LibbpfLog {
- public:
-  LibbpfLog();
-  ~LibbpfLog();
-  LibbpfLog(const LibbpfLog&) = delete;
-  LibbpfLog& operator=(const LibbpfLog&) = delete;
-  const std::string& text() const;
-};
+// libbpf's messages while alive, so a failed load can show the verifier and
+// CO-RE relocation log in the assertion message: the product's own sink.
+using ebpf::LibbpfLog;
 
 }  // namespace bpfaudit::test
 

@@ -38,6 +38,8 @@ class LibbpfLog {
 
   // The last `lines` lines kept, for an error message; "" when none.
   std::string tail(int lines) const;
+  // All that is kept (the kernel tier's assertion messages show it).
+  const std::string& text() const { return text_; }
 
  private:
   std::string text_;
