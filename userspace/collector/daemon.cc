@@ -37,6 +37,8 @@
 #include "plugins.h"
 #include "prefilter_engine.h"
 #include "record.h"
+#include "remote.h"
+#include "remote_frame.h"
 #include "trace_format.h"
 #include "unique_fd.h"
 
@@ -219,6 +221,8 @@ class Daemon {
   void report_plugin_losses(bool all = false);
   void sync_engine();
   void add_engine_event(const ebpf::EngineEvent& ev);
+  bool open_receiver();
+  void add_received(std::string_view line);
 
   Options opts_;
   record::AuditdConf conf_;
@@ -254,6 +258,8 @@ class Daemon {
   std::array<std::uint64_t, ebpf::kEngineLossReasons> engine_losses_{};
   Dispatcher dispatcher_{say};
   bool reporting_plugin_loss_ = false;
+  // tcp_listen_port: records from audisp-remote senders.
+  std::unique_ptr<RemoteReceiver> remote_;
 };
 
 bool Daemon::load_config(record::AuditdConf& out) {
@@ -261,6 +267,15 @@ bool Daemon::load_config(record::AuditdConf& out) {
                                      opts_.allow_links);
   for (const auto& m : r.messages) say(m.priority, m.text);
   if (!r.ok) return false;
+  // Stock (built with GSSAPI) would negotiate Kerberos with each sender;
+  // taking plain TCP instead would leave a sender configured for KRB5 unable
+  // to connect, or worse, believed encrypted.
+  if (r.conf.transport_krb5 && r.conf.tcp_listen_port) {
+    say(LOG_ERR,
+        "transport = KRB5 is not supported by bpfaudit daemon (it has no GSSAPI): use transport "
+        "= TCP, inside a tunnel (stunnel, WireGuard, IPsec) where the link must be encrypted");
+    return false;
+  }
   out = r.conf;
   return true;
 }
@@ -308,9 +323,43 @@ void Daemon::release_pending(bool all) {
 
 void Daemon::write_batch() {
   if (batch_.empty()) return;
-  log_->write(batch_, batch_records_);
+  auto outcome = log_->write(batch_, batch_records_);
   batch_.clear();
   batch_records_ = 0;
+  // Senders get their ACK only now that their records are in the log (or
+  // DISKFULL/DISKERROR when they are not), as stock replies after writing.
+  if (remote_ && remote_->awaiting_write()) remote_->written(outcome, log_->space_low());
+}
+
+// A record from the network, logged as the sender formatted it. It skips the
+// hold window (its time is the sender's clock, and its ACK waits for the
+// write); it goes to plugins only with distribute_network = yes, typed as
+// its text says, as stock does.
+void Daemon::add_received(std::string_view line) {
+  if (conf_.distribute_network) {
+    int type = remote::received_record_type(line);
+    if (dispatcher_.active()) dispatch(formatted_dispatch_event(type, line));
+    // Stock, distributing, keeps EOE off the disk as for local events.
+    if (type == AUDIT_EOE) return;
+  }
+  // No size check here: a write now would reply to senders while the
+  // receiver is still taking frames; the loop writes at the end of the pass.
+  batch_.append(line);
+  batch_.push_back('\n');
+  ++batch_records_;
+}
+
+bool Daemon::open_receiver() {
+  RemoteReceiver::Hooks hooks{
+      say, [this](int type, const std::string& body) { emit_daemon(type, body); },
+      [this](std::string_view line) { add_received(line); }};
+  auto r = RemoteReceiver::open(conf_, epoll_fd_.get(), std::move(hooks));
+  if (!r.ok()) {
+    say(LOG_ERR, r.error().text());
+    return false;
+  }
+  remote_ = std::move(*r);
+  return true;
 }
 
 void Daemon::add_kernel(int type, std::string_view payload) {
@@ -463,6 +512,7 @@ void Daemon::on_signal(const signalfd_siginfo& si) {
       conf_ = nc;
       enricher_ = std::make_unique<Enricher>(conf_.end_of_event_timeout);
       dispatcher_.reconfigure(conf_);
+      if (remote_) remote_->reconfigure(conf_);
       char body[256];
       std::snprintf(body, sizeof(body),
                     "op=reconfigure state=changed auid=%u pid=%d subj=? res=success", s.auid,
@@ -593,8 +643,12 @@ int Daemon::run() {
     return 1;
   }
 
+  // local_events = no: a pure receiver, as stock's aggregate-only mode; no
+  // kernel socket, no audit pid, the enabled flag left alone.
+  const bool local = conf_.local_events;
   kernel::AuditSocket::OpenStep failed_step{};
-  auto opened = kernel::AuditSocket::open_events({opts_.readlog}, &failed_step);
+  auto opened = local ? kernel::AuditSocket::open_events({opts_.readlog}, &failed_step)
+                      : base::Result<kernel::AuditSocket>(kernel::AuditSocket{});
   if (!opened.ok()) {
     const char* err = std::strerror(-opened.code());
     if (failed_step == kernel::AuditSocket::OpenStep::kSocket)
@@ -631,11 +685,15 @@ int Daemon::run() {
     return 1;
   };
 
-  if (auto st = control_.get_status(); st.ok()) {
+  if (!local) {
+    // nothing to register
+  } else if (auto st = control_.get_status(); st.ok()) {
     saved_status_ = st->status;
     last_lost_ = st->status.lost;
   }
-  if (!opts_.readlog) {
+  if (!local) {
+    // no kernel events: no pid, no enabled flag
+  } else if (!opts_.readlog) {
     if (opts_.startup != StartupState::kNochange && saved_status_ && saved_status_->enabled < 2) {
       audit_status s{};
       s.mask = AUDIT_STATUS_ENABLED;
@@ -669,7 +727,7 @@ int Daemon::run() {
     ev.data.fd = fd;
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev);
   };
-  watch(events_.fd());
+  if (local) watch(events_.fd());
   watch(sfd.get());
   base::UniqueFd tfd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
   itimerspec its{};
@@ -678,7 +736,18 @@ int Daemon::run() {
   timerfd_settime(tfd.get(), 0, &its, nullptr);
   watch(tfd.get());
 
-  if (!opts_.collector_socket.empty()) {
+  // After registration, as stock; a receiver that cannot listen ends the
+  // daemon with stock's network-init abort record.
+  if (conf_.tcp_listen_port && !open_receiver()) {
+    if (registered_) {
+      std::vector<std::pair<int, std::string>> late;
+      events_.set_pid(0, keep(late));
+    }
+    return abort_with("network-init", "Cannot start the network receiver, exiting");
+  }
+
+  // A pure receiver has no local sources: no collector socket either.
+  if (local && !opts_.collector_socket.empty()) {
     std::string path = opts_.collector_socket;
     std::string dir = path.substr(0, path.rfind('/'));
     if (!dir.empty()) mkdir(dir.c_str(), 0755);
@@ -700,11 +769,13 @@ int Daemon::run() {
       watch(listen_fd_.get());
     }
   }
-  say(LOG_NOTICE, std::string("Init complete, bpfaudit daemon listening for events (") +
-                      (opts_.readlog ? "read-only multicast" : "registered audit daemon") +
-                      (listen_fd_ ? ", collector " + opts_.collector_socket : "") + ")");
+  say(LOG_NOTICE,
+      std::string("Init complete, bpfaudit daemon listening for events (") +
+          (!local ? "network only" : opts_.readlog ? "read-only multicast" : "registered audit daemon") +
+          (remote_ ? ", TCP port " + std::to_string(conf_.tcp_listen_port) : "") +
+          (listen_fd_ ? ", collector " + opts_.collector_socket : "") + ")");
 
-  sync_engine();
+  if (local) sync_engine();
   notify_ready(0);
   epoll_event evs[64];
   while (!stop_) {
@@ -721,24 +792,28 @@ int Daemon::run() {
         std::uint64_t exp;
         (void)::read(tfd.get(), &exp, sizeof(exp));
         std::int64_t now = steady_ms();
-        if (now - last_lost_check_ms_ >= kLostPollMs && now - last_event_ms_ >= kLostQuietMs) {
+        if (local && now - last_lost_check_ms_ >= kLostPollMs &&
+            now - last_event_ms_ >= kLostQuietMs) {
           last_lost_check_ms_ = now;
           check_lost();
         }
-        sync_engine();
+        if (local) sync_engine();
+        if (remote_) remote_->tick(now);
         report_plugin_losses();
         release_pending(false);
       } else if (engine_ring_ && fd == engine_ring_->epoll_fd()) {
         engine_ring_->consume();
       } else if (fd == listen_fd_.get()) {
         accept_client();
+      } else if (remote_ && remote_->owns(fd)) {
+        remote_->on_ready(fd, evs[i].events, steady_ms());
       } else if (dispatcher_.owns(fd)) {
         dispatcher_.on_ready(fd, evs[i].events);
       } else {
         read_client(fd);
       }
     }
-    if (pending_.empty()) write_batch();
+    if (pending_.empty() || (remote_ && remote_->awaiting_write())) write_batch();
     dispatcher_.flush();
   }
 
@@ -748,8 +823,16 @@ int Daemon::run() {
     events_.set_pid(0, keep(late));
     for (auto& [t, p] : late) add_kernel(t, p);
   }
-  drain_netlink();
-  check_lost();
+  if (local) {
+    drain_netlink();
+    check_lost();
+  }
+  // Stock ends its senders before DAEMON_END: what they sent is written and
+  // acknowledged, then each gets ENDING and its DAEMON_CLOSE.
+  if (remote_) {
+    write_batch();
+    remote_->shutdown();
+  }
   if (engine_ring_) {
     sync_engine();
     engine_ring_->engine().set_daemon_tgid(0);

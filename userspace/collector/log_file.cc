@@ -132,14 +132,16 @@ void LogFile::flush_sync() {
   if (fd_) fsync(fd_.get());
 }
 
-void LogFile::write(const std::string& lines, std::size_t records) {
-  if (suspended_ || !conf_.write_logs || lines.empty()) return;
+LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records) {
+  if (suspended_) return Outcome::kSuspended;
+  if (!conf_.write_logs) return Outcome::kNoLog;
+  if (lines.empty()) return Outcome::kWritten;
   if (!fd_) {
     // Closed by an action whose program may have moved the log: reopen.
     if (!open()) {
       suspended_ = true;
       disk_error_action("reopen", errno);
-      return;
+      return Outcome::kDiskError;
     }
   }
   const char* p = lines.data();
@@ -154,10 +156,10 @@ void LogFile::write(const std::string& lines, std::size_t records) {
           fs_space_left_ = false;
           disk_full_action();
         }
-      } else {
-        disk_error_action("write", e);
+        return Outcome::kDiskFull;
       }
-      return;
+      disk_error_action("write", e);
+      return Outcome::kDiskError;
     }
     p += n;
     left -= static_cast<std::size_t>(n);
@@ -186,6 +188,7 @@ void LogFile::write(const std::string& lines, std::size_t records) {
     since_space_check_ = 0;
     check_space();
   }
+  return Outcome::kWritten;
 }
 
 void LogFile::check_size() {

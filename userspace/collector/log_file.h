@@ -43,9 +43,19 @@ class LogFile {
   bool open();
   void close();
 
+  // How a write went, for the network receiver's replies.
+  enum class Outcome {
+    kWritten,
+    kDiskFull,   // ENOSPC
+    kDiskError,  // another write error, or the log could not be reopened
+    kSuspended,  // nothing written: an action suspended logging
+    kNoLog,      // nothing written: write_logs = no
+  };
   // Appends whole lines (each ending in '\n'), `records` of them. Applies the
   // flush policy and then the size and space checks.
-  void write(const std::string& lines, std::size_t records);
+  Outcome write(const std::string& lines, std::size_t records);
+  // space_left was crossed (stock's fs_space_warning): senders get DISKLOW.
+  bool space_low() const { return space_warning_; }
 
   // SIGUSR1 (and DAEMON_ROTATE): rotate now, or shift for keep_logs.
   void rotate_now();

@@ -105,7 +105,8 @@ class Parser {
                       std::string& exe);
   bool check_exe_name(const ConfLine& nv, int line);
   bool log_file(const ConfLine& nv, int line);
-  bool listener_number(const ConfLine& nv, int line, unsigned long min, unsigned long max);
+  bool listener_number(const ConfLine& nv, int line, unsigned long min, unsigned long max,
+                       unsigned& out);
 
   ConfResult& r_;
   AuditdConf& c_;
@@ -142,13 +143,15 @@ bool Parser::number(const ConfLine& nv, int line, unsigned long& out, unsigned l
   return true;
 }
 
-bool Parser::listener_number(const ConfLine& nv, int line, unsigned long min, unsigned long max) {
+bool Parser::listener_number(const ConfLine& nv, int line, unsigned long min, unsigned long max,
+                             unsigned& out) {
   unsigned long v;
   if (!number(nv, line, v, max)) return false;
   if (v < min) {
     msg(LOG_ERR, "Error - converted number (%s) is too small - line %d", nv.value.c_str(), line);
     return false;
   }
+  out = static_cast<unsigned>(v);
   return true;
 }
 
@@ -475,14 +478,20 @@ bool Parser::line(const ConfLine& nv, int ln) {
     c_.priority_boost = static_cast<unsigned>(n);
     return true;
   }
-  if (k == "tcp_listen_port" || k == "tcp_listen_queue")
-    return listener_number(nv, ln, 1, kTcpPortMax);
-  if (k == "tcp_max_per_addr") return listener_number(nv, ln, 1, 1024);
-  if (k == "tcp_client_max_idle") return number(nv, ln, n, INT_MAX);
+  if (k == "tcp_listen_port") return listener_number(nv, ln, 1, kTcpPortMax, c_.tcp_listen_port);
+  if (k == "tcp_listen_queue") return listener_number(nv, ln, 1, kTcpPortMax, c_.tcp_listen_queue);
+  if (k == "tcp_max_per_addr") return listener_number(nv, ln, 1, 1024, c_.tcp_max_per_addr);
+  if (k == "tcp_client_max_idle") {
+    if (!number(nv, ln, n, INT_MAX)) return false;
+    c_.tcp_client_max_idle = static_cast<unsigned>(n);
+    return true;
+  }
   if (k == "use_libwrap" || k == "enable_krb5" || k == "distribute_network") {
     bool b;
     if (!pick(nv, ln, kYesNo, b)) return false;
     if (k == "distribute_network") c_.distribute_network = b;
+    // Stock's enable_krb5=yes sets the transport; =no leaves it as it was.
+    if (k == "enable_krb5" && b) c_.transport_krb5 = true;
     return true;
   }
   if (k == "tcp_client_ports") {
@@ -517,11 +526,15 @@ bool Parser::line(const ConfLine& nv, int ln) {
           static_cast<long>(hi), ln);
       return false;
     }
+    c_.tcp_client_min_port = static_cast<unsigned>(lo);
+    c_.tcp_client_max_port = static_cast<unsigned>(hi);
     return true;
   }
   if (k == "transport") {
     int t;
-    return pick(nv, ln, kTransports, t);
+    if (!pick(nv, ln, kTransports, t)) return false;
+    c_.transport_krb5 = t == 1;
+    return true;
   }
   if (k == "krb5_principal" || k == "krb5_key_file") return true;
   if (k == "q_depth") {

@@ -52,6 +52,16 @@ struct AuditdConf {
   FailureAction disk_error_action = FailureAction::kSyslog;
   std::string disk_error_exe;
   bool distribute_network = false;
+  // The receiver (0: none). Stock's defaults: queue 5, one connection per
+  // address, any client port, no idle limit.
+  unsigned tcp_listen_port = 0;
+  unsigned tcp_listen_queue = 5;
+  unsigned tcp_max_per_addr = 1;
+  unsigned tcp_client_min_port = 0;
+  unsigned tcp_client_max_port = 65535;
+  unsigned tcp_client_max_idle = 0;  // seconds
+  // transport=KRB5 or enable_krb5=yes (Debian's stock is built with GSSAPI).
+  bool transport_krb5 = false;
   unsigned q_depth = 2000;
   OverflowAction overflow_action = OverflowAction::kSyslog;
   unsigned max_restarts = 10;
