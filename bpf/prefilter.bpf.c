@@ -12,8 +12,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "bpfaudit_prefilter.h"
+#include "bpfaudit_engine.h"
 #include "lib/dpath.bpf.h"
+#include "lib/identity.bpf.h"
 #include "lib/ring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -31,11 +32,13 @@ struct bpfaudit_pf_abi_anchor {
 	struct bpfaudit_pf_rule rule;
 	struct bpfaudit_pf_row row;
 	struct bpfaudit_pf_state state;
-	struct bpfaudit_pf_event event;
+	struct bpfaudit_identity_event identity;
+	struct bpfaudit_rule_match_event match;
+	struct bpfaudit_syscall_event syscall;
 	enum bpfaudit_pf_field f;
 	enum bpfaudit_pf_op op;
 	enum bpfaudit_pf_action action;
-	enum bpfaudit_pf_loss_reason reason;
+	enum bpfaudit_loss_reason reason;
 } *bpfaudit_pf_abi_anchor __attribute__((unused));
 
 struct {
@@ -45,7 +48,7 @@ struct {
 	__type(value, struct bpfaudit_pf_state);
 } pf_state SEC(".maps");
 
-/* gen * BPFAUDIT_PF_ROWS + arch * BPFAUDIT_PF_MAX_SYSCALLS + nr */
+/* gen * BPFAUDIT_PF_ROWS + arch * BPFAUDIT_MAX_SYSCALLS + nr */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2 * BPFAUDIT_PF_ROWS);
@@ -63,7 +66,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BPFAUDIT_PF_LOSS_NREASONS);
+	__uint(max_entries, BPFAUDIT_LOSS_NREASONS);
 	__type(key, __u32);
 	__type(value, __u64);
 } pf_losses SEC(".maps");
@@ -89,8 +92,7 @@ struct facts {
 	__s64 ret;
 	__u32 arch;
 	__u32 success; /* AUDITSC_SUCCESS_ or AUDITSC_FAILURE_ */
-	__u32 pid, ppid, auid, ses;
-	__u32 uid, euid, suid, fsuid, gid, egid, sgid, fsgid;
+	struct bpfaudit_identity id; /* tty not read: only a match needs it */
 };
 
 static __always_inline bool compare(__u32 left, __u32 op, __u32 right)
@@ -173,29 +175,29 @@ static __always_inline bool field_matches(struct facts *f, const struct bpfaudit
 
 	switch (m->field) {
 	case BPFAUDIT_PF_F_PID:
-		return compare(f->pid, m->op, v);
+		return compare(f->id.pid, m->op, v);
 	case BPFAUDIT_PF_F_PPID:
-		return compare(f->ppid, m->op, v);
+		return compare(f->id.ppid, m->op, v);
 	case BPFAUDIT_PF_F_UID:
-		return compare(f->uid, m->op, v);
+		return compare(f->id.uid, m->op, v);
 	case BPFAUDIT_PF_F_EUID:
-		return compare(f->euid, m->op, v);
+		return compare(f->id.euid, m->op, v);
 	case BPFAUDIT_PF_F_SUID:
-		return compare(f->suid, m->op, v);
+		return compare(f->id.suid, m->op, v);
 	case BPFAUDIT_PF_F_FSUID:
-		return compare(f->fsuid, m->op, v);
+		return compare(f->id.fsuid, m->op, v);
 	case BPFAUDIT_PF_F_GID:
-		return compare_gid(f, f->gid, m->op, v);
+		return compare_gid(f, f->id.gid, m->op, v);
 	case BPFAUDIT_PF_F_EGID:
-		return compare_gid(f, f->egid, m->op, v);
+		return compare_gid(f, f->id.egid, m->op, v);
 	case BPFAUDIT_PF_F_SGID:
-		return compare(f->sgid, m->op, v);
+		return compare(f->id.sgid, m->op, v);
 	case BPFAUDIT_PF_F_FSGID:
-		return compare(f->fsgid, m->op, v);
+		return compare(f->id.fsgid, m->op, v);
 	case BPFAUDIT_PF_F_AUID:
-		return compare(f->auid, m->op, v);
+		return compare(f->id.auid, m->op, v);
 	case BPFAUDIT_PF_F_SES:
-		return compare(f->ses, m->op, v);
+		return compare(f->id.ses, m->op, v);
 	case BPFAUDIT_PF_F_ARCH:
 		return compare(f->arch, m->op, v);
 	case BPFAUDIT_PF_F_EXIT:
@@ -230,78 +232,89 @@ static __noinline bool rule_matches(struct facts *f, const struct bpfaudit_pf_ru
 	return true;
 }
 
+/* A ring record of a match; a full ring loses the matched syscall. */
+static __always_inline void *reserve_match(__u64 size, __u32 type, __u64 ts)
+{
+	void *ev = bpfaudit_ring_reserve(&pf_events, size, type, ts);
+
+	if (!ev)
+		count_loss(BPFAUDIT_LOSS_RING_SYSCALL);
+	return ev;
+}
+
+/* A match goes out as the events autrace's threads send, in ring order:
+ * IDENTITY, RULE_MATCH (key, title, exe), SYSCALL marked standalone, so one
+ * decoder reads both. Any of them not reserved: the syscall is lost and
+ * counted; the decoder drops the pieces that came before (the next
+ * standalone SYSCALL of the thread, or its IDENTITY, replaces them). */
 static __noinline void emit(struct facts *f, __s32 nr, const struct bpfaudit_pf_rule *r,
 			    __u64 wakeup_bytes)
 {
 	if (!f || !r)
 		return;
-	struct bpfaudit_pf_event *ev = bpf_ringbuf_reserve(&pf_events, sizeof(*ev), 0);
-
-	if (!ev) {
-		count_loss(BPFAUDIT_PF_LOSS_RING);
-		return;
-	}
 	struct task_struct *task = f->task;
+	__u32 tid = task->pid;
+	__u64 ts = bpf_ktime_get_boot_ns();
+	struct bpfaudit_identity_event *idev = reserve_match(sizeof(*idev), BPFAUDIT_EV_IDENTITY, ts);
 
-	ev->ts_ns = bpf_ktime_get_boot_ns();
-	ev->size = sizeof(*ev);
-	ev->abi = BPFAUDIT_PF_ABI_VERSION;
-	ev->arch = f->arch;
-	ev->nr = nr;
-	for (int i = 0; i < 4; i++)
-		ev->args[i] = f->args[i];
-	ev->ret = f->ret;
-	ev->pid = f->pid;
-	ev->tid = task->pid;
-	ev->ppid = f->ppid;
-	ev->auid = f->auid;
-	ev->ses = f->ses;
-	ev->uid = f->uid;
-	ev->gid = f->gid;
-	ev->euid = f->euid;
-	ev->suid = f->suid;
-	ev->fsuid = f->fsuid;
-	ev->egid = f->egid;
-	ev->sgid = f->sgid;
-	ev->fsgid = f->fsgid;
-	bpf_probe_read_kernel(ev->comm, sizeof(ev->comm), task->comm);
-	bpf_probe_read_kernel(ev->key, sizeof(ev->key), r->key);
-	ev->key[sizeof(ev->key) - 1] = 0;
+	if (!idev)
+		return;
+	idev->tid = tid;
+	idev->pad = 0;
+	__builtin_memcpy(&idev->id, &f->id, sizeof(idev->id));
+	bpfaudit_read_tty(&idev->id, task->signal->tty);
+	bpf_ringbuf_submit(idev, BPF_RB_NO_WAKEUP);
 
-	ev->tty[0] = 0;
-	struct tty_struct *tty = task->signal->tty;
-	if (tty)
-		bpf_probe_read_kernel_str(ev->tty, sizeof(ev->tty), tty->name);
-
+	struct bpfaudit_rule_match_event *m = reserve_match(sizeof(*m), BPFAUDIT_EV_RULE_MATCH, ts);
+	if (!m)
+		return;
+	m->tid = tid;
+	bpf_probe_read_kernel(m->key, sizeof(m->key), r->key);
+	m->key[sizeof(m->key) - 1] = 0;
 	/* The kernel's audit_log_proctitle reads the same arg area (its
 	 * get_cmdline, up to 128 bytes); a page not resident is unreadable
 	 * here and the record then falls back to comm, as the kernel's does
 	 * when it reads nothing. */
 	struct mm_struct *mm = task->mm;
-	ev->proctitle_len = 0;
-	ev->exe.len = 0;
-	ev->exe.truncated = 0;
+	m->proctitle_len = 0;
+	m->exe.len = 0;
+	m->exe.truncated = 0;
 	if (mm) {
 		unsigned long start = mm->arg_start, end = mm->arg_end;
 		__u32 len = end > start ? end - start : 0;
 
-		if (len > BPFAUDIT_PF_PROCTITLE_MAX)
-			len = BPFAUDIT_PF_PROCTITLE_MAX;
+		if (len > BPFAUDIT_PROCTITLE_MAX)
+			len = BPFAUDIT_PROCTITLE_MAX;
 		/* A constant-size read: the arg area sits below the environment
 		 * on the same stack mapping, so the bytes past arg_end are mapped. */
-		if (len && bpf_probe_read_user(ev->proctitle, sizeof(ev->proctitle),
+		if (len && bpf_probe_read_user(m->proctitle, sizeof(m->proctitle),
 					       (const void *)start) == 0)
-			ev->proctitle_len = len;
+			m->proctitle_len = len;
 		struct file *exe = mm->exe_file;
 		if (exe) {
 			struct path p = BPF_CORE_READ(exe, f_path);
 
-			walk_path(&ev->exe, &p);
-			if (ev->exe.truncated)
-				count_loss(BPFAUDIT_PF_LOSS_EXE_WALK);
+			walk_path(&m->exe, &p);
+			if (m->exe.truncated)
+				count_loss(BPFAUDIT_LOSS_EXE_WALK);
 		}
 	}
-	bpf_ringbuf_submit(ev, bpfaudit_ring_wake_flag(&pf_events, wakeup_bytes, sizeof(*ev)));
+	bpf_ringbuf_submit(m, BPF_RB_NO_WAKEUP);
+
+	struct bpfaudit_syscall_event *sc = reserve_match(sizeof(*sc), BPFAUDIT_EV_SYSCALL, ts);
+	if (!sc)
+		return;
+	for (int i = 0; i < 4; i++)
+		sc->args[i] = f->args[i];
+	sc->ret = f->ret;
+	sc->nr = nr;
+	sc->flags = BPFAUDIT_SC_STANDALONE |
+		    (f->arch == AUDIT_ARCH_I386_ ? BPFAUDIT_SC_COMPAT : 0);
+	sc->tid = tid;
+	sc->a4 = 0;
+	/* The wake-up is decided once, for the whole match. */
+	bpf_ringbuf_submit(sc, bpfaudit_ring_wake_flag(&pf_events, wakeup_bytes,
+						       sizeof(*idev) + sizeof(*m) + sizeof(*sc)));
 }
 
 struct row_walk {
@@ -346,10 +359,10 @@ int BPF_PROG(pf_sys_exit, struct pt_regs *regs, long ret)
 	__u32 compat = task->thread_info.status & TS_COMPAT_;
 	__s64 nr = regs->orig_ax;
 
-	if (nr < 0 || nr >= BPFAUDIT_PF_MAX_SYSCALLS)
+	if (nr < 0 || nr >= BPFAUDIT_MAX_SYSCALLS)
 		return 0;
 	__u32 gen = st->gen & 1;
-	__u32 row_key = gen * BPFAUDIT_PF_ROWS + (compat ? BPFAUDIT_PF_MAX_SYSCALLS : 0) + (__u32)nr;
+	__u32 row_key = gen * BPFAUDIT_PF_ROWS + (compat ? BPFAUDIT_MAX_SYSCALLS : 0) + (__u32)nr;
 	struct bpfaudit_pf_row *row = bpf_map_lookup_elem(&pf_rows, &row_key);
 
 	if (!row || row->count == 0)
@@ -360,25 +373,13 @@ int BPF_PROG(pf_sys_exit, struct pt_regs *regs, long ret)
 	 * but not -ENOIOCTLCMD), and it is what exit= compares. */
 	if (ret <= -512 && ret >= -516 && ret != -515)
 		ret = -4;
-	const struct cred *cred = task->cred;
 	struct facts f = {
 		.task = task,
 		.ret = ret,
 		.arch = compat ? AUDIT_ARCH_I386_ : AUDIT_ARCH_X86_64_,
 		.success = (ret < 0 && ret >= -MAX_ERRNO_) ? AUDITSC_FAILURE_ : AUDITSC_SUCCESS_,
-		.pid = task->tgid,
-		.ppid = task->real_parent->tgid,
-		.auid = task->loginuid.val,
-		.ses = task->sessionid,
-		.uid = cred->uid.val,
-		.euid = cred->euid.val,
-		.suid = cred->suid.val,
-		.fsuid = cred->fsuid.val,
-		.gid = cred->gid.val,
-		.egid = cred->egid.val,
-		.sgid = cred->sgid.val,
-		.fsgid = cred->fsgid.val,
 	};
+	bpfaudit_sync_identity(&f.id, task);
 	if (compat) {
 		/* int 0x80: arguments in bx, cx, dx, si, untruncated, as the
 		 * kernel's syscall_get_arguments hands them to audit. */

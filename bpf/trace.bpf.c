@@ -15,8 +15,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "bpfaudit_trace.h"
+#include "bpfaudit_engine.h"
 #include "lib/dpath.bpf.h"
+#include "lib/identity.bpf.h"
 #include "lib/ring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -142,17 +143,11 @@ static __always_inline __u64 wake_flag(__u64 record_size)
 #define BPFAUDIT_LOSS_NONE BPFAUDIT_LOSS_NREASONS
 static __always_inline void *reserve_event(__u64 size, __u32 type, __u64 ts_ns, __u32 loss)
 {
-	struct bpfaudit_event_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
+	void *ev = bpfaudit_ring_reserve(&events, size, type, ts_ns);
 
-	if (!hdr) {
-		if (loss != BPFAUDIT_LOSS_NONE)
-			count_loss(loss);
-		return NULL;
-	}
-	hdr->ts_ns = ts_ns;
-	hdr->type = type;
-	hdr->size = size;
-	return hdr;
+	if (!ev && loss != BPFAUDIT_LOSS_NONE)
+		count_loss(loss);
+	return ev;
 }
 
 static __always_inline void submit_event(void *ev, __u64 size)
@@ -318,36 +313,7 @@ int BPF_PROG(enter_any, struct pt_regs *regs, long syscall_nr)
 static __always_inline bool refresh_identity(struct bpfaudit_pending *p, struct task_struct *task)
 {
 	struct bpfaudit_identity *id = &p->sent;
-	const struct cred *cred = task->cred;
-	__u64 changed = !p->sent_valid;
-
-#define SYNC(field, value)                      \
-	do {                                    \
-		__u32 v_ = (value);             \
-		changed |= id->field ^ v_;      \
-		id->field = v_;                 \
-	} while (0)
-	SYNC(pid, task->tgid);
-	SYNC(ppid, task->real_parent->tgid);
-	SYNC(auid, task->loginuid.val);
-	SYNC(ses, task->sessionid);
-	SYNC(uid, cred->uid.val);
-	SYNC(gid, cred->gid.val);
-	SYNC(euid, cred->euid.val);
-	SYNC(suid, cred->suid.val);
-	SYNC(fsuid, cred->fsuid.val);
-	SYNC(egid, cred->egid.val);
-	SYNC(sgid, cred->sgid.val);
-	SYNC(fsgid, cred->fsgid.val);
-#undef SYNC
-	/* prctl, exec and writes to /proc/TID/comm (by anyone) all rename. */
-	__u64 comm[2];
-	__builtin_memcpy(comm, task->comm, sizeof(comm));
-	__u64 *sent_comm = (__u64 *)id->comm;
-	changed |= (sent_comm[0] ^ comm[0]) | (sent_comm[1] ^ comm[1]);
-	sent_comm[0] = comm[0];
-	sent_comm[1] = comm[1];
-
+	__u64 changed = bpfaudit_sync_identity(id, task) | !p->sent_valid;
 	struct tty_struct *tty = task->signal->tty;
 	__u64 driver = 0;
 	__s32 index = 0;
@@ -362,9 +328,7 @@ static __always_inline bool refresh_identity(struct bpfaudit_pending *p, struct 
 		p->tty = (__u64)tty;
 		p->tty_driver = driver;
 		p->tty_index = index;
-		id->tty[0] = 0;
-		if (tty)
-			bpf_probe_read_kernel_str(id->tty, sizeof(id->tty), tty->name);
+		bpfaudit_read_tty(id, tty);
 	}
 	return changed != 0;
 }

@@ -55,8 +55,8 @@ int status(PrefilterControl& control) {
   }
   std::printf("path %s\nattached %d\nenabled %d\ngeneration %u\nrules %u\n", st->path.c_str(),
               st->attached ? 1 : 0, st->enabled ? 1 : 0, st->gen, st->rules);
-  for (int r = 0; r < bpfaudit::ebpf::kEngineLossReasons; ++r)
-    std::printf("lost_%s %llu\n", bpfaudit::ebpf::engine_loss_reason_name(r),
+  for (int r = 0; r < bpfaudit::ebpf::kLossReasons; ++r)
+    std::printf("lost_%s %llu\n", bpfaudit::ebpf::loss_reason_name(r),
                 static_cast<unsigned long long>(st->losses[static_cast<std::size_t>(r)]));
   std::uint32_t reader = control.reader_tgid();
   if (reader)

@@ -1,5 +1,5 @@
-/* Ring-buffer helpers shared by the bpfaudit programs. Include after vmlinux.h
- * and bpf_helpers.h. */
+/* Ring-buffer helpers shared by the bpfaudit programs. Include after vmlinux.h,
+ * bpf_helpers.h and bpfaudit_engine.h. */
 #ifndef BPFAUDIT_LIB_RING_BPF_H
 #define BPFAUDIT_LIB_RING_BPF_H
 
@@ -23,6 +23,20 @@ static __always_inline __u64 bpfaudit_ring_wake_flag(void *ring, __u64 wakeup_by
 		return BPF_RB_NO_WAKEUP;
 	return (avail - taken) / wakeup_bytes != avail / wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
 									BPF_RB_NO_WAKEUP;
+}
+
+/* A ring record for a `size`-byte event with its header filled; NULL when
+ * the ring is full (the caller counts the loss). */
+static __always_inline void *bpfaudit_ring_reserve(void *ring, __u64 size, __u32 type, __u64 ts_ns)
+{
+	struct bpfaudit_event_header *hdr = bpf_ringbuf_reserve(ring, size, 0);
+
+	if (!hdr)
+		return NULL;
+	hdr->ts_ns = ts_ns;
+	hdr->type = type;
+	hdr->size = size;
+	return hdr;
 }
 
 #endif

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "bpfaudit_trace.h"
+#include "bpfaudit_engine.h"
 #include "event_check.h"
 #include "fuzz_util.h"
 #include "trace_events.h"

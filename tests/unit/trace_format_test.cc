@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "bpfaudit_trace.h"
+#include "bpfaudit_engine.h"
 #include "syscall_table.h"
 #include "trace_events.h"
 
@@ -552,4 +552,66 @@ TEST(TraceDecoder, SockaddrAndAUnixSocketsPath) {
   sa.len = 129;
   EXPECT_FALSE(dec.feed(&sa, sizeof sa, out));
   EXPECT_EQ(dec.malformed(), 1u);
+}
+
+// A prefilter match (IDENTITY, RULE_MATCH, standalone SYSCALL) goes through
+// the same decoder and formatter as autrace's events. The expected lines are
+// the kernel's records for such a syscall: SYSCALL with the rule's key, then
+// PROCTITLE with the argv area read at the match (hex: it holds NULs).
+TEST(TraceDecoder, APrefilterMatchIsDecodedLikeATracedSyscall) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(501, 500);
+  who.id.ppid = 1;
+  who.id.auid = 1000;
+  who.id.uid = who.id.euid = who.id.suid = who.id.fsuid = 1000;
+  who.id.ses = 3;
+  std::strcpy(who.id.comm, "pf_workload");
+  std::strcpy(who.id.tty, "pts1");
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  auto match = std::make_unique<bpfaudit_rule_match_event>();
+  *match = {};
+  match->hdr = {1, BPFAUDIT_EV_RULE_MATCH, sizeof *match};
+  match->tid = 501;
+  std::strcpy(match->key, "pf-setuid");
+  std::memcpy(match->proctitle, "./pf_workload\0b32\0", 18);
+  match->proctitle_len = 18;
+  const char names[] = "pf_workload\0tmp\0";  // leaf first
+  std::memcpy(match->exe.names, names, sizeof names - 1);
+  match->exe.len = sizeof names - 1;
+  EXPECT_FALSE(dec.feed(match.get(), sizeof *match, out));
+  bpfaudit_syscall_event sc = syscall_event(7, 501);
+  sc.nr = 213;  // i386 setuid32
+  sc.ret = 0;
+  sc.args[0] = 0x3e8;
+  sc.flags = BPFAUDIT_SC_STANDALONE | BPFAUDIT_SC_COMPAT;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.key, "pf-setuid");
+  std::string text;
+  append_event_records(text, out, bpfaudit::record::Stamp{1700000000, 7, 9, "bpfaudit"}, out.key,
+                       nullptr, false);
+  EXPECT_EQ(text,
+            "node=bpfaudit type=SYSCALL msg=audit(1700000000.007:9): arch=40000003 syscall=213 "
+            "success=yes exit=0 a0=3e8 a1=0 a2=0 a3=0 items=0 ppid=1 pid=500 auid=1000 uid=1000 "
+            "gid=0 euid=1000 suid=1000 fsuid=1000 egid=0 sgid=0 fsgid=0 tty=pts1 ses=3 "
+            "comm=\"pf_workload\" exe=\"/tmp/pf_workload\" key=\"pf-setuid\"\n"
+            "node=bpfaudit type=PROCTITLE msg=audit(1700000000.007:9): "
+            "proctitle=2E2F70665F776F726B6C6F616400623332\n");
+
+  // Nothing of the thread stays: a SYSCALL event of it without a new
+  // identity is malformed, and so is a standalone one without its match.
+  sc.flags = 0;
+  EXPECT_FALSE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  sc.flags = BPFAUDIT_SC_STANDALONE;
+  EXPECT_FALSE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(dec.malformed(), 2u);
+
+  // Nothing readable in the argv area: the kernel writes comm.
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  match->proctitle_len = 0;
+  EXPECT_FALSE(dec.feed(match.get(), sizeof *match, out));
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.proctitle, "pf_workload");
+  EXPECT_EQ(out.arch, kAuditArchX86_64);
 }

@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bpfaudit_prefilter.h"
-#include "bpfaudit_trace.h"
+#include "bpfaudit_engine.h"
 
 namespace {
 
@@ -147,18 +146,11 @@ std::vector<Layout> prefilter_layouts() {
        {M(bpfaudit_pf_state, gen), M(bpfaudit_pf_state, enabled),
         M(bpfaudit_pf_state, wakeup_bytes), M(bpfaudit_pf_state, daemon_tgid),
         M(bpfaudit_pf_state, pad)}},
-      {"bpfaudit_pf_event",
-       sizeof(bpfaudit_pf_event),
-       {M(bpfaudit_pf_event, ts_ns), M(bpfaudit_pf_event, size), M(bpfaudit_pf_event, abi),
-        M(bpfaudit_pf_event, arch), M(bpfaudit_pf_event, nr), M(bpfaudit_pf_event, args),
-        M(bpfaudit_pf_event, ret), M(bpfaudit_pf_event, pid), M(bpfaudit_pf_event, tid),
-        M(bpfaudit_pf_event, ppid), M(bpfaudit_pf_event, auid), M(bpfaudit_pf_event, ses),
-        M(bpfaudit_pf_event, uid), M(bpfaudit_pf_event, gid), M(bpfaudit_pf_event, euid),
-        M(bpfaudit_pf_event, suid), M(bpfaudit_pf_event, fsuid), M(bpfaudit_pf_event, egid),
-        M(bpfaudit_pf_event, sgid), M(bpfaudit_pf_event, fsgid),
-        M(bpfaudit_pf_event, proctitle_len), M(bpfaudit_pf_event, comm),
-        M(bpfaudit_pf_event, tty), M(bpfaudit_pf_event, key), M(bpfaudit_pf_event, proctitle),
-        M(bpfaudit_pf_event, exe)}},
+      {"bpfaudit_rule_match_event",
+       sizeof(bpfaudit_rule_match_event),
+       {M(bpfaudit_rule_match_event, hdr), M(bpfaudit_rule_match_event, tid),
+        M(bpfaudit_rule_match_event, proctitle_len), M(bpfaudit_rule_match_event, key),
+        M(bpfaudit_rule_match_event, proctitle), M(bpfaudit_rule_match_event, exe)}},
   };
 }
 
@@ -166,6 +158,14 @@ TEST(PrefilterLayout, StructsMatchTheBpfObject) {
   struct btf* btf = btf__parse(BPFAUDIT_PREFILTER_OBJECT, nullptr);
   ASSERT_NE(btf, nullptr) << "cannot read BTF from " << BPFAUDIT_PREFILTER_OBJECT;
   expect_layouts(btf, prefilter_layouts());
+  // The events a match sends are the ABI's, the same in both objects.
+  std::vector<Layout> shared;
+  for (const Layout& l : layouts())
+    for (const char* name : {"bpfaudit_event_header", "bpfaudit_identity", "bpfaudit_identity_event",
+                             "bpfaudit_syscall_event", "bpfaudit_dpath"})
+      if (std::string(l.name) == name) shared.push_back(l);
+  ASSERT_EQ(shared.size(), 5u);
+  expect_layouts(btf, shared);
   btf__free(btf);
 }
 
@@ -178,7 +178,8 @@ TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
       {"BPFAUDIT_EV_SYSCALL", BPFAUDIT_EV_SYSCALL},  {"BPFAUDIT_EV_FORK", BPFAUDIT_EV_FORK},
       {"BPFAUDIT_EV_EXIT", BPFAUDIT_EV_EXIT},        {"BPFAUDIT_EV_PATH", BPFAUDIT_EV_PATH},
       {"BPFAUDIT_EV_CWD", BPFAUDIT_EV_CWD},          {"BPFAUDIT_EV_EXEC", BPFAUDIT_EV_EXEC},
-      {"BPFAUDIT_EV_IDENTITY", BPFAUDIT_EV_IDENTITY}, {"BPFAUDIT_EV_SOCKADDR", BPFAUDIT_EV_SOCKADDR}};
+      {"BPFAUDIT_EV_IDENTITY", BPFAUDIT_EV_IDENTITY}, {"BPFAUDIT_EV_SOCKADDR", BPFAUDIT_EV_SOCKADDR},
+      {"BPFAUDIT_EV_RULE_MATCH", BPFAUDIT_EV_RULE_MATCH}};
   ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
   for (int i = 0; i < btf_vlen(t); ++i, ++e) {
     EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);

@@ -255,7 +255,7 @@ class Daemon {
   // CLOCK_REALTIME - CLOCK_BOOTTIME, refreshed at every timer tick (100 ms):
   // two clock reads per tick, not per engine event.
   std::int64_t engine_boot_to_wall_ns_ = 0;
-  std::array<std::uint64_t, ebpf::kEngineLossReasons> engine_losses_{};
+  std::array<std::uint64_t, ebpf::kLossReasons> engine_losses_{};
   Dispatcher dispatcher_{say};
   bool reporting_plugin_loss_ = false;
   // tcp_listen_port: records from audisp-remote senders.
@@ -466,11 +466,11 @@ void Daemon::sync_engine() {
   engine_boot_to_wall_ns_ = record::boot_to_wall_offset();
   engine_ring_->consume();
   auto state = engine_ring_->engine().state();
-  for (int r = 0; r < ebpf::kEngineLossReasons; ++r) {
+  for (int r = 0; r < ebpf::kLossReasons; ++r) {
     auto i = static_cast<std::size_t>(r);
     if (state.losses[i] > engine_losses_[i])
       note_loss(record::LossEntry::ring_drop(
-          std::string("prefilter/") + ebpf::engine_loss_reason_name(r),
+          std::string("prefilter/") + ebpf::loss_reason_name(r),
           state.losses[i] - engine_losses_[i]));
     engine_losses_[i] = state.losses[i];
   }

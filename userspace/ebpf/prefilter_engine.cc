@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "bpf_handles.h"
-#include "bpfaudit_prefilter.h"
+#include "bpfaudit_engine.h"
 #include "prefilter.skel.h"
 
 namespace bpfaudit::ebpf {
@@ -30,8 +30,7 @@ namespace {
 static_assert(kEngineRowMax == BPFAUDIT_PF_ROW_MAX);
 static_assert(kEngineMaxFields == BPFAUDIT_PF_MAX_FIELDS);
 static_assert(kEngineMaxRules == BPFAUDIT_PF_MAX_RULES);
-static_assert(kEngineMaxSyscalls == BPFAUDIT_PF_MAX_SYSCALLS);
-static_assert(kEngineLossReasons == BPFAUDIT_PF_LOSS_NREASONS);
+static_assert(kEngineMaxSyscalls == BPFAUDIT_MAX_SYSCALLS);
 static_assert(static_cast<int>(EngineFieldKind::kPid) == BPFAUDIT_PF_F_PID);
 static_assert(static_cast<int>(EngineFieldKind::kAuid) == BPFAUDIT_PF_F_AUID);
 static_assert(static_cast<int>(EngineFieldKind::kSuccess) == BPFAUDIT_PF_F_SUCCESS);
@@ -41,8 +40,9 @@ static_assert(static_cast<int>(EngineOp::kGe) == BPFAUDIT_PF_OP_GE);
 static_assert(static_cast<int>(EngineOp::kBittest) == BPFAUDIT_PF_OP_BITTEST);
 
 constexpr const char* kBtfPath = "/sys/kernel/btf/vmlinux";
-// 8 MiB: matches are rare next to autrace's every-syscall stream; at the
-// SYSCALL event's 5 KiB this holds ~1,600 events while no daemon reads.
+// 8 MiB: matches are rare next to autrace's every-syscall stream; at a
+// match's 5 KiB (IDENTITY, RULE_MATCH, SYSCALL) this holds ~1,600 matches
+// while no daemon reads.
 constexpr std::size_t kRingBytes = 8u << 20;
 // Batch wake-ups: the daemon also drains the ring on its 100 ms timer.
 constexpr std::uint64_t kWakeupBytes = 64u << 10;
@@ -65,16 +65,6 @@ constexpr const char* kLinkPin = "link";
 
 }  // namespace
 
-const char* engine_loss_reason_name(int reason) {
-  switch (reason) {
-    case BPFAUDIT_PF_LOSS_RING:
-      return "ring-full";
-    case BPFAUDIT_PF_LOSS_EXE_WALK:
-      return "exe-walk-cut";
-    default:
-      return "unknown";
-  }
-}
 
 // The maps are the engine: pinned while the prefilter is on. The program is
 // attached (its link pinned) only while the engine holds rules, so an engine
@@ -208,9 +198,9 @@ base::Result<void> PrefilterEngine::install(const std::vector<EngineRule>& rules
       return base::Error{-errno, std::string("cannot write an engine rule: ") + std::strerror(errno)};
     for (const auto& s : r.syscalls) {
       if (s.arch < 0 || s.arch >= BPFAUDIT_PF_NR_ARCH || s.nr < 0 ||
-          s.nr >= BPFAUDIT_PF_MAX_SYSCALLS)
+          s.nr >= BPFAUDIT_MAX_SYSCALLS)
         return base::Error{-EINVAL, "engine syscall out of range"};
-      auto& row = rows[static_cast<std::size_t>(s.arch * BPFAUDIT_PF_MAX_SYSCALLS + s.nr)];
+      auto& row = rows[static_cast<std::size_t>(s.arch * BPFAUDIT_MAX_SYSCALLS + s.nr)];
       if (row.count >= BPFAUDIT_PF_ROW_MAX)
         return base::Error{-EINVAL, "an engine syscall row is full"};
       row.rule[row.count++] = static_cast<std::uint16_t>(i);
@@ -281,7 +271,7 @@ EngineState PrefilterEngine::state() const {
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu > 0) {
     std::vector<std::uint64_t> per(static_cast<std::size_t>(ncpu));
-    for (std::uint32_t r = 0; r < BPFAUDIT_PF_LOSS_NREASONS; ++r) {
+    for (std::uint32_t r = 0; r < BPFAUDIT_LOSS_NREASONS; ++r) {
       if (bpf_map_lookup_elem(losses_fd_.get(), &r, per.data()) != 0) continue;
       for (auto v : per) s.losses[r] += v;
     }
@@ -289,45 +279,11 @@ EngineState PrefilterEngine::state() const {
   return s;
 }
 
-bool decode_engine_event(const void* data, std::size_t size, EngineEvent& out) {
-  if (size < sizeof(bpfaudit_pf_event)) return false;
-  bpfaudit_pf_event ev;
-  std::memcpy(&ev, data, sizeof ev);
-  if (ev.abi != BPFAUDIT_PF_ABI_VERSION || ev.size != sizeof ev) return false;
-  auto cstr = [](const char* p, std::size_t max) { return std::string(p, strnlen(p, max)); };
-  SyscallEvent& s = out.event;
-  s = SyscallEvent{};
-  out.boot_ns = ev.ts_ns;
-  s.enter_ns = ev.ts_ns;
-  s.arch = ev.arch;
-  s.nr = ev.nr;
-  for (int i = 0; i < 4; ++i) s.args[static_cast<std::size_t>(i)] = ev.args[i];
-  s.ret = ev.ret;
-  s.pid = ev.pid;
-  s.tid = ev.tid;
-  s.ppid = ev.ppid;
-  s.auid = ev.auid;
-  s.ses = ev.ses;
-  s.uid = ev.uid;
-  s.gid = ev.gid;
-  s.euid = ev.euid;
-  s.suid = ev.suid;
-  s.fsuid = ev.fsuid;
-  s.egid = ev.egid;
-  s.sgid = ev.sgid;
-  s.fsgid = ev.fsgid;
-  s.comm = cstr(ev.comm, sizeof ev.comm);
-  s.tty = cstr(ev.tty, sizeof ev.tty);
-  if (ev.exe.len > 0 && ev.exe.len <= sizeof ev.exe.names)
-    s.exe = join_dentry_names(ev.exe.names, ev.exe.len);
-  // The kernel's audit_log_proctitle: the argv area up to 128 bytes with
-  // trailing NULs trimmed, or comm when nothing could be read.
-  std::size_t plen = std::min<std::size_t>(ev.proctitle_len, sizeof ev.proctitle);
-  std::string title(ev.proctitle, plen);
-  while (!title.empty() && title.back() == '\0') title.pop_back();
-  s.proctitle = title.empty() ? s.comm : title;
-  std::string key = cstr(ev.key, sizeof ev.key);
-  out.key = key.empty() ? std::nullopt : std::optional<std::string>(key);
+bool decode_engine_event(TraceDecoder& decoder, const void* data, std::size_t size,
+                         EngineEvent& out) {
+  if (!decoder.feed(data, size, out.event)) return false;
+  out.boot_ns = out.event.enter_ns;
+  out.key = out.event.key;
   return true;
 }
 
@@ -353,12 +309,7 @@ int EngineRing::consume() { return ring_buffer__consume(rb_); }
 
 int EngineRing::on_record(void* ctx, void* data, std::size_t size) {
   auto* self = static_cast<EngineRing*>(ctx);
-  EngineEvent ev;
-  if (!decode_engine_event(data, size, ev)) {
-    ++self->malformed_;
-    return 0;
-  }
-  self->handler_(ev);
+  if (decode_engine_event(self->decoder_, data, size, self->event_)) self->handler_(self->event_);
   return 0;
 }
 

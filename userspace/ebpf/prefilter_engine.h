@@ -69,9 +69,6 @@ inline constexpr int kEngineRowMax = 1023;   // BPFAUDIT_PF_ROW_MAX
 inline constexpr int kEngineMaxFields = 16;  // BPFAUDIT_PF_MAX_FIELDS
 inline constexpr int kEngineMaxRules = 1024;
 inline constexpr int kEngineMaxSyscalls = 512;
-inline constexpr int kEngineLossReasons = 2;
-// Names of the loss reasons, indexed like the BPF counters (ring, exe-walk).
-const char* engine_loss_reason_name(int reason);
 
 struct EngineState {
   bool pinned = false;
@@ -79,7 +76,7 @@ struct EngineState {
   bool enabled = false;
   std::uint32_t gen = 0;
   std::uint32_t rules = 0;  // in the live generation
-  std::array<std::uint64_t, kEngineLossReasons> losses{};
+  std::array<std::uint64_t, kLossReasons> losses{};
   std::string path;  // the attach point in use
 };
 
@@ -129,9 +126,11 @@ struct EngineEvent {
   std::optional<std::string> key;
 };
 
-// Decodes one ring record; false (and nothing filled) for a record that is
-// not a complete engine event of this ABI.
-bool decode_engine_event(const void* data, std::size_t size, EngineEvent& out);
+// Decodes one record of the engine's ring with the one decoder of the ABI
+// (a match is IDENTITY, RULE_MATCH, then a standalone SYSCALL event); true
+// and `out` filled when the record completes a match.
+bool decode_engine_event(TraceDecoder& decoder, const void* data, std::size_t size,
+                         EngineEvent& out);
 
 // The collector's reader of the engine's ring (libbpf's ring_buffer over the
 // pinned map): RAII, with an epoll fd for the daemon's loop.
@@ -147,7 +146,7 @@ class EngineRing {
   int epoll_fd() const;
   // Consumes everything waiting; returns events handled or -errno.
   int consume();
-  std::uint64_t malformed() const { return malformed_; }
+  std::uint64_t malformed() const { return decoder_.malformed(); }
   PrefilterEngine& engine() { return *engine_; }
 
  private:
@@ -156,7 +155,8 @@ class EngineRing {
   std::optional<PrefilterEngine> engine_;
   ring_buffer* rb_ = nullptr;
   Handler handler_;
-  std::uint64_t malformed_ = 0;
+  TraceDecoder decoder_;
+  EngineEvent event_;  // reused: its strings keep their capacity
 };
 
 }  // namespace bpfaudit::ebpf

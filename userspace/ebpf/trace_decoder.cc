@@ -1,7 +1,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "bpfaudit_trace.h"
+#include "bpfaudit_engine.h"
 #include "trace_events.h"
 
 namespace bpfaudit::ebpf {
@@ -89,7 +89,17 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         return false;
       }
       const Identity& id = who->second;
+      const bool standalone = ev->flags & BPFAUDIT_SC_STANDALONE;
+      auto p = pending_.empty() ? pending_.end() : pending_.find(ev->tid);
+      // A prefilter match brings its own title and exe: without them it is
+      // not one.
+      if (standalone && (p == pending_.end() || !p->second.matched)) {
+        ++malformed_;
+        identities_.erase(who);
+        return false;
+      }
       out.enter_ns = ev->hdr.ts_ns;
+      out.arch = ev->flags & BPFAUDIT_SC_COMPAT ? kAuditArchI386 : kAuditArchX86_64;
       out.nr = ev->nr;
       for (int i = 0; i < 4; ++i) out.args[i] = ev->args[i];
       out.a4 = ev->a4;
@@ -113,7 +123,9 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         out.comm = id.comm;
         out.tty = id.tty;
         auto exe = exe_.find(id.pid);
-        if (exe == exe_.end())
+        if (standalone)
+          out.exe = p->second.exe;
+        else if (exe == exe_.end())
           out.exe.clear();
         else
           out.exe = exe->second;
@@ -122,7 +134,19 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       out.paths.clear();
       out.exec.reset();
       out.sockaddr.reset();
-      auto p = pending_.empty() ? pending_.end() : pending_.find(ev->tid);
+      out.key.reset();
+      if (standalone) {
+        // The kernel's audit_log_proctitle: the argv area read at the match
+        // (trailing NULs trimmed), or comm when nothing could be read. The
+        // thread is not followed: nothing of it stays here.
+        std::string& title = p->second.title;
+        while (!title.empty() && title.back() == '\0') title.pop_back();
+        out.proctitle = title.empty() ? out.comm : std::move(title);
+        out.key = std::move(p->second.key);
+        pending_.erase(p);
+        identities_.erase(who);
+        return true;
+      }
       if (p != pending_.end()) {
         out.cwd = std::move(p->second.cwd);
         out.paths = std::move(p->second.paths);
@@ -192,6 +216,22 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       // A leftover from a syscall whose exit was never seen must not leak into this one.
       if (ev->item == 0) paths.clear();
       paths.push_back(std::move(item));
+      return false;
+    }
+    case BPFAUDIT_EV_RULE_MATCH: {
+      if (!fits(sizeof(bpfaudit_rule_match_event))) return false;
+      const auto* ev = static_cast<const bpfaudit_rule_match_event*>(data);
+      // A match opens its syscall's group: whatever an earlier match of
+      // the thread left (its SYSCALL event lost) goes.
+      Pending& pend = pending_[ev->tid];
+      pend = Pending{};
+      pend.matched = true;
+      std::string key = bounded(ev->key, sizeof(ev->key));
+      if (!key.empty()) pend.key = std::move(key);
+      pend.title.assign(ev->proctitle,
+                        std::min<std::size_t>(ev->proctitle_len, sizeof(ev->proctitle)));
+      if (ev->exe.len > 0 && ev->exe.len <= sizeof(ev->exe.names))
+        pend.exe = join_dentry_names(ev->exe.names, ev->exe.len);
       return false;
     }
     case BPFAUDIT_EV_SOCKADDR: {

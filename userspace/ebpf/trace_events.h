@@ -1,5 +1,6 @@
-// Decoded autrace events: what the BPF trace program saw, in plain C++ types.
-// Nothing here depends on the BPF ABI headers; trace_decoder.cc does the mapping.
+// Decoded engine events (autrace's traced threads and the prefilter's rule
+// matches alike): what the BPF programs saw, in plain C++ types. Nothing here
+// depends on the BPF ABI header; trace_decoder.cc does the mapping.
 #pragma once
 
 #include <array>
@@ -11,6 +12,17 @@
 #include <vector>
 
 namespace bpfaudit::ebpf {
+
+inline constexpr std::uint32_t kAuditArchX86_64 = 0xc000003e;  // AUDIT_ARCH_X86_64
+inline constexpr std::uint32_t kAuditArchI386 = 0x40000003;    // AUDIT_ARCH_I386
+
+// Why events were lost, one numbering for autrace and the prefilter (the
+// ABI's per-CPU counters, enum bpfaudit_loss_reason): ring full for a
+// SYSCALL event or for another, traced-thread table full for a thread or a
+// child process, exe walk cut short.
+inline constexpr int kLossReasons = 5;
+// Their names, as loss records and `bpfaudit engine status` show them.
+const char* loss_reason_name(int reason);
 
 struct InodeInfo {
   std::uint64_t ino = 0;
@@ -51,16 +63,21 @@ struct SyscallEvent {
   std::vector<PathItem> paths;
   std::optional<ExecInfo> exec;
   std::optional<std::string> sockaddr;  // raw bytes, for SOCKADDR
-  std::uint32_t arch = 0xc000003e;  // AUDIT_ARCH_X86_64; the prefilter also sees i386
+  std::uint32_t arch = kAuditArchX86_64;  // or kAuditArchI386 (int 0x80)
+  // The matching prefilter rule's key (nullopt: none, or key=(null));
+  // autrace's comes from its -k instead.
+  std::optional<std::string> key;
   // PROCTITLE: the raw argv area, as the kernel logs it for this event (see
   // TraceDecoder on which argv area that is); nullopt: an exec's own argv.
   std::optional<std::string> proctitle;
 };
 
-// Turns the ring-buffer byte stream into SyscallEvents. Path, cwd and
-// identity events precede their syscall's exit event in ring order (same
-// thread, reserved earlier), so they wait here by thread id until it arrives;
-// an identity stays until the thread sends another or ends.
+// Turns the ring-buffer byte stream into SyscallEvents: the one decoder of
+// the engine's ABI (bpfaudit_engine.h), for autrace and the prefilter. Path,
+// cwd, rule-match and identity events precede their syscall's exit event in
+// ring order (same thread, reserved earlier), so they wait here by thread id
+// until it arrives; an identity stays until the thread sends another or ends,
+// or, for a prefilter match (a standalone SYSCALL event), until that event.
 class TraceDecoder {
  public:
   // Seeds the executable and the argv area (NUL-separated, as
@@ -91,6 +108,10 @@ class TraceDecoder {
     std::vector<PathItem> paths;
     std::optional<ExecInfo> exec;
     std::optional<InodeInfo> exec_inode;
+    // RULE_MATCH: the rule's key, the task's title and exe at the match.
+    bool matched = false;
+    std::optional<std::string> key;
+    std::string title, exe;
   };
   // Who a thread was at its last identity event.
   struct Identity {

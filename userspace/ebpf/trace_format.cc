@@ -148,7 +148,7 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
   // flags (audit_mmap_fd, even one that then fails with EBADF); audit_log_exit
   // writes them right after SYSCALL.
   constexpr std::uint64_t kMapAnonymous = 0x20;
-  if (ev.arch == 0xc000003e && ev.nr == 9 && !(ev.args[3] & kMapAnonymous)) {
+  if (ev.arch == kAuditArchX86_64 && ev.nr == 9 && !(ev.args[3] & kMapAnonymous)) {
     record::append_header(out, "MMAP", stamp);
     out.append("fd=");
     out.append(std::to_string(static_cast<std::int32_t>(ev.a4)));

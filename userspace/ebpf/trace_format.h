@@ -13,7 +13,6 @@
 
 namespace bpfaudit::ebpf {
 
-inline constexpr std::uint32_t kAuditArchX86_64 = 0xc000003e;  // AUDIT_ARCH_X86_64
 inline constexpr std::size_t kProctitleMax = 128;  // the kernel's MAX_PROCTITLE_AUDIT_LEN
 
 // The end of a SYSCALL line from ppid= to key=, which depends only on the

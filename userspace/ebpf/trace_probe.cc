@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "bpf_handles.h"
-#include "bpfaudit_trace.h"
+#include "bpfaudit_engine.h"
 #include "syscall_table.h"
 #include "trace.skel.h"
 
@@ -88,6 +88,8 @@ const char* loss_reason_name(int reason) {
       return "thread-table-full-thread";
     case BPFAUDIT_LOSS_TABLE_FULL_CHILD:
       return "thread-table-full-child";
+    case BPFAUDIT_LOSS_EXE_WALK:
+      return "exe-walk-cut";
     default:
       return "unknown";
   }

@@ -13,6 +13,7 @@
 
 #include "bpf_handles.h"
 #include "result.h"
+#include "trace_events.h"
 #include "unique_fd.h"
 
 struct trace_bpf;
@@ -31,9 +32,6 @@ struct ProbeConfig {
   std::uint64_t wakeup_bytes = 256u << 10;     // batch this much before waking the reader
 };
 
-inline constexpr int kLossReasons = 4;
-// Names of the loss reasons, indexed like the BPF counters.
-const char* loss_reason_name(int reason);
 
 class TraceProbe {
  public:

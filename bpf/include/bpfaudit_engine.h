@@ -1,13 +1,15 @@
-/* ABI shared by trace.bpf.c and userspace/ebpf: plain C, fixed-width types,
- * explicit padding. Every name carries the bpfaudit_ prefix because vmlinux.h
- * already defines audit_* names. A unit test compares these layouts with the
- * BTF of the built object, so both compilers must agree byte for byte. */
-#ifndef BPFAUDIT_TRACE_H
-#define BPFAUDIT_TRACE_H
+/* The one ABI of the engine's programs and userspace/ebpf: autrace's
+ * process-tree tracing and the prefilter's rules put the same events in their
+ * rings, read by one decoder. Plain C, fixed-width types, explicit padding.
+ * Every name carries the bpfaudit_ prefix because vmlinux.h already defines
+ * audit_* names. A unit test compares these layouts with the BTF of the built
+ * objects, so both compilers must agree byte for byte. */
+#ifndef BPFAUDIT_ENGINE_H
+#define BPFAUDIT_ENGINE_H
 
 #include "bpfaudit_common.h"
 
-#define BPFAUDIT_ABI_VERSION 4
+#define BPFAUDIT_ABI_VERSION 5
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
@@ -38,6 +40,7 @@ enum bpfaudit_event_type {
 	BPFAUDIT_EV_EXEC = 6,    /* sched_process_exec: executable and argv */
 	BPFAUDIT_EV_IDENTITY = 7, /* a thread's identity, sent when it differs from the last sent */
 	BPFAUDIT_EV_SOCKADDR = 8, /* a socket address argument, copied at sys_exit */
+	BPFAUDIT_EV_RULE_MATCH = 9, /* a prefilter rule matched: its key, the task's title and exe */
 };
 
 /* sizeof(struct sockaddr_storage): move_addr_to_kernel refuses longer ones. */
@@ -45,16 +48,22 @@ enum bpfaudit_event_type {
 
 /* Why an event could not be recorded; indexes the per-CPU loss counters. */
 enum bpfaudit_loss_reason {
-	BPFAUDIT_LOSS_RING_SYSCALL = 0,       /* no ring space for a SYSCALL event */
+	BPFAUDIT_LOSS_RING_SYSCALL = 0,       /* no ring space for a SYSCALL event (or its identity) */
 	BPFAUDIT_LOSS_RING_AUX = 1,           /* no ring space for PATH/CWD/EXEC/FORK/EXIT */
 	BPFAUDIT_LOSS_TABLE_FULL_THREAD = 2,  /* traced-thread table full: a new thread is untraced */
 	BPFAUDIT_LOSS_TABLE_FULL_CHILD = 3,   /* traced-thread table full: a child process is untraced */
-	BPFAUDIT_LOSS_NREASONS = 4,
+	BPFAUDIT_LOSS_EXE_WALK = 4,           /* exe path walk cut short (record written, exe truncated) */
+	BPFAUDIT_LOSS_NREASONS = 5,
 };
 
 /* bpfaudit_syscall_event.flags */
 #define BPFAUDIT_SC_NO_RETURN 1u /* the task ended inside the syscall (exit_group) */
 #define BPFAUDIT_SC_HAS_INODE 2u /* a bpfaudit_inode follows: the fd the syscall returned */
+#define BPFAUDIT_SC_COMPAT 4u    /* an i386 syscall (int 0x80): arch=40000003 */
+/* The event and those just before it (IDENTITY, RULE_MATCH) say all there is:
+ * a prefilter match of a thread nobody follows, so the decoder keeps nothing
+ * of the thread afterwards (there will be no EXIT event to forget it by). */
+#define BPFAUDIT_SC_STANDALONE 8u
 
 /* Who a thread is, as a SYSCALL record shows it. It rarely changes between
  * two syscalls, so the ring carries it only when it does: a SYSCALL event
@@ -107,7 +116,7 @@ struct bpfaudit_inode {
 };
 
 /* One per syscall, so kept small: 72 bytes (80 in the ring), a bpfaudit_inode
- * more for the open family. hdr.ts_ns is the entry time, as the kernel stamps. */
+ * more for the open family. hdr.ts_ns: the record's time (README, autrace). */
 struct bpfaudit_syscall_event {
 	struct bpfaudit_event_header hdr;
 	__u64 args[4]; /* a0..a3, all a SYSCALL record shows */
@@ -180,6 +189,100 @@ struct bpfaudit_exec_event {
 	struct bpfaudit_dpath exe;
 	char filename[BPFAUDIT_PATH_MAX]; /* the name execve was given */
 	char args[BPFAUDIT_ARGS_MAX]; /* argv, NUL-separated, as in the new stack */
+};
+
+/* A prefilter rule matched the SYSCALL event that follows: what the kernel's
+ * SYSCALL and PROCTITLE records show beyond the thread's identity. */
+#define BPFAUDIT_KEY_MAX 256      /* AUDIT_MAX_KEY_LEN */
+#define BPFAUDIT_PROCTITLE_MAX 128 /* the kernel's MAX_PROCTITLE_AUDIT_LEN */
+struct bpfaudit_rule_match_event {
+	struct bpfaudit_event_header hdr;
+	__u32 tid;
+	__u32 proctitle_len; /* bytes of proctitle read; 0: unreadable (the record shows comm) */
+	char key[BPFAUDIT_KEY_MAX]; /* NUL-terminated; empty: key=(null) */
+	char proctitle[BPFAUDIT_PROCTITLE_MAX];
+	struct bpfaudit_dpath exe; /* len 0: no executable (kernel thread) */
+};
+
+/* The prefilter's rule tables: auditctl exit-filter rules as data. */
+#define BPFAUDIT_PF_NR_ARCH 2        /* row index: 0 = x86_64, 1 = i386 (int 0x80) */
+#define BPFAUDIT_PF_ROWS (BPFAUDIT_PF_NR_ARCH * BPFAUDIT_MAX_SYSCALLS)
+#define BPFAUDIT_PF_ROW_MAX 1023     /* rules one syscall row holds; more: kernel placement */
+#define BPFAUDIT_PF_MAX_RULES 1024   /* rules per generation */
+#define BPFAUDIT_PF_MAX_FIELDS 16    /* fields an engine rule holds; more: kernel placement */
+
+/* What a field compares; the engine's own numbering (userspace lowers the
+ * kernel's AUDIT_* field numbers to these). */
+enum bpfaudit_pf_field {
+	BPFAUDIT_PF_F_PID = 1,
+	BPFAUDIT_PF_F_PPID,
+	BPFAUDIT_PF_F_UID,
+	BPFAUDIT_PF_F_EUID,
+	BPFAUDIT_PF_F_SUID,
+	BPFAUDIT_PF_F_FSUID,
+	BPFAUDIT_PF_F_GID,   /* = and != also match supplementary groups, as the kernel */
+	BPFAUDIT_PF_F_EGID,  /* idem */
+	BPFAUDIT_PF_F_SGID,
+	BPFAUDIT_PF_F_FSGID,
+	BPFAUDIT_PF_F_AUID,
+	BPFAUDIT_PF_F_SES,
+	BPFAUDIT_PF_F_ARCH,
+	BPFAUDIT_PF_F_EXIT,
+	BPFAUDIT_PF_F_SUCCESS, /* value: 1 success, 2 failure (the kernel's AUDITSC_*) */
+	BPFAUDIT_PF_F_ARG0,
+	BPFAUDIT_PF_F_ARG1,
+	BPFAUDIT_PF_F_ARG2,
+	BPFAUDIT_PF_F_ARG3,
+};
+
+/* The kernel's audit_comparator operators. Every comparison is on 32 bits,
+ * unsigned, as the kernel's audit_comparator(u32, u32, u32) does: a0..a3
+ * and exit are compared truncated to their low 32 bits. */
+enum bpfaudit_pf_op {
+	BPFAUDIT_PF_OP_EQ = 1,
+	BPFAUDIT_PF_OP_NE,
+	BPFAUDIT_PF_OP_LT,
+	BPFAUDIT_PF_OP_LE,
+	BPFAUDIT_PF_OP_GT,
+	BPFAUDIT_PF_OP_GE,
+	BPFAUDIT_PF_OP_BITMASK, /* & : left & right != 0 */
+	BPFAUDIT_PF_OP_BITTEST, /* &= : left & right == right */
+};
+
+enum bpfaudit_pf_action {
+	BPFAUDIT_PF_NEVER = 0,
+	BPFAUDIT_PF_ALWAYS = 1,
+};
+
+struct bpfaudit_pf_field_match {
+	__u32 field; /* enum bpfaudit_pf_field */
+	__u32 op;    /* enum bpfaudit_pf_op */
+	__u64 value;
+};
+
+/* One rule: its fields, ANDed, and what a match does. */
+struct bpfaudit_pf_rule {
+	__u32 action; /* enum bpfaudit_pf_action */
+	__u32 nfields;
+	struct bpfaudit_pf_field_match fields[BPFAUDIT_PF_MAX_FIELDS];
+	char key[BPFAUDIT_KEY_MAX]; /* NUL-terminated; empty: key=(null) */
+};
+
+/* The rules that name one (arch, syscall), in the kernel's first-match order;
+ * indexes into the generation's rule table. count == 0: return at once. */
+struct bpfaudit_pf_row {
+	__u16 count;
+	__u16 rule[BPFAUDIT_PF_ROW_MAX + 1];
+};
+
+/* state[0]: which generation of rows and rules is live. Userspace fills the
+ * other generation, then flips `gen` with one map update. */
+struct bpfaudit_pf_state {
+	__u32 gen;     /* 0 or 1 */
+	__u32 enabled; /* 0: match nothing (audit -e 0) */
+	__u64 wakeup_bytes;
+	__u32 daemon_tgid; /* the registered audit daemon: never audited, as the kernel's */
+	__u32 pad;
 };
 
 #endif
