@@ -322,13 +322,19 @@ void Daemon::release_pending(bool all) {
 }
 
 void Daemon::write_batch() {
-  if (batch_.empty()) return;
-  auto outcome = log_->write(batch_, batch_records_);
-  batch_.clear();
-  batch_records_ = 0;
+  bool replies_due = remote_ && remote_->awaiting_write();
+  // Frames that wrote nothing (an empty record; EOE when distributing) are
+  // answered too, with nothing to write.
+  if (batch_.empty() && !replies_due) return;
+  auto outcome = LogFile::Outcome::kWritten;
+  if (!batch_.empty()) {
+    outcome = log_->write(batch_, batch_records_);
+    batch_.clear();
+    batch_records_ = 0;
+  }
   // Senders get their ACK only now that their records are in the log (or
   // DISKFULL/DISKERROR when they are not), as stock replies after writing.
-  if (remote_ && remote_->awaiting_write()) remote_->written(outcome, log_->space_low());
+  if (replies_due) remote_->written(outcome, log_->space_low());
 }
 
 // A record from the network, logged as the sender formatted it. It skips the

@@ -252,7 +252,8 @@ bool RemoteReceiver::take_frames(Client& c, std::int64_t now_ms) {
     }
     at += scan.consumed;
     if (scan.header.type == remote::kHeartbeat) {
-      if (!send(c, remote::pack_frame(remote::kAck, scan.header.seq))) return false;
+      // Sent with the rest of this pass's replies: one send() per read.
+      c.out += remote::pack_frame(remote::kAck, scan.header.seq);
     } else if (scan.header.type == remote::kMessage) {
       std::string_view line = remote::message_record(scan.text);
       // An empty record is answered but not written (stock writes a blank line).
@@ -265,7 +266,7 @@ bool RemoteReceiver::take_frames(Client& c, std::int64_t now_ms) {
   }
   c.in.erase(0, at);
   if (!c.in.empty() && at) c.frame_started_ms = now_ms;
-  return true;
+  return c.out.empty() || send(c, {});
 }
 
 bool RemoteReceiver::send(Client& c, std::string_view bytes) {
@@ -317,12 +318,18 @@ void RemoteReceiver::written(LogFile::Outcome outcome, bool space_low) {
   // Replies go out in arrival order; a sender that left meanwhile is skipped.
   std::deque<Unacked> due;
   due.swap(unacked_);
+  std::vector<std::uint64_t> touched;
   for (const auto& u : due) {
     auto f = fd_of_.find(u.client_id);
     if (f == fd_of_.end()) continue;
-    auto c = clients_.find(f->second);
-    if (c == clients_.end()) continue;
-    send(c->second, remote::pack_frame(type, u.seq, text));
+    Client& c = clients_.at(f->second);
+    if (touched.empty() || touched.back() != u.client_id) touched.push_back(u.client_id);
+    c.out += remote::pack_frame(type, u.seq, text);
+  }
+  // One send() per sender; sending may close one (and record it).
+  for (auto id : touched) {
+    auto f = fd_of_.find(id);
+    if (f != fd_of_.end()) send(clients_.at(f->second), {});
   }
 }
 
