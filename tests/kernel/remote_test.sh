@@ -326,6 +326,49 @@ elif start_ours "$SO" -s nochange; then
     if cmp -s "$W/stock.$t" "$W/ours.$t"; then ok "part 2: $t records as stock's ($(wc -l < "$W/ours.$t"))"; else
       bad "part 2: $t records differ from stock's"; diff "$W/stock.$t" "$W/ours.$t"; fi
   done
+  # SIGHUP: ours applies tcp_client_ports and tcp_client_max_idle at once.
+  # Stock 3.0.9 with local_events = no never rereads: its SIGHUP handler asks
+  # the kernel who sent the signal and reads the answer only from the netlink
+  # socket it does not watch in that mode. So stock's records come from a
+  # receiver started with each setting, compared with ours after SIGHUP.
+  cp "$RO/auditd.conf" "$RO/auditd.conf.orig"
+  hup_ours() {  # hup_ours N LINE: ours rereads with LINE added
+    { cat "$RO/auditd.conf.orig"; [ -n "$2" ] && echo "$2"; } > "$RO/auditd.conf"
+    kill -HUP "$ROP"
+    wait_count "$RO/log/audit.log" 50 "type=DAEMON_CONFIG .*res=success" "$1"
+  }
+  kill -HUP "$RSP"
+  sleep 1
+  check "part 2: stock's pure receiver ignores SIGHUP (no DAEMON_CONFIG)" \
+    test "$(grep -ac 'type=DAEMON_CONFIG' "$RS/log/audit.log")" = 0
+  stock_with() {  # stock_with DIR LINE: a second stock receiver
+    daemon_conf "$1" "$P_STOCK2" "local_events = no" "$2"
+    start_stock "$1"
+  }
+  P_STOCK2=$((P_ATTACK + 1))
+  hup_ours 1 "tcp_client_ports = 1-1023"
+  stock_with "$W/stock-ports" "tcp_client_ports = 1-1023"
+  S2=$LAST
+  in_ns "$CLIENT" 127.0.0.1 "$P_OURS" garbage >/dev/null
+  in_ns "$CLIENT" 127.0.0.1 "$P_STOCK2" garbage >/dev/null
+  stop_pid "$S2"
+  grep -a "op=port" "$RO/log/audit.log" | mask > "$W/ours.port"
+  grep -a "op=port" "$W/stock-ports/log/audit.log" | mask > "$W/stock.port"
+  check "part 2: op=port (after SIGHUP) as stock's: $(cat "$W/ours.port")" \
+    eval 'test -s "$W/ours.port" && cmp -s "$W/ours.port" "$W/stock.port"'
+  hup_ours 2 "tcp_client_max_idle = 1"
+  stock_with "$W/stock-idle" "tcp_client_max_idle = 1"
+  S2=$LAST
+  for p in "$P_OURS" "$P_STOCK2"; do in_ns "$CLIENT" 127.0.0.1 "$p" ending >/dev/null & done
+  before=$(grep -ac "type=DAEMON_CLOSE" "$RO/log/audit.log")
+  wait_count "$RO/log/audit.log" 50 "type=DAEMON_CLOSE" $((before + 1))
+  wait_count "$W/stock-idle/log/audit.log" 50 "type=DAEMON_CLOSE" 1
+  stop_pid "$S2"
+  grep -a "type=DAEMON_CLOSE" "$RO/log/audit.log" | tail -1 | mask > "$W/ours.idle"
+  grep -a "type=DAEMON_CLOSE" "$W/stock-idle/log/audit.log" | head -1 | mask > "$W/stock.idle"
+  check "part 2: idle close (after SIGHUP) as stock's: $(cat "$W/ours.idle")" \
+    eval 'test -s "$W/ours.idle" && cmp -s "$W/ours.idle" "$W/stock.idle"'
+  hup_ours 3 ""
 else
   bad "part 2: our sender did not start"; cat "$SO/err"
 fi
