@@ -14,7 +14,9 @@
  *   ending     sends nothing; prints in hex the first 16 bytes it receives
  *   blast N    sends N MESSAGE frames (records numbered 1..N) with up to
  *              1000 unanswered at a time, reads every reply, and prints the
- *              seconds and records/s (scripts/bench-remote)
+ *              seconds and records/s (scripts/bench-remote), then on a
+ *              second line the replies by type, with the text of the first
+ *              of each type other than ACK
  *
  * Every mode but hold and ack then waits (up to 30 s) for the receiver to
  * close the connection and exits 0 if it did, 1 if it did not, printing the
@@ -150,6 +152,11 @@ int main(int argc, char **argv) {
     /* Only now is anything read: the receiver must have closed meanwhile. */
   } else if (strcmp(mode, "blast") == 0) {
     long n = argc > 4 ? atol(argv[4]) : 1000, sent = 0, acked = 0, other = 0;
+    /* ACK, DISKLOW, DISKFULL, DISKERROR, anything else */
+    static const uint32_t types[4] = {0x40000000u, 0x50000001u, 0x60000001u, 0x60000002u};
+    static const char *names[5] = {"ACK", "DISKLOW", "DISKFULL", "DISKERROR", "other"};
+    long seen[5] = {0};
+    char text[5][128] = {{0}};
     char rec[256], out[65536], in[65536];
     size_t inlen = 0;
     while (acked < n) {
@@ -180,7 +187,14 @@ int main(int argc, char **argv) {
         unsigned char *h2 = (unsigned char *)in + at;
         size_t tlen = (size_t)(h2[10] | (h2[11] << 8));
         if (inlen - at < 16 + tlen) break;
-        if (h2[9] != 0x40 || h2[6] | h2[7] | h2[8]) other++;
+        uint32_t type = (uint32_t)h2[6] | (uint32_t)h2[7] << 8 | (uint32_t)h2[8] << 16 |
+                        (uint32_t)h2[9] << 24;
+        int k = 0;
+        while (k < 4 && types[k] != type) k++;
+        if (k) other++;
+        if (seen[k]++ == 0 && k)
+          snprintf(text[k], sizeof(text[k]), "%.*s", (int)(tlen < 100 ? tlen : 100),
+                   (char *)h2 + 16);
         acked++;
         at += 16 + tlen;
       }
@@ -190,7 +204,15 @@ int main(int argc, char **argv) {
     double secs = now() - t0;
     printf("%ld records in %.3f s: %.0f records/s, %ld replies other than ACK\n", n, secs,
            (double)n / secs, other);
-    return other ? 1 : 0;
+    int first = 1;
+    for (int k = 0; k < 5; k++) {
+      if (!seen[k]) continue;
+      printf("%s%s", first ? "" : " ", names[k]);
+      if (k) printf("=\"%s\"", text[k]);
+      first = 0;
+    }
+    printf("\n");
+    return 0;
   } else if (strcmp(mode, "ack") == 0 || strcmp(mode, "ending") == 0) {
     header(h, 1, 0, 0x01020304);
     if (mode[0] == 'a' && write(fd, h, 16) < 0) return 1;

@@ -20,6 +20,8 @@
 #    left hanging), a client that never reads its ACKs, 500 connections held
 #    at once. Each bad connection is closed with a DAEMON_CLOSE op=REASON
 #    record; local events keep reaching the log during the attack.
+# 5. the replies as a receiver's log fills (DISKLOW, DISKFULL, DISKERROR),
+#    ours against stock's. Part 0: transport = KRB5 refused.
 #
 # audisp-remote reads only /etc/audit/audisp-remote.conf: each instance runs
 # under a wrapper that bind-mounts its own config there inside a private
@@ -202,7 +204,7 @@ feeder() {
   done
   while [ ! -e "$W/hold" ]; do sleep 0.1; done
 }
-PARTS=${PARTS:-1 2 3 4}  # for debugging: PARTS="1" runs part 1 only
+PARTS=${PARTS:-1 2 3 4 5}  # for debugging: PARTS="1" runs part 1 only
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 if ! want 1; then :
 elif start_ours "$R1"; then
@@ -246,6 +248,46 @@ elif start_ours "$R1"; then
   stop_pid "$RP"
 else
   bad "part 1: our receiver did not start"; cat "$R1/err"
+fi
+
+# ---------------------------------------------------------------- part 5
+# Replies as the log fills: stock's receiver and ours, each with its log on a
+# 256 KiB tmpfs mounted in its own mount namespace (space_left 2 MiB and
+# admin_space_left 1 MiB are crossed at once), take 3000 records from a
+# client that keeps 1000 unanswered. With disk_full_action ignore: DISKLOW
+# (space_left crossed, no text) and DISKFULL "disk full" (ENOSPC); with
+# suspend, also DISKERROR "remote logging suspended" once suspended. The
+# reply types and texts must be stock's. Whether plain ACKs come first
+# depends on when each checks the free space (stock: every few records;
+# ours: every 64 KiB): not compared.
+if want 5; then
+  P_FULL=$((P_ATTACK + 3))
+  for action in ignore suspend; do
+    for side in ours stock; do
+      d=$W/full-$action-$side
+      daemon_conf "$d" "$P_FULL" "local_events = no" "disk_full_action = $action"
+      if [ $side = ours ]; then cmd=("$BIN" daemon -f -c "$d"); else cmd=("$STOCK" -n -c "$d"); fi
+      ip netns exec "$NS" /bin/sh -c '/bin/mount -t tmpfs -o size=256k none "$0/log" && exec "$@"' \
+        "$d" "${cmd[@]}" > /dev/null 2>> "$d/err" &
+      FPID=$!
+      PIDS+=("$FPID")
+      for _ in $(seq 50); do in_ns "$CLIENT" 127.0.0.1 "$P_FULL" ack >/dev/null 2>&1 && break; sleep 0.1; done
+      in_ns "$CLIENT" 127.0.0.1 "$P_FULL" blast 3000 > "$d.out"
+      stop_pid "$FPID"
+      sed -n 2p "$d.out" | sed 's/^ACK //' > "$d.types"
+      echo "part 5: disk_full_action = $action: $side replied $(cat "$d.types")"
+    done
+  done
+  check "part 5: disk_full_action = ignore: DISKLOW and DISKFULL \"disk full\", as stock's" \
+    eval 'grep -qx "DISKLOW=\"\" DISKFULL=\"disk full\"" "$W/full-ignore-ours.types" &&
+          cmp -s "$W/full-ignore-ours.types" "$W/full-ignore-stock.types"'
+  # Stock writes through stdio and answers once a record is in its buffer:
+  # the write() that fails carries records already answered, and no DISKFULL
+  # goes out (seen: DISKLOW, then DISKERROR). Ours answers after its
+  # write(): the records of the failed write get DISKFULL.
+  check "part 5: disk_full_action = suspend: DISKFULL, then DISKERROR \"remote logging suspended\" (stock's text)" \
+    eval 'grep -qx "DISKLOW=\"\" DISKFULL=\"disk full\" DISKERROR=\"remote logging suspended\"" "$W/full-suspend-ours.types" &&
+          grep -q "DISKERROR=\"remote logging suspended\"" "$W/full-suspend-stock.types"'
 fi
 
 # --------------------------------------------------------- parts 2 to 4
