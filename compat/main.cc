@@ -52,6 +52,7 @@ struct External {
 };
 constexpr External kExternal[] = {
     {"engine", "bpfaudit-engine", "the prefilter engine: which engine holds each rule, its state"},
+    {"index", "bpfaudit-index", "build or refresh the history index beside audit logs"},
 };
 
 int run_external(const External& e, int argc, char** argv) {

@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Differential test: our ausearch against stock ausearch 3.0.9 on the same logs
 # and criteria; stdout, stderr and exit codes must be identical.
-# Usage: ausearch_compat.sh [--shard I/N] OUR_AUSEARCH LOG_OR_DIR...
+# Usage: ausearch_compat.sh [--shard I/N] [--index fresh|partial] OUR_AUSEARCH LOG_OR_DIR...
 # --shard I/N checks every N-th log starting at the I-th (from 0), so ctest
 # can run the shards side by side; shard 0 also runs the option-error cases.
+# --index MODE runs every case on a copy of each log with a history index
+# (`bpfaudit index --block-size 4096`, the smallest blocks, so that small
+# logs have many): `fresh` indexes the whole copy, `partial` indexes its
+# first half and then appends the rest (the index covers a prefix). The
+# reference is then ours without the index (BPFAUDIT_NO_INDEX=1), which the
+# plain run compares with stock, and no known difference is allowed: the
+# index must not change a byte.
 set -u
 shard=0
 shards=1
+index_mode=
 if [ "${1:-}" = --shard ]; then
   shard=${2%/*}
   shards=${2#*/}
+  shift 2
+fi
+if [ "${1:-}" = --index ]; then
+  index_mode=$2
   shift 2
 fi
 ours=$1
@@ -17,6 +29,12 @@ shift
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 compat_setup ausearch
+if [ -n "$index_mode" ]; then
+  printf '#!/bin/sh\nBPFAUDIT_NO_INDEX=1 exec %q "$@"\n' "$ours" >"$tmp/noindex"
+  chmod +x "$tmp/noindex"
+  stock=$tmp/noindex
+  indexer="$(dirname "$ours")/bpfaudit index"
+fi
 
 compared=0
 failed=0
@@ -27,7 +45,7 @@ failures=()
 # A listed case that differs is counted as known; any other difference fails.
 known_file=$(dirname "$0")/ausearch_known_differences.tsv
 is_known() {  # log args
-  [ -f "$known_file" ] && grep -qF "$(printf '%s\t%s\t' "$1" "$2")" "$known_file"
+  [ -z "$index_mode" ] && [ -f "$known_file" ] && grep -qF "$(printf '%s\t%s\t' "$1" "$2")" "$known_file"
 }
 
 run_case() {  # log, then ausearch arguments
@@ -63,6 +81,33 @@ logs=()
 for i in "${!all_logs[@]}"; do
   [ $((i % shards)) = "$shard" ] && logs+=("${all_logs[$i]}")
 done
+
+# Indexed copies of the logs (see --index).
+skipped_blocks=0
+if [ -n "$index_mode" ]; then
+  copies=()
+  for i in "${!logs[@]}"; do
+    orig=${logs[$i]}
+    mkdir -p "$tmp/idx/$i"
+    copy=$tmp/idx/$i/$(basename "$orig")
+    if [ "$index_mode" = partial ]; then
+      half=$(( $(wc -l <"$orig") / 2 ))
+      head -n "$half" "$orig" >"$copy"
+      $indexer -q --block-size 4096 "$copy" || { echo "index failed: $copy"; exit 1; }
+      tail -n +"$((half + 1))" "$orig" >>"$copy"
+    else
+      cp "$orig" "$copy"
+      $indexer -q --block-size 4096 "$copy" || { echo "index failed: $copy"; exit 1; }
+    fi
+    copies+=("$copy")
+    # That the index is used at all: a key no log has rules out every block
+    # the index covers that holds a record.
+    n=$(BPFAUDIT_INDEX_STATS=1 "$ours" -if "$copy" -k nosuchkey.index 2>&1 >/dev/null |
+        sed -n 's/.*skipped \([0-9]*\).*/\1/p')
+    skipped_blocks=$((skipped_blocks + ${n:-0}))
+  done
+  logs=("${copies[@]}")
+fi
 
 for log in "${logs[@]}"; do
   for fmt in "--raw" "" "-i"; do
@@ -145,15 +190,21 @@ for log in "${logs[@]}"; do
 done
 
 report() {
-  echo "ausearch compat: compared $compared cases over ${#logs[@]} logs (shard $shard/$shards): $((compared - failed - known)) identical, $known known differences (listed with reasons in $(basename "$known_file")), $failed new differences"
+  [ -n "$index_mode" ] && echo "index ($index_mode): a search for a missing key skipped $skipped_blocks blocks over these logs"
+  echo "ausearch compat${index_mode:+ (index $index_mode, against ours without index)}: compared $compared cases over ${#logs[@]} logs (shard $shard/$shards): $((compared - failed - known)) identical, $known known differences (listed with reasons in $(basename "$known_file")), $failed new differences"
   if [ $failed -gt 0 ]; then
     printf '  %s\n' "${failures[@]:0:40}"
+    exit 1
+  fi
+  if [ -n "$index_mode" ] && [ "$skipped_blocks" -eq 0 ]; then
+    echo "the index was never used"
     exit 1
   fi
   echo "$((compared - known)) passed, 0 failed"
   exit 0
 }
-[ "$shard" = 0 ] || report
+# The checkpoint and command-line cases read no index.
+[ "$shard" = 0 ] && [ -z "$index_mode" ] || report
 
 # --checkpoint: two runs in a row; outputs, exit codes and the checkpoint
 # files themselves must agree.

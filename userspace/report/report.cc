@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <libaudit.h>
+#include <unistd.h>
 #include <pwd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "event.h"
+#include "history_index.h"
 #include "input.h"
 #include "interpret.h"
 #include "log_reader.h"
@@ -138,12 +140,90 @@ class Reporter : public search::LogSink {
         interpreter_(opts.escape, static_cast<unsigned>(eoe)) {}
 
   int process_fd(int fd, const std::string& name, bool last) override {
+    file_first_.reset();
+    file_last_ = {};
+    std::optional<search::HistoryIndex> idx;
+    if (indexable() && name != "stdin") idx = search::HistoryIndex::load(name, fd);
+    if (!idx) {
+      read_lines(fd, kToEnd);
+    } else {
+      read_indexed(fd, *idx);
+    }
+    if (last) assembler_.close_all();
+    drain();
+    very_last_ = file_last_;
+    if (o_.type == ReportType::kTime) {
+      if (!file_first_) {
+        buf_ += name + ": no records\n";
+      } else {
+        buf_ += name + ": " + date(file_first_->sec) + "." + msec3(file_first_->msec) + " - " +
+                date(file_last_.sec) + "." + msec3(file_last_.msec) + "\n";
+      }
+    }
+    return 0;
+  }
+
+ private:
+  static constexpr std::uint64_t kToEnd = ~std::uint64_t{0};
+
+  // The history index serves -ts/-te: a block none of whose records is in
+  // range only has records stock drops before assembling events, so it is
+  // not read, once the first stamp stock notes has been read. Blocks with
+  // bad time stamps are read (stock reports them). -t prints each file's
+  // range and reads everything.
+  bool indexable() const {
+    if (!o_.start_time && !o_.end_time) return false;
+    if (o_.type == ReportType::kTime || eoe_ == 0 || eoe_ > search::kIndexMaxEoe) return false;
+    const char* off = std::getenv("BPFAUDIT_NO_INDEX");
+    return !(off && *off == '1');
+  }
+
+  void read_indexed(int fd, const search::HistoryIndex& idx) {
+    search::IndexQuery q;
+    q.time = true;
+    q.start_time = o_.start_time;
+    q.end_time = o_.end_time;
+    bool noted = very_first_.sec != 0;
+    std::uint64_t from = 0, to = 0;  // the range still to read
+    std::size_t read = 0, skipped = 0;
+    for (std::size_t b = 0; b < idx.blocks().size(); ++b) {
+      const auto& blk = idx.blocks()[b];
+      if (noted && idx.outside_time(b, q)) {
+        if (to > from) read_range(fd, from, to);
+        from = to = blk.end;
+        ++skipped;
+        continue;
+      }
+      ++read;
+      to = blk.end;
+      // Reading a block with a record out of range (or, without -ts, any
+      // record) notes the first stamp.
+      if (blk.flags & search::HistoryIndex::kRecords) {
+        const auto lo = static_cast<std::int64_t>(blk.min_sec);
+        const auto hi = static_cast<std::int64_t>(blk.max_sec);
+        if (!o_.start_time || lo < o_.start_time || (o_.end_time && hi > o_.end_time)) noted = true;
+      }
+    }
+    // The rest of the covered part and whatever was appended after it.
+    read_range(fd, from, kToEnd);
+    if (std::getenv("BPFAUDIT_INDEX_STATS")) {
+      flush();
+      std::fprintf(err_, "index: blocks read %zu, skipped %zu\n", read, skipped);
+    }
+  }
+
+  void read_range(int fd, std::uint64_t from, std::uint64_t to) {
+    if (::lseek(fd, static_cast<off_t>(from), SEEK_SET) < 0) return;
+    read_lines(fd, to);
+  }
+
+  // The records from the fd's position to `end` (a line start) or its end.
+  void read_lines(int fd, std::uint64_t end) {
     record::LineReader reader(fd, record::kMaxRecordLength - 1);
     std::string bad_stamp;
     const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_ - 1;
-    file_first_.reset();
-    file_last_ = {};
     while (auto line = reader.next()) {
+      if (end != kToEnd && reader.offset() >= end) break;
       record::HeaderError herr;
       auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
       if (!h) {
@@ -162,19 +242,9 @@ class Reporter : public search::LogSink {
       if (!assembler_.add(*h, record::view_record(*line, h->type))) continue;
       drain();
     }
-    if (last) assembler_.close_all();
-    drain();
-    very_last_ = file_last_;
-    if (o_.type == ReportType::kTime) {
-      if (!file_first_) {
-        buf_ += name + ": no records\n";
-      } else {
-        buf_ += name + ": " + date(file_first_->sec) + "." + msec3(file_first_->msec) + " - " +
-                date(file_last_.sec) + "." + msec3(file_last_.msec) + "\n";
-      }
-    }
-    return 0;
   }
+
+ public:
 
   void title() {
     buf_ += "\n";

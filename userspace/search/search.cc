@@ -23,6 +23,7 @@
 
 #include "checkpoint.h"
 #include "event.h"
+#include "history_index.h"
 #include "input.h"
 #include "interpret.h"
 #include "log_reader.h"
@@ -135,7 +136,17 @@ class Searcher : public LogSink {
   // as stock does only for the last file it reads. A regular file is kept
   // open (a dup) while open events refer to its records, whose text can then
   // be read back from it instead of being held in memory.
-  int process_fd(int fd, const std::string& /*name*/, bool last) override {
+  int process_fd(int fd, const std::string& name, bool last) override {
+    // A single file (-if FILE): its index, when it has one.
+    if (!checkpoint_ && !index_tried_ && last && name != "stdin") {
+      index_tried_ = true;
+      int rc = scan_indexed({name});
+      if (rc != kNoIndex) {
+        if (rc != kRestart) return rc;
+        restart();
+        ::lseek(fd, 0, SEEK_SET);
+      }
+    }
     struct stat st {};
     base::UniqueFd kept;
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && kept_fds_.size() < kMaxKeptFds)
@@ -151,6 +162,16 @@ class Searcher : public LogSink {
   bool done() const override { return done_; }
 
   int process_paths(const std::vector<std::string>& paths, std::FILE* err) override {
+    // Indexed files first (history_index.h); a checkpoint run records what
+    // it saw event by event and reads everything.
+    if (!checkpoint_ && !index_tried_) {
+      index_tried_ = true;
+      int rc = scan_indexed(paths);
+      if (rc != kNoIndex) {
+        if (rc != kRestart) return rc;
+        restart();
+      }
+    }
     unsigned threads = static_cast<unsigned>(std::min<std::size_t>(scan_threads(), paths.size()));
     // A checkpoint records what it saw event by event; that path stays as it was.
     if (threads < 2 || checkpoint_) return LogSink::process_paths(paths, err);
@@ -174,6 +195,205 @@ class Searcher : public LogSink {
 
  private:
   static constexpr int kRestart = -1;
+  static constexpr int kNoIndex = -2;
+  // Tags of placeholder records: this bit, and the mask of the criteria that
+  // ruled out their block.
+  static constexpr std::uint64_t kPlaceholder = 1ull << 63;
+
+  // 0: a real event; 1: a placeholder event no criterion could match;
+  // kRestart: placeholders mixed with real records, or no single criterion
+  // rules out all of the event's blocks.
+  int placeholder_verdict() const {
+    std::size_t held = 0;
+    std::uint32_t common = ~0u;
+    for (std::uint64_t t : pop_tags_)
+      if (t & kPlaceholder) {
+        ++held;
+        common &= static_cast<std::uint32_t>(t);
+      }
+    if (held == 0) return 0;
+    if (held != pop_tags_.size() || common == 0) return kRestart;
+    return 1;
+  }
+
+  // Reads the records of [start, end) of `fd` as read_fd does.
+  int read_range(int fd, std::uint64_t start, std::uint64_t end, int backing_fd) {
+    if (::lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) return kRestart;
+    record::LineReader reader(fd, record::kMaxRecordLength - 1);
+    std::string bad_stamp;
+    const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
+    while (!done_) {
+      auto line = reader.next();
+      if (!line) break;
+      const std::uint64_t off = reader.offset();  // the reader counts from the file start
+      if (off >= end) break;
+      record::HeaderError herr;
+      auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
+      if (!h) {
+        if (herr == record::HeaderError::kBadTimestamp)
+          put_err("Error extracting time stamp (" + bad_stamp + ")\n");
+        continue;
+      }
+      auto sec = static_cast<std::int64_t>(h->id.sec);
+      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
+      std::optional<record::FileSpan> origin;
+      if (backing_fd >= 0) origin = record::FileSpan{backing_fd, off};
+      if (!assembler_->add(*h, record::view_record(*line, h->type), origin, 0)) continue;
+      if (int rc = drain()) return rc;
+    }
+    return 0;
+  }
+
+  // Feeds a skipped block's placeholders (history_index.h).
+  int feed_placeholders(const HistoryIndex& idx, std::size_t block, std::uint32_t mask) {
+    idx.placeholders(block, placeholder_headers_);
+    const std::uint64_t tag = kPlaceholder | mask;
+    for (const auto& h : placeholder_headers_) {
+      if (done_) break;
+      auto sec = static_cast<std::int64_t>(h.id.sec);
+      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
+      record::RecordView view;
+      view.type = h.type;
+      if (!assembler_->add(h, view, std::nullopt, tag)) continue;
+      if (int rc = drain()) return rc;
+    }
+    return 0;
+  }
+
+  // Reads `paths` in order using their indexes: kNoIndex when none has one
+  // (or the criteria give the index nothing to rule out), kRestart when the
+  // run must start again without it, else the exit status.
+  int scan_indexed(const std::vector<std::string>& paths) {
+    // BPFAUDIT_NO_INDEX=1: read as if no log had an index (tests, benches).
+    if (const char* off = std::getenv("BPFAUDIT_NO_INDEX"); off && *off == '1') return kNoIndex;
+    auto q = make_index_query(c_, eoe_timeout_);
+    if (!q || !q->useful()) return kNoIndex;
+    struct File {
+      std::optional<HistoryIndex> idx;
+      dev_t dev = 0;
+      ino_t ino = 0;
+      std::uint64_t size = 0;
+      std::string why;
+    };
+    std::vector<File> files(paths.size());
+    std::size_t indexed = 0;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      // Held open only while its index is checked: a history of thousands
+      // of files must not run out of descriptors.
+      base::UniqueFd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+      struct stat st {};
+      // The plain read reports what cannot be opened, in its order.
+      if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return kNoIndex;
+      files[i].dev = st.st_dev;
+      files[i].ino = st.st_ino;
+      files[i].size = static_cast<std::uint64_t>(st.st_size);
+      files[i].idx = HistoryIndex::load(paths[i], fd.get(), &files[i].why);
+      if (files[i].idx) ++indexed;
+    }
+    if (indexed == 0) return kNoIndex;
+
+    // The files as one chain of units: an indexed file's blocks and, past
+    // what its index covers, its tail; a file without index is one unit.
+    enum class Act { kRead, kSkip, kNone };
+    struct Unit {
+      std::size_t file;
+      std::size_t block;  // kWhole: not a block
+      std::uint64_t start, end;
+      Act act;
+      std::uint32_t mask;
+      bool link_next;  // an event may continue into the next unit
+    };
+    constexpr std::size_t kWhole = ~std::size_t{0};
+    constexpr std::uint64_t kEnd = ~std::uint64_t{0};
+    std::vector<Unit> units;
+    std::size_t skipped = 0, outside = 0, read_blocks = 0;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (!files[i].idx) {
+        units.push_back({i, kWhole, 0, kEnd, Act::kRead, 0, true});
+        continue;
+      }
+      const HistoryIndex& idx = *files[i].idx;
+      const auto& blocks = idx.blocks();
+      for (std::size_t b = 0; b < blocks.size(); ++b) {
+        Unit u{i, b, blocks[b].start, blocks[b].end, Act::kRead, 0,
+               (blocks[b].flags & HistoryIndex::kCrossNext) != 0};
+        if (idx.outside_time(b, *q)) {
+          u.act = Act::kNone;
+        } else {
+          std::uint32_t m = idx.prune_mask(b, *q);
+          if (m != 0 && m != HistoryIndex::kMustRead) {
+            u.act = Act::kSkip;
+            u.mask = m;
+          }
+        }
+        units.push_back(u);
+      }
+      if (!blocks.empty()) units.back().link_next = units.back().link_next || idx.ends_open();
+      // The tail past the covered part (an appended log) is read whole.
+      if (files[i].size > idx.covered())
+        units.push_back({i, kWhole, idx.covered(), kEnd, Act::kRead, 0, true});
+    }
+    // Blocks that share an event with a block that is read are read too: a
+    // mixed event would make the run start again.
+    for (std::size_t k = 0; k + 1 < units.size(); ++k)
+      if (units[k].act == Act::kRead && units[k].link_next && units[k + 1].act == Act::kSkip)
+        units[k + 1].act = Act::kRead;
+    for (std::size_t k = units.size() - 1; k-- > 0;)
+      if (units[k + 1].act == Act::kRead && units[k].link_next && units[k].act == Act::kSkip)
+        units[k].act = Act::kRead;
+
+    indexed_ = true;
+    int rc = 0;
+    std::size_t u = 0;
+    for (std::size_t i = 0; i < paths.size() && rc == 0 && !done_; ++i) {
+      base::UniqueFd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+      struct stat st {};
+      if (!fd || ::fstat(fd.get(), &st) != 0 || st.st_dev != files[i].dev ||
+          st.st_ino != files[i].ino) {
+        rc = kRestart;  // replaced since its index was checked
+        break;
+      }
+      const int backing = kept_fds_.size() < kMaxKeptFds ? fd.get() : -1;
+      for (; u < units.size() && units[u].file == i && rc == 0 && !done_; ++u) {
+        Unit& un = units[u];
+        if (un.act == Act::kNone) {
+          ++outside;
+        } else if (un.act == Act::kSkip) {
+          ++skipped;
+          rc = feed_placeholders(*files[i].idx, un.block, un.mask);
+        } else {
+          if (un.block != kWhole) ++read_blocks;
+          // Consecutive blocks read are one range.
+          std::uint64_t end = un.end;
+          while (un.block != kWhole && u + 1 < units.size() && units[u + 1].file == i &&
+                 units[u + 1].act == Act::kRead && units[u + 1].block != kWhole) {
+            ++u;
+            ++read_blocks;
+            end = units[u].end;
+          }
+          if (un.start < end) rc = read_range(fd.get(), un.start, end, backing);
+        }
+      }
+      while (u < units.size() && units[u].file == i) ++u;
+      if (rc) break;
+      if (i + 1 == paths.size() && !done_) {
+        assembler_->close_all();
+        rc = drain();
+      }
+      if (backing >= 0) kept_fds_.push_back(std::move(fd));
+      if (assembler_->empty()) kept_fds_.clear();
+    }
+    indexed_ = false;
+    if (std::getenv("BPFAUDIT_INDEX_STATS")) {
+      std::fprintf(err_, "index: %zu files, %zu indexed, blocks read %zu, skipped %zu, outside time %zu%s\n",
+                   paths.size(), indexed, read_blocks, skipped, outside,
+                   rc == kRestart ? ", restarted" : "");
+      for (std::size_t i = 0; i < paths.size(); ++i)
+        if (!files[i].idx && files[i].why != "no index")
+          std::fprintf(err_, "index: %s: %s\n", paths[i].c_str(), files[i].why.c_str());
+    }
+    return rc;
+  }
   // Files smaller than this are read by the main thread alone (see scan_file).
   static constexpr off_t kMinScanBytes = 128 << 10;
   static constexpr std::uint32_t kNoSync = ~0u;
@@ -432,6 +652,7 @@ class Searcher : public LogSink {
     interpreter_.emplace(opts_.escape, static_cast<unsigned>(eoe_timeout_));
     found_ = done_ = false;
     watch_ties_ = false;
+    indexed_ = false;
   }
 
   // Writes `text` to `f`, counting it in `written` and leaving out the first
@@ -451,7 +672,12 @@ class Searcher : public LogSink {
 
   int drain() {
     while (!done_) {
-      if (!assembler_->pop_ready(event_)) return 0;
+      if (!assembler_->pop_ready(event_, indexed_ ? &pop_tags_ : nullptr)) return 0;
+      if (indexed_) {
+        int verdict = placeholder_verdict();
+        if (verdict == kRestart) return kRestart;
+        if (verdict == 1) continue;
+      }
       record::Event* ev = &event_;
       SearchItems& items = items_;
       bool matched = matches(*ev, c_, items);
@@ -561,6 +787,12 @@ class Searcher : public LogSink {
   std::vector<std::uint64_t> fingerprint_;
   std::size_t synced_files_ = 0;
   bool watch_ties_ = false;  // the assembler was taken over from a worker
+  // History index: tried once per run; while `indexed_`, popped events are
+  // checked for placeholders.
+  bool index_tried_ = false;
+  bool indexed_ = false;
+  std::vector<std::uint64_t> pop_tags_;
+  std::vector<record::RecordHeader> placeholder_headers_;
 };
 
 }  // namespace

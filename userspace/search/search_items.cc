@@ -1288,4 +1288,6 @@ int extract_search_items(const record::Event& ev, const Criteria& c, SearchItems
   return rc;
 }
 
+std::optional<std::string> decode_hex_value(const char* text) { return unescape(text); }
+
 }  // namespace bpfaudit::search

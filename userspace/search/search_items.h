@@ -82,4 +82,9 @@ struct SearchItems {
 // first error, as in stock.
 int extract_search_items(const record::Event& ev, const Criteria& c, SearchItems& s);
 
+// Stock's decoder of a value that is not quoted (hex, or "(...)" as it is),
+// cut at the first NUL; nullopt when it does not decode. The history index
+// collects every value the extraction could read with it.
+std::optional<std::string> decode_hex_value(const char* text);
+
 }  // namespace bpfaudit::search

@@ -1,0 +1,832 @@
+#include "history_index.h"
+
+#include <fcntl.h>
+#include <libaudit.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+
+#include "event.h"
+#include "log_reader.h"
+#include "search_items.h"
+#include "unique_fd.h"
+
+namespace bpfaudit::search {
+
+namespace {
+
+constexpr char kMagic[8] = {'B', 'P', 'F', 'A', 'I', 'D', 'X', '1'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kEdgeBytes = 4096;  // hashed at each end of the covered content
+
+enum FileFlag : std::uint32_t { kEndsOpen = 1, kHasNodes = 2 };
+
+// Fixed-size head of the index file (host byte order; the magic and the
+// version tell a foreign or older file).
+struct FileHeader {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t block_size;
+  std::uint64_t dev, ino;
+  std::uint64_t covered;
+  std::int64_t mtime_ns;  // of the log when it was indexed
+  std::uint64_t head_hash, tail_hash;
+  std::uint32_t blocks, nodes;
+  std::uint32_t flags, reserved;
+  std::uint64_t body_length, body_hash;
+};
+static_assert(sizeof(FileHeader) == 96);
+
+struct BlockEntry {
+  std::uint64_t start, end, min_sec, max_sec, payload_offset;
+  std::uint32_t payload_length, flags;
+};
+static_assert(sizeof(BlockEntry) == 48);
+
+// FNV-1a, 64 bits: the cheap content check of the header and the index's
+// own checksum (a torn or edited index file fails it).
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ull) {
+  for (unsigned char ch : s) {
+    h ^= ch;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+enum NumberTag : std::uint64_t { kTagPid = 1, kTagUid, kTagGid, kTagSes, kTagSyscall };
+
+std::uint64_t number_hash(std::uint64_t tag, std::uint64_t value) {
+  return mix64(value ^ mix64(tag * 0x9e3779b97f4a7c15ull));
+}
+
+constexpr int kBloomProbes = 4;
+bool bloom_has(std::string_view words, std::uint64_t h) {
+  const std::uint64_t bits = words.size() / 8 * 64;
+  if (bits == 0) return false;
+  std::uint64_t h2 = mix64(h) | 1;
+  for (int i = 0; i < kBloomProbes; ++i) {
+    std::uint64_t bit = (h + static_cast<std::uint64_t>(i) * h2) % bits;
+    unsigned char byte = static_cast<unsigned char>(words[bit / 8]);
+    if (!(byte & (1u << (bit % 8)))) return false;
+  }
+  return true;
+}
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+// Bounds-checked reading of a payload; a short or malformed payload makes
+// `ok` false and every later read return 0.
+struct Cursor {
+  std::string_view s;
+  std::size_t pos = 0;
+  bool ok = true;
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= s.size()) {
+        ok = false;
+        return 0;
+      }
+      auto b = static_cast<unsigned char>(s[pos++]);
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    ok = false;
+    return 0;
+  }
+  std::string_view bytes(std::uint64_t n) {
+    if (n > s.size() - pos) {
+      ok = false;
+      pos = s.size();
+      return {};
+    }
+    std::string_view r = s.substr(pos, n);
+    pos += n;
+    return r;
+  }
+};
+
+// The event-opening class of a record type, as the assembler sees it.
+enum Class : unsigned { kClassEoe = 0, kClassSingle = 1, kClassMulti = 2 };
+unsigned class_of(int type) {
+  if (type == AUDIT_EOE) return kClassEoe;
+  return record::is_single_record_type(type) ? kClassSingle : kClassMulti;
+}
+int type_for_class(unsigned cls) {
+  if (cls == kClassEoe) return AUDIT_EOE;
+  return cls == kClassSingle ? AUDIT_USER : AUDIT_SYSCALL;
+}
+
+constexpr int kStringFields = 3;  // key, exe, comm
+constexpr const char* kStringNeedles[kStringFields] = {"key=", "exe=", "comm="};
+// Past this many bytes of distinct values a field's set is dropped (the
+// block then cannot be ruled out by it).
+constexpr std::size_t kMaxStringBytes = 2048;
+
+struct Summary {
+  std::set<int> types;
+  std::set<std::string> strings[kStringFields];
+  std::size_t string_bytes[kStringFields] = {};
+  bool overflow[kStringFields] = {};
+  std::vector<std::uint64_t> numbers;
+
+  void add_string(int field, std::string v) {
+    if (overflow[field]) return;
+    if (strings[field].size() > 0 && strings[field].count(v)) return;
+    string_bytes[field] += v.size() + 1;
+    if (string_bytes[field] > kMaxStringBytes) {
+      overflow[field] = true;
+      strings[field].clear();
+      return;
+    }
+    strings[field].insert(std::move(v));
+  }
+};
+
+// Every value stock's extraction could read from `raw` for the criteria the
+// index answers: each occurrence of each needle, converted as stock converts
+// (and also as the value cut at its first space).
+void collect_values(int type, const std::string& raw, Summary& s) {
+  const char* t = raw.c_str();
+  // Stock takes an absent field of these records as a value: uid 0, auid
+  // and ses unset (-1), exe "(null)".
+  if (type == AUDIT_NETFILTER_CFG || type == AUDIT_EVENT_LISTENER) {
+    s.numbers.push_back(number_hash(kTagUid, 0));
+    s.numbers.push_back(number_hash(kTagUid, 0xffffffffu));
+    s.numbers.push_back(number_hash(kTagSes, 0xffffffffu));
+    s.add_string(1, "(null)");
+  }
+  struct Needle {
+    const char* text;
+    NumberTag tag;
+  };
+  static constexpr Needle kNumbers[] = {{"pid=", kTagPid},     {"uid=", kTagUid},
+                                        {"gid=", kTagGid},     {"ses=", kTagSes},
+                                        {"syscall=", kTagSyscall}, {"uring_op=", kTagSyscall}};
+  auto narrow = [](NumberTag tag, unsigned long v) -> std::uint64_t {
+    switch (tag) {
+      case kTagPid:
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(v)));
+      case kTagSyscall:
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<int>(v)));
+      default:
+        return static_cast<std::uint32_t>(v);
+    }
+  };
+  std::string cut;
+  for (const Needle& n : kNumbers) {
+    const std::size_t len = std::strlen(n.text);
+    bool seen = false;
+    for (const char* p = std::strstr(t, n.text); p; p = std::strstr(p + 1, n.text)) {
+      seen = true;
+      const char* v = p + len;
+      unsigned long x;
+      if (record::read_ulong(v, 10, x)) s.numbers.push_back(number_hash(n.tag, narrow(n.tag, x)));
+      const char* sp = std::strchr(v, ' ');
+      if (sp) {
+        cut.assign(v, sp);
+        if (record::read_ulong(cut.c_str(), 10, x))
+          s.numbers.push_back(number_hash(n.tag, narrow(n.tag, x)));
+      }
+    }
+    // Stock reads one " uid=" from its '=', which converts to 0.
+    if (seen && n.tag == kTagUid) s.numbers.push_back(number_hash(kTagUid, 0));
+  }
+  for (int f = 0; f < kStringFields; ++f) {
+    const char* needle = kStringNeedles[f];
+    const std::size_t len = std::strlen(needle);
+    for (const char* p = std::strstr(t, needle); p; p = std::strstr(p + 1, needle)) {
+      const char* v = p + len;
+      if (*v == '"') {
+        const char* close = std::strchr(v + 1, '"');
+        if (close) s.add_string(f, std::string(v + 1, close));
+        continue;
+      }
+      if (auto d = decode_hex_value(v)) s.add_string(f, std::move(*d));
+      const char* end = v;
+      while (*end && *end != ' ') ++end;
+      s.add_string(f, std::string(v, end));
+    }
+  }
+}
+
+struct BlockBuild {
+  BlockEntry entry{};
+  Summary summary;
+  std::string runs;
+  std::uint64_t run_count = 0;
+  // The current run: consecutive records of one identity.
+  bool in_run = false;
+  bool run_open = false;  // still recording classes (no multi-record type yet)
+  std::uint64_t sec = 0, serial = 0, prev_sec = 0, prev_serial = 0;
+  std::uint32_t msec = 0, node = 0;
+  std::vector<unsigned> classes;
+
+  void flush_run(bool has_nodes) {
+    if (!in_run) return;
+    put_varint(runs, classes.size());
+    put_varint(runs, zigzag(static_cast<std::int64_t>(sec - prev_sec)));
+    put_varint(runs, msec);
+    put_varint(runs, zigzag(static_cast<std::int64_t>(serial - prev_serial)));
+    if (has_nodes) put_varint(runs, node);
+    for (std::size_t i = 0; i < classes.size(); i += 4) {
+      unsigned byte = 0;
+      for (std::size_t k = 0; k < 4 && i + k < classes.size(); ++k) byte |= classes[i + k] << (2 * k);
+      runs.push_back(static_cast<char>(byte));
+    }
+    prev_sec = sec;
+    prev_serial = serial;
+    ++run_count;
+    in_run = false;
+    classes.clear();
+  }
+};
+
+std::string encode_payload(BlockBuild& b, bool has_nodes) {
+  b.flush_run(has_nodes);
+  std::string out;
+  put_varint(out, b.summary.types.size());
+  for (int t : b.summary.types) put_varint(out, zigzag(t));
+  for (int f = 0; f < kStringFields; ++f) {
+    if (b.summary.overflow[f]) {
+      put_varint(out, 0);
+      continue;
+    }
+    put_varint(out, b.summary.strings[f].size() + 1);
+    for (const auto& v : b.summary.strings[f]) {
+      put_varint(out, v.size());
+      out += v;
+    }
+  }
+  auto& nums = b.summary.numbers;
+  std::sort(nums.begin(), nums.end());
+  nums.erase(std::unique(nums.begin(), nums.end()), nums.end());
+  // About 10 bits per value: with 4 probes, about 1% false positives.
+  std::size_t words = nums.empty() ? 0 : (nums.size() * 10 + 63) / 64;
+  std::string bloom(words * 8, '\0');
+  const std::uint64_t bits = words * 64;
+  for (std::uint64_t h : nums) {
+    std::uint64_t h2 = mix64(h) | 1;
+    for (int i = 0; i < kBloomProbes; ++i) {
+      std::uint64_t bit = (h + static_cast<std::uint64_t>(i) * h2) % bits;
+      bloom[bit / 8] = static_cast<char>(static_cast<unsigned char>(bloom[bit / 8]) | (1u << (bit % 8)));
+    }
+  }
+  put_varint(out, words);
+  out += bloom;
+  put_varint(out, b.run_count);
+  out += b.runs;
+  return out;
+}
+
+std::size_t pread_all(int fd, char* out, std::size_t n, std::uint64_t off) {
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out + got, n - got, static_cast<off_t>(off + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  return got;
+}
+
+// Hashes of the first and last kEdgeBytes of [0, covered).
+bool edge_hashes(int fd, std::uint64_t covered, std::uint64_t& head, std::uint64_t& tail) {
+  std::string buf(std::min<std::uint64_t>(kEdgeBytes, covered), '\0');
+  if (pread_all(fd, buf.data(), buf.size(), 0) != buf.size()) return false;
+  head = fnv1a(buf);
+  if (pread_all(fd, buf.data(), buf.size(), covered - buf.size()) != buf.size()) return false;
+  tail = fnv1a(buf);
+  return true;
+}
+
+// Offset just past the last '\n' of the file's first `size` bytes.
+std::uint64_t last_line_end(int fd, std::uint64_t size) {
+  char buf[64 << 10];
+  std::uint64_t end = size;
+  while (end > 0) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, end));
+    if (pread_all(fd, buf, n, end - n) != n) return 0;
+    for (std::size_t i = n; i > 0; --i)
+      if (buf[i - 1] == '\n') return end - n + i;
+    end -= n;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string index_path_for(const std::string& log_path) {
+  return log_path + std::string(kIndexSuffix);
+}
+
+base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint64_t eoe_timeout,
+                                     IndexBuildStats* stats) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return base::Error{-errno, "cannot stat the log"};
+  if (!S_ISREG(st.st_mode)) return base::Error{-EINVAL, "not a regular file"};
+  if (block_size < 4096) block_size = 4096;
+  const std::uint64_t covered = last_line_end(fd, static_cast<std::uint64_t>(st.st_size));
+  if (::lseek(fd, 0, SEEK_SET) != 0) return base::Error{-errno, "cannot seek in the log"};
+
+  std::vector<std::string> nodes;
+  std::unordered_map<std::string, std::uint32_t> node_ids;
+  auto node_of = [&](const std::optional<std::string>& n) -> std::uint32_t {
+    if (!n) return 0;
+    auto [it, inserted] = node_ids.try_emplace(*n, static_cast<std::uint32_t>(nodes.size() + 1));
+    if (inserted) nodes.push_back(*n);
+    return it->second;
+  };
+
+  // Every run carries its node (one byte when the log has none): the
+  // encoding is then known before the first record.
+  const bool has_nodes = true;
+
+  std::vector<BlockBuild> blocks;
+  std::vector<std::uint8_t> cross;  // per block: an event continues into the next
+  blocks.emplace_back();
+  blocks.back().entry.start = 0;
+  blocks.back().entry.min_sec = ~0ull;
+  std::vector<std::uint32_t> record_block;  // per record ordinal
+  record::EventAssembler assembler(eoe_timeout);
+  record::Event ev;
+  std::vector<std::uint64_t> tags;
+  auto note_event = [&](bool open_at_end) {
+    std::uint32_t lo = ~0u, hi = 0;
+    for (std::uint64_t t : tags) {
+      lo = std::min(lo, record_block[t]);
+      hi = std::max(hi, record_block[t]);
+    }
+    if (open_at_end) hi = static_cast<std::uint32_t>(blocks.size() - 1);
+    for (std::uint32_t b = lo; b < hi; ++b) cross[b] = 1;
+  };
+
+  record::LineReader reader(fd, record::kMaxRecordLength - 1);
+  const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - kIndexMaxEoe - 1;
+  std::string bad_stamp, raw;
+  bool line_start = true;
+  record::EventId last_id;
+  std::uint64_t ordinal = 0;
+  cross.push_back(0);
+  while (auto line = reader.next()) {
+    const std::uint64_t off = reader.offset();
+    if (off >= covered) break;
+    BlockBuild* b = &blocks.back();
+    const bool at_line = line_start;
+    line_start = !line->empty() && line->back() == '\n';
+    record::HeaderError herr;
+    auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
+    // A block ends at a line where another event starts (a record of
+    // another identity), so that events written in a row, as the kernel
+    // writes them, stay in one block; a block that finds no such line
+    // within twice its size ends at any line.
+    const std::uint64_t filled = off - b->entry.start;
+    if (at_line && filled >= block_size &&
+        ((h && (h->id.sec != last_id.sec || h->id.msec != last_id.msec ||
+                h->id.serial != last_id.serial || h->id.node != last_id.node)) ||
+         filled >= 2ull * block_size)) {
+      b->entry.end = off;
+      b->flush_run(has_nodes);
+      blocks.emplace_back();
+      cross.push_back(0);
+      b = &blocks.back();
+      b->entry.start = off;
+      b->entry.min_sec = ~0ull;
+    }
+    if (h) last_id = h->id;
+    if (!h) {
+      if (herr == record::HeaderError::kBadTimestamp) b->entry.flags |= HistoryIndex::kBadStamp;
+      continue;
+    }
+    b->entry.flags |= HistoryIndex::kRecords;
+    b->entry.min_sec = std::min(b->entry.min_sec, h->id.sec);
+    b->entry.max_sec = std::max(b->entry.max_sec, h->id.sec);
+    b->summary.types.insert(h->type);
+    if (h->type == AUDIT_SOCKADDR) b->entry.flags |= HistoryIndex::kSockaddr;
+    record::RecordView view = record::view_record(*line, h->type);
+    raw.assign(view.text.substr(0, view.raw_length));
+    collect_values(h->type, raw, b->summary);
+
+    std::uint32_t node = node_of(h->id.node);
+    bool same = b->in_run && b->sec == h->id.sec && b->msec == h->id.msec &&
+                b->serial == h->id.serial && b->node == node;
+    if (!same) {
+      b->flush_run(has_nodes);
+      b->in_run = b->run_open = true;
+      b->sec = h->id.sec;
+      b->msec = h->id.msec;
+      b->serial = h->id.serial;
+      b->node = node;
+    }
+    if (b->run_open) {
+      // After a record that can only leave its identity's event open,
+      // the rest of the run joins that event whatever its type.
+      unsigned cls = class_of(h->type);
+      b->classes.push_back(cls);
+      if (cls == kClassMulti) b->run_open = false;
+    }
+
+    record_block.push_back(static_cast<std::uint32_t>(blocks.size() - 1));
+    assembler.add(*h, view, std::nullopt, ordinal++);
+    while (assembler.pop_ready(ev, &tags)) note_event(false);
+  }
+  if (reader.error()) return base::Error{-reader.error(), "cannot read the log"};
+  blocks.back().entry.end = covered;
+  assembler.close_all();
+  bool ends_open = false;
+  while (assembler.pop_ready(ev, &tags)) {
+    ends_open = true;
+    note_event(true);
+  }
+  // A last empty block (the file ended on a block boundary) is dropped.
+  if (blocks.size() > 1 && blocks.back().entry.start >= blocks.back().entry.end) {
+    blocks.pop_back();
+    cross.pop_back();
+  }
+
+  std::string body;
+  for (const auto& n : nodes) {
+    put_varint(body, n.size());
+    body += n;
+  }
+  const std::size_t dir_at = body.size();
+  body.resize(dir_at + blocks.size() * sizeof(BlockEntry));
+  std::uint64_t records_total = ordinal;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    BlockBuild& b = blocks[i];
+    if (cross[i]) b.entry.flags |= HistoryIndex::kCrossNext;
+    if (!(b.entry.flags & HistoryIndex::kRecords)) b.entry.min_sec = b.entry.max_sec = 0;
+    std::string payload = encode_payload(b, has_nodes);
+    b.entry.payload_offset = body.size();
+    b.entry.payload_length = static_cast<std::uint32_t>(payload.size());
+    body += payload;
+    std::memcpy(body.data() + dir_at + i * sizeof(BlockEntry), &b.entry, sizeof(BlockEntry));
+  }
+
+  FileHeader hdr{};
+  std::memcpy(hdr.magic, kMagic, sizeof kMagic);
+  hdr.version = kVersion;
+  hdr.block_size = block_size;
+  hdr.dev = st.st_dev;
+  hdr.ino = st.st_ino;
+  hdr.covered = covered;
+  hdr.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (covered > 0 && !edge_hashes(fd, covered, hdr.head_hash, hdr.tail_hash))
+    return base::Error{-EIO, "cannot read the log"};
+  hdr.blocks = static_cast<std::uint32_t>(blocks.size());
+  hdr.nodes = static_cast<std::uint32_t>(nodes.size());
+  hdr.flags = (ends_open ? std::uint32_t{kEndsOpen} : 0u) | (has_nodes ? std::uint32_t{kHasNodes} : 0u);
+  hdr.body_length = body.size();
+  hdr.body_hash = fnv1a(body);
+  std::string out(reinterpret_cast<const char*>(&hdr), sizeof hdr);
+  out += body;
+  if (stats) {
+    stats->log_bytes = static_cast<std::uint64_t>(st.st_size);
+    stats->covered = covered;
+    stats->index_bytes = out.size();
+    stats->records = records_total;
+    stats->blocks = hdr.blocks;
+  }
+  return out;
+}
+
+base::Result<IndexBuildStats> build_index(const std::string& log_path, std::uint32_t block_size,
+                                          std::uint64_t eoe_timeout) {
+  base::UniqueFd fd(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return base::Error{-errno, log_path + ": " + std::strerror(errno)};
+  IndexBuildStats stats;
+  auto bytes = make_index(fd.get(), block_size, eoe_timeout, &stats);
+  if (!bytes) return base::Error{bytes.code(), log_path + ": " + bytes.error().text()};
+  // Written beside the log and renamed over the old index: a reader sees
+  // the old index or the new one, and a crash leaves at most a temporary
+  // file (and a torn index fails its own checksum).
+  const std::string path = index_path_for(log_path);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  base::UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!out) return base::Error{-errno, tmp + ": " + std::strerror(errno)};
+  const std::string& data = *bytes;
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(out.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = errno;
+      ::unlink(tmp.c_str());
+      return base::Error{-e, tmp + ": " + std::strerror(e)};
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(out.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return base::Error{-e, path + ": " + std::strerror(e)};
+  }
+  return stats;
+}
+
+std::optional<IndexQuery> make_index_query(const Criteria& c, std::uint64_t eoe_timeout) {
+  // --debug writes a line for every malformed event, matched or not; an
+  // end-of-event timeout of 0 closes events as they open, which the
+  // placeholder runs do not describe.
+  if (c.debug || eoe_timeout == 0 || eoe_timeout > kIndexMaxEoe) return std::nullopt;
+  IndexQuery q;
+  if (c.start_time || c.end_time) {
+    q.time = true;
+    q.start_time = c.start_time;
+    q.end_time = c.end_time;
+  }
+  using Kind = IndexQuery::Kind;
+  if (!c.message_types.empty()) q.terms.push_back({Kind::kTypes, 0, {}, c.message_types, {}, {}});
+  const std::optional<std::string>* strings[kStringFields] = {&c.key, &c.exe, &c.comm};
+  for (int f = 0; f < kStringFields; ++f)
+    if (*strings[f]) q.terms.push_back({Kind::kString, f, **strings[f], {}, {}, {}});
+  auto numbers = [&](std::vector<std::uint64_t> hashes) {
+    q.terms.push_back({Kind::kNumbers, 0, {}, {}, std::move(hashes), {}});
+  };
+  if (c.pid != -1) numbers({number_hash(kTagPid, static_cast<std::uint64_t>(c.pid))});
+  if (c.ppid != -1) numbers({number_hash(kTagPid, static_cast<std::uint64_t>(c.ppid))});
+  constexpr std::uint32_t kUnset = ~0u, kNotSeen = ~0u - 1;
+  if (!c.tuid && !c.teuid && !c.tauid) {
+    if (c.uid_all) {
+      // An unset member would compare equal to an event that lacks it.
+      if (c.uid != kUnset && c.euid != kUnset && c.loginuid != kNotSeen)
+        numbers({number_hash(kTagUid, c.uid), number_hash(kTagUid, c.euid),
+                 number_hash(kTagUid, c.loginuid)});
+    } else {
+      if (c.uid != kUnset) numbers({number_hash(kTagUid, c.uid)});
+      if (c.euid != kUnset) numbers({number_hash(kTagUid, c.euid)});
+      if (c.loginuid != kNotSeen) numbers({number_hash(kTagUid, c.loginuid)});
+    }
+  }
+  if (c.gid_all) {
+    if (c.gid != kUnset && c.egid != kUnset)
+      numbers({number_hash(kTagGid, c.gid), number_hash(kTagGid, c.egid)});
+  } else {
+    if (c.gid != kUnset) numbers({number_hash(kTagGid, c.gid)});
+    if (c.egid != kUnset) numbers({number_hash(kTagGid, c.egid)});
+  }
+  if (c.session_id != kNotSeen) numbers({number_hash(kTagSes, c.session_id)});
+  // An event without syscall= keeps stock's 0, so -sc 0 cannot rule anything out.
+  if (c.syscall != -1 && c.syscall != 0)
+    numbers({number_hash(kTagSyscall,
+                         static_cast<std::uint64_t>(static_cast<std::int64_t>(c.syscall)))});
+  if (c.event_id != ~0u) q.terms.push_back({Kind::kSerial, 0, {}, {}, {c.event_id}, {}});
+  if (!c.nodes.empty()) q.terms.push_back({Kind::kNodes, 0, {}, {}, {}, c.nodes});
+  // Only 32 criteria fit a mask; more are simply not used to rule out.
+  if (q.terms.size() > 32) q.terms.resize(32);
+  q.reads_sockaddr = c.hostname.has_value() || c.filename.has_value();
+  return q;
+}
+
+std::optional<HistoryIndex> HistoryIndex::load(const std::string& log_path, int log_fd,
+                                               std::string* why) {
+  base::UniqueFd fd(::open(index_path_for(log_path).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    if (why) *why = "no index";
+    return std::nullopt;
+  }
+  std::string bytes;
+  if (!record::read_all(fd.get(), bytes)) {
+    if (why) *why = "index unreadable";
+    return std::nullopt;
+  }
+  return parse(std::move(bytes), log_fd, why);
+}
+
+std::optional<HistoryIndex> HistoryIndex::parse(std::string bytes, int log_fd, std::string* why) {
+  auto fail = [&](const char* reason) -> std::optional<HistoryIndex> {
+    if (why) *why = reason;
+    return std::nullopt;
+  };
+  FileHeader hdr;
+  if (bytes.size() < sizeof hdr) return fail("index truncated");
+  std::memcpy(&hdr, bytes.data(), sizeof hdr);
+  if (std::memcmp(hdr.magic, kMagic, sizeof kMagic) != 0) return fail("not an index");
+  if (hdr.version != kVersion) return fail("index version");
+  if (hdr.body_length != bytes.size() - sizeof hdr) return fail("index truncated");
+  std::string_view body(bytes.data() + sizeof hdr, hdr.body_length);
+  if (fnv1a(body) != hdr.body_hash) return fail("index checksum");
+  struct stat st {};
+  if (::fstat(log_fd, &st) != 0) return fail("log stat");
+  if (st.st_dev != hdr.dev || st.st_ino != hdr.ino) return fail("another file");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size < hdr.covered) return fail("log shorter than covered");
+  const std::int64_t mtime =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  // Same size, another time: rewritten in place.
+  if (size == hdr.covered && mtime != hdr.mtime_ns) {
+    // The index of a log that ended in a partial line covers less than
+    // the log; only an exact size with a changed time is suspicious.
+    return fail("log modified");
+  }
+  if (hdr.covered > 0) {
+    std::uint64_t head = 0, tail = 0;
+    if (!edge_hashes(log_fd, hdr.covered, head, tail)) return fail("log unreadable");
+    if (head != hdr.head_hash || tail != hdr.tail_hash) return fail("log content changed");
+  }
+  HistoryIndex idx;
+  Cursor cur{body};
+  for (std::uint32_t i = 0; i < hdr.nodes && cur.ok; ++i) {
+    auto len = cur.varint();
+    idx.nodes_.emplace_back(cur.bytes(len));
+  }
+  if (!cur.ok) return fail("index malformed");
+  std::string_view dir = cur.bytes(static_cast<std::uint64_t>(hdr.blocks) * sizeof(BlockEntry));
+  if (!cur.ok) return fail("index malformed");
+  idx.blocks_.reserve(hdr.blocks);
+  std::uint64_t prev_end = 0;
+  for (std::uint32_t i = 0; i < hdr.blocks; ++i) {
+    BlockEntry e;
+    std::memcpy(&e, dir.data() + i * sizeof e, sizeof e);
+    if (e.start != prev_end || e.end < e.start || e.end > hdr.covered ||
+        e.payload_offset > body.size() || e.payload_length > body.size() - e.payload_offset)
+      return fail("index malformed");
+    prev_end = e.end;
+    Block b;
+    b.start = e.start;
+    b.end = e.end;
+    b.min_sec = e.min_sec;
+    b.max_sec = e.max_sec;
+    b.flags = e.flags;
+    b.payload = body.substr(e.payload_offset, e.payload_length);
+    idx.blocks_.push_back(b);
+  }
+  if (prev_end != hdr.covered) return fail("index malformed");
+  idx.covered_ = hdr.covered;
+  idx.ends_open_ = hdr.flags & kEndsOpen;
+  idx.has_nodes_ = hdr.flags & kHasNodes;
+  // The payload views point into the bytes; a string longer than the
+  // header's 96 bytes lives on the heap, and moving it keeps the buffer.
+  idx.bytes_ = std::move(bytes);
+  return idx;
+}
+
+bool HistoryIndex::outside_time(std::size_t block, const IndexQuery& q) const {
+  const Block& b = blocks_[block];
+  if (b.flags & kBadStamp) return false;
+  if (!(b.flags & kRecords)) return true;
+  if (!q.time) return false;
+  const auto lo = static_cast<std::int64_t>(b.min_sec), hi = static_cast<std::int64_t>(b.max_sec);
+  if (q.end_time && lo > q.end_time) return true;
+  if (q.start_time && hi < q.start_time) return true;
+  return false;
+}
+
+namespace {
+
+struct Run {
+  std::uint64_t sec, serial;
+  std::uint32_t msec, node;
+  std::vector<unsigned> classes;
+};
+
+// Skips the summaries of a payload, leaving the cursor at the runs.
+void skip_summaries(Cursor& c) {
+  auto n = c.varint();
+  for (std::uint64_t i = 0; i < n && c.ok; ++i) c.varint();
+  for (int f = 0; f < kStringFields && c.ok; ++f) {
+    auto count = c.varint();
+    for (std::uint64_t i = 1; i < count && c.ok; ++i) c.bytes(c.varint());
+  }
+  c.bytes(c.varint() * 8);
+}
+
+template <class Fn>
+bool decode_runs(Cursor& c, bool has_nodes, Fn&& fn) {
+  auto count = c.varint();
+  std::uint64_t sec = 0, serial = 0;
+  Run r;
+  for (std::uint64_t i = 0; i < count && c.ok; ++i) {
+    auto n = c.varint();
+    sec += static_cast<std::uint64_t>(unzigzag(c.varint()));
+    r.msec = static_cast<std::uint32_t>(c.varint());
+    serial += static_cast<std::uint64_t>(unzigzag(c.varint()));
+    r.node = has_nodes ? static_cast<std::uint32_t>(c.varint()) : 0;
+    r.sec = sec;
+    r.serial = serial;
+    std::string_view cls = c.bytes((n + 3) / 4);
+    if (!c.ok) break;
+    r.classes.clear();
+    for (std::uint64_t k = 0; k < n; ++k)
+      r.classes.push_back((static_cast<unsigned char>(cls[k / 4]) >> (2 * (k % 4))) & 3u);
+    fn(r);
+  }
+  return c.ok;
+}
+
+}  // namespace
+
+std::uint32_t HistoryIndex::prune_mask(std::size_t block, const IndexQuery& q) const {
+  const Block& b = blocks_[block];
+  if (b.flags & kBadStamp) return kMustRead;
+  if (q.reads_sockaddr && (b.flags & kSockaddr)) return kMustRead;
+  if (!(b.flags & kRecords)) return ~0u >> 1;  // nothing to rule in
+  Cursor c{b.payload};
+  std::vector<int> types;
+  for (auto n = c.varint(); n > 0 && c.ok; --n) types.push_back(static_cast<int>(unzigzag(c.varint())));
+  struct Strings {
+    bool overflow;
+    std::vector<std::string_view> values;
+  } strings[kStringFields];
+  for (int f = 0; f < kStringFields; ++f) {
+    auto count = c.varint();
+    strings[f].overflow = count == 0;
+    for (std::uint64_t i = 1; i < count && c.ok; ++i) strings[f].values.push_back(c.bytes(c.varint()));
+  }
+  std::string_view bloom = c.bytes(c.varint() * 8);
+  if (!c.ok) return kMustRead;
+  std::vector<Run> runs;
+  bool runs_decoded = false;
+  auto need_runs = [&] {
+    if (runs_decoded) return;
+    runs_decoded = true;
+    Cursor rc = c;
+    decode_runs(rc, has_nodes_, [&](const Run& r) { runs.push_back(r); });
+  };
+  std::uint32_t mask = 0;
+  for (std::size_t i = 0; i < q.terms.size(); ++i) {
+    const IndexQuery::Term& t = q.terms[i];
+    bool may = true;
+    switch (t.kind) {
+      case IndexQuery::Kind::kTypes:
+        may = std::any_of(t.types.begin(), t.types.end(), [&](int ty) {
+          return std::find(types.begin(), types.end(), ty) != types.end();
+        });
+        break;
+      case IndexQuery::Kind::kString: {
+        const auto& s = strings[t.field];
+        // Stock compares whole values (-w) or looks for a substring; either
+        // way the needle is inside a value the block holds.
+        may = s.overflow || std::any_of(s.values.begin(), s.values.end(), [&](std::string_view v) {
+                return v.find(t.needle) != std::string_view::npos;
+              });
+        break;
+      }
+      case IndexQuery::Kind::kNumbers:
+        may = std::any_of(t.any.begin(), t.any.end(),
+                          [&](std::uint64_t h) { return bloom_has(bloom, h); });
+        break;
+      case IndexQuery::Kind::kSerial:
+        need_runs();
+        may = std::any_of(runs.begin(), runs.end(), [&](const Run& r) {
+          return static_cast<std::uint32_t>(r.serial) == static_cast<std::uint32_t>(t.any[0]);
+        });
+        break;
+      case IndexQuery::Kind::kNodes:
+        need_runs();
+        may = std::any_of(runs.begin(), runs.end(), [&](const Run& r) {
+          if (r.node == 0 || r.node > nodes_.size()) return false;
+          return std::find(t.nodes.begin(), t.nodes.end(), nodes_[r.node - 1]) != t.nodes.end();
+        });
+        break;
+    }
+    if (!may) mask |= 1u << i;
+  }
+  return mask;
+}
+
+void HistoryIndex::placeholders(std::size_t block, std::vector<record::RecordHeader>& out) const {
+  out.clear();
+  Cursor c{blocks_[block].payload};
+  skip_summaries(c);
+  decode_runs(c, has_nodes_, [&](const Run& r) {
+    record::RecordHeader h;
+    h.id.sec = r.sec;
+    h.id.msec = r.msec;
+    h.id.serial = r.serial;
+    if (r.node > 0 && r.node <= nodes_.size()) h.id.node = nodes_[r.node - 1];
+    for (unsigned cls : r.classes) {
+      h.type = type_for_class(cls);
+      out.push_back(h);
+    }
+  });
+}
+
+}  // namespace bpfaudit::search

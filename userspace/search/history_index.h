@@ -1,0 +1,149 @@
+// The history index (issue 19): a file beside each log, `LOG.bpfidx`, that
+// lets ausearch read only the blocks of the log that can hold a match.
+//
+// Per block of the log (whole lines, about `block_size` bytes) it keeps the
+// byte range, the time range, flags, and summaries of every value a search
+// criterion could read from the block's records: the message types, every
+// value after "key=", "exe=", "comm=" (quoted, hex-decoded and as written),
+// and a Bloom filter of every number after "pid=", "uid=", "gid=", "ses=",
+// "syscall=" and "uring_op=" (each needle also finds ppid=, auid=, euid=,
+// loginuid=, egid=, ..., which only makes the summary larger). These are
+// supersets of what stock's extraction can read from the same text whatever
+// other criteria are active, so a block whose summary rules a criterion out
+// holds no record that could make an event satisfy it.
+//
+// It also keeps, per block, the identities of the records (time, serial,
+// node) and whether each one can open an event: a skipped block's records
+// still go through the event assembler as empty placeholders, so events
+// group, time out and leave exactly as in a full read. A placeholder event
+// is dropped when one criterion rules out every block its records came
+// from; an event that mixes placeholders and real records, or whose blocks
+// no single criterion rules out, makes the search start again without the
+// index (skipping the output already written, which is the full read's).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "criteria.h"
+#include "record.h"
+#include "result.h"
+
+namespace bpfaudit::search {
+
+// The index of `log_path` is `log_path + kIndexSuffix`.
+inline constexpr std::string_view kIndexSuffix = ".bpfidx";
+std::string index_path_for(const std::string& log_path);
+
+// 64 KiB: see README "History index" (index 1.3-1.7% of the log on the
+// generated history; 16 KiB blocks cost about 2.5%).
+inline constexpr std::uint32_t kDefaultIndexBlock = 64 << 10;
+// The largest end-of-event timeout an index may be used with: records whose
+// time is within this of LONG_MAX are flagged as stock's bad time stamps.
+inline constexpr std::uint64_t kIndexMaxEoe = 1000;
+
+struct IndexBuildStats {
+  std::uint64_t log_bytes = 0;   // size of the log when read
+  std::uint64_t covered = 0;     // bytes the index covers (whole lines)
+  std::uint64_t index_bytes = 0;
+  std::uint64_t records = 0;
+  std::uint32_t blocks = 0;
+};
+
+// Builds the index of the log at `log_path` (up to its last complete line)
+// and writes it atomically (a temporary file renamed over `index_path_for`).
+// `eoe_timeout` only decides which blocks are marked as sharing events.
+base::Result<IndexBuildStats> build_index(const std::string& log_path,
+                                          std::uint32_t block_size = kDefaultIndexBlock,
+                                          std::uint64_t eoe_timeout = 2);
+
+// The index bytes of `log_fd`'s content (for tests and the builder).
+base::Result<std::string> make_index(int log_fd, std::uint32_t block_size,
+                                     std::uint64_t eoe_timeout, IndexBuildStats* stats = nullptr);
+
+// What the index can rule out, prepared from the criteria once.
+struct IndexQuery {
+  bool time = false;
+  std::int64_t start_time = 0, end_time = 0;
+  // Criteria, in bit order: bit i of a prune mask says criterion i rules the
+  // block out.
+  enum class Kind { kTypes, kString, kNumbers, kSerial, kNodes };
+  struct Term {
+    Kind kind;
+    int field = 0;                   // kString: 0 key, 1 exe, 2 comm
+    std::string needle;              // kString
+    std::vector<int> types;          // kTypes
+    std::vector<std::uint64_t> any;  // kNumbers: hashes, any present passes; kSerial: serial
+    std::vector<std::string> nodes;  // kNodes
+  };
+  std::vector<Term> terms;
+  // -hn / -f: stock writes "sockaddr len too short" for events that do not
+  // match too, so blocks with SOCKADDR records are read.
+  bool reads_sockaddr = false;
+  // True when the index can skip anything for these criteria.
+  bool useful() const { return time || !terms.empty(); }
+};
+
+// Nullopt when these criteria make skipping unsafe (--debug, an
+// end-of-event timeout of 0 or above kIndexMaxEoe).
+std::optional<IndexQuery> make_index_query(const Criteria& c, std::uint64_t eoe_timeout);
+
+class HistoryIndex {
+ public:
+  struct Block {
+    std::uint64_t start = 0, end = 0;
+    std::uint64_t min_sec = 0, max_sec = 0;
+    std::uint32_t flags = 0;
+    std::string_view payload;
+  };
+  enum BlockFlag : std::uint32_t {
+    kBadStamp = 1,   // a line stock reports as a bad time stamp
+    kSockaddr = 2,   // a SOCKADDR record
+    kCrossNext = 4,  // an event has records here and in the next block
+    kRecords = 8,    // at least one record
+  };
+
+  // Loads `log_path`'s index and checks it against `log_fd` (the log as
+  // opened for reading): device and inode, a size at least the covered
+  // size, the same modification time when nothing was appended, hashes of
+  // the covered content's first and last 4 KiB, and the index's own hash.
+  // Nullopt, with the reason in *why, when it does not fit.
+  static std::optional<HistoryIndex> load(const std::string& log_path, int log_fd,
+                                          std::string* why = nullptr);
+  // The same from index bytes already read.
+  static std::optional<HistoryIndex> parse(std::string bytes, int log_fd, std::string* why);
+
+  std::uint64_t covered() const { return covered_; }
+  bool ends_open() const { return ends_open_; }
+  const std::vector<Block>& blocks() const { return blocks_; }
+
+  // ~0u: the block must be read; otherwise the criteria that rule it out
+  // (0: it may match).
+  static constexpr std::uint32_t kMustRead = ~0u;
+  std::uint32_t prune_mask(std::size_t block, const IndexQuery& q) const;
+  // Whether no record of the block passes -ts/-te (and none needs reading).
+  bool outside_time(std::size_t block, const IndexQuery& q) const;
+
+  // Calls fn(header) for the block's placeholder records in order: the
+  // records that can open an event (the others would only join one).
+  template <class Fn>
+  void for_each_placeholder(std::size_t block, Fn&& fn) const {
+    std::vector<record::RecordHeader> hs;
+    placeholders(block, hs);
+    for (auto& h : hs) fn(h);
+  }
+  void placeholders(std::size_t block, std::vector<record::RecordHeader>& out) const;
+
+ private:
+  std::string bytes_;
+  std::uint64_t covered_ = 0;
+  bool ends_open_ = false;
+  bool has_nodes_ = false;
+  std::vector<std::string> nodes_;
+  std::vector<Block> blocks_;
+};
+
+}  // namespace bpfaudit::search
