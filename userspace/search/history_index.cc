@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstring>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "event.h"
@@ -22,10 +23,10 @@ namespace bpfaudit::search {
 namespace {
 
 constexpr char kMagic[8] = {'B', 'P', 'F', 'A', 'I', 'D', 'X', '1'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 constexpr std::size_t kEdgeBytes = 4096;  // hashed at each end of the covered content
 
-enum FileFlag : std::uint32_t { kEndsOpen = 1, kHasNodes = 2 };
+enum FileFlag : std::uint32_t { kEndsOpen = 1, kHasNodes = 2, kInOrder = 4 };
 
 // Fixed-size head of the index file (host byte order; the magic and the
 // version tell a foreign or older file).
@@ -40,8 +41,11 @@ struct FileHeader {
   std::uint32_t blocks, nodes;
   std::uint32_t flags, reserved;
   std::uint64_t body_length, body_hash;
+  // (sec, msec, serial) of the first and last record (kInOrder files).
+  std::uint64_t first_sec, first_serial, last_sec, last_serial;
+  std::uint32_t first_msec, last_msec;
 };
-static_assert(sizeof(FileHeader) == 96);
+static_assert(sizeof(FileHeader) == 136);
 
 struct BlockEntry {
   std::uint64_t start, end, min_sec, max_sec, payload_offset;
@@ -49,14 +53,23 @@ struct BlockEntry {
 };
 static_assert(sizeof(BlockEntry) == 48);
 
-// FNV-1a, 64 bits: the cheap content check of the header and the index's
-// own checksum (a torn or edited index file fails it).
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ull) {
-  for (unsigned char ch : s) {
-    h ^= ch;
-    h *= 0x100000001b3ull;
+std::uint64_t mix64(std::uint64_t x);
+
+// The content check of the header and the index's own checksum (a torn or
+// edited index file fails it): 8 bytes a step, since a search checks the
+// index of every file it reads (byte-wise FNV-1a took 0.15 s per 100 MB).
+std::uint64_t content_hash(std::string_view s) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
   }
-  return h;
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  return mix64(h ^ tail);
 }
 
 std::uint64_t mix64(std::uint64_t x) {
@@ -321,9 +334,9 @@ std::size_t pread_all(int fd, char* out, std::size_t n, std::uint64_t off) {
 bool edge_hashes(int fd, std::uint64_t covered, std::uint64_t& head, std::uint64_t& tail) {
   std::string buf(std::min<std::uint64_t>(kEdgeBytes, covered), '\0');
   if (pread_all(fd, buf.data(), buf.size(), 0) != buf.size()) return false;
-  head = fnv1a(buf);
+  head = content_hash(buf);
   if (pread_all(fd, buf.data(), buf.size(), covered - buf.size()) != buf.size()) return false;
-  tail = fnv1a(buf);
+  tail = content_hash(buf);
   return true;
 }
 
@@ -393,6 +406,11 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   std::string bad_stamp, raw;
   bool line_start = true;
   record::EventId last_id;
+  // In order: every record of another identity has a greater (sec, msec,
+  // serial) than the one before, so an identity's records are all in one
+  // row and events leave in the order they come.
+  bool in_order = true, any_record = false;
+  record::EventId first_id;
   std::uint64_t ordinal = 0;
   cross.push_back(0);
   while (auto line = reader.next()) {
@@ -420,7 +438,18 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
       b->entry.start = off;
       b->entry.min_sec = ~0ull;
     }
-    if (h) last_id = h->id;
+    if (h) {
+      if (!any_record) {
+        first_id = h->id;
+        any_record = true;
+      } else if (h->id.sec != last_id.sec || h->id.msec != last_id.msec ||
+                 h->id.serial != last_id.serial || h->id.node != last_id.node) {
+        if (std::tie(h->id.sec, h->id.msec, h->id.serial) <=
+            std::tie(last_id.sec, last_id.msec, last_id.serial))
+          in_order = false;
+      }
+      last_id = h->id;
+    }
     if (!h) {
       if (herr == record::HeaderError::kBadTimestamp) b->entry.flags |= HistoryIndex::kBadStamp;
       continue;
@@ -502,9 +531,16 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     return base::Error{-EIO, "cannot read the log"};
   hdr.blocks = static_cast<std::uint32_t>(blocks.size());
   hdr.nodes = static_cast<std::uint32_t>(nodes.size());
-  hdr.flags = (ends_open ? std::uint32_t{kEndsOpen} : 0u) | (has_nodes ? std::uint32_t{kHasNodes} : 0u);
+  hdr.flags = (ends_open ? std::uint32_t{kEndsOpen} : 0u) | (has_nodes ? std::uint32_t{kHasNodes} : 0u) |
+              (in_order && any_record ? std::uint32_t{kInOrder} : 0u);
+  hdr.first_sec = first_id.sec;
+  hdr.first_msec = first_id.msec;
+  hdr.first_serial = first_id.serial;
+  hdr.last_sec = last_id.sec;
+  hdr.last_msec = last_id.msec;
+  hdr.last_serial = last_id.serial;
   hdr.body_length = body.size();
-  hdr.body_hash = fnv1a(body);
+  hdr.body_hash = content_hash(body);
   std::string out(reinterpret_cast<const char*>(&hdr), sizeof hdr);
   out += body;
   if (stats) {
@@ -632,7 +668,7 @@ std::optional<HistoryIndex> HistoryIndex::parse(std::string bytes, int log_fd, s
   if (hdr.version != kVersion) return fail("index version");
   if (hdr.body_length != bytes.size() - sizeof hdr) return fail("index truncated");
   std::string_view body(bytes.data() + sizeof hdr, hdr.body_length);
-  if (fnv1a(body) != hdr.body_hash) return fail("index checksum");
+  if (content_hash(body) != hdr.body_hash) return fail("index checksum");
   struct stat st {};
   if (::fstat(log_fd, &st) != 0) return fail("log stat");
   if (st.st_dev != hdr.dev || st.st_ino != hdr.ino) return fail("another file");
@@ -682,6 +718,9 @@ std::optional<HistoryIndex> HistoryIndex::parse(std::string bytes, int log_fd, s
   idx.covered_ = hdr.covered;
   idx.ends_open_ = hdr.flags & kEndsOpen;
   idx.has_nodes_ = hdr.flags & kHasNodes;
+  idx.in_order_ = hdr.flags & kInOrder;
+  idx.first_ = {hdr.first_sec, hdr.first_msec, hdr.first_serial};
+  idx.last_ = {hdr.last_sec, hdr.last_msec, hdr.last_serial};
   // The payload views point into the bytes; a string longer than the
   // header's 96 bytes lives on the heap, and moving it keeps the buffer.
   idx.bytes_ = std::move(bytes);

@@ -118,6 +118,17 @@ class HistoryIndex {
 
   std::uint64_t covered() const { return covered_; }
   bool ends_open() const { return ends_open_; }
+  // Every record of a new identity came with a greater (sec, msec, serial)
+  // than the record before; first() and last() are the outer ones.
+  struct Key {
+    std::uint64_t sec = 0;
+    std::uint32_t msec = 0;
+    std::uint64_t serial = 0;
+    auto operator<=>(const Key&) const = default;
+  };
+  bool in_order() const { return in_order_; }
+  Key first() const { return first_; }
+  Key last() const { return last_; }
   const std::vector<Block>& blocks() const { return blocks_; }
 
   // ~0u: the block must be read; otherwise the criteria that rule it out
@@ -142,6 +153,8 @@ class HistoryIndex {
   std::uint64_t covered_ = 0;
   bool ends_open_ = false;
   bool has_nodes_ = false;
+  bool in_order_ = false;
+  Key first_, last_;
   std::vector<std::string> nodes_;
   std::vector<Block> blocks_;
 };

@@ -294,7 +294,7 @@ class Searcher : public LogSink {
 
     // The files as one chain of units: an indexed file's blocks and, past
     // what its index covers, its tail; a file without index is one unit.
-    enum class Act { kRead, kSkip, kNone };
+    enum class Act { kRead, kSkip, kDrop, kNone };
     struct Unit {
       std::size_t file;
       std::size_t block;  // kWhole: not a block
@@ -342,6 +342,45 @@ class Searcher : public LogSink {
       if (units[k + 1].act == Act::kRead && units[k].link_next && units[k].act == Act::kSkip)
         units[k].act = Act::kRead;
 
+    // Files whose records all come in order (each new identity with a greater
+    // time and serial, also from one file to the next), fully covered: no
+    // event read later can leave before one read earlier, nor join an event
+    // of a skipped block, so skipped blocks need no placeholders when one
+    // criterion rules out every block of each run of blocks that share
+    // events. (-hn and -f: the SOCKADDR messages keep their order only with
+    // placeholders.)
+    bool in_order = !q->reads_sockaddr;
+    const HistoryIndex* prev = nullptr;
+    for (std::size_t i = 0; i < paths.size() && in_order; ++i) {
+      const auto& idx = files[i].idx;
+      if (!idx || !idx->in_order() || files[i].size != idx->covered()) {
+        in_order = false;
+        break;
+      }
+      bool any = std::any_of(idx->blocks().begin(), idx->blocks().end(), [](const auto& b) {
+        return (b.flags & HistoryIndex::kRecords) != 0;
+      });
+      if (!any) continue;
+      if (prev && !(prev->last() < idx->first())) in_order = false;
+      prev = &*idx;
+    }
+    std::size_t dropped = 0;
+    if (in_order) {
+      for (std::size_t k = 0; k < units.size();) {
+        if (units[k].act != Act::kSkip) {
+          ++k;
+          continue;
+        }
+        std::size_t end = k;
+        std::uint32_t common = units[k].mask;
+        while (units[end].link_next && end + 1 < units.size() && units[end + 1].act == Act::kSkip)
+          common &= units[++end].mask;
+        if (common != 0)
+          for (std::size_t j = k; j <= end; ++j) units[j].act = Act::kDrop;
+        k = end + 1;
+      }
+    }
+
     indexed_ = true;
     int rc = 0;
     std::size_t u = 0;
@@ -358,6 +397,9 @@ class Searcher : public LogSink {
         Unit& un = units[u];
         if (un.act == Act::kNone) {
           ++outside;
+        } else if (un.act == Act::kDrop) {
+          ++skipped;
+          ++dropped;
         } else if (un.act == Act::kSkip) {
           ++skipped;
           rc = feed_placeholders(*files[i].idx, un.block, un.mask);
@@ -385,8 +427,10 @@ class Searcher : public LogSink {
     }
     indexed_ = false;
     if (std::getenv("BPFAUDIT_INDEX_STATS")) {
-      std::fprintf(err_, "index: %zu files, %zu indexed, blocks read %zu, skipped %zu, outside time %zu%s\n",
-                   paths.size(), indexed, read_blocks, skipped, outside,
+      std::fprintf(err_,
+                   "index: %zu files, %zu indexed, blocks read %zu, skipped %zu (%zu without "
+                   "placeholders), outside time %zu%s\n",
+                   paths.size(), indexed, read_blocks, skipped, dropped, outside,
                    rc == kRestart ? ", restarted" : "");
       for (std::size_t i = 0; i < paths.size(); ++i)
         if (!files[i].idx && files[i].why != "no index")
