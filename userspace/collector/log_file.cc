@@ -43,7 +43,7 @@ std::vector<std::pair<std::string, std::string>> rotation_renames(const std::str
 }
 
 LogFile::LogFile(const record::AuditdConf& conf, MessageSink sink)
-    : conf_(conf), sink_(std::move(sink)) {
+    : conf_(conf), sink_(std::move(sink)), indexer_(conf.end_of_event_timeout) {
   flush_thread_ = std::thread([this] { flusher(); });
 }
 
@@ -54,7 +54,9 @@ LogFile::~LogFile() {
   }
   flush_cv_.notify_all();
   flush_thread_.join();
+  bool had_log = static_cast<bool>(fd_);
   close();
+  if (had_log && conf_.write_logs) indexer_.index_later(conf_.log_file);
 }
 
 void LogFile::flusher() {
@@ -413,7 +415,8 @@ void LogFile::rotate(unsigned num_logs, bool keep) {
   close();
   if (num_logs == 0) num_logs = conf_.num_logs;
   for (const auto& [from, to] : rotation_renames(conf_.log_file, num_logs)) {
-    if (rename(from.c_str(), to.c_str()) == -1 && errno != ENOENT) {
+    if (rename(from.c_str(), to.c_str()) == 0) indexer_.renamed(from, to);
+    else if (errno != ENOENT) {
       int e = errno;
       msg(LOG_ERR,
           "Error rotating logs from " + from + " to " + to + " (" + std::strerror(e) + ")");
@@ -426,6 +429,9 @@ void LogFile::rotate(unsigned num_logs, bool keep) {
       if (from == conf_.log_file) chmod(conf_.log_file.c_str(), conf_.log_group ? 0640 : 0600);
     }
   }
+  // The file just closed is LOG.1 now.
+  if (access(numbered(conf_.log_file, 1).c_str(), R_OK) == 0)
+    indexer_.index_later(numbered(conf_.log_file, 1));
   if (!open()) {
     int e = errno;
     msg(LOG_CRIT, "Could not reopen a log after rotating.");
@@ -453,6 +459,7 @@ void LogFile::remove_excess_logs() {
   for (unsigned i = conf_.num_logs;; ++i) {
     std::string name = numbered(conf_.log_file, i);
     if (unlink(name.c_str()) != 0) break;
+    indexer_.removed(name);
     msg(LOG_NOTICE, "Log " + name + " removed as it exceeds num_logs parameter");
   }
 }

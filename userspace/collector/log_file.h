@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "auditd_conf.h"
+#include "log_index.h"
 #include "unique_fd.h"
 
 namespace bpfaudit::collector {
@@ -116,6 +117,8 @@ class LogFile {
   std::condition_variable flush_cv_;
   bool flush_wanted_ = false, flush_stop_ = false;
   std::atomic<int> flush_fd_{-1};
+  // Indexes the logs this daemon closes (rotated; the current one at exit).
+  LogIndexer indexer_;
 };
 
 }  // namespace bpfaudit::collector

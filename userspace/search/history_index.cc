@@ -565,7 +565,7 @@ base::Result<IndexBuildStats> build_index(const std::string& log_path, std::uint
   // file (and a torn index fails its own checksum).
   const std::string path = index_path_for(log_path);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  base::UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  base::UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!out) return base::Error{-errno, tmp + ": " + std::strerror(errno)};
   const std::string& data = *bytes;
   std::size_t done = 0;
@@ -578,6 +578,12 @@ base::Result<IndexBuildStats> build_index(const std::string& log_path, std::uint
       return base::Error{-e, tmp + ": " + std::strerror(e)};
     }
     done += static_cast<std::size_t>(n);
+  }
+  // As private as the log: its summaries hold the log's keys, names, ids.
+  struct stat st {};
+  if (::fstat(fd.get(), &st) == 0) {
+    (void)::fchown(out.get(), static_cast<uid_t>(-1), st.st_gid);
+    (void)::fchmod(out.get(), st.st_mode & 0660);
   }
   if (::fsync(out.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
