@@ -3,7 +3,7 @@
  * value for one tgid. __do_sys_getppid takes an unused pt_regs pointer and is in
  * the BTF of 6.1, 6.12 and 6.18 (the __x64_sys_* wrappers are not, on 6.18).
  * Optional path: kernels or policies that refuse BPF trampolines (EPERM) keep
- * using the tracepoint programs in trace.bpf.c. */
+ * using the tracepoint programs in engine.bpf.c. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

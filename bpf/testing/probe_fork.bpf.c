@@ -7,7 +7,7 @@
  *    without a bpf_core_field_exists() guard. libbpf poisons the unresolvable
  *    relocation and the verifier rejects the program on 6.1, so
  *    `vm-tests/run --broken` shows the tier failing on a real CO-RE gap.
- * The autrace probe (trace.bpf.c) never carries this flag. */
+ * The engine (engine.bpf.c) never carries this flag. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

@@ -1,6 +1,7 @@
-// tracepoint_floor RUNS tp_btf|raw_tp -- COMMAND [ARGS...]
+// tracepoint_floor RUNS tp_btf|raw_tp|tp_btf_exit -- COMMAND [ARGS...]
 //
-// The cost of empty BPF programs on sys_enter and sys_exit to COMMAND:
+// The cost of empty BPF programs on sys_enter and sys_exit (tp_btf_exit:
+// on sys_exit alone, the engine's one syscall program) to COMMAND:
 // times it RUNS times untraced and RUNS times with the two programs
 // attached, interleaved, loading and attaching outside the timed part.
 // Prints "UNTRACED_NS ATTACHED_NS RATIO" (medians, and the median of the
@@ -21,13 +22,15 @@
 
 int main(int argc, char** argv) {
   if (argc < 5 || strcmp(argv[3], "--") != 0 ||
-      (strcmp(argv[2], "tp_btf") != 0 && strcmp(argv[2], "raw_tp") != 0)) {
-    fprintf(stderr, "usage: tracepoint_floor RUNS tp_btf|raw_tp -- COMMAND [ARGS...]\n");
+      (strcmp(argv[2], "tp_btf") != 0 && strcmp(argv[2], "raw_tp") != 0 &&
+       strcmp(argv[2], "tp_btf_exit") != 0)) {
+    fprintf(stderr, "usage: tracepoint_floor RUNS tp_btf|raw_tp|tp_btf_exit -- COMMAND [ARGS...]\n");
     return 2;
   }
   int runs = atoi(argv[1]);
   if (runs < 1) runs = 1;
-  int btf = strcmp(argv[2], "tp_btf") == 0;
+  int exit_only = strcmp(argv[2], "tp_btf_exit") == 0;
+  int btf = exit_only || strcmp(argv[2], "tp_btf") == 0;
   char** command = argv + 4;
   int devnull = open("/dev/null", O_WRONLY);
   struct floor_bpf* skel = floor_bpf__open();
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
   // Only the chosen pair is loaded: the other may not load on some kernels.
   bpf_program__set_autoload(btf ? skel->progs.floor_raw_enter : skel->progs.floor_btf_enter, 0);
   bpf_program__set_autoload(btf ? skel->progs.floor_raw_exit : skel->progs.floor_btf_exit, 0);
+  if (exit_only) bpf_program__set_autoload(skel->progs.floor_btf_enter, 0);
   int err = floor_bpf__load(skel);
   if (err) {
     fprintf(stderr, "tracepoint_floor: cannot load %s programs: %s\n", argv[2], strerror(-err));
@@ -53,9 +57,9 @@ int main(int argc, char** argv) {
       int attached = (side + i) % 2;
       struct bpf_link *a = NULL, *b = NULL;
       if (attached) {
-        a = bpf_program__attach(enter);
+        a = exit_only ? NULL : bpf_program__attach(enter);
         b = bpf_program__attach(exit_prog);
-        if (!a || !b) {
+        if ((!a && !exit_only) || !b) {
           fprintf(stderr, "tracepoint_floor: cannot attach: %s\n", strerror(errno));
           return 1;
         }
@@ -63,7 +67,7 @@ int main(int argc, char** argv) {
       long long t = time_one(command, devnull);
       if (attached) {
         traced[i] = t;
-        bpf_link__destroy(a);
+        if (a) bpf_link__destroy(a);
         bpf_link__destroy(b);
       } else {
         plain[i] = t;

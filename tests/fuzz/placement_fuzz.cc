@@ -7,7 +7,7 @@
 // list in order (kernel/auditsc.c audit_filter_syscall / audit_filter_rules:
 // the syscall mask is arch-blind, every field is ANDed, the first rule that
 // matches decides always or never), and by the engine's semantics over the
-// engine rules of that row (bpf/prefilter.bpf.c: fields compared as u32,
+// engine rules of that row (bpf/engine.bpf.c: fields compared as u32,
 // first match decides). The two must agree: placement may only move a
 // decision, never change it.
 #include <libaudit.h>

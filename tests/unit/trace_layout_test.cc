@@ -98,8 +98,8 @@ std::vector<Layout> layouts() {
 class TraceLayout : public ::testing::Test {
  protected:
   void SetUp() override {
-    btf_ = btf__parse(BPFAUDIT_TRACE_OBJECT, nullptr);
-    ASSERT_NE(btf_, nullptr) << "cannot read BTF from " << BPFAUDIT_TRACE_OBJECT;
+    btf_ = btf__parse(BPFAUDIT_ENGINE_OBJECT, nullptr);
+    ASSERT_NE(btf_, nullptr) << "cannot read BTF from " << BPFAUDIT_ENGINE_OBJECT;
   }
   void TearDown() override { btf__free(btf_); }
   struct btf* btf_ = nullptr;
@@ -128,7 +128,7 @@ void expect_layouts(struct btf* btf, const std::vector<Layout>& layouts) {
 
 TEST_F(TraceLayout, StructsMatchTheBpfObject) { expect_layouts(btf_, layouts()); }
 
-// The prefilter engine's ABI against prefilter.bpf.o.
+// The prefilter's rule tables, in the same object.
 std::vector<Layout> prefilter_layouts() {
   return {
       {"bpfaudit_pf_field_match",
@@ -155,8 +155,8 @@ std::vector<Layout> prefilter_layouts() {
 }
 
 TEST(PrefilterLayout, StructsMatchTheBpfObject) {
-  struct btf* btf = btf__parse(BPFAUDIT_PREFILTER_OBJECT, nullptr);
-  ASSERT_NE(btf, nullptr) << "cannot read BTF from " << BPFAUDIT_PREFILTER_OBJECT;
+  struct btf* btf = btf__parse(BPFAUDIT_ENGINE_OBJECT, nullptr);
+  ASSERT_NE(btf, nullptr) << "cannot read BTF from " << BPFAUDIT_ENGINE_OBJECT;
   expect_layouts(btf, prefilter_layouts());
   // The events a match sends are the ABI's, the same in both objects.
   std::vector<Layout> shared;

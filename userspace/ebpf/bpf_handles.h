@@ -24,6 +24,16 @@ struct SkelDestroy {
 template <class Skel>
 using SkelPtr = std::unique_ptr<Skel, SkelDestroy<Skel>>;
 
+}  // namespace bpfaudit::ebpf
+
+// The engine's object (bpf/engine.bpf.c), loaded by TraceProbe and
+// PrefilterEngine; its holder's destroy is defined in trace_probe.cc.
+struct engine_bpf;
+template <>
+void bpfaudit::ebpf::SkelDestroy<engine_bpf>::operator()(engine_bpf* s) const;
+
+namespace bpfaudit::ebpf {
+
 // libbpf reports through one process-wide print callback. While a LibbpfLog
 // lives, warnings and errors are kept (the last ones go into the error a
 // failed load or attach returns) and, with BPFAUDIT_BPF_LOG=1 in the

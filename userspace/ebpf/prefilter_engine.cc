@@ -16,14 +16,9 @@
 
 #include "bpf_handles.h"
 #include "bpfaudit_engine.h"
-#include "prefilter.skel.h"
+#include "engine.skel.h"
 
 namespace bpfaudit::ebpf {
-
-template <>
-void SkelDestroy<prefilter_bpf>::operator()(prefilter_bpf* s) const {
-  prefilter_bpf__destroy(s);
-}
 
 namespace {
 
@@ -51,15 +46,15 @@ std::string pin(const char* name) { return std::string(PrefilterEngine::kPinDir)
 
 struct MapPin {
   const char* name;
-  bpf_map* (*get)(prefilter_bpf*);
+  bpf_map* (*get)(engine_bpf*);
 };
 
 const MapPin kMaps[] = {
-    {"rows", [](prefilter_bpf* s) { return s->maps.pf_rows; }},
-    {"rules", [](prefilter_bpf* s) { return s->maps.pf_rules; }},
-    {"losses", [](prefilter_bpf* s) { return s->maps.pf_losses; }},
-    {"events", [](prefilter_bpf* s) { return s->maps.pf_events; }},
-    {"state", [](prefilter_bpf* s) { return s->maps.pf_state; }},  // last: see pinned()
+    {"rows", [](engine_bpf* s) { return s->maps.pf_rows; }},
+    {"rules", [](engine_bpf* s) { return s->maps.pf_rules; }},
+    {"losses", [](engine_bpf* s) { return s->maps.losses; }},
+    {"events", [](engine_bpf* s) { return s->maps.events; }},
+    {"state", [](engine_bpf* s) { return s->maps.pf_state; }},  // last: see pinned()
 };
 constexpr const char* kLinkPin = "link";
 
@@ -87,19 +82,26 @@ base::Result<PrefilterEngine> PrefilterEngine::open_pinned() {
 
 namespace {
 
-using Skel = SkelPtr<prefilter_bpf>;
+using Skel = SkelPtr<engine_bpf>;
 
 // Opens and loads the object; with `reuse_pins`, onto the pinned maps.
 base::Result<Skel> load_object(bool reuse_pins) {
   LibbpfLog log;
-  Skel skel(prefilter_bpf__open());
+  Skel skel(engine_bpf__open());
   if (!skel)
-    return base::Error{-errno, std::string("cannot open the prefilter BPF object: ") +
+    return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
-  bpf_map__set_max_entries(skel->maps.pf_events, kRingBytes);
+  bpf_map__set_max_entries(skel->maps.events, kRingBytes);
+  // The engine with the prefilter's rules alone: autrace's tree and its
+  // programs stay out (not loaded, never verified).
+  skel->rodata->eval_rules = true;
+  for (bpf_program* p : {skel->progs.enter_execve, skel->progs.enter_execveat,
+                         skel->progs.enter_chdir, skel->progs.enter_any, skel->progs.handle_fork,
+                         skel->progs.handle_exec, skel->progs.handle_task_exit})
+    bpf_program__set_autoload(p, false);
   if (reuse_pins)
     for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());
-  if (int err = prefilter_bpf__load(skel.get()))
+  if (int err = engine_bpf__load(skel.get()))
     return base::Error{err, std::string("cannot load the prefilter BPF program: ") +
                                 std::strerror(-err) +
                                 (err == -EPERM ? " (BPF refused: lockdown or missing CAP_BPF)"
@@ -146,7 +148,7 @@ base::Result<void> PrefilterEngine::attach() {
   auto loaded = load_object(true);
   if (!loaded) return loaded.error();
   Skel skel = std::move(*loaded);
-  bpf_link* link = bpf_program__attach(skel->progs.pf_sys_exit);
+  bpf_link* link = bpf_program__attach(skel->progs.sys_exit);
   if (!link)
     return base::Error{-errno, std::string("cannot attach the prefilter program to ") +
                                    kProbePath + ": " + std::strerror(errno)};

@@ -25,13 +25,15 @@
 #include "bpf_handles.h"
 #include "bpfaudit_engine.h"
 #include "syscall_table.h"
-#include "trace.skel.h"
+#include "engine.skel.h"
 
 namespace bpfaudit::ebpf {
 
+// The one object's holder, for autrace's TraceProbe and the prefilter's
+// PrefilterEngine alike (declared in bpf_handles.h).
 template <>
-void SkelDestroy<trace_bpf>::operator()(trace_bpf* s) const {
-  trace_bpf__destroy(s);
+void SkelDestroy<engine_bpf>::operator()(engine_bpf* s) const {
+  engine_bpf__destroy(s);
 }
 
 namespace {
@@ -112,15 +114,17 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   std::optional<BtfLoadHeap> btf_heap(std::in_place);
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
   probe->handler_ = std::move(handler);
-  probe->skel_.reset(trace_bpf__open());
+  probe->skel_.reset(engine_bpf__open());
   if (!probe->skel_)
-    return base::Error{-errno, std::string("cannot open the trace BPF object: ") +
+    return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
-  trace_bpf* skel = probe->skel_.get();
+  engine_bpf* skel = probe->skel_.get();
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
+  // The engine with the process-tree rule alone: no prefilter rules here.
+  skel->rodata->follow_tree = true;
   bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
 
-  if (int err = trace_bpf__load(skel)) {
+  if (int err = engine_bpf__load(skel)) {
     return base::Error{err, std::string("cannot load the trace BPF programs: ") +
                                 std::strerror(-err) + "\n" + log.tail(8)};
   }
@@ -173,7 +177,7 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
     return base::Error{-errno, std::string("cannot attach ") + what + ": " +
                                    std::strerror(errno) + "\n" + log.tail(8)};
   };
-  if (!attach(skel->progs.handle_exit, skel->links.handle_exit)) return fail_attach("sys_exit");
+  if (!attach(skel->progs.sys_exit, skel->links.sys_exit)) return fail_attach("sys_exit");
   if (!attach(skel->progs.handle_fork, skel->links.handle_fork) ||
       !attach(skel->progs.handle_exec, skel->links.handle_exec) ||
       !attach(skel->progs.handle_task_exit, skel->links.handle_task_exit))

@@ -1,4 +1,5 @@
-// Lifecycle of the trace BPF object: feature checks, load, attach, the
+// Lifecycle of autrace's instance of the engine's BPF object (the
+// process-tree rule): feature checks, load, attach, the
 // traced-thread table, the ring buffer and the loss counters. RAII: destroying
 // the probe detaches every program and frees the maps.
 #pragma once
@@ -16,7 +17,7 @@
 #include "trace_events.h"
 #include "unique_fd.h"
 
-struct trace_bpf;
+struct engine_bpf;
 struct ring_buffer;
 
 namespace bpfaudit::ebpf {
@@ -63,7 +64,7 @@ class TraceProbe {
  private:
   TraceProbe() = default;
 
-  SkelPtr<trace_bpf> skel_;
+  SkelPtr<engine_bpf> skel_;
   // The ring buffer, mapped and consumed here rather than by libbpf's
   // ring_buffer: libbpf publishes the consumer position after every record,
   // and the traced program's CPU reads that position on every reservation, so
