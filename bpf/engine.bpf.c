@@ -210,33 +210,69 @@ static __always_inline void read_inode(struct bpfaudit_inode *out, struct inode 
 	out->gid = BPF_CORE_READ(inode, i_gid.val);
 }
 
+/* PATH and CWD events are built here and copied into the ring at the length
+ * they use: a name or a cwd is tens of bytes, the events' buffers 4 KiB
+ * (bpfaudit_engine.h). Reserved whole, a path syscall took about 8.5 KiB of
+ * ring (CWD + PATH), two pages touched per event on each side. */
+union aux_event {
+	struct bpfaudit_path_event path;
+	struct bpfaudit_cwd_event cwd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union aux_event);
+} aux_scratch SEC(".maps");
+
+/* Puts the first `size` bytes of the event `ev` (its header filled here)
+ * into the ring; `size` is clamped to `max`, the event's whole size. */
+static __always_inline void output_event(void *ev, __u64 size, __u64 max, __u32 type)
+{
+	struct bpfaudit_event_header *hdr = ev;
+
+	if (size > max)
+		size = max;
+	hdr->ts_ns = bpf_ktime_get_boot_ns();
+	hdr->type = type;
+	hdr->size = size;
+	if (bpf_ringbuf_output(&events, ev, size, wake_flag(size)))
+		count_loss(BPFAUDIT_LOSS_RING_AUX);
+}
+
 static __always_inline void emit_path(__u32 tid, __s64 nr, __u32 item, __u64 uptr)
 {
-	struct bpfaudit_path_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_PATH,
-						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+	__u32 zero = 0;
+	union aux_event *aux = bpf_map_lookup_elem(&aux_scratch, &zero);
 
-	if (!ev)
+	if (!aux)
 		return;
+	struct bpfaudit_path_event *ev = &aux->path;
 	ev->tid = tid;
 	ev->nr = nr;
 	ev->item = item;
 	ev->len = bpf_probe_read_user_str(ev->name, sizeof(ev->name), (const void *)uptr);
-	submit_event(ev, sizeof(*ev));
+	__u64 used = ev->len > 0 ? (__u64)ev->len : 0;
+	output_event(ev, offsetof(struct bpfaudit_path_event, name) + used, sizeof(*ev),
+		     BPFAUDIT_EV_PATH);
 }
 
 static __always_inline void emit_cwd(__u32 tid)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct bpfaudit_cwd_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_CWD,
-						      bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+	__u32 zero = 0;
+	union aux_event *aux = bpf_map_lookup_elem(&aux_scratch, &zero);
 
-	if (!ev)
+	if (!aux)
 		return;
+	struct bpfaudit_cwd_event *ev = &aux->cwd;
 	ev->tid = tid;
 	ev->pad = 0;
 	struct path pwd = BPF_CORE_READ(task, fs, pwd);
 	walk_path(&ev->cwd, &pwd);
-	submit_event(ev, sizeof(*ev));
+	output_event(ev, offsetof(struct bpfaudit_cwd_event, cwd.names) + ev->cwd.len, sizeof(*ev),
+		     BPFAUDIT_EV_CWD);
 }
 
 /* move_addr_to_kernel audits an address it could copy: a length of 1 to

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "bpfaudit_engine.h"
@@ -614,4 +615,41 @@ TEST(TraceDecoder, APrefilterMatchIsDecodedLikeATracedSyscall) {
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
   EXPECT_EQ(out.proctitle, "pf_workload");
   EXPECT_EQ(out.arch, kAuditArchX86_64);
+}
+
+// The probe puts PATH and CWD events in the ring at the length they use:
+// the record ends after the name's NUL (PATH) or the last dentry name (CWD).
+// A length that claims more than the record holds is cut at its end.
+TEST(TraceDecoder, PathAndCwdRecordsEndAfterTheirNames) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(700, 700);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  auto cwd = std::make_unique<bpfaudit_cwd_event>();
+  *cwd = {};
+  const char names[] = "src\0usr\0";  // leaf first
+  std::memcpy(cwd->cwd.names, names, sizeof names - 1);
+  cwd->cwd.len = sizeof names - 1;
+  std::size_t cwd_size = offsetof(bpfaudit_cwd_event, cwd.names) + cwd->cwd.len;
+  cwd->hdr = {1, BPFAUDIT_EV_CWD, static_cast<std::uint32_t>(cwd_size)};
+  cwd->tid = 700;
+  EXPECT_FALSE(dec.feed(cwd.get(), cwd_size, out));
+  auto path = std::make_unique<bpfaudit_path_event>();
+  *path = {};
+  std::strcpy(path->name, "include");
+  path->len = 4000;  // claims more than the 8 bytes ("include" and its NUL) sent
+  std::size_t path_size = offsetof(bpfaudit_path_event, name) + 8;
+  path->hdr = {2, BPFAUDIT_EV_PATH, static_cast<std::uint32_t>(path_size)};
+  path->tid = 700;
+  EXPECT_FALSE(dec.feed(path.get(), path_size, out));
+  bpfaudit_syscall_event sc = syscall_event(3, 700);
+  sc.nr = 80;  // chdir
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.cwd, "/usr/src");
+  ASSERT_EQ(out.paths.size(), 1u);
+  EXPECT_EQ(out.paths[0].name, "include");
+  // Shorter than the fields before the name: malformed.
+  EXPECT_FALSE(dec.feed(path.get(), offsetof(bpfaudit_path_event, name) - 1, out));
+  EXPECT_EQ(dec.malformed(), 1u);
 }

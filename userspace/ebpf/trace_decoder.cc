@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -207,11 +209,14 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       return false;
     }
     case BPFAUDIT_EV_PATH: {
-      if (!fits(sizeof(bpfaudit_path_event))) return false;
+      // The probe sends the name's bytes only (the record ends after them).
+      constexpr std::size_t head = offsetof(bpfaudit_path_event, name);
+      if (!fits(head)) return false;
       const auto* ev = static_cast<const bpfaudit_path_event*>(data);
+      const std::size_t room = std::min<std::size_t>({size, hdr.size, sizeof(*ev)}) - head;
       PathItem item;
       if (ev->len > 0)
-        item.name = bounded(ev->name, std::min<std::size_t>(ev->len, sizeof(ev->name)));
+        item.name = bounded(ev->name, std::min<std::size_t>(ev->len, room));
       auto& paths = pending_[ev->tid].paths;
       // A leftover from a syscall whose exit was never seen must not leak into this one.
       if (ev->item == 0) paths.clear();
@@ -245,8 +250,11 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       return false;
     }
     case BPFAUDIT_EV_CWD: {
-      if (!fits(sizeof(bpfaudit_cwd_event))) return false;
+      // The probe sends the names' bytes only (the record ends after them).
+      constexpr std::size_t head = offsetof(bpfaudit_cwd_event, cwd.names);
+      if (!fits(head)) return false;
       const auto* ev = static_cast<const bpfaudit_cwd_event*>(data);
+      const std::size_t room = std::min<std::size_t>({size, hdr.size, sizeof(*ev)}) - head;
       // CWD opens a syscall's group (sent at its exit, or at entry for
       // chdir): anything left from a syscall whose exit was never seen goes,
       // except an exec event, which the exec's own exit follows and which
@@ -256,8 +264,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       fresh.exec = std::move(pend.exec);
       fresh.exec_inode = pend.exec_inode;
       pend = std::move(fresh);
-      pend.cwd = join_dentry_names(ev->cwd.names,
-                                   std::min<std::size_t>(ev->cwd.len, sizeof(ev->cwd.names)));
+      pend.cwd = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, room));
       return false;
     }
     case BPFAUDIT_EV_EXEC: {
