@@ -120,8 +120,12 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
                                    std::strerror(errno) + "\n" + log.tail(5)};
   engine_bpf* skel = probe->skel_.get();
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
-  // The engine with the process-tree rule alone: no prefilter rules here.
+  // The engine with the process-tree rule alone: no prefilter rules here,
+  // so its rule tables (5 MiB of preallocated kernel memory) shrink to one
+  // entry (start-up unchanged by it: 243 ms both, load 13, 15 pairs).
   skel->rodata->follow_tree = true;
+  bpf_map__set_max_entries(skel->maps.pf_rows, 1);
+  bpf_map__set_max_entries(skel->maps.pf_rules, 1);
   bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
 
   if (int err = engine_bpf__load(skel)) {
