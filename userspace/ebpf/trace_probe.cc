@@ -129,7 +129,7 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
 
   if (int err = engine_bpf__load(skel)) {
-    return base::Error{err, std::string("cannot load the trace BPF programs: ") +
+    return base::Error{err, std::string("cannot load the engine BPF programs: ") +
                                 std::strerror(-err) + "\n" + log.tail(8)};
   }
   btf_heap.reset();
