@@ -1,19 +1,38 @@
 /* Calls getppid N times from one process, after printing its own pid (so a
  * test can tell its events from everyone else's). For the daemon tests and
- * scripts/bench-daemon; built into build/bin so vm-tests guests have it too. */
+ * scripts/bench-daemon; built into build/bin so vm-tests guests have it too.
+ *
+ * syscall_flood COUNT --gate: waits for a byte on stdin before the calls and
+ * after them sits in pause() until SIGUSR1, so that a test can stop a tracer
+ * around exactly the getppid calls: nothing else happens while it is stopped
+ * (tests/kernel/chaos_test.sh, the ring case). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static void woken(int sig) { (void)sig; }
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: syscall_flood COUNT\n");
+  int gate = argc == 3 && strcmp(argv[2], "--gate") == 0;
+  if (argc != 2 && !gate) {
+    fprintf(stderr, "usage: syscall_flood COUNT [--gate]\n");
     return 2;
   }
   long n = atol(argv[1]);
   printf("%d\n", (int)getpid());
   fflush(stdout);
+  if (gate) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = woken;
+    sigaction(SIGUSR1, &sa, NULL);
+    char c;
+    if (read(0, &c, 1) != 1) return 1;
+  }
   for (long i = 0; i < n; i++) syscall(SYS_getppid);
+  if (gate) pause();
   return 0;
 }

@@ -28,6 +28,8 @@ TEST(LossLedger, OneBodyPerKind) {
   // A plugin's queue: the plugins.d file's name, encoded the same way.
   EXPECT_EQ(loss_body(LossEntry::plugin_drop("slow.conf", 4)),
             "op=plugin-drop plugin=\"slow.conf\" count=4 res=failed");
+  // Records the daemon's own log could not take.
+  EXPECT_EQ(loss_body(LossEntry::log_drop(12)), "op=log-drop count=12 res=failed");
 }
 
 TEST(LossLedger, AutraceRecordReadsBackAsDaemonErr) {

@@ -202,6 +202,8 @@ class Daemon {
   bool load_config(record::AuditdConf& out);
   void emit_daemon(int type, const std::string& body);
   void add_kernel(int type, std::string_view payload);
+  // The log line of a record (RAW or ENRICHED, node=), handed to the plugins.
+  std::string log_line(int type, std::string_view payload);
   void add_line(std::string line, bool external);
   void write_batch();
   void release_pending(bool all);
@@ -328,7 +330,17 @@ void Daemon::write_batch() {
   if (batch_.empty() && !replies_due) return;
   auto outcome = LogFile::Outcome::kWritten;
   if (!batch_.empty()) {
-    outcome = log_->write(batch_, batch_records_);
+    // Records the log could not take (suspended, disk full, write error) are
+    // said in the first batch it can take again, after that batch's records:
+    // after DAEMON_RESUME when SIGUSR2 resumed it. If the report is not
+    // written either, its count is carried into the next one.
+    bool report = log_->dropped() > 0 && !log_->suspended();
+    if (report) {
+      auto body = record::loss_body(record::LossEntry::log_drop(log_->dropped()));
+      batch_ += log_line(AUDIT_DAEMON_ERR, daemon_payload(serial_.next(), body));
+      batch_ += '\n';
+    }
+    outcome = log_->write(batch_, batch_records_, report);
     batch_.clear();
     batch_records_ = 0;
   }
@@ -368,11 +380,7 @@ bool Daemon::open_receiver() {
   return true;
 }
 
-void Daemon::add_kernel(int type, std::string_view payload) {
-  // Stock auditd 3.0.9 writes no EOE to disk ("End of Event is for realtime
-  // interface - skip local logging of it"): EOE goes only to plugins.
-  bool eoe = type == AUDIT_EOE;
-  if (eoe && !dispatcher_.active()) return;
+std::string Daemon::log_line(int type, std::string_view payload) {
   std::string line = record::format_log_line(type, payload, node_);
   if (conf_.log_format == record::LogFormat::kEnriched) enricher_->enrich(line, type);
   // Stock hands plugins the line as logged when it carries node= or the
@@ -380,6 +388,15 @@ void Daemon::add_kernel(int type, std::string_view payload) {
   if (dispatcher_.active())
     dispatch(dispatches_formatted(conf_) ? formatted_dispatch_event(type, line)
                                          : raw_dispatch_event(type, payload));
+  return line;
+}
+
+void Daemon::add_kernel(int type, std::string_view payload) {
+  // Stock auditd 3.0.9 writes no EOE to disk ("End of Event is for realtime
+  // interface - skip local logging of it"): EOE goes only to plugins.
+  bool eoe = type == AUDIT_EOE;
+  if (eoe && !dispatcher_.active()) return;
+  std::string line = log_line(type, payload);
   if (eoe) return;
   add_line(std::move(line), false);
 }

@@ -10,6 +10,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -134,8 +135,19 @@ void LogFile::flush_sync() {
   if (fd_) fsync(fd_.get());
 }
 
-LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records) {
-  if (suspended_) return Outcome::kSuspended;
+LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records, bool report) {
+  // What this call could not write: `whole` lines of `lines` made it.
+  auto account = [&](std::size_t whole) {
+    std::size_t all = records + (report ? 1 : 0);
+    if (report && whole == all)
+      dropped_ = 0;
+    else
+      dropped_ += records - std::min(whole, records);
+  };
+  if (suspended_) {
+    account(0);
+    return Outcome::kSuspended;
+  }
   if (!conf_.write_logs) return Outcome::kNoLog;
   if (lines.empty()) return Outcome::kWritten;
   if (!fd_) {
@@ -143,6 +155,7 @@ LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records) {
     if (!open()) {
       suspended_ = true;
       disk_error_action("reopen", errno);
+      account(0);
       return Outcome::kDiskError;
     }
   }
@@ -153,6 +166,14 @@ LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records) {
     if (n < 0) {
       if (errno == EINTR) continue;
       int e = errno;
+      // A full disk takes a write in part first (measured on tmpfs: a short
+      // count, then ENOSPC): the cut line is taken back, or the next record
+      // written would be glued to it and both lost to every reader.
+      std::size_t done = lines.size() - left;
+      std::size_t keep = done == 0 ? 0 : lines.rfind('\n', done - 1) + 1;
+      if (keep < done && ftruncate(fd_.get(), static_cast<off_t>(size_ - (done - keep))) == 0)
+        size_ -= done - keep;
+      account(static_cast<std::size_t>(std::count(lines.begin(), lines.begin() + keep, '\n')));
       if (e == ENOSPC) {
         if (fs_space_left_) {
           fs_space_left_ = false;
@@ -167,6 +188,7 @@ LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records) {
     left -= static_cast<std::size_t>(n);
     size_ += static_cast<std::uint64_t>(n);
   }
+  account(records + (report ? 1 : 0));
   disk_err_warnings_ = 0;
   if (conf_.flush == record::FlushMode::kIncremental ||
       conf_.flush == record::FlushMode::kIncrementalAsync) {

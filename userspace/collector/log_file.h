@@ -53,8 +53,15 @@ class LogFile {
     kNoLog,      // nothing written: write_logs = no
   };
   // Appends whole lines (each ending in '\n'), `records` of them. Applies the
-  // flush policy and then the size and space checks.
-  Outcome write(const std::string& lines, std::size_t records);
+  // flush policy and then the size and space checks. Records it could not
+  // write (suspended, disk full, write error) are counted in dropped(); a
+  // line cut short by a full disk is taken back out of the file, so the log
+  // only ever holds whole records. `report`: the last line is the loss
+  // record for dropped() (not among `records`); once it is written the
+  // count starts again from the records this call could not write.
+  Outcome write(const std::string& lines, std::size_t records, bool report = false);
+  // Records given to write() and not written since the last written report.
+  std::uint64_t dropped() const { return dropped_; }
   // space_left was crossed (stock's fs_space_warning): senders get DISKLOW.
   bool space_low() const { return space_warning_; }
 
@@ -107,6 +114,7 @@ class LogFile {
   bool fs_space_left_ = true;  // false once the disk-full action ran
   bool space_warning_ = false, admin_space_warning_ = false;
   int disk_err_warnings_ = 0;
+  std::uint64_t dropped_ = 0;
   unsigned last_log_ = 1;
   std::uint64_t since_flush_ = 0;
   std::uint64_t since_space_check_ = 0;

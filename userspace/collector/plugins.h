@@ -101,6 +101,12 @@ class Dispatcher {
     std::deque<std::shared_ptr<const std::string>> frames;
     std::size_t offset = 0;  // bytes of frames.front() already written
     bool watching_out = false;
+    // A plugin program's stdin only: the bytes written since it started and
+    // the stream offsets at which the frames written lately end, so that
+    // what a plugin that died had not read can be cut back into frames.
+    bool track = false;
+    std::uint64_t sent = 0;
+    std::deque<std::uint64_t> ends;
     enum class Result { kDone, kBlocked, kBroken };
     Result write_some();
   };
@@ -108,6 +114,11 @@ class Dispatcher {
     PluginConf conf;
     pid_t pid = 0;
     Channel out;  // type=always: our end of the socketpair
+    // The plugin's end, kept open here: when the plugin dies, what it had
+    // not read stays in the socket (a closed end would discard it) and goes
+    // to the restarted plugin.
+    base::UniqueFd peer;
+    base::UniqueFd pidfd;  // readable once the plugin has exited
     unsigned restarts = 0;
     bool gave_up = false;    // exceeded max_restarts, or could not be started
     bool suspended = false;  // overflow_action=suspend
@@ -135,6 +146,9 @@ class Dispatcher {
   void overflow(Plugin& p);
   void flush_plugin(Plugin& p);
   void broken(Plugin& p);
+  // The plugin exited (or its socket failed): takes back the frames it never
+  // read, counts one it read in part as dropped, then broken().
+  void died(Plugin& p);
   void watch(int fd, std::uint32_t events, bool add);
   void unwatch(int fd);
   void set_out_interest(Channel& c, bool reader);

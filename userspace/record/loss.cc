@@ -22,6 +22,9 @@ std::string loss_body(const LossEntry& e) {
       out = "op=plugin-drop plugin=" + encode_untrusted(e.source) +
             " count=" + std::to_string(e.count);
       break;
+    case LossEntry::Kind::kLogDrop:
+      out = "op=log-drop count=" + std::to_string(e.count);
+      break;
   }
   return out + " res=failed";
 }

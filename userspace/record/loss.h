@@ -10,6 +10,9 @@
 //   op=plugin-drop     plugin=NAME count=N       the daemon's queue to a plugin was full
 //                                                (or suspended by overflow_action);
 //                                                NAME is the plugins.d file's name
+//   op=log-drop        count=N                   records the daemon could not write to
+//                                                its log (suspended by a space or disk
+//                                                action, disk full, write error)
 // each followed by res=failed.
 #pragma once
 
@@ -21,7 +24,7 @@
 namespace bpfaudit::record {
 
 struct LossEntry {
-  enum class Kind { kKernelLost, kNetlinkOverrun, kRingDrop, kPluginDrop };
+  enum class Kind { kKernelLost, kNetlinkOverrun, kRingDrop, kPluginDrop, kLogDrop };
   Kind kind = Kind::kRingDrop;
   std::uint64_t count = 0;
   std::uint64_t total = 0;           // kernel-lost: the counter's value
@@ -41,6 +44,7 @@ struct LossEntry {
   static LossEntry plugin_drop(std::string plugin, std::uint64_t count) {
     return {Kind::kPluginDrop, count, 0, std::move(plugin), {}};
   }
+  static LossEntry log_drop(std::uint64_t count) { return {Kind::kLogDrop, count, 0, {}, {}}; }
 };
 
 // The record body, from op= to res=failed.
