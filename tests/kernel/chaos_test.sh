@@ -114,12 +114,13 @@ settle() {  # settle WANT FILE...
 # must appear once each.
 no_duplicates() { cat "$@" | grep -a '^type=SYSCALL ' | sed -n 's/^[^ ]* msg=audit([0-9.]*:\([0-9]*\)).*/\1/p' |
   sort -n | uniq -d | head -3 | grep -q . && return 1; return 0; }
+GS=$'\x1d'  # the ENRICHED part's separator
 # Whole records only: a line cut by a full disk with the next record glued
 # to it shows as two headers on one line, or a SYSCALL line not ending in its key.
 whole_lines() {
   ! cat "$@" | grep -av '^type=[A-Z_]* msg=audit([0-9.]*:[0-9]*): ' | grep -q . &&
   ! cat "$@" | grep -aq 'msg=audit(.*msg=audit(' &&
-  ! cat "$@" | grep -a '^type=SYSCALL ' | grep -avq "key=\"$KEY\"\(\x1d.*\)\?\$"
+  ! cat "$@" | grep -a '^type=SYSCALL ' | grep -avq "key=\"$KEY\"\($GS.*\)\?\$"
 }
 stock_reads() {  # every file read by stock ausearch without a word on stderr
   local f rc=0
@@ -224,21 +225,21 @@ case_storm() {
   local base=("space_left = 2" "admin_space_left = 1" "log_format = ENRICHED" "max_log_file = 100" "max_log_file_action = rotate" "num_logs = 99")
   conf "$W/sc" "$log" "${base[@]}" "flush = incremental_async" "freq = 50"
   start_daemon "$W/sc" "$W/s.err" || return
-  flood $n > "$W/s.pid" &
+  # The flood in 20 parts over about 3 s, so that the storm meets it throughout.
+  ( for k in $(seq 20); do flood $((n / 20)) >/dev/null; sleep 0.1; done ) &
   local fl=$! usr1=0 hup=0
-  # At most 90 rotations: num_logs 99 keeps every file. Each SIGHUP follows a
+  # Signals of one kind pending together merge into one: the storm is what
+  # the daemon saw of them, counted below by its DAEMON_ROTATE/DAEMON_CONFIG.
+  # At most 80 rotations: num_logs 99 keeps every file. Each SIGHUP follows a
   # rewrite of the config that changes flush, so the log is closed and reopened.
-  # Signals of one kind pending together merge into one: a storm is what the
-  # daemon sees of them, counted below by its DAEMON_ROTATE/DAEMON_CONFIG.
-  for k in $(seq 88); do
-    kill -0 $fl 2>/dev/null || break
+  for k in $(seq 80); do
     kill -USR1 "$DPID"; usr1=$((usr1 + 1))
     if [ $((k % 2)) = 0 ]; then
       if [ $((k % 4)) = 0 ]; then conf "$W/sc" "$log" "${base[@]}" "flush = incremental_async" "freq = 50"
-      else conf "$W/sc" "$log" "${base[@]}" "flush = incremental" "freq = 20"; fi
+      else conf "$W/sc" "$log" "${base[@]}" "flush = none"; fi
       kill -HUP "$DPID"; hup=$((hup + 1))
     fi
-    sleep 0.01
+    sleep 0.03
   done
   wait $fl
   local files f rot cfg

@@ -327,7 +327,9 @@ check "stuck plugin: no other plugin's drops" bash -c "! grep -a 'op=plugin-drop
 check "stuck plugin: overflow_action=syslog said it (5 times, then the limit)" \
   bash -c "[ \$(sed '/config change requested/q' '$d/err' | grep -c '^queue to plugins is full - dropping event$') = 5 ] && grep -q 'reporting limit reached' '$d/err'"
 check "killed plugin restarted 3 times ($restarted seen)" [ "$restarted" = 3 ]
-check "killed plugin: 3 restarts said" [ "$(grep -c "^plugin $W/catkeep was restarted$" "$d/err")" = 3 ]
+# Counted up to the SIGHUP below: its shell script dies of that SIGHUP (as it
+# would under stock), and the death is noticed and the plugin restarted too.
+check "killed plugin: 3 restarts said" [ "$(sed '/config change requested/q' "$d/err" | grep -c "^plugin $W/catkeep was restarted$")" = 3 ]
 for i in 1 2 3; do
   check "killed plugin: the message sent after kill $i reached the restarted plugin" \
     grep -q "restart $i $KEY" "$d/restart.out"
