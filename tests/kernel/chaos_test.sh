@@ -243,9 +243,10 @@ case_storm() {
   done
   wait $fl
   local files f rot cfg
-  settle $((2 * n)) "$log" "$log".*
+  settle $((2 * n)) "$log" "$log".[0-9]*
   stop_daemon
-  files=$(for f in $(ls "$log".* | sed 's/.*\.//' | sort -rn); do echo "$log.$f"; done; echo "$log")
+  # The logs only (LOG.N), not the daemon's history indexes beside them.
+  files=$(for f in $(ls "$log".* | sed -n 's/.*\.\([0-9]*\)$/\1/p' | sort -rn); do echo "$log.$f"; done; echo "$log")
   cat $files > "$W/s/all"
   rot=$(grep -ac '^type=DAEMON_ROTATE ' "$W/s/all")
   cfg=$(grep -ac '^type=DAEMON_CONFIG .*state=changed' "$W/s/all")

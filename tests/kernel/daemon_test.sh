@@ -63,7 +63,8 @@ stop_daemon() { kill -TERM "$DPID"; wait "$DPID"; local rc=$?; DPID=; return $rc
 flood() { "$BIN_DIR/syscall_flood" "$1"; }
 
 # Every log file of a rotation set, oldest first.
-ordered_set() { local base=$1 n; for n in $(ls "$base".* 2>/dev/null | sed 's/.*\.//' | sort -rn); do echo "$base.$n"; done; echo "$base"; }
+# (LOG.N only: the daemon keeps history indexes, LOG.bpfidx, beside them.)
+ordered_set() { local base=$1 n; for n in $(ls "$base".* 2>/dev/null | sed -n 's/.*\.\([0-9]*\)$/\1/p' | sort -rn); do echo "$base.$n"; done; echo "$base"; }
 
 auditctl -e 1 >/dev/null
 auditctl -b 8192 >/dev/null
@@ -95,7 +96,7 @@ for k in 1 2 3; do
   sleep 0.3
   kill -USR1 "$DPID"
   for _ in $(seq 100); do
-    [ "$(cat "$W"/m/audit.log* 2>/dev/null | grep -ac '^type=DAEMON_ROTATE')" -ge $k ] && break
+    [ "$(cat "$W"/m/audit.log "$W"/m/audit.log.[0-9]* 2>/dev/null | grep -ac '^type=DAEMON_ROTATE')" -ge $k ] && break
     sleep 0.1
   done
 done
@@ -105,7 +106,7 @@ WPID=$(head -1 "$W/flood.pid")
 # wait until every event is in or nothing has arrived for 3 s.
 last=-1 still=0
 for _ in $(seq 300); do
-  now=$(cat "$W"/m/audit.log* 2>/dev/null | grep -a "key=\"$KEY\"" | grep -ac " pid=$WPID ")
+  now=$(cat "$W"/m/audit.log "$W"/m/audit.log.[0-9]* 2>/dev/null | grep -a "key=\"$KEY\"" | grep -ac " pid=$WPID ")
   [ "$now" -ge "$N" ] && break
   if [ "$now" = "$last" ]; then still=$((still + 1)); [ $still -ge 30 ] && break; else still=0; fi
   last=$now
