@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <libaudit.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <syslog.h>
@@ -418,6 +419,53 @@ TEST_F(DispatcherTest, APluginThatExitsIsRestartedUpToMaxRestarts) {
   EXPECT_EQ(said("plugin " + exe + " terminated unexpectedly"), 3);
   EXPECT_EQ(said("plugin " + exe + " was restarted"), 2);
   EXPECT_EQ(said("plugin " + exe + " has exceeded max_restarts"), 1);
+}
+
+// A plugin killed with records still unread in its socket: the restarted
+// process gets them, each once (before, they went with the dead process,
+// neither received nor counted: tests/kernel/chaos_test.sh plugin).
+TEST_F(DispatcherTest, AKilledPluginsUnreadRecordsGoToTheRestartedOne) {
+  if (!root()) GTEST_SKIP() << "plugins must be owned by root";
+  // The first process reads nothing; the next ones read everything.
+  plugin("late", "#!/bin/sh\nif [ ! -e \"$1.first\" ]; then : > \"$1.first\"; exec /bin/sleep 1000; fi\n"
+                 "exec /bin/cat >> \"$1\"\n",
+         "string");
+  bpfaudit::collector::Dispatcher d(sink());
+  d.start(conf());
+  const std::string first = dir_ + "/late.out.first";
+  for (int t = 0; t < 200 && access(first.c_str(), F_OK) != 0; ++t)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::string want;
+  for (int i = 1; i <= 5; ++i) {
+    std::string payload = "audit(1.000:" + std::to_string(i) + "): x";
+    d.dispatch(bpfaudit::collector::raw_dispatch_event(AUDIT_USER, payload));
+    want += "type=USER msg=" + payload + "\n";
+  }
+  d.flush();  // all five now in the socket, unread
+  // The sleeping plugin: this process's child running sleep.
+  pid_t sleeper = 0;
+  for (int t = 0; t < 200 && sleeper == 0; ++t) {
+    std::ifstream kids("/proc/self/task/" + std::to_string(gettid()) + "/children");
+    for (pid_t pid; kids >> pid;) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      comm >> name;
+      if (name == "sleep") sleeper = pid;
+    }
+    if (sleeper == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_NE(sleeper, 0);
+  kill(sleeper, SIGKILL);
+  for (int t = 0; t < 200; ++t) {
+    d.flush();
+    if (read("late") == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  d.stop(1000);
+  EXPECT_EQ(read("late"), want);
+  EXPECT_EQ(said("plugin " + dir_ + "/late terminated unexpectedly"), 1);
+  EXPECT_EQ(said("plugin " + dir_ + "/late was restarted"), 1);
+  EXPECT_TRUE(d.take_losses(0, true).empty());
 }
 
 }  // namespace
