@@ -3,7 +3,8 @@
 # logs, read by our ausearch with its workers (BPFAUDIT_SCAN_THREADS 2 and 3)
 # against stock ausearch 3.0.9 and against our sequential read
 # (BPFAUDIT_SCAN_THREADS=1): stdout, stderr and exit code identical; our
-# aureport against stock on the same directories.
+# aureport with 1, 2 and 4 workers, every report, against stock on the same
+# directories and through --input-logs.
 # Usage: rotated_compat.sh OUR_AUSEARCH OUR_AUREPORT SHARED_LOGS_DIR GEN_HISTORY
 set -u
 ours=$1
@@ -117,17 +118,77 @@ for dir in "$tmp/mixed_lines" "$tmp/mixed_events" "$tmp/tiny" "$tmp/history" "$t
     cmp -s "$tmp/q.out" "$tmp/o.out" && cmp -s "$tmp/q.err" "$tmp/o.err" ||
       fail "$(basename "$dir") parallel vs sequential: ausearch $fmt -m ALL"
   done
-  # aureport reads sequentially; on the mixed stream its summary counts one
-  # event fewer than stock's (so does the plain concatenated file: not the
-  # rotation), so those directories are left to ausearch.
-  case $dir in */mixed_*) continue ;; esac
-  for args in "--summary" "-au" "-x --summary" "-k" "-l -i"; do
-    # shellcheck disable=SC2086
-    run_both "$stock_report" "$ours_report" -if "$dir" $args
-    compared=$((compared + 1))
-    differs && fail "$(basename "$dir"): aureport $args (rc stock=$src ours=$orc)"
-  done
 done
+
+# aureport's parallel scan: every report, detailed and --summary, and its
+# modifiers, with 1, 2 and 4 workers. Against stock on the generated
+# history (workers' runs taken), the tie set (a restart) and the small
+# files (no threads start); on the mixed streams against ours sequential:
+# there stock's summary counts one event fewer than ours (the plain
+# concatenated file too: not the rotation).
+reports="-a -au --comm -c -cr -e -f -h -k -l -m -ma -n -p -r -s -t -tm --tty -u --virt -x --integrity"
+wrap=()  # what the tools run under (the --input-logs runs' namespace)
+report_check() {  # reference (stock|seq), then aureport arguments
+  local ref=$1 threads
+  shift
+  if [ "$ref" = stock ]; then
+    "${wrap[@]}" "$stock_report" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
+  else
+    BPFAUDIT_SCAN_THREADS=1 "${wrap[@]}" "$ours_report" "$@" >"$tmp/s.out" 2>"$tmp/s.err" </dev/null
+  fi
+  src=$?
+  for threads in 1 2 4; do
+    [ "$ref" = seq ] && [ $threads = 1 ] && continue
+    BPFAUDIT_SCAN_THREADS=$threads "${wrap[@]}" "$ours_report" "$@" >"$tmp/o.out" 2>"$tmp/o.err" </dev/null
+    orc=$?
+    compared=$((compared + 1))
+    differs && fail "aureport threads=$threads vs $ref: $* (rc $ref=$src ours=$orc)"
+  done
+}
+window=(-ts "$ts_date" "$ts_time" -te "$ts_date" "$te_time")
+for dir in "$tmp/history" "$tmp/mixed_lines" "$tmp/mixed_events" "$tmp/tiny" "$tmp/ties"; do
+  ref=stock
+  case $dir in */mixed_*) ref=seq ;; esac
+  full=$reports
+  # The tie and small-file sets are about the restart and the sequential
+  # path: a share of the reports.
+  case $dir in */tiny | */ties) full="-au -f -x -e -t" ;; esac
+  report_check $ref -if "$dir"
+  for r in $full; do
+    report_check $ref -if "$dir" $r
+    report_check $ref -if "$dir" $r --summary
+  done
+  for r in "" -au -f -x -e -t; do
+    for mod in -i --failed --success "--summary -i"; do
+      # shellcheck disable=SC2086
+      report_check $ref -if "$dir" $r $mod
+    done
+    # shellcheck disable=SC2086
+    report_check $ref -if "$dir" $r "${window[@]}"
+  done
+  report_check $ref -if "$dir" --summary -te "$ts_date" "$ts_time"
+done
+# --input-logs: the configured log and its rotations, auditd.conf naming the
+# generated history (bind-mounted in a mount namespace of the test's own).
+if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
+  # As auditd leaves them (stock warns about other modes; ours does not yet).
+  chmod 0600 "$tmp"/history/audit.log*
+  sed "s|^log_file *=.*|log_file = $tmp/history/audit.log|" /etc/audit/auditd.conf >"$tmp/auditd.conf"
+  cat >"$tmp/input_logs.sh" <<EOS
+#!/bin/sh
+mount --bind "$tmp/auditd.conf" /etc/audit/auditd.conf || exit 99
+exec "\$@"
+EOS
+  chmod +x "$tmp/input_logs.sh"
+  wrap=(unshare -m --propagation private "$tmp/input_logs.sh")
+  for args in "" "-au" "-f -i" "-x --summary" "-e --failed" "-t" "-k --summary" "${window[*]}"; do
+    # shellcheck disable=SC2086
+    report_check stock --input-logs $args
+  done
+  wrap=()
+else
+  echo "aureport --input-logs: skipped (needs root and unshare)"
+fi
 
 # The same directories with history indexes (bpfaudit index, 4 KiB blocks):
 # ours with them against ours without (BPFAUDIT_NO_INDEX=1), which the
@@ -193,6 +254,19 @@ compared=$((compared + 2))
 taken=$(sed -E 's/.*, ([0-9]+) taken.*/\1/' <<<"$h")
 [ "${taken:-0}" -ge 10 ] || fail "history: workers' runs taken only ${taken:-0} times ($h)"
 grep -q restarted <<<"$t" || fail "ties: no restart ($t)"
+# aureport's: the same, with the summary report.
+report_stats() {  # dir
+  BPFAUDIT_SCAN_THREADS=2 BPFAUDIT_SCAN_STATS=1 "$ours_report" -if "$1" 2>&1 >/dev/null |
+    grep '^scan:'
+}
+h=$(report_stats "$tmp/history")
+t=$(report_stats "$tmp/ties")
+echo "aureport history: $h"
+echo "aureport ties: $t"
+compared=$((compared + 2))
+taken=$(sed -E 's/.*, ([0-9]+) taken.*/\1/' <<<"$h")
+[ "${taken:-0}" -ge 10 ] || fail "aureport history: workers' runs taken only ${taken:-0} times ($h)"
+grep -q restarted <<<"$t" || fail "aureport ties: no restart ($t)"
 
 if [ "$failed" -gt 0 ]; then
   echo "$failed of $compared comparisons differ:"

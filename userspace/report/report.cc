@@ -1,8 +1,13 @@
 #include "report.h"
 
 #include <libaudit.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <pwd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <memory>
 
 #include <algorithm>
 #include <climits>
@@ -19,6 +24,7 @@
 #include "input.h"
 #include "interpret.h"
 #include "log_reader.h"
+#include "parallel_scan.h"
 #include "search_items.h"
 
 namespace bpfaudit::report {
@@ -44,6 +50,17 @@ class StringTally {
       ++entries_[it->second].hits;
   }
   std::size_t size() const { return entries_.size(); }
+  // Adds what `later` counted after this one: the order of first appearance
+  // stays the one adding `later`'s strings one by one would give.
+  void merge(const StringTally& later) {
+    for (const auto& e : later.entries_) {
+      auto [it, inserted] = index_.try_emplace(e.str, entries_.size());
+      if (inserted)
+        entries_.push_back(e);
+      else
+        entries_[it->second].hits += e.hits;
+    }
+  }
   struct Entry {
     std::string str;
     unsigned hits;
@@ -64,6 +81,9 @@ class StringTally {
 class IntTally {
  public:
   void add(int n) { ++counts_[n]; }
+  void merge(const IntTally& later) {
+    for (const auto& [n, hits] : later.counts_) counts_[n] += hits;
+  }
   std::size_t size() const { return counts_.size(); }
   std::vector<std::pair<int, unsigned>> by_hits() const {
     std::vector<std::pair<int, unsigned>> v(counts_.begin(), counts_.end());
@@ -129,14 +149,59 @@ void append_octal(std::string& out, unsigned char c) {
   out.push_back(static_cast<char>('0' + (c & 0007)));
 }
 
+// What the summary report counts.
+struct SummaryData {
+  unsigned long changes = 0, crypto = 0, acct_changes = 0, good_logins = 0, bad_logins = 0,
+                good_auth = 0, bad_auth = 0, events = 0, avcs = 0, mac = 0,
+                failed_syscalls = 0, anomalies = 0, responses = 0, virt = 0, integ = 0;
+  StringTally users, terms, files, hosts, exes, comms, keys;
+  IntTally pids;
+};
+
+// Everything a report counts over the events: sums, and tallies in order of
+// first appearance, so the counts of a later stretch of events merge exactly
+// (the parallel scan counts each file's tail on a worker).
+struct Tallies {
+  SummaryData sd;
+  StringTally strings, avc_objs;
+  IntTally types;
+
+  void merge(const Tallies& later) {
+    SummaryData& a = sd;
+    const SummaryData& b = later.sd;
+    for (auto [x, y] : {std::pair{&a.changes, &b.changes}, {&a.crypto, &b.crypto},
+                        {&a.acct_changes, &b.acct_changes}, {&a.good_logins, &b.good_logins},
+                        {&a.bad_logins, &b.bad_logins}, {&a.good_auth, &b.good_auth},
+                        {&a.bad_auth, &b.bad_auth}, {&a.events, &b.events}, {&a.avcs, &b.avcs},
+                        {&a.mac, &b.mac}, {&a.failed_syscalls, &b.failed_syscalls},
+                        {&a.anomalies, &b.anomalies}, {&a.responses, &b.responses},
+                        {&a.virt, &b.virt}, {&a.integ, &b.integ}})
+      *x += *y;
+    for (auto [x, y] : {std::pair{&a.users, &b.users}, {&a.terms, &b.terms}, {&a.files, &b.files},
+                        {&a.hosts, &b.hosts}, {&a.exes, &b.exes}, {&a.comms, &b.comms},
+                        {&a.keys, &b.keys}})
+      x->merge(*y);
+    a.pids.merge(b.pids);
+    strings.merge(later.strings);
+    avc_objs.merge(later.avc_objs);
+    types.merge(later.types);
+  }
+};
+
+class ReportScan;
+
 class Reporter : public search::LogSink {
  public:
-  Reporter(const Options& opts, std::FILE* out, std::FILE* err, std::uint64_t eoe)
+  // `out`, `err`: null for a worker's Reporter of the parallel scan, which
+  // keeps its text (items without their numbers) and messages for the main
+  // thread (see ReportScan).
+  Reporter(const Options& opts, search::SkippingStream* out, search::SkippingStream* err,
+           std::uint64_t eoe)
       : o_(opts),
         out_(out),
         err_(err),
         eoe_(eoe),
-        assembler_(eoe),
+        assembler_(std::make_unique<record::EventAssembler>(eoe)),
         interpreter_(opts.escape, static_cast<unsigned>(eoe)) {}
 
   int process_fd(int fd, const std::string& name, bool last) override {
@@ -149,8 +214,23 @@ class Reporter : public search::LogSink {
     } else {
       read_indexed(fd, *idx);
     }
-    if (last) assembler_.close_all();
+    if (last) assembler_->close_all();
     drain();
+    end_file(name);
+    return 0;
+  }
+
+  int process_paths(const std::vector<std::string>& paths, std::FILE* err) override;
+
+  // After the parallel scan met a tie it could not order: the inputs to read
+  // again sequentially (a fresh Reporter skips what this one wrote).
+  const std::optional<std::vector<std::string>>& restart_paths() const { return restart_paths_; }
+
+ private:
+  friend class ReportScan;
+  static constexpr std::uint64_t kToEnd = ~std::uint64_t{0};
+
+  void end_file(const std::string& name) {
     very_last_ = file_last_;
     if (o_.type == ReportType::kTime) {
       if (!file_first_) {
@@ -160,11 +240,21 @@ class Reporter : public search::LogSink {
                 date(file_last_.sec) + "." + msec3(file_last_.msec) + "\n";
       }
     }
-    return 0;
   }
 
- private:
-  static constexpr std::uint64_t kToEnd = ~std::uint64_t{0};
+  int scan_parallel(const std::vector<std::string>& paths, unsigned threads);
+  void apply(const ReportScan& f, const search::ScanSync& sync);
+
+  // Stderr: after what stdout holds so far, as stock's unbuffered stderr
+  // lands after its flushed stdout.
+  void put_err(std::string_view text) {
+    if (!err_) {
+      captured_err_.append(text);
+      return;
+    }
+    flush();
+    err_->write(text);
+  }
 
   // The history index serves -ts/-te: a block none of whose records is in
   // range only has records stock drops before assembling events, so it is
@@ -208,7 +298,7 @@ class Reporter : public search::LogSink {
     read_range(fd, from, kToEnd);
     if (std::getenv("BPFAUDIT_INDEX_STATS")) {
       flush();
-      std::fprintf(err_, "index: blocks read %zu, skipped %zu\n", read, skipped);
+      std::fprintf(err_->file(), "index: blocks read %zu, skipped %zu\n", read, skipped);
     }
   }
 
@@ -217,20 +307,29 @@ class Reporter : public search::LogSink {
     read_lines(fd, to);
   }
 
-  // The records from the fd's position to `end` (a line start) or its end.
-  void read_lines(int fd, std::uint64_t end) {
+  // The records from the fd's position to `end` (a line start) or its end;
+  // with `sync` (file number `file` of the parallel scan), until the
+  // assembler agrees with the worker's. False when a tie makes the parallel
+  // scan start again.
+  bool read_lines(int fd, std::uint64_t end, std::size_t file = 0,
+                  search::ScanSync* sync = nullptr, bool* synced = nullptr) {
     record::LineReader reader(fd, record::kMaxRecordLength - 1);
     std::string bad_stamp;
     const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_ - 1;
-    while (auto line = reader.next()) {
+    std::uint32_t ordinal = 0;
+    if (synced) *synced = false;
+    for (;;) {
+      if (sync && sync->agrees(ordinal, *assembler_)) {
+        *synced = true;
+        return true;
+      }
+      auto line = reader.next();
+      if (!line) break;
       if (end != kToEnd && reader.offset() >= end) break;
       record::HeaderError herr;
       auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
       if (!h) {
-        if (herr == record::HeaderError::kBadTimestamp) {
-          flush();
-          std::fprintf(err_, "Error extracting time stamp (%s)\n", bad_stamp.c_str());
-        }
+        if (herr == record::HeaderError::kBadTimestamp) put_err(search::stamp_error(bad_stamp));
         continue;
       }
       auto sec = static_cast<std::int64_t>(h->id.sec);
@@ -239,9 +338,14 @@ class Reporter : public search::LogSink {
       // only an out-of-range one with it.
       if (very_first_.sec == 0 && (outside || o_.start_time == 0)) very_first_ = {h->id.sec, h->id.msec};
       if (outside) continue;
-      if (!assembler_.add(*h, record::view_record(*line, h->type))) continue;
+      std::uint64_t tag = sync ? search::scan_tag(file, ordinal) : 0;
+      ++ordinal;
+      if (!assembler_->add(*h, record::view_record(*line, h->type), std::nullopt, tag)) continue;
+      // Before this event leaves: what left so far was not ordered by slot.
+      if (watch_ties_ && assembler_->ties() != 0) return false;
       drain();
     }
+    return true;
   }
 
  public:
@@ -272,9 +376,10 @@ class Reporter : public search::LogSink {
   }
 
   void flush() {
-    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    if (!out_) return;  // a worker's text stays for the main thread
+    if (!buf_.empty()) out_->write(buf_);
     buf_.clear();
-    std::fflush(out_);
+    std::fflush(out_->file());
   }
 
  private:
@@ -300,16 +405,20 @@ class Reporter : public search::LogSink {
   }
 
   void drain() {
-    while (assembler_.pop_ready(event_)) {
+    while (assembler_->pop_ready(event_)) {
       record::Event* ev = &event_;
       if (ev->records.empty()) continue;
-      if (o_.type == ReportType::kTime || o_.type == ReportType::kSummary) {
-        Stamp s{ev->id.sec, ev->id.msec};
-        if (!file_first_) file_first_ = s;
-        file_last_ = s;
-      }
+      note_event(ev->id.sec, ev->id.msec);
       process_event(*ev);
       if (buf_.size() >= kFlushAt) flush();
+    }
+  }
+
+  void note_event(std::uint64_t sec, std::uint32_t msec) {
+    if (o_.type == ReportType::kTime || o_.type == ReportType::kSummary) {
+      Stamp s{sec, msec};
+      if (!file_first_) file_first_ = s;
+      file_last_ = s;
     }
   }
 
@@ -333,10 +442,7 @@ class Reporter : public search::LogSink {
   void process_event(record::Event& ev) {
     search::SearchItems& s = items_;
     int rc = search::extract_search_items(ev, o_.criteria, s);
-    if (!s.diagnostics.empty()) {
-      flush();
-      std::fputs(s.diagnostics.c_str(), err_);
-    }
+    if (!s.diagnostics.empty()) put_err(s.diagnostics);
     if (rc != 0) return;
     if (!o_.nodes.empty()) {
       if (!ev.id.node) return;
@@ -372,15 +478,9 @@ class Reporter : public search::LogSink {
   }
 
   // Names are looked up once per uid, found or not (see search_items.cc).
-  std::string passwd_text(std::uint32_t uid) {
-    auto it = names_.find(uid);
-    if (it != names_.end()) return it->second;
-    std::string name;
-    if (struct passwd* pw = ::getpwuid(uid))
-      name = pw->pw_name;
-    else
-      name = "unknown(" + std::to_string(static_cast<int>(uid)) + ")";
-    return names_.emplace(uid, std::move(name)).first->second;
+  static std::string passwd_text(std::uint32_t uid) {
+    if (auto name = search::passwd_name(uid)) return *name;
+    return "unknown(" + std::to_string(static_cast<int>(uid)) + ")";
   }
 
   std::string syscall_text(std::size_t size) {
@@ -402,8 +502,13 @@ class Reporter : public search::LogSink {
   }
 
   void item_prefix() {
-    ++line_item_;
-    buf_ += std::to_string(line_item_) + ". " + date(ev_->id.sec) + " ";
+    if (!out_) {
+      item_starts_.push_back(static_cast<std::uint32_t>(buf_.size()));  // numbered later
+    } else {
+      ++line_item_;
+      buf_ += std::to_string(line_item_) + ". ";
+    }
+    buf_ += date(ev_->id.sec) + " ";
   }
   std::string serial() const { return std::to_string(ev_->id.serial); }
 
@@ -419,86 +524,86 @@ class Reporter : public search::LogSink {
           for (std::size_t i : avc_walk()) {
             const auto& t = s.avcs[i].tcontext;
             // slist_add_if_uniq ignores NULL.
-            if (t) avc_objs_.add(*t);
+            if (t) t_.avc_objs.add(*t);
           }
         }
         break;
       case ReportType::kMac:
         if (has_range(ev, AUDIT_MAC_POLICY_LOAD, AUDIT_MAC_MAP_DEL) ||
             has_range(ev, AUDIT_FIRST_USER_LSPP_MSG, AUDIT_LAST_USER_LSPP_MSG))
-          types_.add(head);
+          t_.types.add(head);
         break;
       case ReportType::kInteg:
-        if (has_range(ev, AUDIT_INTEGRITY_FIRST_MSG, AUDIT_INTEGRITY_LAST_MSG)) types_.add(head);
+        if (has_range(ev, AUDIT_INTEGRITY_FIRST_MSG, AUDIT_INTEGRITY_LAST_MSG)) t_.types.add(head);
         break;
       case ReportType::kVirt:
-        if (has_range(ev, AUDIT_FIRST_VIRT_MSG, AUDIT_LAST_VIRT_MSG)) types_.add(head);
+        if (has_range(ev, AUDIT_FIRST_VIRT_MSG, AUDIT_LAST_VIRT_MSG)) t_.types.add(head);
         break;
       case ReportType::kConfig:
-        if (is_config(ev)) types_.add(head);
+        if (is_config(ev)) t_.types.add(head);
         break;
       case ReportType::kAuth:
         if (has_type(ev, AUDIT_USER_AUTH) ||
             (has_type(ev, AUDIT_USER_MGMT) && s.success == Success::kFailed)) {
           if (s.loginuid == ~0u - 1 && s.acct)
-            strings_.add(*s.acct);
+            t_.strings.add(*s.acct);
           else
-            add_users_name(strings_, s.loginuid, 64);
+            add_users_name(t_.strings, s.loginuid, 64);
         }
         break;
       case ReportType::kLogin:
         if (has_type(ev, AUDIT_USER_LOGIN)) {
           if (static_cast<int>(s.loginuid) < 0 && s.acct)
-            strings_.add(*s.acct);
+            t_.strings.add(*s.acct);
           else
-            add_users_name(strings_, s.loginuid, 64);
+            add_users_name(t_.strings, s.loginuid, 64);
         }
         break;
       case ReportType::kAcctMod:
-        if (is_acct_mod(ev)) types_.add(head);
+        if (is_acct_mod(ev)) t_.types.add(head);
         break;
       case ReportType::kEvent:
-        if (head != -1) types_.add(head);
+        if (head != -1) t_.types.add(head);
         break;
       case ReportType::kFile:
         if (s.has_filename_list)
-          for (const auto& f : s.filenames) strings_.add(f);
+          for (const auto& f : s.filenames) t_.strings.add(f);
         break;
       case ReportType::kHost:
-        if (s.hostname) strings_.add(*s.hostname);
+        if (s.hostname) t_.strings.add(*s.hostname);
         break;
       case ReportType::kPid:
-        if (s.pid != -1) types_.add(static_cast<int>(s.pid));
+        if (s.pid != -1) t_.types.add(static_cast<int>(s.pid));
         break;
       case ReportType::kSyscall:
-        if (s.syscall > 0) strings_.add(syscall_text(32));
+        if (s.syscall > 0) t_.strings.add(syscall_text(32));
         break;
       case ReportType::kTerm:
-        if (s.terminal) strings_.add(*s.terminal);
+        if (s.terminal) t_.strings.add(*s.terminal);
         break;
       case ReportType::kUser:
-        if (s.loginuid != ~0u - 1) add_users_name(strings_, s.loginuid, 32);
+        if (s.loginuid != ~0u - 1) add_users_name(t_.strings, s.loginuid, 32);
         break;
       case ReportType::kExe:
-        if (s.exe) strings_.add(*s.exe);
+        if (s.exe) t_.strings.add(*s.exe);
         break;
       case ReportType::kComm:
-        if (s.comm) strings_.add(*s.comm);
+        if (s.comm) t_.strings.add(*s.comm);
         break;
       case ReportType::kAnomaly:
-        if (is_anomaly(ev)) types_.add(head);
+        if (is_anomaly(ev)) t_.types.add(head);
         break;
       case ReportType::kResponse:
-        if (has_range(ev, AUDIT_FIRST_ANOM_RESP, AUDIT_LAST_ANOM_RESP)) types_.add(head);
+        if (has_range(ev, AUDIT_FIRST_ANOM_RESP, AUDIT_LAST_ANOM_RESP)) t_.types.add(head);
         break;
       case ReportType::kCrypto:
         if (has_range(ev, AUDIT_FIRST_KERN_CRYPTO_MSG, AUDIT_LAST_KERN_CRYPTO_MSG) ||
             has_range(ev, AUDIT_FIRST_CRYPTO_MSG, AUDIT_LAST_CRYPTO_MSG))
-          types_.add(head);
+          t_.types.add(head);
         break;
       case ReportType::kKey:
         for (const auto& k : s.keys)
-          if (k != "(null)") strings_.add(k);
+          if (k != "(null)") t_.strings.add(k);
         break;
       default: break;
     }
@@ -771,50 +876,50 @@ class Reporter : public search::LogSink {
 
   void summary_total(const record::Event& ev) {
     const search::SearchItems& s = items_;
-    ++sd_.events;
+    ++t_.sd.events;
     for (int t : {AUDIT_CONFIG_CHANGE, AUDIT_DAEMON_CONFIG, AUDIT_USYS_CONFIG, AUDIT_NETFILTER_CFG,
                   AUDIT_FEATURE_CHANGE, AUDIT_USER_MAC_CONFIG_CHANGE})
-      if (has_type(ev, t)) ++sd_.changes;
-    if (has_range(ev, AUDIT_MAC_POLICY_LOAD, AUDIT_MAC_UNLBL_STCDEL)) ++sd_.changes;
-    if (has_type(ev, AUDIT_USER_CHAUTHTOK)) ++sd_.acct_changes;
-    if (has_range(ev, AUDIT_ADD_USER, AUDIT_DEL_GROUP)) ++sd_.acct_changes;
-    if (has_type(ev, AUDIT_USER_MGMT)) ++sd_.acct_changes;
-    if (has_type(ev, AUDIT_GRP_MGMT)) ++sd_.acct_changes;
-    if (has_range(ev, AUDIT_ROLE_ASSIGN, AUDIT_ROLE_REMOVE)) ++sd_.acct_changes;
-    if (has_range(ev, AUDIT_FIRST_KERN_CRYPTO_MSG, AUDIT_LAST_KERN_CRYPTO_MSG)) ++sd_.crypto;
-    if (has_range(ev, AUDIT_FIRST_CRYPTO_MSG, AUDIT_LAST_CRYPTO_MSG)) ++sd_.crypto;
+      if (has_type(ev, t)) ++t_.sd.changes;
+    if (has_range(ev, AUDIT_MAC_POLICY_LOAD, AUDIT_MAC_UNLBL_STCDEL)) ++t_.sd.changes;
+    if (has_type(ev, AUDIT_USER_CHAUTHTOK)) ++t_.sd.acct_changes;
+    if (has_range(ev, AUDIT_ADD_USER, AUDIT_DEL_GROUP)) ++t_.sd.acct_changes;
+    if (has_type(ev, AUDIT_USER_MGMT)) ++t_.sd.acct_changes;
+    if (has_type(ev, AUDIT_GRP_MGMT)) ++t_.sd.acct_changes;
+    if (has_range(ev, AUDIT_ROLE_ASSIGN, AUDIT_ROLE_REMOVE)) ++t_.sd.acct_changes;
+    if (has_range(ev, AUDIT_FIRST_KERN_CRYPTO_MSG, AUDIT_LAST_KERN_CRYPTO_MSG)) ++t_.sd.crypto;
+    if (has_range(ev, AUDIT_FIRST_CRYPTO_MSG, AUDIT_LAST_CRYPTO_MSG)) ++t_.sd.crypto;
     if (has_type(ev, AUDIT_USER_LOGIN)) {
-      if (s.success == Success::kSuccess) ++sd_.good_logins;
-      else if (s.success == Success::kFailed) ++sd_.bad_logins;
+      if (s.success == Success::kSuccess) ++t_.sd.good_logins;
+      else if (s.success == Success::kFailed) ++t_.sd.bad_logins;
     }
     if (has_type(ev, AUDIT_USER_AUTH)) {
-      if (s.success == Success::kSuccess) ++sd_.good_auth;
-      else if (s.success == Success::kFailed) ++sd_.bad_auth;
+      if (s.success == Success::kSuccess) ++t_.sd.good_auth;
+      else if (s.success == Success::kFailed) ++t_.sd.bad_auth;
     } else if (has_type(ev, AUDIT_USER_MGMT)) {
-      if (s.success == Success::kFailed) ++sd_.bad_auth;
+      if (s.success == Success::kFailed) ++t_.sd.bad_auth;
     } else if (has_type(ev, AUDIT_GRP_AUTH)) {
-      if (s.success == Success::kSuccess) ++sd_.good_auth;
-      else if (s.success == Success::kFailed) ++sd_.bad_auth;
+      if (s.success == Success::kSuccess) ++t_.sd.good_auth;
+      else if (s.success == Success::kFailed) ++t_.sd.bad_auth;
     }
-    if (s.loginuid != ~0u - 1) sd_.users.add(std::to_string(static_cast<int>(s.loginuid)));
-    if (s.terminal) sd_.terms.add(*s.terminal);
-    if (s.hostname) sd_.hosts.add(*s.hostname);
-    if (s.exe) sd_.exes.add(*s.exe);
-    if (s.comm) sd_.comms.add(*s.comm);
+    if (s.loginuid != ~0u - 1) t_.sd.users.add(std::to_string(static_cast<int>(s.loginuid)));
+    if (s.terminal) t_.sd.terms.add(*s.terminal);
+    if (s.hostname) t_.sd.hosts.add(*s.hostname);
+    if (s.exe) t_.sd.exes.add(*s.exe);
+    if (s.comm) t_.sd.comms.add(*s.comm);
     if (s.has_filename_list)
-      for (const auto& f : s.filenames) sd_.files.add(f);
-    if (has_type(ev, AUDIT_AVC) || has_type(ev, AUDIT_USER_AVC)) ++sd_.avcs;
-    if (has_range(ev, AUDIT_MAC_POLICY_LOAD, AUDIT_MAC_UNLBL_STCDEL)) ++sd_.mac;
-    if (has_range(ev, AUDIT_FIRST_USER_LSPP_MSG, AUDIT_LAST_USER_LSPP_MSG)) ++sd_.mac;
-    if (has_range(ev, AUDIT_FIRST_VIRT_MSG, AUDIT_LAST_VIRT_MSG)) ++sd_.virt;
-    if (has_range(ev, AUDIT_INTEGRITY_FIRST_MSG, AUDIT_INTEGRITY_LAST_MSG)) ++sd_.integ;
-    if (s.success == Success::kFailed && s.syscall > 0) ++sd_.failed_syscalls;
-    if (s.pid != -1) sd_.pids.add(static_cast<int>(s.pid));
-    if (has_range(ev, AUDIT_FIRST_ANOM_MSG, AUDIT_LAST_ANOM_MSG)) ++sd_.anomalies;
-    if (has_range(ev, AUDIT_FIRST_KERN_ANOM_MSG, AUDIT_LAST_KERN_ANOM_MSG)) ++sd_.anomalies;
-    if (has_range(ev, AUDIT_FIRST_ANOM_RESP, AUDIT_LAST_ANOM_RESP)) ++sd_.responses;
+      for (const auto& f : s.filenames) t_.sd.files.add(f);
+    if (has_type(ev, AUDIT_AVC) || has_type(ev, AUDIT_USER_AVC)) ++t_.sd.avcs;
+    if (has_range(ev, AUDIT_MAC_POLICY_LOAD, AUDIT_MAC_UNLBL_STCDEL)) ++t_.sd.mac;
+    if (has_range(ev, AUDIT_FIRST_USER_LSPP_MSG, AUDIT_LAST_USER_LSPP_MSG)) ++t_.sd.mac;
+    if (has_range(ev, AUDIT_FIRST_VIRT_MSG, AUDIT_LAST_VIRT_MSG)) ++t_.sd.virt;
+    if (has_range(ev, AUDIT_INTEGRITY_FIRST_MSG, AUDIT_INTEGRITY_LAST_MSG)) ++t_.sd.integ;
+    if (s.success == Success::kFailed && s.syscall > 0) ++t_.sd.failed_syscalls;
+    if (s.pid != -1) t_.sd.pids.add(static_cast<int>(s.pid));
+    if (has_range(ev, AUDIT_FIRST_ANOM_MSG, AUDIT_LAST_ANOM_MSG)) ++t_.sd.anomalies;
+    if (has_range(ev, AUDIT_FIRST_KERN_ANOM_MSG, AUDIT_LAST_KERN_ANOM_MSG)) ++t_.sd.anomalies;
+    if (has_range(ev, AUDIT_FIRST_ANOM_RESP, AUDIT_LAST_ANOM_RESP)) ++t_.sd.responses;
     for (const auto& k : s.keys)
-      if (k != "(null)") sd_.keys.add(k);
+      if (k != "(null)") t_.sd.keys.add(k);
   }
 
   void summary_title() {
@@ -946,22 +1051,22 @@ class Reporter : public search::LogSink {
     if (o_.detail != Detail::kSummary) return;
     switch (o_.type) {
       case ReportType::kSummary: summary_output(); break;
-      case ReportType::kAvc: tally_plain(avc_objs_); break;
+      case ReportType::kAvc: tally_plain(t_.avc_objs); break;
       case ReportType::kAuth:
       case ReportType::kLogin:
-      case ReportType::kUser: tally_users(strings_); break;
+      case ReportType::kUser: tally_users(t_.strings); break;
       case ReportType::kFile:
       case ReportType::kExe:
       case ReportType::kComm:
       case ReportType::kKey:
-      case ReportType::kSyscall: tally_safe(strings_); break;
+      case ReportType::kSyscall: tally_safe(t_.strings); break;
       case ReportType::kHost:
-      case ReportType::kTerm: tally_plain(strings_); break;
-      case ReportType::kPid: tally_ints(types_); break;
+      case ReportType::kTerm: tally_plain(t_.strings); break;
+      case ReportType::kPid: tally_ints(t_.types); break;
       case ReportType::kConfig: case ReportType::kAcctMod: case ReportType::kEvent:
       case ReportType::kAnomaly: case ReportType::kResponse: case ReportType::kMac:
       case ReportType::kInteg: case ReportType::kVirt: case ReportType::kCrypto:
-        tally_types(types_);
+        tally_types(t_.types);
         break;
       default: break;
     }
@@ -979,62 +1084,236 @@ class Reporter : public search::LogSink {
     auto line = [&](const char* label, unsigned long v) {
       buf_ += std::string(label) + std::to_string(v) + "\n";
     };
-    line("Number of changes in configuration: ", sd_.changes);
-    line("Number of changes to accounts, groups, or roles: ", sd_.acct_changes);
-    line("Number of logins: ", sd_.good_logins);
-    line("Number of failed logins: ", sd_.bad_logins);
-    line("Number of authentications: ", sd_.good_auth);
-    line("Number of failed authentications: ", sd_.bad_auth);
-    line("Number of users: ", sd_.users.size());
-    line("Number of terminals: ", sd_.terms.size());
-    line("Number of host names: ", sd_.hosts.size());
-    line("Number of executables: ", sd_.exes.size());
-    line("Number of commands: ", sd_.comms.size());
-    line("Number of files: ", sd_.files.size());
-    line("Number of AVC's: ", sd_.avcs);
-    line("Number of MAC events: ", sd_.mac);
-    line("Number of failed syscalls: ", sd_.failed_syscalls);
-    line("Number of anomaly events: ", sd_.anomalies);
-    line("Number of responses to anomaly events: ", sd_.responses);
-    line("Number of crypto events: ", sd_.crypto);
-    line("Number of integrity events: ", sd_.integ);
-    line("Number of virt events: ", sd_.virt);
-    line("Number of keys: ", sd_.keys.size());
-    line("Number of process IDs: ", sd_.pids.size());
-    line("Number of events: ", sd_.events);
+    line("Number of changes in configuration: ", t_.sd.changes);
+    line("Number of changes to accounts, groups, or roles: ", t_.sd.acct_changes);
+    line("Number of logins: ", t_.sd.good_logins);
+    line("Number of failed logins: ", t_.sd.bad_logins);
+    line("Number of authentications: ", t_.sd.good_auth);
+    line("Number of failed authentications: ", t_.sd.bad_auth);
+    line("Number of users: ", t_.sd.users.size());
+    line("Number of terminals: ", t_.sd.terms.size());
+    line("Number of host names: ", t_.sd.hosts.size());
+    line("Number of executables: ", t_.sd.exes.size());
+    line("Number of commands: ", t_.sd.comms.size());
+    line("Number of files: ", t_.sd.files.size());
+    line("Number of AVC's: ", t_.sd.avcs);
+    line("Number of MAC events: ", t_.sd.mac);
+    line("Number of failed syscalls: ", t_.sd.failed_syscalls);
+    line("Number of anomaly events: ", t_.sd.anomalies);
+    line("Number of responses to anomaly events: ", t_.sd.responses);
+    line("Number of crypto events: ", t_.sd.crypto);
+    line("Number of integrity events: ", t_.sd.integ);
+    line("Number of virt events: ", t_.sd.virt);
+    line("Number of keys: ", t_.sd.keys.size());
+    line("Number of process IDs: ", t_.sd.pids.size());
+    line("Number of events: ", t_.sd.events);
     buf_ += "\n";
   }
 
-  struct SummaryData {
-    unsigned long changes = 0, crypto = 0, acct_changes = 0, good_logins = 0, bad_logins = 0,
-                  good_auth = 0, bad_auth = 0, events = 0, avcs = 0, mac = 0,
-                  failed_syscalls = 0, anomalies = 0, responses = 0, virt = 0, integ = 0;
-    StringTally users, terms, files, hosts, exes, comms, keys;
-    IntTally pids;
-  };
-
   const Options& o_;
-  std::FILE* out_;
-  std::FILE* err_;
+  search::SkippingStream* out_;
+  search::SkippingStream* err_;
   std::uint64_t eoe_;
-  record::EventAssembler assembler_;
+  std::unique_ptr<record::EventAssembler> assembler_;
   record::Interpreter interpreter_;
   search::SearchItems items_;
   record::Event event_;  // reused for every event
   search::Interpretations interp_;
   const record::Event* ev_ = nullptr;
-  std::unordered_map<std::uint32_t, std::string> names_;
-  SummaryData sd_;
-  StringTally strings_, avc_objs_;
-  IntTally types_;
+  Tallies t_;
   std::optional<Stamp> file_first_;
   Stamp file_last_, very_first_, very_last_;
   unsigned line_item_ = 0;
+  std::size_t synced_files_ = 0;
   bool found_ = false;
   std::string buf_;
   std::uint64_t date_sec_ = 0;
   std::string date_text_;
+  // Parallel scan: the assembler taken over from a worker (a tie then means
+  // starting again), the fd behind its records, and the restart's inputs.
+  bool watch_ties_ = false;
+  base::UniqueFd kept_fd_;
+  std::optional<std::vector<std::string>> restart_paths_;
+  // A worker's Reporter: where its item lines start in buf_, and its stderr.
+  std::vector<std::uint32_t> item_starts_;
+  std::string captured_err_;
 };
+
+
+// aureport's side of the parallel scan (search/parallel_scan.h). A worker
+// runs a Reporter of its own over the file's events and keeps, per event,
+// what it wrote (item lines without their numbers, which depend on the items
+// before) and its stderr; its counts go into one Tallies per stretch between
+// snapshots, so the main thread adds exactly the counts after the snapshot
+// it agreed on. Sums add up and tallies keep the order of first appearance
+// when merged in file order (StringTally::merge), so the result is the
+// sequential one for every report; -t's per-file ranges and the summary's
+// time range come from the events' stamps and the first stamp stock notes.
+// The TTY report reads sequentially: it interprets through libauparse,
+// whose state is not for several threads.
+class ReportScan : public search::FileScan {
+ public:
+  struct Outcome {
+    std::uint32_t pos;  // records added when it left
+    Stamp stamp;
+    bool has_records;
+    bool printed;        // a detailed report's line(s), or a summary's count
+    std::uint32_t text_end;   // its text in the worker's buffer ends here
+    std::uint32_t items_end;  // and its items in item_starts_
+    std::string diagnostics;
+  };
+
+  ReportScan(const Options& o, std::uint64_t eoe)
+      : start_time_(o.start_time), reporter(o, nullptr, nullptr, eoe) {}
+
+  void on_event(record::Event& ev, std::uint32_t ordinal) override {
+    Outcome o{ordinal, {ev.id.sec, ev.id.msec}, !ev.records.empty(), false, 0, 0, {}};
+    if (o.has_records) {
+      reporter.found_ = false;
+      reporter.process_event(ev);
+      o.printed = reporter.found_;
+    }
+    o.diagnostics = std::move(reporter.captured_err_);
+    reporter.captured_err_.clear();
+    o.text_end = static_cast<std::uint32_t>(reporter.buf_.size());
+    o.items_end = static_cast<std::uint32_t>(reporter.item_starts_.size());
+    outcomes.push_back(std::move(o));
+  }
+  std::uint32_t outcome_count() const override { return static_cast<std::uint32_t>(outcomes.size()); }
+  void on_snapshot() override { end_segment(); }
+  void on_header(const record::RecordHeader& h, bool outside, std::uint32_t ordinal) override {
+    // Stock notes the first stamp it reads (read_lines).
+    if (!first_noted && (outside || start_time_ == 0)) {
+      first_noted = Stamp{h.id.sec, h.id.msec};
+      first_noted_pos = ordinal;
+    }
+  }
+  void end_segment() {
+    segments.push_back(std::move(reporter.t_));
+    reporter.t_ = Tallies{};
+  }
+
+  std::vector<Outcome> outcomes;
+  // segments[j]: the counts between snapshot j-1 and snapshot j; the last
+  // one, after the last snapshot.
+  std::vector<Tallies> segments;
+  std::optional<Stamp> first_noted;
+  std::uint32_t first_noted_pos = 0;  // records added before it
+
+ private:
+  std::int64_t start_time_;
+
+ public:
+  Reporter reporter;
+};
+
+int Reporter::process_paths(const std::vector<std::string>& paths, std::FILE* err) {
+  // Logs with an index and -ts/-te: the index skips blocks (read_indexed),
+  // read sequentially as before.
+  unsigned threads = o_.type == ReportType::kTty ? 0 : search::parallel_workers(paths);
+  if (threads && indexable())
+    for (const auto& p : paths)
+      if (struct stat st {}; ::stat((p + std::string(search::kIndexSuffix)).c_str(), &st) == 0) {
+        threads = 0;
+        break;
+      }
+  if (threads == 0) return LogSink::process_paths(paths, err);
+  int rc = scan_parallel(paths, threads);
+  if (std::getenv("BPFAUDIT_SCAN_STATS"))
+    std::fprintf(err, "scan: %zu files, %zu taken from workers%s\n", paths.size(), synced_files_,
+                 restart_paths_ ? ", restarted" : "");
+  return rc;
+}
+
+int Reporter::scan_parallel(const std::vector<std::string>& paths, unsigned threads) {
+  const std::size_t n = paths.size();
+  const search::ScanWindow window{eoe_, o_.start_time, o_.end_time};
+  search::ScanPool pool(n, threads, [&](std::size_t i, const std::atomic<bool>& stop) {
+    auto f = std::make_unique<ReportScan>(o_, eoe_);
+    search::scan_file(paths[i], i, window, *f, stop);
+    f->end_segment();
+    return f;
+  });
+  for (std::size_t i = 0; i < n; ++i) {
+    std::unique_ptr<ReportScan> f(static_cast<ReportScan*>(pool.take(i).release()));
+    const bool last = i + 1 == n;
+    file_first_.reset();
+    file_last_ = {};
+    if (f->open_errno) {
+      put_err("Error opening " + paths[i] + " (" + std::strerror(f->open_errno) + ")\n");
+      return 1;
+    }
+    if (f->scanned && f->records == 0) {
+      // Nothing in it passed -ts/-te: reading it only writes its bad time
+      // stamps and notes its first stamp.
+      for (const auto& e : f->stamp_errors) put_err(e.second);
+      if (very_first_.sec == 0 && f->first_noted) very_first_ = *f->first_noted;
+    } else {
+      base::UniqueFd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) {
+        put_err("Error opening " + paths[i] + " (" + std::strerror(errno) + ")\n");
+        return 1;
+      }
+      search::ScanSync sync(*f);
+      bool synced = false;
+      if (!read_lines(fd.get(), kToEnd, i, &sync, &synced)) {
+        restart_paths_ = paths;
+        return 0;
+      }
+      if (synced) {
+        // From here the worker's run is the sequential run.
+        ++synced_files_;
+        apply(*f, sync);
+        if (very_first_.sec == 0 && f->first_noted && f->first_noted_pos >= sync.snapshot().pos)
+          very_first_ = *f->first_noted;
+        assembler_ = std::move(f->assembler);
+        // Its slots are not the sequential run's: from here a tie means
+        // starting again (the worker's own run had none after the snapshot).
+        assembler_->reset_ties();
+        watch_ties_ = true;
+        kept_fd_ = std::move(f->fd);
+      }
+    }
+    if (last) assembler_->close_all();
+    drain();
+    end_file(paths[i]);
+  }
+  return 0;
+}
+
+void Reporter::apply(const ReportScan& f, const search::ScanSync& sync) {
+  const search::ScanSnapshot& snap = sync.snapshot();
+  const std::string& text = f.reporter.buf_;
+  const auto& starts = f.reporter.item_starts_;
+  std::uint32_t at = 0, item = 0;  // in text, in starts
+  if (snap.outcomes) {
+    at = f.outcomes[snap.outcomes - 1].text_end;
+    item = f.outcomes[snap.outcomes - 1].items_end;
+  }
+  std::size_t e = snap.errors;
+  for (std::size_t k = snap.outcomes; k < f.outcomes.size(); ++k) {
+    const ReportScan::Outcome& o = f.outcomes[k];
+    for (; e < f.stamp_errors.size() && f.stamp_errors[e].first < o.pos; ++e)
+      put_err(f.stamp_errors[e].second);
+    if (!o.diagnostics.empty()) put_err(o.diagnostics);
+    if (o.has_records) note_event(o.stamp.sec, o.stamp.msec);
+    while (at < o.text_end) {
+      if (item < o.items_end && starts[item] == at) {
+        ++line_item_;
+        buf_ += std::to_string(line_item_) + ". ";
+        ++item;
+      }
+      std::uint32_t end = item < o.items_end ? starts[item] : o.text_end;
+      buf_.append(text, at, end - at);
+      at = end;
+    }
+    if (o.printed) found_ = true;
+    if (buf_.size() >= kFlushAt) flush();
+  }
+  for (; e < f.stamp_errors.size(); ++e) put_err(f.stamp_errors[e].second);
+  const std::size_t agreed = static_cast<std::size_t>(&snap - f.snapshots.data());
+  for (std::size_t j = agreed + 1; j < f.segments.size(); ++j) t_.merge(f.segments[j]);
+}
 
 }  // namespace
 
@@ -1084,20 +1363,30 @@ int run(const Options& opts, std::FILE* out, std::FILE* err, const search::Envir
   else
     std::fprintf(err, "NOTE - using built-in logs: %s\n", conf.log_file.c_str());
   std::uint64_t eoe = opts.eoe_timeout ? opts.eoe_timeout : conf.end_of_event_timeout;
-  Reporter reporter(opts, out, err, eoe);
-  reporter.title();
-  if (reporter.unimplemented_summary()) {
-    reporter.flush();
+  search::SkippingStream sout(out), serr(err);
+  auto reporter = std::make_unique<Reporter>(opts, &sout, &serr, eoe);
+  reporter->title();
+  if (reporter->unimplemented_summary()) {
+    reporter->flush();
     std::fputs("Unimplemented option\n", err);
     return 1;
   }
   search::InputChoice choice{opts.input, opts.force_logs, conf.log_file, env.stdin_fd};
-  int rc = search::read_inputs(choice, reporter, nullptr, err);
+  int rc = search::read_inputs(choice, *reporter, nullptr, err);
+  if (auto paths = reporter->restart_paths()) {
+    // The parallel scan met a tie it cannot order: the sequential read,
+    // leaving out what was already written (the same bytes).
+    sout.restart();
+    serr.restart();
+    reporter = std::make_unique<Reporter>(opts, &sout, &serr, eoe);
+    reporter->title();
+    rc = reporter->search::LogSink::process_paths(*paths, err);
+  }
   if (rc) {
-    reporter.flush();
+    reporter->flush();
     return rc;
   }
-  return reporter.finish();
+  return reporter->finish();
 }
 
 }  // namespace bpfaudit::report

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <libaudit.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,15 +9,12 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "checkpoint.h"
@@ -29,6 +25,7 @@
 #include "log_reader.h"
 #include "match.h"
 #include "output.h"
+#include "parallel_scan.h"
 #include "unique_fd.h"
 
 namespace bpfaudit::search {
@@ -39,73 +36,52 @@ namespace {
 // each write, so a small search touches few of them (see kReadSize).
 constexpr std::size_t kFlushAt = 16 << 10;
 
-// The parallel scan (issue 19): files of a directory or of the configured
-// log's rotations are read side by side, output unchanged.
-//
-// Each worker reads one file alone, from an empty assembler, matching the
-// events it completes; it keeps their verdicts (and the matched events),
-// fingerprints of its assembler at a few record counts, and its assembler as
-// it stands at the end of the file (the events still open there). The main
-// thread reads each file's head itself, through the assembler carried over
-// from the previous file, exactly as the sequential read does, until its
-// assembler's fingerprint equals the worker's at the same record count:
-// the same events hold the same records, so from there on the worker's run
-// is the sequential run. It then writes the worker's verdicts from that
-// point, in their order, and takes over the worker's assembler for the next
-// file. A file where that never happens (a short file; events kept open
-// across it) is read whole by the main thread; the worker's work is dropped.
-//
-// Stock breaks ties between events of the same time and serial (several
-// nodes, records that reuse an event's serial after it closed) by array
-// slot, and the slots depend on everything read before, which a worker does
-// not see: a worker's tail with a tie is not taken, and a tie met on the
-// main thread after an assembler was taken over restarts the run
-// sequentially, skipping the bytes already written (identical up to there).
+// Stock rewrites a few delimiters in place while extracting and prints the
+// rewritten text; keep the output identical.
+void apply_alterations(record::Event& ev, const SearchItems& items) {
+  for (std::size_t i = 0; i < items.altered_raw.size() && i < ev.records.size(); ++i) {
+    const auto& alt = items.altered_raw[i];
+    if (!alt) continue;
+    record::Record& r = ev.records[i];
+    r.text = *alt + r.text.substr(r.raw_length);
+    r.raw_length = alt->size();
+  }
+}
+
+// ausearch's side of the parallel scan (parallel_scan.h): a worker keeps
+// the verdict of each event it completes, and the matched events whole.
 // Formatting stays on the main thread: -i, csv and text keep state across
 // events. A checkpoint run, stdin and a single file are read sequentially.
-struct FileScan {
+class SearchScan : public FileScan {
+ public:
   struct Outcome {
     std::uint32_t pos;    // records added when it left
     std::int32_t event;   // into `events` when matched, else -1
     std::string diagnostics;
   };
-  struct Snapshot {
-    std::uint32_t pos;       // records added
-    std::uint32_t outcomes;  // outcomes.size() then
-    std::uint32_t errors;    // stamp_errors.size() then
-    std::uint64_t ties;      // the assembler's ties() then
-    std::vector<std::uint64_t> fingerprint;
-  };
+  explicit SearchScan(const Criteria& c) : c_(c) {}
 
-  int open_errno = 0;
-  bool scanned = false;     // read to its end (not left to the main thread)
-  std::uint32_t records = 0;  // records that passed -ts/-te
-  base::UniqueFd fd;  // backs the assembler's records kept as file offsets
-  std::vector<std::pair<std::uint32_t, std::string>> stamp_errors;  // before record pos
+  void on_event(record::Event& ev, std::uint32_t ordinal) override {
+    Outcome o{ordinal, -1, {}};
+    bool matched = matches(ev, c_, items_);
+    if (!items_.diagnostics.empty()) o.diagnostics = items_.diagnostics;
+    if (matched) {
+      apply_alterations(ev, items_);
+      o.event = static_cast<std::int32_t>(events.size());
+      events.push_back(std::move(ev));
+      ev = record::Event{};
+    }
+    outcomes.push_back(std::move(o));
+  }
+  std::uint32_t outcome_count() const override { return static_cast<std::uint32_t>(outcomes.size()); }
+
   std::vector<Outcome> outcomes;
   std::vector<record::Event> events;
-  std::vector<Snapshot> snapshots;
-  std::unique_ptr<record::EventAssembler> assembler;  // at the end of the file
+
+ private:
+  const Criteria& c_;
+  SearchItems items_;
 };
-
-// Record tags in the parallel scan: file number and record ordinal.
-inline std::uint64_t scan_tag(std::size_t file, std::uint32_t ordinal) {
-  return (static_cast<std::uint64_t>(file + 1) << 32) | ordinal;
-}
-
-// Worker threads for the parallel scan: the CPUs this process may run on,
-// capped; BPFAUDIT_SCAN_THREADS overrides (1 = the sequential read).
-unsigned scan_threads() {
-  constexpr unsigned kMax = 8;
-  if (const char* env = std::getenv("BPFAUDIT_SCAN_THREADS"); env && *env) {
-    long n = std::strtol(env, nullptr, 10);
-    return static_cast<unsigned>(std::clamp<long>(n, 1, 64));
-  }
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  return std::min<unsigned>(static_cast<unsigned>(CPU_COUNT(&set)), kMax);
-}
 
 class Searcher : public LogSink {
  public:
@@ -172,16 +148,9 @@ class Searcher : public LogSink {
         restart();
       }
     }
-    unsigned threads = static_cast<unsigned>(std::min<std::size_t>(scan_threads(), paths.size()));
     // A checkpoint records what it saw event by event; that path stays as it was.
-    if (threads < 2 || checkpoint_) return LogSink::process_paths(paths, err);
-    // Hundreds of small rotated files: threads would only add start-up.
-    std::size_t large = 0;
-    for (const auto& p : paths) {
-      struct stat st {};
-      if (::stat(p.c_str(), &st) == 0 && st.st_size >= kMinScanBytes) ++large;
-    }
-    if (large < 2) return LogSink::process_paths(paths, err);
+    unsigned threads = checkpoint_ ? 0 : parallel_workers(paths);
+    if (threads == 0) return LogSink::process_paths(paths, err);
     int rc = scan_parallel(paths, threads);
     // For the tests: how much the workers' runs were used.
     if (std::getenv("BPFAUDIT_SCAN_STATS"))
@@ -231,7 +200,7 @@ class Searcher : public LogSink {
       auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
       if (!h) {
         if (herr == record::HeaderError::kBadTimestamp)
-          put_err("Error extracting time stamp (" + bad_stamp + ")\n");
+          put_err(stamp_error(bad_stamp));
         continue;
       }
       auto sec = static_cast<std::int64_t>(h->id.sec);
@@ -427,46 +396,30 @@ class Searcher : public LogSink {
     }
     indexed_ = false;
     if (std::getenv("BPFAUDIT_INDEX_STATS")) {
-      std::fprintf(err_,
+      std::fprintf(err_.file(),
                    "index: %zu files, %zu indexed, blocks read %zu, skipped %zu (%zu without "
                    "placeholders), outside time %zu%s\n",
                    paths.size(), indexed, read_blocks, skipped, dropped, outside,
                    rc == kRestart ? ", restarted" : "");
       for (std::size_t i = 0; i < paths.size(); ++i)
         if (!files[i].idx && files[i].why != "no index")
-          std::fprintf(err_, "index: %s: %s\n", paths[i].c_str(), files[i].why.c_str());
+          std::fprintf(err_.file(), "index: %s: %s\n", paths[i].c_str(), files[i].why.c_str());
     }
     return rc;
   }
-  // Files smaller than this are read by the main thread alone (see scan_file).
-  static constexpr off_t kMinScanBytes = 128 << 10;
-  static constexpr std::uint32_t kNoSync = ~0u;
-
-  // Reads `fd` to its end (or, with `sync`, until the assembler matches the
-  // worker's at one of its snapshots; *synced says which, kNoSync if none).
+  // Reads `fd` to its end (or, with `sync`, until the assembler agrees with
+  // the worker's at one of its snapshots; *synced then says so).
   int read_fd(int fd, bool last, int backing_fd, std::size_t file = 0,
-              const FileScan* sync = nullptr, std::size_t* synced = nullptr) {
+              ScanSync* sync = nullptr, bool* synced = nullptr) {
     record::LineReader reader(fd, record::kMaxRecordLength - 1);
     std::string bad_stamp;
     const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
     std::uint32_t ordinal = 0;
-    std::size_t next_snap = 0;
-    if (synced) *synced = kNoSync;
+    if (synced) *synced = false;
     while (!done_) {
-      if (sync) {
-        while (next_snap < sync->snapshots.size() && sync->snapshots[next_snap].pos < ordinal)
-          ++next_snap;
-        if (next_snap < sync->snapshots.size() && sync->snapshots[next_snap].pos == ordinal) {
-          const FileScan::Snapshot& snap = sync->snapshots[next_snap];
-          if (snap.ties == sync->assembler->ties()) {
-            assembler_->fingerprint(fingerprint_);
-            if (fingerprint_ == snap.fingerprint) {
-              *synced = next_snap;
-              return 0;
-            }
-          }
-          ++next_snap;
-        }
+      if (sync && sync->agrees(ordinal, *assembler_)) {
+        *synced = true;
+        return 0;
       }
       auto line = reader.next();
       if (!line) break;
@@ -474,7 +427,7 @@ class Searcher : public LogSink {
       auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
       if (!h) {
         if (herr == record::HeaderError::kBadTimestamp)
-          put_err("Error extracting time stamp (" + bad_stamp + ")\n");
+          put_err(stamp_error(bad_stamp));
         continue;
       }
       auto sec = static_cast<std::int64_t>(h->id.sec);
@@ -496,132 +449,21 @@ class Searcher : public LogSink {
     return drain();
   }
 
-  // Worker: reads `path` alone into `f` (see FileScan).
-  void scan_file(const std::string& path, std::size_t file, FileScan& f,
-                 const std::atomic<bool>& stop) const {
-    f.fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!f.fd) {
-      f.open_errno = errno;
-      return;
-    }
-    // The main thread reads a file's head itself, the stretch where the
-    // previous file's events still count: in a small file that is most of
-    // it, and the worker's run would only cost a second read.
-    struct stat st {};
-    if (::fstat(f.fd.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size < kMinScanBytes) return;
-    record::LineReader reader(f.fd.get(), record::kMaxRecordLength - 1);
-    f.assembler = std::make_unique<record::EventAssembler>(eoe_timeout_);
-    record::EventAssembler& assembler = *f.assembler;
-    SearchItems items;
-    record::Event ev;
-    std::string bad_stamp;
-    const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - eoe_timeout_ - 1;
-    std::uint32_t ordinal = 0;
-    // Snapshots at doubling record counts: the main thread reads a file's
-    // head up to the first one its assembler agrees with, so its share is at
-    // most twice the stretch where the previous file's events still count.
-    std::uint32_t next_snap = 32;
-    // Dense logs hold tens of thousands of open events: comparing those
-    // costs more than it saves.
-    constexpr std::size_t kMaxSnapshotEvents = 4096;
-    while (!stop.load(std::memory_order_relaxed)) {
-      if (ordinal == next_snap) {
-        next_snap *= 2;
-        if (assembler.open_count() <= kMaxSnapshotEvents) {
-          FileScan::Snapshot snap{ordinal, static_cast<std::uint32_t>(f.outcomes.size()),
-                                  static_cast<std::uint32_t>(f.stamp_errors.size()),
-                                  assembler.ties(), {}};
-          assembler.fingerprint(snap.fingerprint);
-          f.snapshots.push_back(std::move(snap));
-        }
-      }
-      auto line = reader.next();
-      if (!line) break;
-      record::HeaderError herr;
-      auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
-      if (!h) {
-        if (herr == record::HeaderError::kBadTimestamp)
-          f.stamp_errors.emplace_back(ordinal, "Error extracting time stamp (" + bad_stamp + ")\n");
-        continue;
-      }
-      auto sec = static_cast<std::int64_t>(h->id.sec);
-      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
-      std::uint64_t tag = scan_tag(file, ordinal);
-      ++ordinal;
-      if (!assembler.add(*h, record::view_record(*line, h->type),
-                         record::FileSpan{f.fd.get(), reader.offset()}, tag))
-        continue;
-      while (assembler.pop_ready(ev)) {
-        FileScan::Outcome o{ordinal, -1, {}};
-        bool matched = matches(ev, c_, items);
-        if (!items.diagnostics.empty()) o.diagnostics = items.diagnostics;
-        if (matched) {
-          apply_alterations(ev, items);
-          o.event = static_cast<std::int32_t>(f.events.size());
-          f.events.push_back(std::move(ev));
-          ev = record::Event{};
-        }
-        f.outcomes.push_back(std::move(o));
-      }
-    }
-    f.records = ordinal;
-    f.scanned = !stop.load(std::memory_order_relaxed);
-  }
-
   // Main thread: the files in order (see FileScan).
   int scan_parallel(const std::vector<std::string>& paths, unsigned threads) {
     const std::size_t n = paths.size();
-    std::vector<std::unique_ptr<FileScan>> scans(n);
-    std::mutex mu;
-    std::condition_variable cv;
-    std::size_t next = 0, consuming = 0;
-    std::atomic<bool> stop{false};
-    // Files scanned ahead of the main thread are held in memory (their
-    // matched events); a couple per worker keep every worker busy.
-    const std::size_t window = threads * 2;
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; ++t)
-      workers.emplace_back([&] {
-        for (;;) {
-          std::size_t i;
-          {
-            std::unique_lock lk(mu);
-            cv.wait(lk, [&] { return stop || next >= n || next < consuming + window; });
-            if (stop || next >= n) return;
-            i = next++;
-          }
-          auto f = std::make_unique<FileScan>();
-          scan_file(paths[i], i, *f, stop);
-          {
-            std::lock_guard lk(mu);
-            scans[i] = std::move(f);
-          }
-          cv.notify_all();
-        }
-      });
-    auto finish = [&](int rc) {
-      {
-        std::lock_guard lk(mu);
-        stop = true;
-      }
-      cv.notify_all();
-      for (auto& w : workers) w.join();
-      return rc;
-    };
-
+    const ScanWindow window{eoe_timeout_, c_.start_time, c_.end_time};
+    ScanPool pool(n, threads, [&](std::size_t i, const std::atomic<bool>& stop) {
+      auto f = std::make_unique<SearchScan>(c_);
+      scan_file(paths[i], i, window, *f, stop);
+      return f;
+    });
     for (std::size_t i = 0; i < n && !done_; ++i) {
-      std::unique_ptr<FileScan> f;
-      {
-        std::unique_lock lk(mu);
-        consuming = i;
-        cv.notify_all();
-        cv.wait(lk, [&] { return scans[i] != nullptr; });
-        f = std::move(scans[i]);
-      }
+      std::unique_ptr<SearchScan> f(static_cast<SearchScan*>(pool.take(i).release()));
       const bool last = i + 1 == n;
       if (f->open_errno) {
         put_err("Error opening " + paths[i] + " (" + std::strerror(f->open_errno) + ")\n");
-        return finish(1);
+        return 1;
       }
       if (f->scanned && f->records == 0) {
         // Nothing in it passed -ts/-te (or it holds no records): reading it
@@ -629,31 +471,32 @@ class Searcher : public LogSink {
         for (const auto& e : f->stamp_errors) put_err(e.second);
         if (last) {
           assembler_->close_all();
-          if (int r = drain()) return finish(r);
+          if (int r = drain()) return r;
         }
         continue;
       }
       base::UniqueFd fd(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
       if (!fd) {
         put_err("Error opening " + paths[i] + " (" + std::strerror(errno) + ")\n");
-        return finish(1);
+        return 1;
       }
       base::UniqueFd kept;
       if (kept_fds_.size() < kMaxKeptFds) kept.reset(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
-      std::size_t synced = kNoSync;
-      int rc = read_fd(fd.get(), last, kept.get(), i, f.get(), &synced);
-      if (rc) return finish(rc);
-      if (synced == kNoSync) {
+      ScanSync sync(*f);
+      bool synced = false;
+      int rc = read_fd(fd.get(), last, kept.get(), i, &sync, &synced);
+      if (rc) return rc;
+      if (!synced) {
         if (kept) kept_fds_.push_back(std::move(kept));
         if (assembler_->empty()) kept_fds_.clear();
         continue;
       }
       // From here the worker's run is the sequential run.
       ++synced_files_;
-      const FileScan::Snapshot& snap = f->snapshots[synced];
+      const ScanSnapshot& snap = sync.snapshot();
       std::size_t e = snap.errors;
       for (std::size_t k = snap.outcomes; k < f->outcomes.size() && !done_; ++k) {
-        FileScan::Outcome& o = f->outcomes[k];
+        SearchScan::Outcome& o = f->outcomes[k];
         for (; e < f->stamp_errors.size() && f->stamp_errors[e].first < o.pos; ++e)
           put_err(f->stamp_errors[e].second);
         if (!o.diagnostics.empty()) {
@@ -677,19 +520,18 @@ class Searcher : public LogSink {
       kept_fds_.push_back(std::move(f->fd));
       if (last) {
         assembler_->close_all();
-        if (int r = drain()) return finish(r);
+        if (int r = drain()) return r;
       }
     }
-    return finish(0);
+    return 0;
   }
 
   // Back to the state before the first input, keeping what was written: the
   // sequential rerun skips those bytes.
   void restart() {
     buf_.clear();
-    skip_out_ = out_bytes_;
-    skip_err_ = err_bytes_;
-    out_bytes_ = err_bytes_ = 0;
+    out_.restart();
+    err_.restart();
     kept_fds_.clear();
     assembler_ = std::make_unique<record::EventAssembler>(eoe_timeout_);
     interpreter_.reset();
@@ -699,20 +541,7 @@ class Searcher : public LogSink {
     indexed_ = false;
   }
 
-  // Writes `text` to `f`, counting it in `written` and leaving out the first
-  // `skip` bytes still to skip (what a restarted run already wrote).
-  static void write_skipping(std::string_view text, std::uint64_t& skip, std::uint64_t& written,
-                             std::FILE* f) {
-    written += text.size();
-    if (skip) {
-      std::size_t k = std::min<std::uint64_t>(skip, text.size());
-      skip -= k;
-      text.remove_prefix(k);
-    }
-    if (!text.empty()) std::fwrite(text.data(), 1, text.size(), f);
-  }
-
-  void put_err(std::string_view text) { write_skipping(text, skip_err_, err_bytes_, err_); }
+  void put_err(std::string_view text) { err_.write(text); }
 
   int drain() {
     while (!done_) {
@@ -739,7 +568,7 @@ class Searcher : public LogSink {
         } else if (decision == Checkpoint::Decision::kCorrupt) {
           const auto& m = checkpoint_->loaded_mark();
           flush();
-          std::fprintf(err_,
+          std::fprintf(err_.file(),
                        "Corrupted checkpoint file. Inode match, but newer complete event "
                        "(%lu.%03u:%lu) found before loaded checkpoint %lu.%03u:%lu\n",
                        static_cast<unsigned long>(ev->id.sec), ev->id.msec,
@@ -756,18 +585,6 @@ class Searcher : public LogSink {
       if (checkpoint_) checkpoint_->remember(ev->id, ev->first_type);
     }
     return 0;
-  }
-
-  // Stock rewrites a few delimiters in place while extracting and prints the
-  // rewritten text; keep the output identical.
-  static void apply_alterations(record::Event& ev, const SearchItems& items) {
-    for (std::size_t i = 0; i < items.altered_raw.size() && i < ev.records.size(); ++i) {
-      const auto& alt = items.altered_raw[i];
-      if (!alt) continue;
-      record::Record& r = ev.records[i];
-      r.text = *alt + r.text.substr(r.raw_length);
-      r.raw_length = alt->size();
-    }
   }
 
   void emit(const record::Event& ev) {
@@ -804,9 +621,9 @@ class Searcher : public LogSink {
   }
 
   void flush() {
-    write_skipping(buf_, skip_out_, out_bytes_, out_);
+    out_.write(buf_);
     buf_.clear();
-    std::fflush(out_);
+    std::fflush(out_.file());
   }
 
   const Options& opts_;
@@ -814,8 +631,9 @@ class Searcher : public LogSink {
   const Criteria& c_;
   SearchItems items_;    // reused for every event
   record::Event event_;  // likewise
-  std::FILE* out_;
-  std::FILE* err_;
+  // Parallel scan: a sequential rerun skips what was written before.
+  SkippingStream out_;
+  SkippingStream err_;
   std::uint64_t eoe_timeout_;
   std::unique_ptr<record::EventAssembler> assembler_;
   std::optional<record::Interpreter> interpreter_;
@@ -825,10 +643,6 @@ class Searcher : public LogSink {
   bool done_ = false;
   static constexpr std::size_t kMaxKeptFds = 64;
   std::vector<base::UniqueFd> kept_fds_;
-  // Parallel scan: bytes written to each stream, and bytes a sequential rerun
-  // still has to skip.
-  std::uint64_t out_bytes_ = 0, err_bytes_ = 0, skip_out_ = 0, skip_err_ = 0;
-  std::vector<std::uint64_t> fingerprint_;
   std::size_t synced_files_ = 0;
   bool watch_ties_ = false;  // the assembler was taken over from a worker
   // History index: tried once per run; while `indexed_`, popped events are

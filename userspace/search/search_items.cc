@@ -298,6 +298,8 @@ int text(char*& term, const Keys& keys, const TextField& f, std::optional<std::s
   return 0;
 }
 
+}  // namespace
+
 std::optional<std::string> passwd_name(std::uint32_t uid) {
   // Stock retries getpwuid for uids it did not find, each time reading the
   // passwd database; the answer cannot change within one run, so misses are
@@ -314,6 +316,8 @@ std::optional<std::string> passwd_name(std::uint32_t uid) {
   if (pw != nullptr) name = pw->pw_name;
   return cache.emplace(uid, std::move(name)).first->second;
 }
+
+namespace {
 
 struct Parser {
   const Criteria& c;

@@ -82,6 +82,10 @@ struct SearchItems {
 // first error, as in stock.
 int extract_search_items(const record::Event& ev, const Criteria& c, SearchItems& s);
 
+// The user name of `uid` as getpwuid gives it, nullopt when there is none;
+// looked up once per uid, safe from several threads (the parallel scans).
+std::optional<std::string> passwd_name(std::uint32_t uid);
+
 // Stock's decoder of a value that is not quoted (hex, or "(...)" as it is),
 // cut at the first NUL; nullopt when it does not decode. The history index
 // collects every value the extraction could read with it.
