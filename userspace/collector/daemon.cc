@@ -63,12 +63,6 @@ constexpr std::int64_t kLostQuietMs = 1000;
 constexpr std::int64_t kLostPollMs = 1000;
 constexpr int kPluginDrainMs = 1000;
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 bool g_foreground = false;
 // Background start: the parent waits on this pipe for the child's status.
 base::UniqueFd g_ready;
@@ -822,6 +816,7 @@ int Daemon::run() {
         }
         if (local) sync_engine();
         if (remote_) remote_->tick(now);
+        dispatcher_.tick(now);
         report_plugin_losses();
         release_pending(false);
       } else if (engine_ring_ && fd == engine_ring_->epoll_fd()) {

@@ -24,6 +24,8 @@
 #include <cstring>
 #include <optional>
 
+#include "json_sink.h"
+
 namespace bpfaudit::collector {
 
 namespace {
@@ -47,13 +49,13 @@ DispatchEvent make_event(std::uint32_t ver, int type, std::string_view data) {
   return e;
 }
 
-std::int64_t now_ms() {
+}  // namespace
+
+std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 DispatchEvent raw_dispatch_event(int type, std::string_view payload) {
   return make_event(AUDISP_PROTOCOL_VER, type, payload);
@@ -106,11 +108,14 @@ std::string plugin_binary(const DispatchEvent& e) {
   return out;
 }
 
+Dispatcher::Plugin::~Plugin() = default;
+
 Dispatcher::Channel::Result Dispatcher::Channel::write_some() {
   while (!frames.empty()) {
     iovec iov[kMaxIov];
     int n = 0;
-    for (auto it = frames.begin(); it != frames.end() && n < kMaxIov; ++it, ++n) {
+    int max_iov = kind == Kind::kDatagram ? 1 : kMaxIov;
+    for (auto it = frames.begin(); it != frames.end() && n < max_iov; ++it, ++n) {
       std::size_t skip = n == 0 ? offset : 0;
       iov[n].iov_base = const_cast<char*>((*it)->data() + skip);
       iov[n].iov_len = (*it)->size() - skip;
@@ -120,7 +125,8 @@ Dispatcher::Channel::Result Dispatcher::Channel::write_some() {
     msghdr mh{};
     mh.msg_iov = iov;
     mh.msg_iovlen = static_cast<std::size_t>(n);
-    ssize_t w = ::sendmsg(fd.get(), &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t w = kind == Kind::kFile ? ::writev(fd.get(), iov, n)
+                                    : ::sendmsg(fd.get(), &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) return Result::kBlocked;
@@ -178,6 +184,8 @@ void Dispatcher::set_out_interest(Channel& c, bool reader) {
 }
 
 void Dispatcher::start(const record::AuditdConf& conf) {
+  log_group_ = conf.log_group;
+  eoe_timeout_ = conf.end_of_event_timeout;
   q_depth_ = conf.q_depth;
   overflow_action_ = conf.overflow_action;
   max_restarts_ = conf.max_restarts;
@@ -202,6 +210,8 @@ bool Dispatcher::start_one(Plugin& p) {
   if (p.conf.type == PluginType::kBuiltin) {
     if (strcasecmp(p.conf.path.c_str(), "builtin_af_unix") == 0) {
       start_af_unix(p);
+    } else if (strcasecmp(p.conf.path.c_str(), "builtin_json") == 0) {
+      start_json(p);
     } else {
       msg(LOG_ERR, "Unknown builtin " + p.conf.path);
     }
@@ -391,6 +401,10 @@ void Dispatcher::stop_one(Plugin& p, bool say_inactive) {
     stop_af_unix(p);
     return;
   }
+  if (p.json) {
+    close_json(p);
+    return;
+  }
   if (p.pid > 0) ::kill(p.pid, SIGTERM);
   if (p.out.fd) {
     fds_.erase(p.out.fd.get());
@@ -455,6 +469,10 @@ void Dispatcher::dispatch(const DispatchEvent& e, bool countable) {
   for (auto& pp : plugins_) {
     Plugin& p = *pp;
     if (p.gave_up) continue;
+    if (p.json) {
+      feed_json(p, e, countable);
+      continue;
+    }
     bool bin = p.conf.format == PluginFormat::kBinary;
     auto& frame = bin ? binary : text;
     if (!frame)
@@ -535,6 +553,10 @@ void Dispatcher::died(Plugin& p) {
 }
 
 void Dispatcher::flush_plugin(Plugin& p) {
+  if (p.json) {
+    flush_json(p);
+    return;
+  }
   if (p.af_unix) {
     std::vector<Channel*> gone;
     for (auto& r : p.readers) {
@@ -601,6 +623,8 @@ void Dispatcher::resume() {
 }
 
 void Dispatcher::reconfigure(const record::AuditdConf& conf) {
+  log_group_ = conf.log_group;
+  eoe_timeout_ = conf.end_of_event_timeout;
   q_depth_ = conf.q_depth;
   overflow_action_ = conf.overflow_action;
   max_restarts_ = conf.max_restarts;
@@ -633,6 +657,10 @@ void Dispatcher::reconfigure(const record::AuditdConf& conf) {
       p.gave_up = false;
       p.restarts = 0;
       start_one(p);
+      continue;
+    }
+    if (p.json) {
+      reconfigure_json(p, std::move(nc));
       continue;
     }
     // A running builtin is left as it is (stock sends SIGHUP to programs only).
@@ -675,7 +703,13 @@ std::vector<record::LossEntry> Dispatcher::take_losses(std::int64_t now, bool al
 
 void Dispatcher::stop(int wait_ms) {
   if (plugins_.empty()) return;
-  std::int64_t deadline = now_ms() + wait_ms;
+  // builtin_json: the events still open are finished and queued.
+  for (auto& p : plugins_) {
+    if (!p->json || p->gave_up) continue;
+    p->json->events.close_all();
+    queue_json(*p, true);
+  }
+  std::int64_t deadline = steady_ms() + wait_ms;
   for (;;) {
     flush();
     std::vector<pollfd> waiting;
@@ -685,7 +719,7 @@ void Dispatcher::stop(int wait_ms) {
       for (auto& r : p->readers)
         if (!r->frames.empty()) waiting.push_back({r->fd.get(), POLLOUT, 0});
     }
-    std::int64_t left = deadline - now_ms();
+    std::int64_t left = deadline - steady_ms();
     if (waiting.empty() || left <= 0) break;
     ::poll(waiting.data(), waiting.size(), static_cast<int>(std::min<std::int64_t>(left, 50)));
   }
@@ -710,8 +744,8 @@ void Dispatcher::stop(int wait_ms) {
     p->pid = 0;
   }
   // Their own moment to read the rest and exit, however long the writing took.
-  std::int64_t exit_deadline = now_ms() + kExitWaitMs;
-  while (!running.empty() && now_ms() < exit_deadline) {
+  std::int64_t exit_deadline = steady_ms() + kExitWaitMs;
+  while (!running.empty() && steady_ms() < exit_deadline) {
     running.erase(std::remove_if(running.begin(), running.end(),
                                  [](pid_t pid) { return waitpid(pid, nullptr, WNOHANG) != 0; }),
                   running.end());

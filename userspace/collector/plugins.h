@@ -32,6 +32,12 @@
 
 namespace bpfaudit::collector {
 
+struct JsonPlugin;
+
+// CLOCK_MONOTONIC in milliseconds: the clock of the daemon's and the
+// dispatcher's timeouts.
+std::int64_t steady_ms();
+
 // One event as stock's dispatcher holds it (libdisp.h's event_t): the header
 // (ver, hlen, type, size) and size bytes of data.
 struct DispatchEvent {
@@ -75,6 +81,9 @@ class Dispatcher {
   void reconfigure(const record::AuditdConf& conf);
   // SIGUSR2: plugins suspended by overflow_action=suspend take events again.
   void resume();
+  // The daemon's timer (every 100 ms): builtin_json closes events that saw
+  // no record for end_of_event_timeout, reopens a rotated file, reconnects.
+  void tick(std::int64_t now_ms);
   bool active() const { return !plugins_.empty(); }
 
   // Queues the event for every plugin. `countable` false: a drop of this event
@@ -107,6 +116,10 @@ class Dispatcher {
     bool track = false;
     std::uint64_t sent = 0;
     std::deque<std::uint64_t> ends;
+    // How frames leave: sendmsg on a stream socket (several frames a call),
+    // one frame per sendmsg on a datagram socket, writev on a regular file.
+    enum class Kind { kStream, kDatagram, kFile };
+    Kind kind = Kind::kStream;
     enum class Result { kDone, kBlocked, kBroken };
     Result write_some();
   };
@@ -129,6 +142,9 @@ class Dispatcher {
     std::string socket_path;
     bool af_unix = false;
     std::vector<std::unique_ptr<Channel>> readers;
+    // builtin_json (json_sink.cc); out is its file or socket
+    std::unique_ptr<JsonPlugin> json;
+    ~Plugin();
   };
 
   void msg(int prio, const std::string& text) { sink_(prio, text); }
@@ -152,12 +168,22 @@ class Dispatcher {
   void watch(int fd, std::uint32_t events, bool add);
   void unwatch(int fd);
   void set_out_interest(Channel& c, bool reader);
+  // builtin_json, in json_sink.cc.
+  void start_json(Plugin& p);
+  bool open_json(Plugin& p, std::int64_t now_ms);
+  void close_json(Plugin& p);
+  void feed_json(Plugin& p, const DispatchEvent& e, bool countable);
+  void queue_json(Plugin& p, bool countable);
+  void flush_json(Plugin& p);
+  void reconfigure_json(Plugin& p, PluginConf nc);
 
   MessageSink sink_;
   int epoll_fd_ = -1;
   unsigned q_depth_ = 2000;
   record::OverflowAction overflow_action_ = record::OverflowAction::kSyslog;
   unsigned max_restarts_ = 10;
+  gid_t log_group_ = 0;                 // builtin_json files are the log's mode and group
+  std::uint64_t eoe_timeout_ = 2;       // builtin_json's event assembly
   int queue_full_warnings_ = 0;
   std::vector<std::unique_ptr<Plugin>> plugins_;
   // fd -> (plugin, channel or nullptr for an af_unix listener)

@@ -355,6 +355,16 @@ void EventAssembler::fingerprint(std::vector<std::uint64_t>& out) const {
   }
 }
 
+void EventAssembler::complete(const EventId& id) {
+  probe_ = {id.sec, id.serial, id.msec, intern_node(id.node)};
+  auto it = open_.find(kProbe);
+  if (it == open_.end()) return;
+  std::uint32_t slot = *it;
+  open_.erase(it);
+  slots_[slot].complete = true;
+  if (last_open_ == slot) last_open_ = kNone;
+}
+
 void EventAssembler::close_all() {
   // order_ holds every occupied slot in one array: walking it touches far
   // fewer cache lines than the open set's nodes.

@@ -68,6 +68,10 @@ class EventAssembler {
 
   // Closes every open event (end of the last input).
   void close_all();
+  // Closes the open event with this identity, if any: a realtime stream's
+  // EOE ends its event at once, where a log (which has no EOE) waits for
+  // the timeout. The EOE itself is not added.
+  void complete(const EventId& id);
 
   bool empty() const { return order_.empty(); }
   std::size_t open_count() const { return open_.size(); }

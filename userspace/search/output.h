@@ -1,4 +1,4 @@
-// Output formats of ausearch: raw, default, and our JSON.
+// Output formats of ausearch: raw and default (JSON: record/json.h).
 #pragma once
 
 #include <cstdio>
@@ -13,8 +13,6 @@ namespace bpfaudit::search {
 void write_raw(const record::Event& ev, std::string& out);
 // Appends one event in stock's default form ("----", "time->", records last-first).
 void write_default(const record::Event& ev, EscapeMode mode, std::string& out);
-// Appends one event as a JSON object on one line (ours; documented in README).
-void write_json(const record::Event& ev, std::string& out);
 
 // Appends `text` escaped as stock escapes untrusted output in `mode`;
 // returns false (appending nothing) when no byte needs escaping.

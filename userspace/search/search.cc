@@ -22,6 +22,7 @@
 #include "history_index.h"
 #include "input.h"
 #include "interpret.h"
+#include "json.h"
 #include "log_reader.h"
 #include "match.h"
 #include "output.h"
@@ -596,7 +597,7 @@ class Searcher : public LogSink {
         write_default(ev, opts_.escape, buf_);
         break;
       case ReportFormat::kJson:
-        write_json(ev, buf_);
+        record::write_json(ev, buf_);
         break;
       case ReportFormat::kInterpret: {
         // Name searches (-ui NAME ...) make stock load the head record's
