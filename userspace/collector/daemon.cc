@@ -35,6 +35,7 @@
 #include "log_reader.h"
 #include "loss.h"
 #include "plugins.h"
+#include "service_notify.h"
 #include "prefilter_engine.h"
 #include "record.h"
 #include "remote.h"
@@ -794,6 +795,9 @@ int Daemon::run() {
 
   if (local) sync_engine();
   notify_ready(0);
+  // systemd's Type=notify (dist/systemd/bpfaudit.service): up once the log
+  // is open and the events flow; nothing is sent under another init.
+  notify_service_manager("READY=1");
   epoll_event evs[64];
   while (!stop_) {
     int n = epoll_wait(epoll_fd_.get(), evs, 64, -1);
@@ -835,6 +839,7 @@ int Daemon::run() {
     dispatcher_.flush();
   }
 
+  notify_service_manager("STOPPING=1");
   // Stop taking events from the kernel first, then write what already came.
   if (registered_) {
     std::vector<std::pair<int, std::string>> late;
