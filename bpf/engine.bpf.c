@@ -254,6 +254,16 @@ static __always_inline void emit_path(__u32 tid, __s64 nr, __u32 item, __u64 upt
 	ev->nr = nr;
 	ev->item = item;
 	ev->len = bpf_probe_read_user_str(ev->name, sizeof(ev->name), (const void *)uptr);
+	/* The kernel's getname refuses a name with no NUL within PATH_MAX bytes
+	 * (ENAMETOOLONG) and keeps no item of it. The copy above cuts such a
+	 * name to a full buffer, as it does a name of exactly PATH_MAX - 1
+	 * bytes: the source byte under the copy's last one tells them apart. */
+	if (ev->len == sizeof(ev->name)) {
+		char last = 1;
+
+		if (bpf_probe_read_user(&last, 1, (const void *)(uptr + sizeof(ev->name) - 1)) || last)
+			ev->len = -36; /* -ENAMETOOLONG */
+	}
 	__u64 used = ev->len > 0 ? (__u64)ev->len : 0;
 	output_event(ev, offsetof(struct bpfaudit_path_event, name) + used, sizeof(*ev),
 		     BPFAUDIT_EV_PATH);
@@ -1053,6 +1063,11 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	unsigned long end = BPF_CORE_READ(mm, arg_end);
 	__u32 len = end > start ? end - start : 0;
 
+	/* Userspace writes EXECVE from this copy; the true length and count
+	 * tell it whether the copy is the whole argv. */
+	ev->args_total = len;
+	ev->argc = BPF_CORE_READ(bprm, argc);
+	ev->pad = 0;
 	if (len > BPFAUDIT_ARGS_MAX - 1)
 		len = BPFAUDIT_ARGS_MAX - 1;
 	len &= BPFAUDIT_ARGS_MAX - 1;

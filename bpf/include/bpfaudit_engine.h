@@ -13,7 +13,7 @@
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
-#define BPFAUDIT_ARGS_MAX 4096   /* argv area copied at exec */
+#define BPFAUDIT_ARGS_MAX 32768  /* argv area copied at exec (at most this - 1 bytes) */
 #define BPFAUDIT_COMM_LEN 16
 #define BPFAUDIT_TTY_LEN 64
 /* syscall_flags[nr]: what the exit program must know about a syscall,
@@ -184,7 +184,10 @@ struct bpfaudit_exec_event {
 	__u32 pid;     /* tgid */
 	__u32 tid;     /* the thread after exec (the new leader) */
 	__u32 old_tid; /* the thread that called execve */
-	__u32 args_len;
+	__u32 args_len;   /* bytes of args[] copied */
+	__u32 args_total; /* the argv area's length: more than args_len when cut */
+	__u32 argc;       /* bprm->argc */
+	__u32 pad;
 	struct bpfaudit_inode inode; /* the executable */
 	struct bpfaudit_dpath exe;
 	char filename[BPFAUDIT_PATH_MAX]; /* the name execve was given */

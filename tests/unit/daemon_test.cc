@@ -280,3 +280,25 @@ TEST_F(GroupFromFiles, AgreesWithGetgrnamOnThisHostsGroups) {
 }
 
 }  // namespace
+
+// Stock 3.0.9 enriches SOCKADDR with its interpretation written raw, so a
+// unix socket path with a newline put a forged record line in the log
+// (kernel.forged_records saw `type=USER_AUTH msg=audit(1.1:1): }` as a line
+// of its own). Control bytes are written as `ausearch -i` shows them.
+TEST(Format, EnrichedSockaddrCannotBreakTheLine) {
+  bpfaudit::collector::Enricher en(2);
+  // sun_path "/s\ntype=USER_AUTH msg=audit(1.1:1):" (the kernel's hex).
+  std::string path = "/s\ntype=USER_AUTH msg=audit(1.1:1):";
+  std::string hex = "0100";
+  for (unsigned char c : path) {
+    char b[3];
+    std::snprintf(b, sizeof b, "%02X", c);
+    hex += b;
+  }
+  std::string line = "type=SOCKADDR msg=audit(1700000000.000:5): saddr=" + hex;
+  en.enrich(line, AUDIT_SOCKADDR);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(line.find("\x1dSADDR={ saddr_fam=local path=/s\\012type=USER_AUTH msg=audit(1.1:1): }"),
+            std::string::npos)
+      << line;
+}

@@ -653,3 +653,144 @@ TEST(TraceDecoder, PathAndCwdRecordsEndAfterTheirNames) {
   EXPECT_FALSE(dec.feed(path.get(), offsetof(bpfaudit_path_event, name) - 1, out));
   EXPECT_EQ(dec.malformed(), 1u);
 }
+
+// Forged-record regressions (issue 18, kernel.forged_records): what the
+// kernel wrote for the same values on 6.18, reproduced without root.
+
+// getname refuses a name with no NUL within PATH_MAX (ENAMETOOLONG) or that
+// it cannot read (EFAULT): the kernel then writes no PATH item and no CWD
+// (items=0). autrace wrote a PATH item with the name cut to 4095 bytes, and
+// a CWD.
+TEST(TraceDecoder, NamesGetnameRefusedHaveNoItemAndNoCwd) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(700, 700);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_cwd_event cwd{};
+  cwd.hdr = {1, BPFAUDIT_EV_CWD, sizeof cwd};
+  cwd.tid = 700;
+  auto path = std::make_unique<bpfaudit_path_event>();
+  *path = {};
+  path->hdr = {2, BPFAUDIT_EV_PATH, sizeof *path};
+  path->tid = 700;
+  path->nr = 2;
+  bpfaudit_syscall_event sc = syscall_event(3, 700);
+  sc.nr = 2;  // open
+  for (auto [len, ret] : {std::pair{-36, -36}, std::pair{-14, -14}}) {
+    std::memset(path->name, 'a', sizeof path->name - 1);
+    path->len = len;
+    sc.ret = ret;
+    EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+    EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+    ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+    EXPECT_TRUE(out.paths.empty()) << len;
+    EXPECT_FALSE(out.cwd) << len;
+  }
+  // A name of exactly PATH_MAX - 1 bytes is taken: its item and the CWD.
+  path->len = sizeof path->name;
+  path->name[sizeof path->name - 1] = '\0';
+  sc.ret = -2;
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+  EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_EQ(out.paths.size(), 1u);
+  EXPECT_EQ(out.paths[0].name->size(), 4095u);
+  EXPECT_TRUE(out.cwd);
+}
+
+// audit_log_d_path: d_path into PATH_MAX + 11 bytes, `"<too_long>"` when
+// the path does not fit (the kernel wrote cwd="<too_long>" for a cwd of
+// 4289 bytes). autrace wrote the walk's last 4096 bytes as if they were the
+// whole path.
+TEST(TraceDecoder, PathsLongerThanDPathTakesAreTooLong) {
+  std::string names;
+  for (int i = 0; i < 16; ++i) names += std::string(255, 'D') + '\0';  // 16 x 256 = 4096
+  EXPECT_EQ(join_dentry_names(names.data(), names.size(), false).size(), 4096u);
+  std::string more = names + std::string(9, 'E') + '\0';  // "/EEEEEEEEE" on top: 4106
+  EXPECT_EQ(join_dentry_names(more.data(), more.size(), false).size(), 4106u);
+  more = names + std::string(10, 'E') + '\0';  // 4107: no room left for the NUL
+  EXPECT_EQ(join_dentry_names(more.data(), more.size(), false), "<too_long>");
+  // The walk stopped before the root: never a cut path.
+  EXPECT_EQ(join_dentry_names(names.data(), names.size(), true), "<too_long>");
+  SyscallEvent ev = openat_event();
+  ev.cwd = "<too_long>";
+  std::string out;
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(out.find("type=CWD msg=audit(1.000:1): cwd=\"<too_long>\"\n"), std::string::npos)
+      << out;
+}
+
+// An argv area longer than the probe's copy: argc is the true count and a
+// cut argument is never written as if it were whole (autrace wrote argc=6
+// for 7 arguments, the last one cut at 4095 bytes).
+TEST(TraceDecoder, ACutArgvKeepsItsCountAndDropsTheCutArgument) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  auto exec = std::make_unique<bpfaudit_exec_event>();
+  *exec = {};
+  exec->hdr = {1, BPFAUDIT_EV_EXEC, sizeof *exec};
+  exec->pid = exec->tid = exec->old_tid = 800;
+  std::strcpy(exec->filename, "/bin/x");
+  std::memset(exec->args, 'L', sizeof exec->args);
+  std::memcpy(exec->args, "x\0y\0", 4);
+  exec->args_len = sizeof exec->args - 1;
+  exec->args_total = 40000;
+  exec->argc = 4;
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  bpfaudit_identity_event who = identity_event(800, 800);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_syscall_event sc = syscall_event(3, 800);
+  sc.nr = 59;
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_TRUE(out.exec);
+  EXPECT_EQ(out.exec->argv, (std::vector<std::string>{"x", "y"}));
+  std::string text;
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(text.find("type=EXECVE msg=audit(1.000:1): argc=4 a0=\"x\" a1=\"y\"\n"),
+            std::string::npos)
+      << text.substr(0, 400);
+}
+
+// EXECVE as the kernel (6.18) wrote it for
+//   /bin/true a H Q z
+// H: 100 lines of 95 'H' joined by '\n' (9599 bytes), Q: 7000 'q': four
+// records, H in hex pieces (a2_len counts hex digits doubled once more, as
+// the kernel's arithmetic does), Q in quoted pieces, continuation records
+// starting with a space after the header's.
+TEST(TraceFormat, LongArgumentsAreSplitAsTheKernelSplitsThem) {
+  std::string h;
+  for (int i = 0; i < 100; ++i) h += (i ? "\n" : "") + std::string(95, 'H');
+  std::string q(7000, 'q');
+  SyscallEvent ev = openat_event();
+  ev.nr = 59;
+  ev.ret = 0;
+  ev.paths.clear();
+  ev.exec = ExecInfo{"/bin/true", {"/bin/true", "a", h, q, "z"}, "/bin/true", 5};
+  std::string out;
+  append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  std::vector<std::string> recs;
+  for (std::size_t pos = 0; (pos = out.find("type=EXECVE msg=audit(1.000:1): ", pos)) != std::string::npos;) {
+    std::size_t body = pos + std::strlen("type=EXECVE msg=audit(1.000:1): ");
+    std::size_t end = out.find('\n', body);
+    recs.push_back(out.substr(body, end - body));
+    pos = end;
+  }
+  ASSERT_EQ(recs.size(), 4u);
+  auto hex = [](std::string_view s) {
+    std::string x;
+    for (unsigned char c : s) {
+      x.push_back("0123456789ABCDEF"[c >> 4]);
+      x.push_back("0123456789ABCDEF"[c & 15]);
+    }
+    return x;
+  };
+  const std::string hh = hex(h);
+  // Field by field, the kernel's pieces and their lengths.
+  EXPECT_EQ(recs[0], "argc=5 a0=\"/bin/true\" a1=\"a\" a2_len=19198 a2[0]=" + hh.substr(0, 7458));
+  EXPECT_EQ(recs[1], " a2[1]=" + hh.substr(7458, 7492));
+  EXPECT_EQ(recs[2], " a2[2]=" + hh.substr(7458 + 7492) + " a3_len=7000 a3[0]=\"" +
+                         std::string(3224, 'q') + "\"");
+  EXPECT_EQ(hh.size() - 7458 - 7492, 4248u);
+  EXPECT_EQ(recs[3], " a3[1]=\"" + std::string(3776, 'q') + "\" a4=\"z\"");
+}

@@ -86,6 +86,8 @@ std::vector<Layout> layouts() {
        sizeof(bpfaudit_exec_event),
        {M(bpfaudit_exec_event, hdr), M(bpfaudit_exec_event, pid), M(bpfaudit_exec_event, tid),
         M(bpfaudit_exec_event, old_tid), M(bpfaudit_exec_event, args_len),
+        M(bpfaudit_exec_event, args_total), M(bpfaudit_exec_event, argc),
+        M(bpfaudit_exec_event, pad),
         M(bpfaudit_exec_event, inode), M(bpfaudit_exec_event, exe),
         M(bpfaudit_exec_event, filename), M(bpfaudit_exec_event, args)}},
       {"bpfaudit_sockaddr_event",

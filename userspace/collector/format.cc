@@ -10,6 +10,7 @@
 #include <ctime>
 #include <random>
 
+#include "interpret.h"
 #include "record.h"
 
 extern "C" void _auparse_flush_caches(void);
@@ -64,6 +65,14 @@ void Enricher::enrich(std::string& line, int type) {
           field = enc;
           std::free(enc);
         }
+      } else if (ftype == AUPARSE_TYPE_SOCKADDR) {
+        // Stock 3.0.9 writes the interpretation raw: a unix socket path
+        // with a newline (any program can connect to one) then puts a
+        // line of its choosing in the log, e.g. a forged `type=USER_AUTH`
+        // record (kernel.forged_records). Control bytes are written as
+        // `ausearch -i` shows them, \ooo; auparse reads SADDR={...} to the
+        // end of the record, so nothing else changes.
+        field = name + "=" + record::escape_controls(value);
       } else {
         field = name + "=" + value;
       }

@@ -49,7 +49,10 @@ bool TraceDecoder::fd_stat_takes_no_name(const std::string& release) {
   return major > 6 || (major == 6 && minor >= 11);
 }
 
-std::string join_dentry_names(const char* names, std::size_t len) {
+constexpr std::int64_t kEFault = 14, kENameTooLong = 36;
+
+std::string join_dentry_names(const char* names, std::size_t len, bool truncated) {
+  if (truncated) return "<too_long>";
   std::vector<std::string_view> parts;
   std::size_t pos = 0;
   while (pos < len) {
@@ -63,6 +66,7 @@ std::string join_dentry_names(const char* names, std::size_t len) {
     out.push_back('/');
     out.append(*it);
   }
+  if (out.size() > kDPathMax) return "<too_long>";
   return out;
 }
 
@@ -166,6 +170,13 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
             to_inode(static_cast<const bpfaudit_syscall_inode_event*>(data)->inode);
       if (out.sockaddr && unix_path_of(*out.sockaddr) && out.paths.empty())
         out.paths.push_back(PathItem{*unix_path_of(*out.sockaddr), std::nullopt});
+      // A name the probe could not read in a syscall that failed with
+      // EFAULT is one the kernel could not read either: no item.
+      if (out.returned && out.ret == -kEFault)
+        std::erase_if(out.paths, [](const PathItem& p) { return !p.name; });
+      // The kernel writes CWD only once getname took a name (audit_getname
+      // saves the cwd): a syscall whose names were all refused has neither.
+      if (out.paths.empty()) out.cwd.reset();
       if (stats_fd(out)) {
         if (fd_stat_takes_no_name_) {
           out.paths.clear();
@@ -214,12 +225,15 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (!fits(head)) return false;
       const auto* ev = static_cast<const bpfaudit_path_event*>(data);
       const std::size_t room = std::min<std::size_t>({size, hdr.size, sizeof(*ev)}) - head;
-      PathItem item;
-      if (ev->len > 0)
-        item.name = bounded(ev->name, std::min<std::size_t>(ev->len, room));
       auto& paths = pending_[ev->tid].paths;
       // A leftover from a syscall whose exit was never seen must not leak into this one.
       if (ev->item == 0) paths.clear();
+      // A name with no NUL within PATH_MAX (the probe says -ENAMETOOLONG)
+      // is refused by the kernel's getname, which keeps no item of it.
+      if (ev->len == -kENameTooLong) return false;
+      PathItem item;
+      if (ev->len > 0)
+        item.name = bounded(ev->name, std::min<std::size_t>(ev->len, room));
       paths.push_back(std::move(item));
       return false;
     }
@@ -236,7 +250,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       pend.title.assign(ev->proctitle,
                         std::min<std::size_t>(ev->proctitle_len, sizeof(ev->proctitle)));
       if (ev->exe.len > 0 && ev->exe.len <= sizeof(ev->exe.names))
-        pend.exe = join_dentry_names(ev->exe.names, ev->exe.len);
+        pend.exe = join_dentry_names(ev->exe.names, ev->exe.len, ev->exe.truncated);
       return false;
     }
     case BPFAUDIT_EV_SOCKADDR: {
@@ -264,14 +278,16 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       fresh.exec = std::move(pend.exec);
       fresh.exec_inode = pend.exec_inode;
       pend = std::move(fresh);
-      pend.cwd = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, room));
+      pend.cwd = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, room),
+                                   ev->cwd.truncated);
       return false;
     }
     case BPFAUDIT_EV_EXEC: {
       if (!fits(sizeof(bpfaudit_exec_event))) return false;
       const auto* ev = static_cast<const bpfaudit_exec_event*>(data);
       exe_[ev->pid] = join_dentry_names(ev->exe.names,
-                                        std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)));
+                                        std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)),
+                                        ev->exe.truncated);
       // exe= is part of the identity: the thread's next syscall carries the new one.
       if (auto who = identities_.find(ev->tid); who != identities_.end())
         who->second.number = ++last_identity_;
@@ -297,9 +313,13 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       std::size_t pos = 0;
       while (pos < len) {
         std::size_t n = strnlen(ev->args + pos, len - pos);
+        // An argv area longer than the copy ends in a cut argument: only
+        // whole ones are written, never a cut one as if it were whole.
+        if (pos + n == len && ev->args_total > ev->args_len) break;
         info.argv.emplace_back(ev->args + pos, n);
         pos += n + 1;
       }
+      info.argc = ev->argc;
       auto& pend = pending_[ev->tid];
       pend.exec = std::move(info);
       pend.exec_inode = to_inode(ev->inode);

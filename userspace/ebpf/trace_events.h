@@ -40,8 +40,11 @@ struct PathItem {
 
 struct ExecInfo {
   std::string filename;  // the name the program was executed by
-  std::vector<std::string> argv;
+  std::vector<std::string> argv;  // the arguments the probe copied whole
   std::string cmdline;  // raw argv area, NUL-separated, for PROCTITLE
+  // How many arguments the program was given (bprm->argc): more than
+  // argv.size() when the argv area was longer than the probe's copy.
+  std::uint32_t argc = 0;
 };
 
 // One syscall of one traced thread, joined with its path, cwd and exec data.
@@ -135,7 +138,13 @@ class TraceDecoder {
   bool fd_stat_takes_no_name_ = true;
 };
 
-// Joins leaf-first NUL-separated dentry names into an absolute path.
-std::string join_dentry_names(const char* names, std::size_t len);
+// The text the kernel's audit_log_d_path writes for a path (cwd=, exe=):
+// leaf-first NUL-separated dentry names joined into an absolute path, or
+// "<too_long>" where d_path fails, i.e. when the path does not fit its
+// PATH_MAX + 11 byte buffer (kDPathMax characters and the NUL) or the walk
+// in BPF stopped before the root (`truncated`), so that a cut path is never
+// written as if it were the whole one.
+inline constexpr std::size_t kDPathMax = 4096 + 11 - 1;
+std::string join_dentry_names(const char* names, std::size_t len, bool truncated);
 
 }  // namespace bpfaudit::ebpf

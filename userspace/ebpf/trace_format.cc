@@ -1,5 +1,6 @@
 #include "trace_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +28,100 @@ void put_untrusted(std::string& out, std::string_view v) {
   out.push_back('"');
   out.append(v);
   out.push_back('"');
+}
+
+bool needs_hex(std::string_view v) {
+  for (unsigned char c : v)
+    if (c == '"' || c < 0x21 || c > 0x7e) return true;
+  return false;
+}
+
+// EXECVE as kernel/auditsc.c audit_log_execve_info writes it (6.1 to 6.18):
+// each argument is read into a 7500-byte buffer (MAX_EXECVE_AUDIT_LEN) and
+// a record holds about that much text. An argument that does not fit the
+// room left in the record, or the buffer, is written in pieces,
+// ` aN_len=LEN aN[0]=... aN[1]=...`, in hex when it has to be read in more
+// than one buffer (LEN then counts its hex digits, doubled once more by the
+// kernel's own arithmetic) or when it needs hex anyway; a record with less
+// than 104 bytes of room left is ended and a new EXECVE record (no argc=)
+// takes the rest. Replayed here over the arguments the probe copied, so that
+// a long argv gives the kernel's records and never one line too long for
+// the stock tools (auparse reads at most 8970 bytes a line).
+void append_execve_records(std::string& out, const ExecInfo& exec, const record::Stamp& stamp) {
+  constexpr std::size_t kLenMax = 7500;  // MAX_EXECVE_AUDIT_LEN
+  constexpr std::size_t kAbuf = 96;      // the kernel's abuf[96]
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  record::append_header(out, "EXECVE", stamp);
+  out.append("argc=");
+  put_u(out, std::max<std::size_t>(exec.argc, exec.argv.size()));
+  std::size_t len_rem = kLenMax;
+  for (std::size_t arg = 0; arg < exec.argv.size(); ++arg) {
+    const std::string& a = exec.argv[arg];
+    std::size_t src = 0;  // bytes of the argument read into the buffer so far
+    std::string_view buf;  // what the buffer holds and has not been written
+    std::size_t len_full = a.size(), len_abuf = 0;
+    bool require_data = true, encode = false;
+    unsigned iter = 0;
+    std::string held;
+    for (;;) {
+      if (require_data) {
+        std::size_t room = kLenMax - buf.size();
+        std::size_t got = std::min(room, a.size() - src);
+        std::string next(buf);
+        next.append(a, src, got);
+        held.swap(next);
+        src += got;
+        if (got == room) {
+          // strncpy_from_user filled the buffer (its NUL not seen): read on.
+          encode = true;
+          len_full *= 2;
+        } else {
+          require_data = false;
+          if (!encode) encode = needs_hex(held);
+          if (len_full < kLenMax) len_full = encode ? held.size() * 2 : held.size();
+        }
+        buf = held;
+        len_abuf = encode ? buf.size() * 2 : buf.size() + 2;
+      }
+      if (kAbuf + 8 > len_rem) {
+        len_rem = kLenMax;
+        out.push_back('\n');
+        // The kernel's header ends in ": " and the body goes on with " aN",
+        // two spaces.
+        record::append_header(out, "EXECVE", stamp);
+      }
+      std::string head;
+      if (require_data || iter > 0 || len_abuf + kAbuf > len_rem) {
+        if (iter == 0)
+          head = " a" + std::to_string(arg) + "_len=" + std::to_string(len_full);
+        head += " a" + std::to_string(arg) + "[" + std::to_string(iter++) + "]=";
+      } else {
+        head = " a" + std::to_string(arg) + "=";
+      }
+      out.append(head);
+      len_rem -= head.size();
+      std::size_t n = buf.size();
+      if (encode) {
+        if (len_abuf > len_rem) n = len_rem / 2;
+        for (unsigned char c : buf.substr(0, n)) {
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        }
+        len_rem -= n * 2;
+        len_abuf -= n * 2;
+      } else {
+        if (len_abuf > len_rem) n = len_rem - 2;
+        out.push_back('"');
+        out.append(buf.substr(0, n));
+        out.push_back('"');
+        len_rem -= n + 2;
+        len_abuf -= n;
+      }
+      buf.remove_prefix(n);
+      if (buf.empty() && !require_data) break;
+    }
+  }
+  out.push_back('\n');
 }
 
 // The kernel's is_syscall_success(): only -MAX_ERRNO..-1 are failures.
@@ -158,18 +253,7 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
                                   static_cast<std::uint32_t>(ev.args[3]), 16).ptr);
     out.push_back('\n');
   }
-  if (ev.exec) {
-    record::append_header(out, "EXECVE", stamp);
-    out.append("argc=");
-    put_u(out, ev.exec->argv.size());
-    for (std::size_t i = 0; i < ev.exec->argv.size(); ++i) {
-      out.append(" a");
-      put_u(out, i);
-      out.push_back('=');
-      put_untrusted(out, ev.exec->argv[i]);
-    }
-    out.push_back('\n');
-  }
+  if (ev.exec) append_execve_records(out, *ev.exec, stamp);
   // audit_log_exit: SOCKADDR after the special records, before CWD.
   if (ev.sockaddr) {
     record::append_header(out, "SOCKADDR", stamp);

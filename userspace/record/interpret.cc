@@ -89,10 +89,7 @@ void append_escaped_line(std::string& out, const char* s, EscapeMode mode) {
   for (std::size_t i = 0; i < len; ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 32) {
-      out.push_back('\\');
-      out.push_back(static_cast<char>('0' + ((c & 0300) >> 6)));
-      out.push_back(static_cast<char>('0' + ((c & 0070) >> 3)));
-      out.push_back(static_cast<char>('0' + (c & 0007)));
+      append_octal_escape(out, c);
     } else if (set && std::strchr(set, static_cast<char>(c))) {
       out.push_back('\\');
       out.push_back(static_cast<char>(c));
@@ -165,6 +162,25 @@ std::optional<EscapeMode> parse_escape_mode(std::string_view word) {
   if (word == "shell") return EscapeMode::kShell;
   if (word == "shell_quote") return EscapeMode::kShellQuote;
   return std::nullopt;
+}
+
+void append_octal_escape(std::string& out, unsigned char c) {
+  out.push_back('\\');
+  out.push_back(static_cast<char>('0' + ((c & 0300) >> 6)));
+  out.push_back(static_cast<char>('0' + ((c & 0070) >> 3)));
+  out.push_back(static_cast<char>('0' + (c & 0007)));
+}
+
+std::string escape_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c < 32)
+      append_octal_escape(out, c);
+    else
+      out.push_back(static_cast<char>(c));
+  }
+  return out;
 }
 
 struct Interpreter::Cache {

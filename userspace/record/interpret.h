@@ -32,6 +32,14 @@ enum class EscapeMode { kRaw = 0, kTty = 1, kShell = 2, kShellQuote = 3 };
 // "raw", "tty", "shell", "shell_quote" as stock's --escape accepts them.
 std::optional<EscapeMode> parse_escape_mode(std::string_view word);
 
+// A byte as libauparse's escape modes write it: backslash and three octal
+// digits (used for control bytes in every mode but raw).
+void append_octal_escape(std::string& out, unsigned char c);
+
+// `s` with its control bytes (< 0x20) written as \ooo: libauparse's
+// AUPARSE_ESC_TTY, what `ausearch -i` shows by default.
+std::string escape_controls(std::string_view s);
+
 // The extra columns of `ausearch --format csv`.
 struct CsvOptions {
   bool extra_keys = false;    // --extra-keys

@@ -142,13 +142,6 @@ const char* avc_result_word(search::AvcResult r) {
   }
 }
 
-void append_octal(std::string& out, unsigned char c) {
-  out.push_back('\\');
-  out.push_back(static_cast<char>('0' + ((c & 0300) >> 6)));
-  out.push_back(static_cast<char>('0' + ((c & 0070) >> 3)));
-  out.push_back(static_cast<char>('0' + (c & 0007)));
-}
-
 // What the summary report counts.
 struct SummaryData {
   unsigned long changes = 0, crypto = 0, acct_changes = 0, good_logins = 0, bad_logins = 0,
@@ -1344,7 +1337,7 @@ void append_safe(std::string& out, std::string_view s, EscapeMode mode, bool new
     for (char c : s) {
       auto u = static_cast<unsigned char>(c);
       if (u < 32)
-        append_octal(out, u);
+        record::append_octal_escape(out, u);
       else if (!set.empty() && set.find(c) != std::string_view::npos) {
         out.push_back('\\');
         out.push_back(c);

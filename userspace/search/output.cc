@@ -6,16 +6,11 @@
 #include <cstring>
 #include <ctime>
 
+#include "interpret.h"
+
 namespace bpfaudit::search {
 
 namespace {
-
-void append_octal(unsigned char c, std::string& out) {
-  out.push_back('\\');
-  out.push_back(static_cast<char>('0' + ((c >> 6) & 7)));
-  out.push_back(static_cast<char>('0' + ((c >> 3) & 7)));
-  out.push_back(static_cast<char>('0' + (c & 7)));
-}
 
 constexpr const char* kShellSet = "\"'`$\\!()| ";
 constexpr const char* kShellQuoteSet = "\"'`$\\!()| ;#&*?[]<>{}";
@@ -80,7 +75,7 @@ bool append_escaped(std::string_view text, EscapeMode mode, std::string& out) {
   for (char ch : text) {
     auto u = static_cast<unsigned char>(ch);
     if (u < 32) {
-      append_octal(u, out);
+      record::append_octal_escape(out, u);
     } else if ((mode == EscapeMode::kShell && in_set(kShellSet, ch)) ||
                (mode == EscapeMode::kShellQuote && in_set(kShellQuoteSet, ch))) {
       out.push_back('\\');
