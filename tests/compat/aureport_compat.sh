@@ -100,15 +100,7 @@ if [ -n "$index_mode" ]; then
     for mode in fresh partial; do
       mkdir -p "$tmp/idx/$i/$mode"
       log=$tmp/idx/$i/$mode/$(basename "$orig")
-      if [ $mode = partial ]; then
-        half=$(( $(wc -l <"$orig") / 2 ))
-        head -n "$half" "$orig" >"$log"
-        $indexer -q --block-size 4096 "$log" || { echo "index failed: $log"; exit 1; }
-        tail -n +"$((half + 1))" "$orig" >>"$log"
-      else
-        cp "$orig" "$log"
-        $indexer -q --block-size 4096 "$log" || { echo "index failed: $log"; exit 1; }
-      fi
+      indexed_copy $mode "$orig" "$log" $indexer || exit 1
       for r in "" -x "-e --summary -i"; do
         run_case "$log" $r -ts "$(date -d "@$mid" +%x)" "$(date -d "@$mid" +%T)"
         run_case "$log" $r -te "$(date -d "@$q1" +%T)" "$(date -d "@$q1" +%x)"

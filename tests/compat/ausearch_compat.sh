@@ -90,15 +90,7 @@ if [ -n "$index_mode" ]; then
     orig=${logs[$i]}
     mkdir -p "$tmp/idx/$i"
     copy=$tmp/idx/$i/$(basename "$orig")
-    if [ "$index_mode" = partial ]; then
-      half=$(( $(wc -l <"$orig") / 2 ))
-      head -n "$half" "$orig" >"$copy"
-      $indexer -q --block-size 4096 "$copy" || { echo "index failed: $copy"; exit 1; }
-      tail -n +"$((half + 1))" "$orig" >>"$copy"
-    else
-      cp "$orig" "$copy"
-      $indexer -q --block-size 4096 "$copy" || { echo "index failed: $copy"; exit 1; }
-    fi
+    indexed_copy "$index_mode" "$orig" "$copy" $indexer || exit 1
     copies+=("$copy")
     # That the index is used at all: a key no log has rules out every block
     # the index covers that holds a record.

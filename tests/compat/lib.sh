@@ -41,3 +41,21 @@ differs() {
   [ "${1:-$src}" -ne "${2:-$orc}" ] || ! cmp -s "$tmp/s.out" "$tmp/o.out" ||
     ! cmp -s "$tmp/s.err" "$tmp/o.err"
 }
+
+# indexed_copy MODE SRC COPY INDEXER...: copies the log SRC to COPY with a
+# history index of 4 KiB blocks (the smallest, so that small logs have many):
+# `fresh` indexes the whole copy, `partial` its first half, the rest being
+# appended after indexing (the index then covers a prefix).
+indexed_copy() {
+  local mode=$1 src=$2 copy=$3 half
+  shift 3
+  if [ "$mode" = partial ]; then
+    half=$(( $(wc -l <"$src") / 2 ))
+    head -n "$half" "$src" >"$copy"
+    "$@" -q --block-size 4096 "$copy" || { echo "index failed: $copy"; return 1; }
+    tail -n +"$((half + 1))" "$src" >>"$copy"
+  else
+    cp "$src" "$copy"
+    "$@" -q --block-size 4096 "$copy" || { echo "index failed: $copy"; return 1; }
+  fi
+}

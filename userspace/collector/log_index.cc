@@ -1,5 +1,8 @@
 #include "log_index.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -52,6 +55,9 @@ void LogIndexer::index_later(const std::string& path) {
 }
 
 void LogIndexer::work() {
+  // The lowest priority for this thread alone: on a busy host the writer
+  // (and the kernel's backlog) comes first, the index a little later.
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
   std::unique_lock lk(mu_);
   for (;;) {
     cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });

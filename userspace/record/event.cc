@@ -10,6 +10,8 @@
 #include <functional>
 #include <tuple>
 
+#include "log_reader.h"
+
 namespace bpfaudit::record {
 
 bool is_single_record_type(int type) {
@@ -283,21 +285,6 @@ void EventAssembler::materialize(std::uint32_t slot, Event& ev,
   pe = PendingEvent{};
 }
 
-namespace {
-
-// Reads up to `length` bytes at `offset`; fewer only when the file ends first.
-std::size_t pread_full(int fd, char* out, std::size_t length, std::uint64_t offset) {
-  std::size_t got = 0;
-  while (got < length) {
-    ssize_t n = ::pread(fd, out + got, length - got, static_cast<off_t>(offset + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  return got;
-}
-
-}  // namespace
 
 void EventAssembler::read_back(const PendingRecord& pr, std::string& text) {
   ReadBack& w = read_back_;

@@ -131,4 +131,15 @@ bool read_file(const std::string& path, std::string& out) {
   return ok;
 }
 
+std::size_t pread_full(int fd, char* out, std::size_t length, std::uint64_t offset) {
+  std::size_t got = 0;
+  while (got < length) {
+    ssize_t n = ::pread(fd, out + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
 }  // namespace bpfaudit::record

@@ -53,6 +53,10 @@ bool read_all(int fd, std::string& out);
 // separator ends the last piece rather than starting an empty one.
 std::vector<std::string> split_pieces(std::string_view text, char sep);
 
+// Reads up to `length` bytes at `offset` (pread, retried); fewer only when
+// the file ends first or a read fails.
+std::size_t pread_full(int fd, char* out, std::size_t length, std::uint64_t offset);
+
 // read_all over `path` opened read-only; false, with errno set, when it
 // cannot be opened or read.
 bool read_file(const std::string& path, std::string& out);

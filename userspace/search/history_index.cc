@@ -23,10 +23,10 @@ namespace bpfaudit::search {
 namespace {
 
 constexpr char kMagic[8] = {'B', 'P', 'F', 'A', 'I', 'D', 'X', '1'};
-constexpr std::uint32_t kVersion = 2;
+constexpr std::uint32_t kVersion = 3;
 constexpr std::size_t kEdgeBytes = 4096;  // hashed at each end of the covered content
 
-enum FileFlag : std::uint32_t { kEndsOpen = 1, kHasNodes = 2, kInOrder = 4 };
+enum FileFlag : std::uint32_t { kEndsOpen = 1, kHasNodes = 2, kInOrder = 4, kAnyNode = 8 };
 
 // Fixed-size head of the index file (host byte order; the magic and the
 // version tell a foreign or older file).
@@ -319,23 +319,12 @@ std::string encode_payload(BlockBuild& b, bool has_nodes) {
   return out;
 }
 
-std::size_t pread_all(int fd, char* out, std::size_t n, std::uint64_t off) {
-  std::size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, out + got, n - got, static_cast<off_t>(off + got));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  return got;
-}
-
 // Hashes of the first and last kEdgeBytes of [0, covered).
 bool edge_hashes(int fd, std::uint64_t covered, std::uint64_t& head, std::uint64_t& tail) {
   std::string buf(std::min<std::uint64_t>(kEdgeBytes, covered), '\0');
-  if (pread_all(fd, buf.data(), buf.size(), 0) != buf.size()) return false;
+  if (record::pread_full(fd, buf.data(), buf.size(), 0) != buf.size()) return false;
   head = content_hash(buf);
-  if (pread_all(fd, buf.data(), buf.size(), covered - buf.size()) != buf.size()) return false;
+  if (record::pread_full(fd, buf.data(), buf.size(), covered - buf.size()) != buf.size()) return false;
   tail = content_hash(buf);
   return true;
 }
@@ -346,7 +335,7 @@ std::uint64_t last_line_end(int fd, std::uint64_t size) {
   std::uint64_t end = size;
   while (end > 0) {
     std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, end));
-    if (pread_all(fd, buf, n, end - n) != n) return 0;
+    if (record::pread_full(fd, buf, n, end - n) != n) return 0;
     for (std::size_t i = n; i > 0; --i)
       if (buf[i - 1] == '\n') return end - n + i;
     end -= n;
@@ -409,7 +398,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   // In order: every record of another identity has a greater (sec, msec,
   // serial) than the one before, so an identity's records are all in one
   // row and events leave in the order they come.
-  bool in_order = true, any_record = false;
+  bool in_order = true, any_record = false, any_node = false;
   record::EventId first_id;
   std::uint64_t ordinal = 0;
   cross.push_back(0);
@@ -439,6 +428,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
       b->entry.min_sec = ~0ull;
     }
     if (h) {
+      any_node = any_node || h->id.node.has_value();
       if (!any_record) {
         first_id = h->id;
         any_record = true;
@@ -532,7 +522,8 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   hdr.blocks = static_cast<std::uint32_t>(blocks.size());
   hdr.nodes = static_cast<std::uint32_t>(nodes.size());
   hdr.flags = (ends_open ? std::uint32_t{kEndsOpen} : 0u) | (has_nodes ? std::uint32_t{kHasNodes} : 0u) |
-              (in_order && any_record ? std::uint32_t{kInOrder} : 0u);
+              (in_order && any_record ? std::uint32_t{kInOrder} : 0u) |
+              (any_node ? std::uint32_t{kAnyNode} : 0u);
   hdr.first_sec = first_id.sec;
   hdr.first_msec = first_id.msec;
   hdr.first_serial = first_id.serial;
@@ -725,6 +716,7 @@ std::optional<HistoryIndex> HistoryIndex::parse(std::string bytes, int log_fd, s
   idx.ends_open_ = hdr.flags & kEndsOpen;
   idx.has_nodes_ = hdr.flags & kHasNodes;
   idx.in_order_ = hdr.flags & kInOrder;
+  idx.any_node_ = hdr.flags & kAnyNode;
   idx.first_ = {hdr.first_sec, hdr.first_msec, hdr.first_serial};
   idx.last_ = {hdr.last_sec, hdr.last_msec, hdr.last_serial};
   // The payload views point into the bytes; a string longer than the

@@ -127,6 +127,8 @@ class HistoryIndex {
     auto operator<=>(const Key&) const = default;
   };
   bool in_order() const { return in_order_; }
+  // Whether any record has a node= (equal keys may then be other events).
+  bool any_node() const { return any_node_; }
   Key first() const { return first_; }
   Key last() const { return last_; }
   const std::vector<Block>& blocks() const { return blocks_; }
@@ -154,6 +156,7 @@ class HistoryIndex {
   bool ends_open_ = false;
   bool has_nodes_ = false;
   bool in_order_ = false;
+  bool any_node_ = false;
   Key first_, last_;
   std::vector<std::string> nodes_;
   std::vector<Block> blocks_;

@@ -186,6 +186,23 @@ class Searcher : public LogSink {
     return 1;
   }
 
+  // The header of a record line that passes -ts/-te; a bad time stamp is
+  // reported in stock's words, anything else that is not a record skipped.
+  std::optional<record::RecordHeader> admit(std::string_view line, std::string& bad_stamp,
+                                            std::uint64_t max_sec) {
+    record::HeaderError herr;
+    auto h = record::parse_header(line, &herr, &bad_stamp, max_sec);
+    if (!h) {
+      if (herr == record::HeaderError::kBadTimestamp)
+        put_err(stamp_error(bad_stamp));
+      return std::nullopt;
+    }
+    auto sec = static_cast<std::int64_t>(h->id.sec);
+    if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time))
+      return std::nullopt;
+    return h;
+  }
+
   // Reads the records of [start, end) of `fd` as read_fd does.
   int read_range(int fd, std::uint64_t start, std::uint64_t end, int backing_fd) {
     if (::lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) return kRestart;
@@ -197,15 +214,8 @@ class Searcher : public LogSink {
       if (!line) break;
       const std::uint64_t off = reader.offset();  // the reader counts from the file start
       if (off >= end) break;
-      record::HeaderError herr;
-      auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
-      if (!h) {
-        if (herr == record::HeaderError::kBadTimestamp)
-          put_err(stamp_error(bad_stamp));
-        continue;
-      }
-      auto sec = static_cast<std::int64_t>(h->id.sec);
-      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
+      auto h = admit(*line, bad_stamp, max_sec);
+      if (!h) continue;
       std::optional<record::FileSpan> origin;
       if (backing_fd >= 0) origin = record::FileSpan{backing_fd, off};
       if (!assembler_->add(*h, record::view_record(*line, h->type), origin, 0)) continue;
@@ -331,7 +341,11 @@ class Searcher : public LogSink {
         return (b.flags & HistoryIndex::kRecords) != 0;
       });
       if (!any) continue;
-      if (prev && !(prev->last() < idx->first())) in_order = false;
+      // An event cut by the rotation continues the next file with the same
+      // key: equal keys are that event unless a node could tell them apart.
+      if (prev && (prev->any_node() || idx->any_node() ? !(prev->last() < idx->first())
+                                                       : idx->first() < prev->last()))
+        in_order = false;
       prev = &*idx;
     }
     std::size_t dropped = 0;
@@ -424,15 +438,8 @@ class Searcher : public LogSink {
       }
       auto line = reader.next();
       if (!line) break;
-      record::HeaderError herr;
-      auto h = record::parse_header(*line, &herr, &bad_stamp, max_sec);
-      if (!h) {
-        if (herr == record::HeaderError::kBadTimestamp)
-          put_err(stamp_error(bad_stamp));
-        continue;
-      }
-      auto sec = static_cast<std::int64_t>(h->id.sec);
-      if ((c_.start_time && sec < c_.start_time) || (c_.end_time && sec > c_.end_time)) continue;
+      auto h = admit(*line, bad_stamp, max_sec);
+      if (!h) continue;
       std::optional<record::FileSpan> origin;
       if (backing_fd >= 0) origin = record::FileSpan{backing_fd, reader.offset()};
       std::uint64_t tag = sync ? scan_tag(file, ordinal) : 0;
