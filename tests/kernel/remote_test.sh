@@ -464,8 +464,12 @@ elif start_ours "$RA" -s nochange --no-collector; then
   check "part 4: local events written during the attack (5 batches of 200 within 3 s each)" test "$stalled" = 0
   # With stock's listen queue of 5, the 500 connect()s wait on SYN retries.
   for _ in $(seq 600); do grep -q opened "$W/hold.out" && break; sleep 0.1; done
-  wait_count "$LOG" 100 "type=DAEMON_ACCEPT .* res=success" 506
-  check "part 4: 500 held connections accepted and recorded" test "$(grep -ac 'type=DAEMON_ACCEPT .* res=success' "$LOG")" -ge 506
+  # 60 s: in a CI run at load (compat tiers beside it) 10 s was too short,
+  # though all 500 closes were recorded later in the same run.
+  wait_count "$LOG" 600 "type=DAEMON_ACCEPT .* res=success" 506
+  accepted=$(grep -ac 'type=DAEMON_ACCEPT .* res=success' "$LOG")
+  check "part 4: 500 held connections accepted and recorded ($accepted of 506 accepts, client: $(head -1 "$W/hold.out"))" \
+    test "$accepted" -ge 506
   wait "$NR"; check "part 4: a client that never reads its ACKs is dropped ($(cat "$W/noread.out"))" grep -aq "op=ack-backlog" "$LOG"
   wait "$HH"; check "part 4: a half frame left hanging is dropped ($(cat "$W/half-hold.out"))" test "$(grep -ac 'op=partial-frame' "$LOG")" = 2
   for op in bad-magic too-long bad-type; do
