@@ -39,7 +39,10 @@ if [ "${1:-}" != --inside ]; then
     auditctl -e "$OLD_ENABLED" >/dev/null 2>&1
     [ -n "${KEEP:-}" ] || rm -rf "$W"
   }
-  trap cleanup EXIT INT TERM
+  # A signal (the vm guest's per-test timeout sends TERM) ends the script:
+  # a handler that returned would let it go on without its directory.
+  trap cleanup EXIT
+  trap 'echo "$0: interrupted by a signal" >&2; exit 143' INT TERM
   auditctl -e 1 >/dev/null
   auditctl -b 8192 >/dev/null
   auditctl -a "${RULE[@]}" >/dev/null || { echo "FAIL: cannot add rule"; exit 1; }
@@ -69,7 +72,10 @@ finish() {
   [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
   [ -n "$RPID" ] && kill -TERM "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
 }
-trap finish EXIT INT TERM
+# A signal (the vm guest's per-test timeout sends TERM) ends the script:
+# a handler that returned would let it go on without its directory.
+trap finish EXIT
+trap 'echo "$0: interrupted by a signal" >&2; exit 143' INT TERM
 
 # rsyslog: the local socket at /dev/log, each message of the plugin (its tag
 # is its program name) as tag and text per line.

@@ -34,7 +34,10 @@ cleanup() {
   umount "$W/small" 2>/dev/null
   rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+# A signal (the vm guest's per-test timeout sends TERM) ends the script:
+# a handler that returned would let it go on without its directory.
+trap cleanup EXIT
+trap 'echo "$0: interrupted by a signal" >&2; exit 143' INT TERM
 
 ok() { echo "PASS: $*"; passes=$((passes + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -71,12 +74,14 @@ auditctl -b 8192 >/dev/null
 auditctl "${RULE[@]}" >/dev/null || { echo "FAIL: cannot add rule"; exit 1; }
 
 # --- 1. refused configurations: stock's message and exit code 6 -------------
+echo "-- section 1 at ${SECONDS}s"
 conf "$W/bad" "$W/bad.log" "frobnicate = yes"
 "$BIN" daemon -f -c "$W/bad" --readlog --no-collector 2>"$W/bad.err"; rc=$?
 check "unknown keyword refused with exit 6" [ $rc = 6 ]
 check "unknown keyword message" grep -qx "Unknown keyword \"frobnicate\" in line 4 of $W/bad/auditd.conf" "$W/bad.err"
 
 # --- 2. symlink in the log directory is never followed ----------------------
+echo "-- section 2 at ${SECONDS}s"
 mkdir -p "$W/sl"; ln -s "$W/target" "$W/sl/audit.log"
 conf "$W/slc" "$W/sl/audit.log"
 "$BIN" daemon -f -c "$W/slc" --readlog --no-collector 2>"$W/sl.err"; rc=$?
@@ -84,11 +89,20 @@ check "symlinked log refused" [ $rc != 0 ]
 check "symlink target not created" [ ! -e "$W/target" ]
 
 # --- 3. multicast: events in order, no serial gaps, rotation under load -----
+echo "-- section 3 at ${SECONDS}s"
 mkdir -p "$W/m"
 conf "$W/mc" "$W/m/audit.log" "flush = incremental_async" "freq = 50" "max_log_file = 1" \
   "num_logs = 99" "max_log_file_action = rotate"
 start_daemon "$W/mc" "$W/m.err" --readlog || exit 1
-N=20000
+# Without a registered daemon the kernel's printk path paces the flood: this
+# section takes 46 s for 20000 events on the host. In the vm-tests guests
+# (qemu's TCG) the test took 119 s on 6.12 and went over the guest's 240 s
+# per-test limit on 6.1 even with 8000 events (busybox timeout's TERM then
+# ended it mid-way, its directory removed by the cleanup). 3000 events there
+# (about 1.3 MB of log: one rotation by size) with the three SIGUSR1s give 5
+# files.
+N=20000 MIN_FILES=5
+[ -n "${BPFAUDIT_VM_GUEST:-}" ] && N=3000 MIN_FILES=4
 ( flood $N > "$W/flood.pid" ) &
 FL=$!
 # One SIGUSR1 at a time: signals of one kind pending together merge into one.
@@ -116,7 +130,7 @@ stop_daemon; rc=$?
 check "daemon exits 0 on SIGTERM" [ $rc = 0 ]
 files=$(ordered_set "$W/m/audit.log")
 nfiles=$(echo "$files" | wc -l)
-check "log rotated under load ($nfiles files)" [ "$nfiles" -ge 5 ]
+check "log rotated under load ($nfiles files, at least $MIN_FILES)" [ "$nfiles" -ge "$MIN_FILES" ]
 cat $files > "$W/m/all.log"
 got=$(grep -a "key=\"$KEY\"" "$W/m/all.log" | grep -ac " pid=$WPID ")
 # The interpreter calls getppid a few times itself at start-up: at least N.
@@ -152,14 +166,17 @@ check "rotated logs 0400" [ "$(stat -c %a "$W/m/audit.log.1")" = 400 ]
 ausearch -if "$W/m/all.log" -k "$KEY" -p "$WPID" --raw > "$W/m/as.out" 2>"$W/m/as.err"; rc=$?
 check "stock ausearch reads the log (rc=$rc, no stderr)" bash -c "[ $rc = 0 ] && [ ! -s '$W/m/as.err' ]"
 check "stock ausearch finds every flood event" [ "$(grep -ac '^type=SYSCALL' "$W/m/as.out")" = "$got" ]
+echo "-- stock aureport at ${SECONDS}s"
 aureport -if "$W/m/all.log" > "$W/m/ar.out" 2>"$W/m/ar.err"; rc=$?
 check "stock aureport reads the log (rc=$rc, no stderr)" bash -c "[ $rc = 0 ] && [ ! -s '$W/m/ar.err' ]"
+echo "-- stock ausearch per file at ${SECONDS}s"
 for f in $files; do
   ausearch -if "$f" --raw >/dev/null 2>"$W/m/f.err"
   [ -s "$W/m/f.err" ] && { bad "ausearch complains about $f"; cat "$W/m/f.err"; }
 done
 
 # --- 4. disk full on a small tmpfs: suspend, then SIGUSR2 resumes -----------
+echo "-- section 4 at ${SECONDS}s"
 mkdir -p "$W/small"
 mount -t tmpfs -o size=256k tmpfs "$W/small"
 conf "$W/dc" "$W/small/audit.log" "disk_full_action = suspend" "log_format = RAW"
@@ -177,6 +194,7 @@ check "events after resume are logged" grep -aq "key=\"$KEY\"" "$W/small/audit.l
 umount "$W/small"
 
 # --- 5. registered audit daemon: only when nobody holds the pid -------------
+echo "-- section 5 at ${SECONDS}s"
 pid_now=$(auditctl -s | awk '$1=="pid"{print $2}')
 if [ "$pid_now" != 0 ]; then
   echo "SKIP registered-mode cases: audit pid $pid_now is held by another daemon (vm-tests run them)"
@@ -213,6 +231,7 @@ else
 fi
 
 # --- 6. an autrace session writes into the collector's log ------------------
+echo "-- section 6 at ${SECONDS}s"
 # autrace sends to the collector socket when one listens (no -o); the records
 # keep autrace's own identity (node=bpfaudit) next to the kernel's.
 COLL=/run/bpfaudit/collector.sock

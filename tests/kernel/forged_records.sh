@@ -72,7 +72,10 @@ cleanup() {
   [ -z "$RUN_DIR_WAS" ] && rmdir /run/bpfaudit 2>/dev/null
   [ -n "${KEEP:-}" ] || rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+# A signal (the vm guest's per-test timeout sends TERM) ends the script:
+# a handler that returned would let it go on without its directory.
+trap cleanup EXIT
+trap 'echo "$0: interrupted by a signal" >&2; exit 143' INT TERM
 [ "$OLD_ENABLED" = 2 ] && { echo "SKIP: audit configuration locked"; exit 77; }
 grep -q '1 locked' <<<"$(auditctl -s | grep loginuid_immutable)" &&
   { echo "SKIP: loginuid immutable"; exit 77; }

@@ -56,7 +56,10 @@ cleanup() {
   [ -z "$RUN_DIR_WAS" ] && rmdir /run/bpfaudit 2>/dev/null
   [ -n "${KEEP:-}" ] || rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+# A signal (the vm guest's per-test timeout sends TERM) ends the script:
+# a handler that returned would let it go on without its directory.
+trap cleanup EXIT
+trap 'echo "$0: interrupted by a signal" >&2; exit 143' INT TERM
 
 ok() { echo "PASS: $*"; passes=$((passes + 1)); }
 # The children of a process, from /proc (no procps needed).
