@@ -544,6 +544,8 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   return out;
 }
 
+std::uint64_t index_body_hash(std::string_view body) { return content_hash(body); }
+
 base::Result<IndexBuildStats> build_index(const std::string& log_path, std::uint32_t block_size,
                                           std::uint64_t eoe_timeout) {
   base::UniqueFd fd(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
