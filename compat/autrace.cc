@@ -1,6 +1,8 @@
 // autrace front end: stock 3.0.9's command line (`autrace [-r] program [args]`)
-// plus our -k KEY and -o FILE; the work is done by bpfaudit_trace.
+// plus our -k KEY, -o FILE and -b MIB; the work is done by bpfaudit_trace.
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -28,6 +30,21 @@ int autrace_main(int argc, char** argv) {
       opts.resource_only = true;
     } else if ((a == "-k" || a == "-o") && i + 1 < argc) {
       (a == "-k" ? opts.key : opts.sink.output_file) = argv[++i];
+    } else if (a == "-b" && i + 1 < argc) {
+      // Ours: the ring buffer's size in MiB, a power of two.
+      const char* v = argv[++i];
+      char* end = nullptr;
+      errno = 0;
+      unsigned long long mib = std::strtoull(v, &end, 10);
+      if (errno || end == v || *end || v[0] == '-' || mib == 0 || (mib & (mib - 1)) ||
+          (mib << 20) > ebpf::kMaxRingBytes) {
+        std::fprintf(stderr,
+                     "autrace: -b takes the ring buffer size in MiB, a power of two from 1 to "
+                     "%llu, not '%s'\n",
+                     static_cast<unsigned long long>(ebpf::kMaxRingBytes >> 20), v);
+        return 1;
+      }
+      opts.ring_bytes = static_cast<std::size_t>(mib) << 20;
     } else {
       return usage();  // -h and anything unknown, as stock
     }

@@ -21,7 +21,7 @@
 #           what the plugin received plus its recorded drops is what the
 #           daemon dispatched.
 #   ring    autrace's reader stopped (SIGSTOP) while the traced program
-#           keeps making syscalls: the 8 MiB ring overflows; the loss records'
+#           keeps making syscalls: an 8 MiB ring (-b 8) overflows; the loss records'
 #           counts plus the events written are the events caused.
 #
 # Kernel state: enabled/backlog restored, only this test's two rules (one
@@ -337,9 +337,11 @@ case_ring() {
   mkfifo "$d/gate"
   # The program waits on the gate, makes its n getppid calls, then sits in
   # pause() until SIGUSR1: autrace's reader is stopped across exactly those
-  # calls, so every event that cannot be reserved is one of them. The 8 MiB
-  # ring takes about 100k events (80 bytes each); the rest is counted in BPF.
-  "$BIN_DIR/autrace" -o "$d/stop.log" "$BIN_DIR/syscall_flood" $n --gate \
+  # calls, so every event that cannot be reserved is one of them. An 8 MiB
+  # ring (-b 8; the default, 64 MiB, would hold them all) takes about 100k
+  # events (80 bytes each); the rest is counted in BPF. The reader then
+  # drains a full ring whose records wrap past its end.
+  "$BIN_DIR/autrace" -b 8 -o "$d/stop.log" "$BIN_DIR/syscall_flood" $n --gate \
     < "$d/gate" > "$d/stop.out" 2> "$d/stop.err" &
   local ap=$! fp=
   exec 7> "$d/gate"
@@ -363,6 +365,8 @@ case_ring() {
   echo "caused $n getppid, written $gp, recorded lost $l:"
   grep -a 'op=ring-drop' "$d/stop.log" | sed 's/^.*op=/  op=/'
   check "stopped reader: the ring overflowed ($l lost)" [ "$l" -gt 0 ]
+  check "stopped reader: every record read whole (no malformed-event loss)" \
+    bash -c "! grep -aq 'source=\"autrace/malformed-event\"' '$d/stop.log'"
   check "stopped reader: caused $n = written $gp + recorded lost $l" [ $((gp + l)) = $n ]
   check "stopped reader: the other events all written (pause, the signal, exit)" \
     bash -c "grep -a '^node=bpfaudit type=SYSCALL ' '$d/stop.log' | grep -aq ' syscall=34 '"

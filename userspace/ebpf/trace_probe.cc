@@ -19,13 +19,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <thread>
 #include <tuple>
 #include <vector>
 
 #include "bpf_handles.h"
 #include "bpfaudit_engine.h"
-#include "syscall_table.h"
 #include "engine.skel.h"
+#include "syscall_table.h"
 
 namespace bpfaudit::ebpf {
 
@@ -98,7 +99,7 @@ const char* loss_reason_name(int reason) {
 }
 
 base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& config,
-                                                          Handler handler) {
+                                                           Handler handler) {
   static_assert(kLossReasons == BPFAUDIT_LOSS_NREASONS);
   if (geteuid() != 0) {
     return base::Error{-EPERM, "You must be root or have capabilities to run this program."};
@@ -110,6 +111,55 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   }
 
   LibbpfLog log;
+
+  // The ring map is created and mapped on a second thread while this one
+  // opens the object and libbpf reads and relocates against the kernel's BTF
+  // (most of start-up): the kernel allocates all of the ring's pages at
+  // creation and fills the page tables at mmap, 10-12 ms and 3 ms for the
+  // default 64 MiB (strace -T), which then cost no wall time where a second
+  // CPU is free. The mapping is the layout libbpf's ring_buffer uses, with
+  // the data area once (a record that wraps is copied in consume()): mapped
+  // twice, mmap and munmap took 6 and 7.5 ms.
+  const std::size_t page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  struct RingSetup {
+    int fd = -1;
+    void* cons = MAP_FAILED;  // the consumer page, read-write
+    void* prod = MAP_FAILED;  // the producer page and the data area, read-only
+    int err = 0;
+    const char* what = "";
+    bool taken = false;
+  } ring;
+  std::thread ring_maker([&ring, &config, page_size] {
+    ring.fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0,
+                             static_cast<__u32>(config.ring_bytes), nullptr);
+    if (ring.fd < 0) {
+      ring.err = errno;
+      ring.what = "create";
+      return;
+    }
+    ring.cons = mmap(nullptr, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, ring.fd, 0);
+    if (ring.cons != MAP_FAILED)
+      ring.prod = mmap(nullptr, page_size + config.ring_bytes, PROT_READ, MAP_SHARED, ring.fd,
+                       static_cast<off_t>(page_size));
+    if (ring.cons == MAP_FAILED || ring.prod == MAP_FAILED) {
+      ring.err = errno;
+      ring.what = "map";
+    }
+  });
+  // On every return: the thread joined; a ring the probe did not take is
+  // unmapped and closed.
+  struct JoinRing {
+    std::thread& t;
+    RingSetup& r;
+    std::size_t page, bytes;
+    ~JoinRing() {
+      if (t.joinable()) t.join();
+      if (r.taken) return;
+      if (r.cons != MAP_FAILED) munmap(r.cons, page);
+      if (r.prod != MAP_FAILED) munmap(r.prod, page + bytes);
+      if (r.fd >= 0) ::close(r.fd);
+    }
+  } join_ring{ring_maker, ring, page_size, config.ring_bytes};
 
   std::optional<BtfLoadHeap> btf_heap(std::in_place);
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
@@ -127,6 +177,23 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   bpf_map__set_max_entries(skel->maps.pf_rows, 1);
   bpf_map__set_max_entries(skel->maps.pf_rules, 1);
   bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
+  ring_maker.join();
+  if (ring.err)
+    return base::Error{-ring.err, std::string("cannot ") + ring.what + " the trace ring buffer (" +
+                                      std::to_string(config.ring_bytes >> 20) +
+                                      " MiB): " + std::strerror(ring.err)};
+  // libbpf keeps a duplicate of the descriptor as the map's own.
+  if (int err = bpf_map__reuse_fd(skel->maps.events, ring.fd))
+    return base::Error{err,
+                       std::string("cannot use the trace ring buffer: ") + std::strerror(-err)};
+  ring.taken = true;
+  ::close(ring.fd);
+  probe->page_size_ = page_size;
+  probe->ring_mask_ = config.ring_bytes - 1;
+  probe->ring_bytes_ = config.ring_bytes;
+  probe->consumer_pos_ = static_cast<std::uint64_t*>(ring.cons);
+  probe->producer_pos_ = static_cast<const std::uint64_t*>(ring.prod);
+  probe->ring_data_ = static_cast<const std::uint8_t*>(ring.prod) + page_size;
 
   if (int err = engine_bpf__load(skel)) {
     return base::Error{err, std::string("cannot load the engine BPF programs: ") +
@@ -178,8 +245,8 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
     return link != nullptr;
   };
   auto fail_attach = [&](const char* what) {
-    return base::Error{-errno, std::string("cannot attach ") + what + ": " +
-                                   std::strerror(errno) + "\n" + log.tail(8)};
+    return base::Error{-errno, std::string("cannot attach ") + what + ": " + std::strerror(errno) +
+                                   "\n" + log.tail(8)};
   };
   if (!attach(skel->progs.sys_exit, skel->links.sys_exit)) return fail_attach("sys_exit");
   if (!attach(skel->progs.handle_fork, skel->links.handle_fork) ||
@@ -200,32 +267,13 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
     entry_path = std::string("tp_btf/sys_enter (fallback: ") +
                  (tracefs ? "the syscall entry events did not attach" : "no tracefs") + ")";
   }
-  // The layout libbpf's ring_buffer maps too: a read-write consumer page,
-  // then the producer page and the data area twice, read-only.
   probe->ring_fd_ = bpf_map__fd(skel->maps.events);
-  probe->page_size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  probe->ring_mask_ = config.ring_bytes - 1;
-  void* cons =
-      mmap(nullptr, probe->page_size_, PROT_READ | PROT_WRITE, MAP_SHARED, probe->ring_fd_, 0);
-  void* prod = cons == MAP_FAILED
-                   ? MAP_FAILED
-                   : mmap(nullptr, probe->page_size_ + 2 * config.ring_bytes, PROT_READ, MAP_SHARED,
-                          probe->ring_fd_, static_cast<off_t>(probe->page_size_));
-  if (cons == MAP_FAILED || prod == MAP_FAILED) {
-    int err = errno;
-    if (cons != MAP_FAILED) munmap(cons, probe->page_size_);
-    return base::Error{-err, std::string("cannot map the trace ring buffer: ") + std::strerror(err)};
-  }
-  probe->consumer_pos_ = static_cast<std::uint64_t*>(cons);
-  probe->producer_pos_ = static_cast<const std::uint64_t*>(prod);
-  probe->ring_data_ = static_cast<const std::uint8_t*>(prod) + probe->page_size_;
-  probe->ring_bytes_ = config.ring_bytes;
 
   // poll() waits on the ring and on an eventfd, so that stopping does not
   // sit out the poll timeout after the traced program has finished.
   auto wait_failed = [&] {
-    return base::Error{-errno, std::string("cannot set up the ring buffer wait: ") +
-                                   std::strerror(errno)};
+    return base::Error{-errno,
+                       std::string("cannot set up the ring buffer wait: ") + std::strerror(errno)};
   };
   probe->wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   probe->epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
@@ -249,8 +297,7 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
 
 TraceProbe::~TraceProbe() {
   if (consumer_pos_) munmap(consumer_pos_, page_size_);
-  if (producer_pos_)
-    munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + 2 * ring_bytes_);
+  if (producer_pos_) munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + ring_bytes_);
   // Before skel_ (a member) is destroyed, after this body.
   if (skel_) release_entry_events_in_background();
 }
@@ -350,9 +397,17 @@ int TraceProbe::consume() {
         break;
       }
       std::uint32_t size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+      std::size_t at = (cons & ring_mask_) + BPF_RINGBUF_HDR_SZ;  // the header never wraps
       cons += (static_cast<std::uint64_t>(size) + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
       if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-        handler_(reinterpret_cast<const std::uint8_t*>(hdr) + BPF_RINGBUF_HDR_SZ, size);
+        if (at + size <= ring_bytes_) {
+          handler_(ring_data_ + at, size);
+        } else {  // wraps past the end of the data area, mapped once: joined here
+          std::size_t first = at < ring_bytes_ ? ring_bytes_ - at : 0;
+          wrapped_.assign(ring_data_ + (at & ring_mask_), ring_data_ + (at & ring_mask_) + first);
+          wrapped_.insert(wrapped_.end(), ring_data_, ring_data_ + (size - first));
+          handler_(wrapped_.data(), size);
+        }
         ++count;
       }
       if (cons - published >= kPublishBytes) {

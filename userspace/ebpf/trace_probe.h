@@ -22,10 +22,17 @@ struct ring_buffer;
 
 namespace bpfaudit::ebpf {
 
-// The ring's size: small enough to stay in cache (measured faster than 16
-// and 64 MiB for dd; losses under load come from the reader's share of the
-// CPUs, not from this size: README, autrace).
-inline constexpr std::size_t kDefaultRingBytes = 8u << 20;
+// The ring's size. The reader formats and writes about 560 bytes of text
+// per event (SYSCALL + PROCTITLE), which on 2 CPUs takes longer than dd bs=1
+// takes to make them: the ring has to hold the difference. With 8 MiB (100k
+// events) `autrace dd bs=1 count=1000000` lost 185k-910k of its 2M events;
+// with 64 MiB none (2026-12-07, README). The program's own cost hardly
+// depends on it (bpf_stats: 104-116 ns a run with 1 MiB, 108-129 with 8,
+// 104-118 with 64). Its pages are allocated when the map is created (10-12 ms
+// for 64 MiB, 1.5-2 ms for 8), which TraceProbe::open overlaps with libbpf's
+// work on the kernel's BTF.
+inline constexpr std::size_t kDefaultRingBytes = 64u << 20;
+inline constexpr std::size_t kMaxRingBytes = 4096ull << 20;
 
 struct ProbeConfig {
   std::vector<int> syscalls;                   // empty: every syscall
@@ -33,14 +40,12 @@ struct ProbeConfig {
   std::uint64_t wakeup_bytes = 256u << 10;     // batch this much before waking the reader
 };
 
-
 class TraceProbe {
  public:
   using Handler = std::function<void(const void* data, std::size_t size)>;
 
   // Checks privileges, BTF and BPF, then loads and attaches.
-  static base::Result<std::unique_ptr<TraceProbe>> open(const ProbeConfig& config,
-                                                        Handler handler);
+  static base::Result<std::unique_ptr<TraceProbe>> open(const ProbeConfig& config, Handler handler);
   ~TraceProbe();
   TraceProbe(const TraceProbe&) = delete;
   TraceProbe& operator=(const TraceProbe&) = delete;
@@ -73,7 +78,8 @@ class TraceProbe {
   int ring_fd_ = -1;
   std::uint64_t* consumer_pos_ = nullptr;  // mapped read-write
   const std::uint64_t* producer_pos_ = nullptr;
-  const std::uint8_t* ring_data_ = nullptr;  // the data area, mapped twice in a row
+  const std::uint8_t* ring_data_ = nullptr;  // the data area, mapped once
+  std::vector<std::uint8_t> wrapped_;        // a record that wraps, joined
   std::size_t ring_mask_ = 0;
   std::size_t page_size_ = 0;
   std::size_t ring_bytes_ = 0;
