@@ -95,21 +95,33 @@ struct bpfaudit_abi_anchor {
 	enum bpfaudit_pf_action action;
 } *bpfaudit_abi_anchor __attribute__((unused));
 
-/* Traced threads by thread id, each with the syscall it has in flight: one
- * lookup both filters (untraced threads have no entry) and finds the state.
- * An entry lives as long as its thread (removed at task exit) and is
- * rewritten in place: nr < 0 marks it idle.
- * Sized and allocated for start-up time: a preallocated 65536-entry map took
- * 8-15 ms to create, this one under 1 ms. Entries are added only at fork, so
- * allocating them then costs little; a full table is a counted loss
- * (BPFAUDIT_LOSS_TABLE_FULL_CHILD, BPFAUDIT_LOSS_TABLE_FULL_THREAD), never a silent one. */
+/* Traced threads, each with the syscall it has in flight: task-local
+ * storage, so that one lookup both filters (untraced threads have none) and
+ * finds the state, and a thread outside the tree costs a NULL test of its
+ * task's storage pointer instead of a hash lookup. Kernel bpf_stats, sys_exit
+ * returning right after the lookup, dd bs=1 count=300000 traced, 5 runs
+ * (2026-12-07): 36 ns a run with task storage, 44-56 ns with the hash map
+ * it replaces (an empty program: 27). An entry lives as long as its task (the
+ * kernel frees it with the task; the exit program deletes it first) and is
+ * rewritten in place: nr < 0 marks it idle. There is no table to fill: an
+ * entry the kernel cannot allocate at fork is a counted loss
+ * (BPFAUDIT_LOSS_TABLE_FULL_CHILD, BPFAUDIT_LOSS_TABLE_FULL_THREAD), never a
+ * silent one. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
+	__type(key, int);
 	__type(value, struct bpfaudit_pending);
 } pending SEC(".maps");
+
+/* Set by userspace when the trace ends: the entry programs whose detaching
+ * is left to a helper process (see TraceProbe) then do nothing. */
+bool stopped = false;
+
+static __always_inline struct bpfaudit_pending *pending_of(struct task_struct *task)
+{
+	return bpf_task_storage_get(&pending, task, 0, 0);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -326,7 +338,9 @@ __noinline int emit_sockaddr(__u32 tid, __u64 uptr, __u64 ulen)
 static __always_inline void save_entry(__s64 nr, const unsigned long *args)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
+	if (stopped)
+		return;
+	struct bpfaudit_pending *p = pending_of(bpf_get_current_task_btf());
 
 	if (!p || p->nr == BPFAUDIT_NR_SKIP || !selected(nr))
 		return;
@@ -994,12 +1008,11 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long syscall_ret)
 {
 	if (follow_tree) {
-		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		/* Only traced threads have an entry, so this one lookup is the filter. */
-		struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
+		struct bpfaudit_pending *p = pending_of(bpf_get_current_task_btf());
 
 		if (p)
-			return trace_exit(p, tid, regs, syscall_ret);
+			return trace_exit(p, (__u32)bpf_get_current_pid_tgid(), regs, syscall_ret);
 	}
 	if (eval_rules)
 		return rules_exit(regs, syscall_ret);
@@ -1009,17 +1022,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long syscall_ret)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptid = BPF_CORE_READ(parent, pid);
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 ctid = BPF_CORE_READ(child, pid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	/* The child's first sys_exit is its return from fork: skipped. */
 	struct bpfaudit_pending idle = { .nr = BPFAUDIT_NR_SKIP };
 
 	/* Fires for threads too: every thread of a traced process gets an entry. */
-	if (!bpf_map_lookup_elem(&pending, &ptid))
+	if (!pending_of(parent))
 		return 0;
-	if (bpf_map_update_elem(&pending, &ctid, &idle, BPF_ANY)) {
+	if (!bpf_task_storage_get(&pending, child, &idle, BPF_LOCAL_STORAGE_GET_F_CREATE)) {
 		count_loss(ptgid == ctgid ? BPFAUDIT_LOSS_TABLE_FULL_THREAD : BPFAUDIT_LOSS_TABLE_FULL_CHILD);
 		return 0;
 	}
@@ -1043,23 +1054,17 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	__u32 tid = BPF_CORE_READ(task, pid);
 	__u32 old = old_pid;
 
-	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &old);
+	struct bpfaudit_pending *p = pending_of(task);
 
 	if (!p)
 		return 0;
 	/* A non-leader thread that execs becomes the leader: it goes on, with
-	 * its in-flight execve, under the leader's id (the leader's own entry went
-	 * at its exit in de_thread). The old thread id is gone without an exit of
-	 * its own. */
-	if (old != tid) {
-		struct bpfaudit_pending copy = *p;
-
-		/* Userspace keys identities by thread id: the new id sends its own. */
-		copy.sent_valid = 0;
-		if (bpf_map_update_elem(&pending, &tid, &copy, BPF_ANY))
-			count_loss(BPFAUDIT_LOSS_TABLE_FULL_THREAD);
-		bpf_map_delete_elem(&pending, &old);
-	}
+	 * its in-flight execve and its own entry (task storage stays with its
+	 * task), under the leader's id (the leader's own entry went at its exit
+	 * in de_thread). Userspace keys identities by thread id: the new id
+	 * sends its own. */
+	if (old != tid)
+		p->sent_valid = 0;
 
 	struct bpfaudit_exec_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_EXEC,
 						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
@@ -1102,7 +1107,7 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	__u32 tid = BPF_CORE_READ(task, pid);
 
-	struct bpfaudit_pending *p = bpf_map_lookup_elem(&pending, &tid);
+	struct bpfaudit_pending *p = pending_of(task);
 
 	if (!p)
 		return 0;
@@ -1122,7 +1127,7 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 		p->nr = nr;
 		emit_syscall(tid, p, 0, BPFAUDIT_SC_NO_RETURN);
 	}
-	bpf_map_delete_elem(&pending, &tid);
+	bpf_task_storage_delete(&pending, task);
 
 	/* Every traced thread's end is sent, so that userspace can forget its
 	 * identity; signal->live drops to zero before this tracepoint for the

@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -305,8 +306,8 @@ TraceProbe::~TraceProbe() {
 // The last close of a syscall entry event waits for tracepoint grace periods
 // under the kernel's event mutex: 40-70 ms each, one after another, 215 ms of
 // `autrace /bin/true` (36 ms before the entry events). The programs are
-// inert by then (the traced-thread table is emptied first, and they act only
-// on its threads), so a detached grandchild holding copies of the events'
+// inert by then (the `stopped` flag in .bss is set first, and they act only
+// while it is clear), so a detached grandchild holding copies of the events'
 // descriptors takes the last close after autrace has exited, and ours are
 // plain reference drops. It waits for autrace's exit on a pipe, with no
 // other descriptor open (a reader of autrace's output gets EOF on time).
@@ -316,13 +317,8 @@ void TraceProbe::release_entry_events_in_background() {
        {skel_->links.enter_execve, skel_->links.enter_execveat, skel_->links.enter_chdir})
     if (l) keep.push_back(bpf_link__fd(l));
   if (keep.empty()) return;
-  // Nothing the programs could act on is left in the table.
-  std::uint32_t key = 0, next = 0;
-  int map = bpf_map__fd(skel_->maps.pending);
-  while (bpf_map_get_next_key(map, nullptr, &next) == 0) {
-    key = next;
-    if (bpf_map_delete_elem(map, &key) != 0) break;
-  }
+  // The programs left attached do nothing from here on.
+  skel_->bss->stopped = true;
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) != 0) return;
   pid_t child = fork();
@@ -356,11 +352,19 @@ base::Result<void> TraceProbe::trace_tgid(std::uint32_t tgid) {
   // tgid; its descendants and threads are added at fork, in the kernel.
   // It is blocked in a read that began before it was traced: the exit of
   // that read is not the program's.
+  // The traced-thread table is task-local storage, which userspace names
+  // by a pidfd.
   bpfaudit_pending idle{};
   idle.nr = BPFAUDIT_NR_SKIP;
-  if (bpf_map__update_elem(skel_->maps.pending, &tgid, sizeof tgid, &idle, sizeof idle, BPF_ANY))
+  auto failed = [&] {
     return base::Error{-errno, std::string("cannot add pid ") + std::to_string(tgid) +
                                    " to the traced set: " + std::strerror(errno)};
+  };
+  base::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0)));
+  if (!pidfd) return failed();
+  int key = pidfd.get();
+  if (bpf_map__update_elem(skel_->maps.pending, &key, sizeof key, &idle, sizeof idle, BPF_NOEXIST))
+    return failed();
   return {};
 }
 
