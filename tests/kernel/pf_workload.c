@@ -98,9 +98,19 @@ int main(int argc, char** argv) {
     const char* op = argv[i];
     if (!strcmp(op, "wait")) {
       need(argc, i, 1, op);
+      /* Up to 10 minutes: in a 6.1 vm guest under load, loading the rules
+       * and switching the prefilter on took the test more than the 20 s
+       * this waited before, and the calls then went out before the rules
+       * were in place (kernel.prefilter_diff, rule 02). Not seeing the file
+       * is an error, never a run ahead of time. */
       struct stat st;
       struct timespec ts = {0, 10 * 1000 * 1000};
-      for (int k = 0; k < 2000 && stat(argv[i + 1], &st) != 0; k++) nanosleep(&ts, NULL);
+      int k = 0;
+      for (; k < 60000 && stat(argv[i + 1], &st) != 0; k++) nanosleep(&ts, NULL);
+      if (k == 60000) {
+        fprintf(stderr, "pf_workload: gave up waiting for %s\n", argv[i + 1]);
+        return 3;
+      }
       i += 2;
     } else if (!strcmp(op, "call")) {
       need(argc, i, 3, op);
