@@ -9,7 +9,7 @@
 
 #include "bpfaudit_common.h"
 
-#define BPFAUDIT_ABI_VERSION 5
+#define BPFAUDIT_ABI_VERSION 6
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
@@ -41,6 +41,7 @@ enum bpfaudit_event_type {
 	BPFAUDIT_EV_IDENTITY = 7, /* a thread's identity, sent when it differs from the last sent */
 	BPFAUDIT_EV_SOCKADDR = 8, /* a socket address argument, copied at sys_exit */
 	BPFAUDIT_EV_RULE_MATCH = 9, /* a prefilter rule matched: its key, the task's title and exe */
+	BPFAUDIT_EV_BATCH = 10,  /* autrace: plain SYSCALL events of one CPU, in order, as one record */
 };
 
 /* sizeof(struct sockaddr_storage): move_addr_to_kernel refuses longer ones. */
@@ -125,6 +126,22 @@ struct bpfaudit_syscall_event {
 	__u32 flags; /* BPFAUDIT_SC_* */
 	__u32 tid;
 	__u32 a4; /* a4's low half: mmap's fd, which its MMAP record shows */
+};
+
+/* autrace gathers its plain SYSCALL events (no inode) per CPU and puts
+ * them in the ring as one record, one ring reservation for up to 56
+ * syscalls instead of one each. `used` bytes of `data` hold whole events
+ * (header included, each a multiple of 8 bytes) back to back; the record is
+ * the header up to `data` plus `used` bytes. A CPU's batch goes out before
+ * anything else that CPU puts in the ring, when a task leaves the CPU
+ * (sched_switch) and when it is full, so the events of a thread stay in
+ * the order it made them. */
+#define BPFAUDIT_BATCH_BYTES 4096
+struct bpfaudit_batch_event {
+	struct bpfaudit_event_header hdr;
+	__u32 count; /* events in data */
+	__u32 used;  /* bytes of data they take */
+	__u8 data[BPFAUDIT_BATCH_BYTES];
 };
 
 struct bpfaudit_syscall_inode_event {

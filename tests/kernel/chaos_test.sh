@@ -23,6 +23,10 @@
 #   ring    autrace's reader stopped (SIGSTOP) while the traced program
 #           keeps making syscalls: an 8 MiB ring (-b 8) overflows; the loss records'
 #           counts plus the events written are the events caused.
+#   tail    autrace ends (its program exits) while a traced child that
+#           made its getppid calls still runs without a syscall: the events
+#           it made are written, taken from its CPU's batch if they were
+#           still there (autrace says so), none lost.
 #   pfring  the same for the prefilter: the flood's rule in the engine
 #           (`auditctl --prefilter on`), the daemon reading the engine's
 #           8 MiB ring stopped (SIGSTOP) across the flood: its
@@ -383,6 +387,32 @@ case_ring() {
              grep -q 'autrace: WARNING: $l events were lost' '$d/stop.err'"
 }
 
+case_tail() {
+  [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, autrace cannot load"; exit 77; }
+  local d=$W/t n=1000 k took=0
+  mkdir -p "$d"
+  # Three runs. The child runs SCHED_FIFO (chrt), so that no other task
+  # takes its CPU while it spins (0.8 s, inside the kernel's 0.95 s per
+  # second real-time budget) and its last events are still in that CPU's
+  # batch when autrace ends, 0.3 s after its start: each run must say it
+  # took them from there, and all of them must be written.
+  command -v chrt >/dev/null || { echo "SKIP: chrt missing"; exit 77; }
+  for k in 1 2 3; do
+    "$BIN_DIR/autrace" -o "$d/tail$k.log" /bin/sh -c \
+      "chrt -f 10 '$BIN_DIR/syscall_flood' $n --spin 0.8 > '$d/child$k.pid' & sleep 0.3" \
+      > "$d/tail$k.out" 2> "$d/tail$k.err"
+    local rc=$? cp gp l
+    cp=$(head -1 "$d/child$k.pid")
+    gp=$(grep -a '^node=bpfaudit type=SYSCALL ' "$d/tail$k.log" | grep -a " pid=$cp " | grep -ac ' syscall=110 ')
+    l=$(ledger ring-drop "" "$d/tail$k.log")
+    check "tail $k: autrace exits 0 ($rc)" [ $rc = 0 ]
+    check "tail $k: the running child's $n getppid all written ($gp), none lost ($l)" [ "$gp" = $n ] && [ "$l" = 0 ]
+    grep -q "taken from the CPUs' batches" "$d/tail$k.err" && took=$((took + 1))
+    sleep 1  # the child's spin ends
+  done
+  check "the child's last events were in its CPU's batch at the end in every run ($took of 3)" [ $took = 3 ]
+}
+
 case_pfring() {
   [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, the prefilter engine cannot load"; exit 77; }
   local pf; pf=$("$BIN_DIR/auditctl" -s | awk '$1=="prefilter"{print $2}')
@@ -440,6 +470,7 @@ case "$CASE" in
   plugin) case_plugin ;;
   ring) case_ring ;;
   pfring) case_pfring ;;
+  tail) case_tail ;;
   *) echo "unknown case $CASE"; exit 2 ;;
 esac
 echo "chaos $CASE: $passes passed, $fails failed"

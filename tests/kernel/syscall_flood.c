@@ -5,11 +5,17 @@
  * syscall_flood COUNT --gate: waits for a byte on stdin before the calls and
  * after them sits in pause() until SIGUSR1, so that a test can stop a tracer
  * around exactly the getppid calls: nothing else happens while it is stopped
- * (tests/kernel/chaos_test.sh, the ring case). */
+ * (tests/kernel/chaos_test.sh, the ring case).
+ *
+ * syscall_flood COUNT --spin SECONDS: after the calls, runs SECONDS on the
+ * CPU without a syscall (the clock is read through the vDSO), so that the
+ * events it made may still sit in its CPU's batch when autrace ends
+ * (chaos_test.sh, the tail case). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,8 +23,9 @@ static void woken(int sig) { (void)sig; }
 
 int main(int argc, char** argv) {
   int gate = argc == 3 && strcmp(argv[2], "--gate") == 0;
-  if (argc != 2 && !gate) {
-    fprintf(stderr, "usage: syscall_flood COUNT [--gate]\n");
+  int spin = argc == 4 && strcmp(argv[2], "--spin") == 0;
+  if (argc != 2 && !gate && !spin) {
+    fprintf(stderr, "usage: syscall_flood COUNT [--gate | --spin SECONDS]\n");
     return 2;
   }
   long n = atol(argv[1]);
@@ -34,5 +41,13 @@ int main(int argc, char** argv) {
   }
   for (long i = 0; i < n; i++) syscall(SYS_getppid);
   if (gate) pause();
+  if (spin) {
+    struct timespec t0, t;
+    double secs = atof(argv[3]);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+      clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+  }
   return 0;
 }

@@ -3,11 +3,15 @@
 #include <bpf/btf.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "bpfaudit_engine.h"
+#include "trace_probe.h"
 
 namespace {
 
@@ -87,13 +91,16 @@ std::vector<Layout> layouts() {
        {M(bpfaudit_exec_event, hdr), M(bpfaudit_exec_event, pid), M(bpfaudit_exec_event, tid),
         M(bpfaudit_exec_event, old_tid), M(bpfaudit_exec_event, args_len),
         M(bpfaudit_exec_event, args_total), M(bpfaudit_exec_event, argc),
-        M(bpfaudit_exec_event, pad),
-        M(bpfaudit_exec_event, inode), M(bpfaudit_exec_event, exe),
+        M(bpfaudit_exec_event, pad), M(bpfaudit_exec_event, inode), M(bpfaudit_exec_event, exe),
         M(bpfaudit_exec_event, filename), M(bpfaudit_exec_event, args)}},
       {"bpfaudit_sockaddr_event",
        sizeof(bpfaudit_sockaddr_event),
        {M(bpfaudit_sockaddr_event, hdr), M(bpfaudit_sockaddr_event, tid),
         M(bpfaudit_sockaddr_event, len), M(bpfaudit_sockaddr_event, addr)}},
+      {"bpfaudit_batch_event",
+       sizeof(bpfaudit_batch_event),
+       {M(bpfaudit_batch_event, hdr), M(bpfaudit_batch_event, count), M(bpfaudit_batch_event, used),
+        M(bpfaudit_batch_event, data)}},
   };
 }
 
@@ -141,7 +148,8 @@ std::vector<Layout> prefilter_layouts() {
        sizeof(bpfaudit_pf_rule),
        {M(bpfaudit_pf_rule, action), M(bpfaudit_pf_rule, nfields), M(bpfaudit_pf_rule, fields),
         M(bpfaudit_pf_rule, key)}},
-      {"bpfaudit_pf_row", sizeof(bpfaudit_pf_row),
+      {"bpfaudit_pf_row",
+       sizeof(bpfaudit_pf_row),
        {M(bpfaudit_pf_row, count), M(bpfaudit_pf_row, rule)}},
       {"bpfaudit_pf_state",
        sizeof(bpfaudit_pf_state),
@@ -163,8 +171,8 @@ TEST(PrefilterLayout, StructsMatchTheBpfObject) {
   // The events a match sends are the ABI's, the same in both objects.
   std::vector<Layout> shared;
   for (const Layout& l : layouts())
-    for (const char* name : {"bpfaudit_event_header", "bpfaudit_identity", "bpfaudit_identity_event",
-                             "bpfaudit_syscall_event", "bpfaudit_dpath"})
+    for (const char* name : {"bpfaudit_event_header", "bpfaudit_identity",
+                             "bpfaudit_identity_event", "bpfaudit_syscall_event", "bpfaudit_dpath"})
       if (std::string(l.name) == name) shared.push_back(l);
   ASSERT_EQ(shared.size(), 5u);
   expect_layouts(btf, shared);
@@ -177,16 +185,68 @@ TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
   const struct btf_type* t = btf__type_by_id(btf_, id);
   const struct btf_enum* e = btf_enum(t);
   std::vector<std::pair<std::string, int>> want = {
-      {"BPFAUDIT_EV_SYSCALL", BPFAUDIT_EV_SYSCALL},  {"BPFAUDIT_EV_FORK", BPFAUDIT_EV_FORK},
-      {"BPFAUDIT_EV_EXIT", BPFAUDIT_EV_EXIT},        {"BPFAUDIT_EV_PATH", BPFAUDIT_EV_PATH},
-      {"BPFAUDIT_EV_CWD", BPFAUDIT_EV_CWD},          {"BPFAUDIT_EV_EXEC", BPFAUDIT_EV_EXEC},
-      {"BPFAUDIT_EV_IDENTITY", BPFAUDIT_EV_IDENTITY}, {"BPFAUDIT_EV_SOCKADDR", BPFAUDIT_EV_SOCKADDR},
-      {"BPFAUDIT_EV_RULE_MATCH", BPFAUDIT_EV_RULE_MATCH}};
+      {"BPFAUDIT_EV_SYSCALL", BPFAUDIT_EV_SYSCALL},
+      {"BPFAUDIT_EV_FORK", BPFAUDIT_EV_FORK},
+      {"BPFAUDIT_EV_EXIT", BPFAUDIT_EV_EXIT},
+      {"BPFAUDIT_EV_PATH", BPFAUDIT_EV_PATH},
+      {"BPFAUDIT_EV_CWD", BPFAUDIT_EV_CWD},
+      {"BPFAUDIT_EV_EXEC", BPFAUDIT_EV_EXEC},
+      {"BPFAUDIT_EV_IDENTITY", BPFAUDIT_EV_IDENTITY},
+      {"BPFAUDIT_EV_SOCKADDR", BPFAUDIT_EV_SOCKADDR},
+      {"BPFAUDIT_EV_RULE_MATCH", BPFAUDIT_EV_RULE_MATCH},
+      {"BPFAUDIT_EV_BATCH", BPFAUDIT_EV_BATCH}};
   ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
   for (int i = 0; i < btf_vlen(t); ++i, ++e) {
     EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);
     EXPECT_EQ(e->val, want[i].second);
   }
+}
+
+// A batch record as the exit program builds it: three SYSCALL events back
+// to back after the batch header; each comes out whole and in order. A
+// header whose size runs past the batch ends it with that piece passed on
+// as it is (the decoder counts it malformed).
+TEST(TraceBatch, SplitsEventsInOrderAndStopsAtABrokenOne) {
+  bpfaudit_batch_event b{};
+  b.hdr.type = BPFAUDIT_EV_BATCH;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    bpfaudit_syscall_event ev{};
+    ev.hdr.type = BPFAUDIT_EV_SYSCALL;
+    ev.hdr.size = sizeof ev;
+    ev.tid = 100 + i;
+    std::memcpy(b.data + b.used, &ev, sizeof ev);
+    b.used += sizeof ev;
+    ++b.count;
+  }
+  std::size_t record = offsetof(bpfaudit_batch_event, data) + b.used;
+  std::vector<std::uint32_t> tids;
+  std::vector<std::size_t> sizes;
+  auto collect = [&](const void* data, std::size_t size) {
+    bpfaudit_syscall_event ev{};
+    std::memcpy(&ev, data, std::min(size, sizeof ev));
+    tids.push_back(ev.tid);
+    sizes.push_back(size);
+  };
+  ASSERT_TRUE(bpfaudit::ebpf::for_each_batched_event(&b, record, collect));
+  EXPECT_EQ(tids, (std::vector<std::uint32_t>{100, 101, 102}));
+  EXPECT_EQ(sizes, (std::vector<std::size_t>(3, sizeof(bpfaudit_syscall_event))));
+
+  // The second event claims more than is left: it and what follows are one piece.
+  auto* second = reinterpret_cast<bpfaudit_event_header*>(b.data + sizeof(bpfaudit_syscall_event));
+  second->size = 4 * sizeof(bpfaudit_syscall_event);
+  tids.clear();
+  sizes.clear();
+  ASSERT_TRUE(bpfaudit::ebpf::for_each_batched_event(&b, record, collect));
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{sizeof(bpfaudit_syscall_event),
+                                             2 * sizeof(bpfaudit_syscall_event)}));
+
+  // Not a batch: nothing is called.
+  bpfaudit_syscall_event plain{};
+  plain.hdr.type = BPFAUDIT_EV_SYSCALL;
+  plain.hdr.size = sizeof plain;
+  tids.clear();
+  EXPECT_FALSE(bpfaudit::ebpf::for_each_batched_event(&plain, sizeof plain, collect));
+  EXPECT_TRUE(tids.empty());
 }
 
 }  // namespace

@@ -97,7 +97,8 @@ base::Result<Skel> load_object(bool reuse_pins) {
   skel->rodata->eval_rules = true;
   for (bpf_program* p : {skel->progs.enter_execve, skel->progs.enter_execveat,
                          skel->progs.enter_chdir, skel->progs.enter_any, skel->progs.handle_fork,
-                         skel->progs.handle_exec, skel->progs.handle_task_exit})
+                         skel->progs.handle_exec, skel->progs.handle_task_exit,
+                         skel->progs.handle_switch})
     bpf_program__set_autoload(p, false);
   if (reuse_pins)
     for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/membarrier.h>
 #include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdint>
@@ -252,8 +254,9 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   if (!attach(skel->progs.sys_exit, skel->links.sys_exit)) return fail_attach("sys_exit");
   if (!attach(skel->progs.handle_fork, skel->links.handle_fork) ||
       !attach(skel->progs.handle_exec, skel->links.handle_exec) ||
-      !attach(skel->progs.handle_task_exit, skel->links.handle_task_exit))
-    return fail_attach("the sched_process tracepoints");
+      !attach(skel->progs.handle_task_exit, skel->links.handle_task_exit) ||
+      !attach(skel->progs.handle_switch, skel->links.handle_switch))
+    return fail_attach("the sched_process and sched_switch tracepoints");
   std::string entry_path = "syscalls/sys_enter_execve|execveat|chdir";
   bool tracefs = ensure_tracefs().ok();
   if (!tracefs || !attach(skel->progs.enter_execve, skel->links.enter_execve) ||
@@ -291,7 +294,7 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
     if (epoll_ctl(probe->epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
   }
   probe->description_ = "eBPF CO-RE (tp_btf/sys_exit, " + entry_path +
-                        ", tp_btf/sched_process_fork|exec|exit; ring buffer " +
+                        ", tp_btf/sched_process_fork|exec|exit, tp_btf/sched_switch; ring buffer " +
                         std::to_string(config.ring_bytes >> 20) + " MiB)";
   return probe;
 }
@@ -405,12 +408,12 @@ int TraceProbe::consume() {
       cons += (static_cast<std::uint64_t>(size) + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
       if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
         if (at + size <= ring_bytes_) {
-          handler_(ring_data_ + at, size);
+          deliver(ring_data_ + at, size);
         } else {  // wraps past the end of the data area, mapped once: joined here
           std::size_t first = at < ring_bytes_ ? ring_bytes_ - at : 0;
           wrapped_.assign(ring_data_ + (at & ring_mask_), ring_data_ + (at & ring_mask_) + first);
           wrapped_.insert(wrapped_.end(), ring_data_, ring_data_ + (size - first));
-          handler_(wrapped_.data(), size);
+          deliver(wrapped_.data(), size);
         }
         ++count;
       }
@@ -423,6 +426,80 @@ int TraceProbe::consume() {
   }
   if (cons != published) __atomic_store_n(consumer_pos_, cons, __ATOMIC_RELEASE);
   return count;
+}
+
+bool for_each_batched_event(const void* data, std::size_t size,
+                            const std::function<void(const void*, std::size_t)>& fn) {
+  constexpr std::size_t kHead = offsetof(bpfaudit_batch_event, data);
+  if (size < kHead) return false;
+  bpfaudit_batch_event head;
+  std::memcpy(&head, data, kHead);
+  if (head.hdr.type != BPFAUDIT_EV_BATCH) return false;
+  const auto* p = static_cast<const std::uint8_t*>(data) + kHead;
+  std::size_t left = std::min<std::size_t>(head.used, size - kHead);
+  while (left > 0) {
+    bpfaudit_event_header h;
+    std::size_t n = left;
+    if (left >= sizeof h) {
+      std::memcpy(&h, p, sizeof h);
+      if (h.size >= sizeof h && h.size <= left) n = h.size;
+    }
+    // A piece that does not hold together goes to the handler as it is, for
+    // the decoder to count as malformed; nothing after it can be trusted.
+    fn(p, n);
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
+void TraceProbe::deliver(const void* data, std::size_t size) {
+  if (!for_each_batched_event(data, size, handler_)) handler_(data, size);
+}
+
+int TraceProbe::drain_batches() {
+  // The CPUs' batches are written only by the exit and sched_switch programs:
+  // detached first, then every CPU past any run still in flight (membarrier's
+  // global command waits for an RCU grace period, which covers them), then
+  // the ring, then what was left in the batches, newest for their threads.
+  for (bpf_link** l :
+       {&skel_->links.sys_exit, &skel_->links.handle_switch, &skel_->links.handle_task_exit}) {
+    bpf_link__destroy(*l);
+    *l = nullptr;
+  }
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return 0;
+  std::size_t value = (sizeof(bpfaudit_batch_event) + sizeof(bpfaudit_syscall_event) + 7) & ~7ul;
+  std::vector<std::uint8_t> values(value * static_cast<std::size_t>(ncpu));
+  std::uint32_t zero = 0;
+  auto read = [&] {
+    return bpf_map__lookup_elem(skel_->maps.batch, &zero, sizeof zero, values.data(), values.size(),
+                                0) == 0;
+  };
+  auto any = [&] {
+    for (int c = 0; c < ncpu; ++c) {
+      bpfaudit_batch_event head;
+      std::memcpy(&head, values.data() + value * c, offsetof(bpfaudit_batch_event, data));
+      if (head.count) return true;
+    }
+    return false;
+  };
+  if (!read() || !any()) {
+    consume();
+    return 0;
+  }
+  ::syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+  consume();
+  if (!read()) return 0;
+  int n = 0;
+  for (int c = 0; c < ncpu; ++c) {
+    auto* b = reinterpret_cast<bpfaudit_batch_event*>(values.data() + value * c);
+    if (!b->count) continue;
+    b->hdr.type = BPFAUDIT_EV_BATCH;
+    deliver(b, offsetof(bpfaudit_batch_event, data) + b->used);
+    n += static_cast<int>(b->count);
+  }
+  return n;
 }
 
 void TraceProbe::wake() {

@@ -40,6 +40,12 @@ struct ProbeConfig {
   std::uint64_t wakeup_bytes = 256u << 10;     // batch this much before waking the reader
 };
 
+// Calls fn on each event of a BPFAUDIT_EV_BATCH record (bpfaudit_engine.h),
+// in order; false when `data` is not a batch. A piece whose header does not
+// fit is passed on as it is (the decoder counts it malformed) and ends it.
+bool for_each_batched_event(const void* data, std::size_t size,
+                            const std::function<void(const void*, std::size_t)>& fn);
+
 class TraceProbe {
  public:
   using Handler = std::function<void(const void* data, std::size_t size)>;
@@ -59,6 +65,11 @@ class TraceProbe {
   int poll(int timeout_ms);
   // Ends a poll() in progress on another thread at once.
   void wake();
+  // At the end of a trace, once no poll() runs: detaches the programs that
+  // batch SYSCALL events, then hands the ring and what the CPUs' batches
+  // still held (threads that did not leave their CPU) to the handler.
+  // Returns how many events came from the batches.
+  int drain_batches();
 
   // Per-reason totals summed over CPUs.
   std::array<std::uint64_t, kLossReasons> losses() const;
@@ -83,8 +94,10 @@ class TraceProbe {
   std::size_t ring_mask_ = 0;
   std::size_t page_size_ = 0;
   std::size_t ring_bytes_ = 0;
-  // Hands every submitted record to handler_; returns how many.
+  // Hands every submitted record to handler_ (a batch's events one by one);
+  // returns how many records.
   int consume();
+  void deliver(const void* data, std::size_t size);
   void release_entry_events_in_background();
   base::UniqueFd epoll_fd_;  // the ring's epoll fd and wake_fd_
   base::UniqueFd wake_fd_;   // eventfd

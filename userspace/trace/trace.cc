@@ -20,8 +20,8 @@
 #include "trace_events.h"
 #include "trace_format.h"
 #include "trace_probe.h"
-#include "writer.h"
 #include "unique_fd.h"
+#include "writer.h"
 
 namespace bpfaudit::trace {
 
@@ -105,7 +105,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     } else if (stage == Stage::kFormat) {
       format_scratch.clear();
       ebpf::append_event_records(format_scratch, scratch, record::Stamp{1, 0, 1, "bpfaudit"},
-                                  std::nullopt, &format_tails);
+                                 std::nullopt, &format_tails);
     }
   };
   auto opened = ebpf::TraceProbe::open(config, handler);
@@ -194,6 +194,11 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   stop.store(true, std::memory_order_release);
   probe->wake();
   reader.join();
+  if (int left = probe->drain_batches(); left > 0)
+    std::fprintf(err,
+                 "autrace: %d events of traced threads still running were taken from the "
+                 "CPUs' batches at the end\n",
+                 left);
   writer->finish();
 
   // Each non-zero count becomes a loss-ledger ring-drop record of source
