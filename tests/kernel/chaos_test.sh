@@ -390,6 +390,7 @@ case_ring() {
 case_tail() {
   [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, autrace cannot load"; exit 77; }
   local d=$W/t n=1000 k took=0
+  [ "$(nproc)" -ge 2 ] || { echo "SKIP: needs 2 CPUs (the child keeps one while autrace ends on the other)"; exit 77; }
   mkdir -p "$d"
   # Three runs. The child runs SCHED_FIFO (chrt), so that no other task
   # takes its CPU while it spins (0.8 s, inside the kernel's 0.95 s per
