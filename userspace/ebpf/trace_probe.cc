@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -114,6 +115,16 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   }
 
   LibbpfLog log;
+  timespec phase_start{};
+  clock_gettime(CLOCK_MONOTONIC, &phase_start);
+  std::vector<std::pair<std::string, double>> phases;
+  auto phase = [&](const char* name) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    phases.emplace_back(
+        name, (now.tv_sec - phase_start.tv_sec) * 1e3 + (now.tv_nsec - phase_start.tv_nsec) / 1e6);
+    phase_start = now;
+  };
 
   // The ring map is created and mapped on a second thread while this one
   // opens the object and libbpf reads and relocates against the kernel's BTF
@@ -165,9 +176,11 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   } join_ring{ring_maker, ring, page_size, config.ring_bytes};
 
   std::optional<BtfLoadHeap> btf_heap(std::in_place);
+  phase("fault in the heap libbpf will use");
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
   probe->handler_ = std::move(handler);
   probe->skel_.reset(engine_bpf__open());
+  phase("open the object");
   if (!probe->skel_)
     return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
@@ -181,6 +194,7 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   bpf_map__set_max_entries(skel->maps.pf_rules, 1);
   bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
   ring_maker.join();
+  phase("wait for the ring (created on a second thread)");
   if (ring.err)
     return base::Error{-ring.err, std::string("cannot ") + ring.what + " the trace ring buffer (" +
                                       std::to_string(config.ring_bytes >> 20) +
@@ -198,7 +212,9 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   probe->producer_pos_ = static_cast<const std::uint64_t*>(ring.prod);
   probe->ring_data_ = static_cast<const std::uint8_t*>(ring.prod) + page_size;
 
-  if (int err = engine_bpf__load(skel)) {
+  int load_err = engine_bpf__load(skel);
+  phase("load: kernel BTF, CO-RE, verifier");
+  if (int err = load_err) {
     return base::Error{err, std::string("cannot load the engine BPF programs: ") +
                                 std::strerror(-err) + "\n" + log.tail(8)};
   }
@@ -296,6 +312,8 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   probe->description_ = "eBPF CO-RE (tp_btf/sys_exit, " + entry_path +
                         ", tp_btf/sched_process_fork|exec|exit, tp_btf/sched_switch; ring buffer " +
                         std::to_string(config.ring_bytes >> 20) + " MiB)";
+  phase("attach, map the ring");
+  probe->phases_ = std::move(phases);
   return probe;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bpf_handles.h"
@@ -76,6 +77,9 @@ class TraceProbe {
 
   // The attach points in use, for the start-up message.
   const std::string& path_description() const { return description_; }
+  // Where open() spent its time (BPFAUDIT_TRACE_TIMING): phase name and
+  // milliseconds, in order.
+  const std::vector<std::pair<std::string, double>>& open_phases() const { return phases_; }
 
  private:
   TraceProbe() = default;
@@ -103,6 +107,7 @@ class TraceProbe {
   base::UniqueFd wake_fd_;   // eventfd
   Handler handler_;
   std::string description_;
+  std::vector<std::pair<std::string, double>> phases_;
 };
 
 }  // namespace bpfaudit::ebpf

@@ -13,7 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "log_reader.h"
 #include "syscall_table.h"
@@ -56,6 +59,19 @@ std::string self_exe() {
 }  // namespace
 
 int run(const Options& options, std::FILE* out, std::FILE* err) {
+  // BPFAUDIT_TRACE_TIMING: where autrace's own time goes, phase by phase, on
+  // stderr at the end (scripts/bench-trace prints it for autrace /bin/true).
+  const bool timing = std::getenv("BPFAUDIT_TRACE_TIMING") != nullptr;
+  std::vector<std::pair<std::string, double>> phases;
+  timespec phase_start{};
+  clock_gettime(CLOCK_MONOTONIC, &phase_start);
+  auto phase = [&](std::string name) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    phases.emplace_back(std::move(name), (now.tv_sec - phase_start.tv_sec) * 1e3 +
+                                             (now.tv_nsec - phase_start.tv_nsec) / 1e6);
+    phase_start = now;
+  };
   const std::string& program = options.command.front();
   ebpf::ProbeConfig config;
   config.ring_bytes = options.ring_bytes;
@@ -108,12 +124,16 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
                                  std::nullopt, &format_tails);
     }
   };
+  phase("start-up before the probe");
   auto opened = ebpf::TraceProbe::open(config, handler);
   if (!opened) {
     std::fprintf(err, "%s\n", opened.error().text().c_str());
     return 1;
   }
   std::unique_ptr<ebpf::TraceProbe> probe = std::move(*opened);
+  for (const auto& [name, ms] : probe->open_phases()) phases.emplace_back("probe: " + name, ms);
+  phase_start = {};
+  clock_gettime(CLOCK_MONOTONIC, &phase_start);
   std::fprintf(err, "autrace: probe path: %s%s\n", probe->path_description().c_str(),
                options.resource_only ? ", resource syscalls only (-r)" : ", all syscalls");
   std::fflush(err);
@@ -181,6 +201,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     }
   });
 
+  phase("fork, open the sink, trace the child, start the reader");
   if (write(release_write.get(), "1", 1) != 1) {
     kill(pid, SIGTERM);
   }
@@ -188,6 +209,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   release_write.reset();
+  phase("the program runs");
   std::fprintf(out, "Cleaning up...\n");
   std::fflush(out);
 
@@ -200,6 +222,7 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
                  "CPUs' batches at the end\n",
                  left);
   writer->finish();
+  phase("read the rest, write it");
 
   // Each non-zero count becomes a loss-ledger ring-drop record of source
   // autrace/REASON with the traced root's pid (which run, in a shared log).
@@ -229,6 +252,11 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   std::fprintf(out, "autrace: %llu syscalls recorded, %llu events lost\n",
                static_cast<unsigned long long>(writer->events_written()),
                static_cast<unsigned long long>(lost_total));
+  if (timing) {
+    phase("loss records, messages");
+    for (const auto& [name, ms] : phases)
+      std::fprintf(err, "autrace: timing: %-58s %8.2f ms\n", name.c_str(), ms);
+  }
   return rc;
 }
 
