@@ -341,5 +341,115 @@ TEST_F(HistoryIndexTest, AnEventTheIndexDidNotSeeMakesTheSearchStartAgain) {
   EXPECT_NE(full.out.find("beta"), std::string::npos);
 }
 
+// One USER_LOGIN event (a one-record event).
+std::string user_login(std::uint64_t sec, std::uint64_t serial, bool failed) {
+  return "type=USER_LOGIN msg=audit(" + std::to_string(sec) + ".000:" + std::to_string(serial) +
+         "): pid=77 uid=0 auid=1000 ses=5 msg='op=login acct=\"root\" exe=\"/usr/sbin/sshd\" "
+         "hostname=10.0.0.1 addr=10.0.0.1 terminal=ssh res=" +
+         (failed ? "failed" : "success") + "'\n";
+}
+
+TEST_F(HistoryIndexTest, FailedLoginsAreReadAloneFromTheirBlocks) {
+  // 600 events with a successful login after every tenth; two failed ones,
+  // after events 100 and 430: each block is read only where a run of
+  // records may be a failure (the two logins, and the file's first and
+  // last runs, which a rotation may have cut).
+  std::string text, want;
+  for (int i = 0; i < 600; ++i) {
+    text += event(1000 + i, 2 * i + 1, 100 + i % 7, "alpha");
+    if (i % 10 == 0 || i == 430) {
+      const bool failed = i == 100 || i == 430;
+      std::string l = user_login(1000 + i, 2 * i + 2, failed);
+      text += l;
+      if (failed) want += l;
+    }
+  }
+  write(text);
+  ASSERT_TRUE(build_index(log_, 4096).ok());
+  for (int which = 0; which < 3; ++which) {
+    Options o;
+    o.criteria.success = Success::kFailed;
+    if (which == 0) o.criteria.message_types = {1112};  // USER_LOGIN
+    if (which == 2) {
+      // -ts inside the history: the first run is not in the window.
+      o.criteria.start_time = 1050;
+      o.criteria.message_types = {1112};
+    }
+    Run full = search(o, false), fast = search(o, true);
+    EXPECT_EQ(fast.rc, full.rc) << which;
+    EXPECT_EQ(fast.out, full.out) << which;
+    EXPECT_EQ(plain_err(fast.err), full.err) << which;
+    EXPECT_EQ(fast.out, want) << which;
+    EXPECT_EQ(fast.err.find("restarted"), std::string::npos) << fast.err;
+    // Blocks read in part: the two logins' and the edges', at most four.
+    std::size_t read = 0, in_part = 0, skipped = 0;
+    const std::size_t at = fast.err.find("index:");
+    ASSERT_NE(at, std::string::npos) << fast.err;
+    ASSERT_EQ(std::sscanf(fast.err.c_str() + at,
+                          "index: 1 files, 1 indexed, blocks read %zu (%zu in part), skipped %zu",
+                          &read, &in_part, &skipped),
+              3)
+        << fast.err;
+    EXPECT_EQ(in_part, read) << fast.err;
+    EXPECT_LE(read, 4u) << fast.err;
+    EXPECT_GE(read, which == 2 ? 2u : 3u) << fast.err;
+  }
+  // -sv yes has no ranges: every block with a login is read whole.
+  Options o;
+  o.criteria.success = Success::kSuccess;
+  o.criteria.message_types = {1112};
+  Run full = search(o, false), fast = search(o, true);
+  EXPECT_EQ(fast.out, full.out);
+  EXPECT_NE(fast.err.find("(0 in part)"), std::string::npos) << fast.err;
+}
+
+TEST_F(HistoryIndexTest, AFailureCutByARotationIsFoundInEitherFile) {
+  // The older file ends with the SYSCALL (success=no) of event 2; the newer
+  // one starts with its CWD and PATH. -m PATH -sv no matches event 2 only
+  // through both files: each file's edge run is read.
+  const std::string e2 = event(1100, 2000, 9, "alpha");
+  std::string e2_failed = e2;
+  e2_failed.replace(e2_failed.find("success=yes"), 11, "success=no ");
+  const std::size_t cut = e2_failed.find("type=CWD");
+  std::string older, newer;
+  for (int i = 0; i < 100; ++i) older += event(1000 + i, i + 1, 5, "alpha");
+  older += e2_failed.substr(0, cut);
+  newer = e2_failed.substr(cut);
+  for (int i = 0; i < 100; ++i) newer += event(1101 + i, 2001 + i, 5, "alpha");
+  const std::string rotated = log_ + ".1";
+  write(newer);
+  {
+    std::ofstream f(rotated);
+    f << older;
+  }
+  ASSERT_TRUE(build_index(log_, 4096).ok());
+  ASSERT_TRUE(build_index(rotated, 4096).ok());
+  Options o;
+  o.criteria.success = Success::kFailed;
+  o.criteria.message_types = {1302};  // PATH
+  o.input = dir_.string();
+  auto run_dir = [&](bool use_index) {
+    o.criteria.format = ReportFormat::kRaw;
+    if (use_index)
+      ::setenv("BPFAUDIT_INDEX_STATS", "1", 1);
+    else
+      ::setenv("BPFAUDIT_NO_INDEX", "1", 1);
+    testing::MemStream out, err;
+    Environment env;
+    env.auditd_conf = "/nonexistent/auditd.conf";
+    int rc = run(o, out.file(), err.file(), env);
+    ::unsetenv("BPFAUDIT_INDEX_STATS");
+    ::unsetenv("BPFAUDIT_NO_INDEX");
+    return Run{rc, out.str(), err.str()};
+  };
+  Run full = run_dir(false), fast = run_dir(true);
+  EXPECT_EQ(full.out, e2_failed);
+  EXPECT_EQ(fast.out, full.out);
+  EXPECT_EQ(plain_err(fast.err), full.err);
+  EXPECT_NE(fast.err.find("index: 2 files, 2 indexed"), std::string::npos) << fast.err;
+  EXPECT_EQ(fast.err.find("(0 in part)"), std::string::npos) << fast.err;
+  EXPECT_EQ(fast.err.find("restarted"), std::string::npos) << fast.err;
+}
+
 }  // namespace
 }  // namespace bpfaudit::search

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -423,6 +424,76 @@ TEST(SearchItems, ReusedItemsMatchFreshOnes) {
       ASSERT_EQ(dump(reused), dump(fresh)) << first << " then " << second;
     }
   }
+}
+
+// record_may_fail (the history index's -sv no ranges) must be true for
+// every record the extraction itself makes a failure, under any criteria:
+// checked against extract_search_items on the records of the search-items
+// cases, the shared test logs and records written for each parser's rule,
+// as one-record events with criteria that move the parsers' cursors.
+TEST(SearchItems, RecordMayFailCoversEveryFailure) {
+  std::vector<std::string> lines;
+  for (const auto& [name, k] : cases())
+    for (const auto& l : k.lines) lines.push_back(l);
+  const std::vector<std::string> written = {
+      "type=USER_LOGIN msg=audit(1.000:1): pid=1 uid=0 auid=1 ses=2 msg='op=login acct=\"a\" exe=\"/usr/sbin/sshd\" hostname=h addr=1.2.3.4 terminal=ssh res=failed'",
+      "type=USER_LOGIN msg=audit(1.000:1): pid=1 uid=0 auid=1 ses=2 msg='op=login acct=\"a\" exe=\"/usr/sbin/sshd\" hostname=h addr=1.2.3.4 terminal=ssh res=success'",
+      "type=USER_AUTH msg=audit(1.000:1): pid=1 uid=0 auid=1 ses=2 msg='op=PAM:authentication grantors=? acct=\"a\" exe=\"/bin/su\" hostname=? addr=? terminal=pts/0 res=failedx'",
+      "type=USER_CMD msg=audit(1.000:1): pid=1 uid=0 auid=1 ses=2 msg='cwd=\"/\" cmd=6C73 terminal=pts/0 result=denied)'",
+      "type=LOGIN msg=audit(1.000:1): pid=1 uid=0 old-auid=4294967295 auid=0 tty=(none) old-ses=4294967295 ses=1 res=0",
+      "type=LOGIN msg=audit(1.000:1): pid=1 uid=0 old-auid=4294967295 auid=0 tty=(none) old-ses=4294967295 ses=1 res=1",
+      "type=LOGIN msg=audit(1.000:1): pid=1 uid=0 old-auid=4294967295 auid=0 tty=(none) old-ses=4294967295 ses=1 res=success",
+      "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=2 success=no exit=-2 a0=1 a1=2 a2=3 a3=4 items=1 ppid=1 pid=2 auid=1 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"a\" exe=\"/a\" key=(null)",
+      "type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=2 success=yes exit=3 a0=1 a1=2 a2=3 a3=4 items=1 ppid=1 pid=2 auid=1 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"a\" exe=\"/a\" key=(null)",
+      "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=2 comm=\"a\" name=\"b\" dev=\"sda\" ino=3 scontext=u:r:t:s0 tcontext=u:o:f:s0 tclass=file permissive=0",
+      "type=AVC msg=audit(1.000:1): avc:  granted  { read } for  pid=2 comm=\"a\" scontext=u:r:t:s0 tcontext=u:o:f:s0 tclass=file",
+      "type=DAEMON_END msg=audit(1.000:1): op=terminate auid=0 pid=1 subj=unconfined res=failed",
+      "type=CONFIG_CHANGE msg=audit(1.000:1): auid=1 ses=2 op=add_rule key=(null) list=4 res=0",
+      "type=ANOM_ABEND msg=audit(1.000:1): auid=1 uid=0 gid=0 ses=2 pid=3 comm=\"a\" exe=\"/a\" sig=11 res=0",
+  };
+  lines.insert(lines.end(), written.begin(), written.end());
+  // The shared logs (real hosts' records), whole.
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(BPFAUDIT_SHARED_TESTDATA "/logs", ec)) {
+    std::ifstream in(f.path());
+    std::string l;
+    while (std::getline(in, l)) lines.push_back(l);
+  }
+  std::vector<Criteria> crits(6);
+  for (auto& c : crits) c.success = Success::kFailed;
+  crits[1].pid = 1;
+  crits[2].uid = 0;
+  crits[3].loginuid = 0;
+  crits[3].session_id = 1;
+  crits[4].exe = "/a";
+  crits[4].hostname = "h";
+  crits[5].subject = "u";
+  crits[5].terminal = "ssh";
+  std::size_t failures = 0, records = 0, may_fail = 0;
+  for (const auto& l : lines) {
+    auto h = record::parse_header(l);
+    if (!h) continue;
+    ++records;
+    record::Event ev = make_event({l});
+    const bool may = record_may_fail(h->type, ev.records[0].raw());
+    may_fail += may;
+    for (const auto& c : crits) {
+      SearchItems s;
+      if (extract_search_items(ev, c, s) == 0 && s.success == Success::kFailed) {
+        ++failures;
+        EXPECT_TRUE(may) << l;
+      }
+    }
+  }
+  EXPECT_GT(records, 5000u) << "shared logs at " BPFAUDIT_SHARED_TESTDATA;
+  EXPECT_GT(failures, 100u);
+  // Not everything: a successful login or syscall is not a possible failure.
+  EXPECT_FALSE(record_may_fail(1112, record::make_record(written[1], 1112).raw()));
+  EXPECT_FALSE(record_may_fail(1300, record::make_record(written[8], 1300).raw()));
+  EXPECT_FALSE(record_may_fail(1400, record::make_record(written[10], 1400).raw()));
+  // A LOGIN's res= is a number: "success" converts to 0, a failure.
+  EXPECT_TRUE(record_may_fail(1006, record::make_record(written[6], 1006).raw()));
+  EXPECT_LT(may_fail, records);
 }
 
 }  // namespace

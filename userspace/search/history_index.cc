@@ -23,7 +23,10 @@ namespace bpfaudit::search {
 namespace {
 
 constexpr char kMagic[8] = {'B', 'P', 'F', 'A', 'I', 'D', 'X', '1'};
-constexpr std::uint32_t kVersion = 3;
+// 4: per block, the byte ranges of the identity runs that may be failures
+// (-sv no); v3 indexes are ignored ("index version") and rebuilt by
+// `bpfaudit index`.
+constexpr std::uint32_t kVersion = 4;
 constexpr std::size_t kEdgeBytes = 4096;  // hashed at each end of the covered content
 
 enum FileFlag : std::uint32_t { kEndsOpen = 1, kHasNodes = 2, kInOrder = 4, kAnyNode = 8 };
@@ -250,9 +253,25 @@ void collect_values(int type, const std::string& raw, Summary& s) {
   }
 }
 
+// A run of records of one identity (in an in-order log, an event is part of
+// one run) that may be a failure, clipped to one block: its byte range and
+// its record types; `edge`: the file's first or last run, which a rotation
+// may have cut (the rest of its event, and its types, are in another file).
+struct FailRun {
+  std::uint64_t start, end;
+  std::vector<int> types;
+  bool edge;
+};
+// Past 1/kFailBytesPart of the block's size in failure ranges a block keeps
+// none (it is read whole for -sv no): 327 bytes of a 64 KiB block, about 60
+// ranges, so that they add at most 0.5% to the index. (Adjacent runs are
+// one range: a block of AVC denials is a few ranges, not one per record.)
+constexpr std::uint64_t kFailBytesPart = 200;
+
 struct BlockBuild {
   BlockEntry entry{};
   Summary summary;
+  std::vector<FailRun> fails;
   std::string runs;
   std::uint64_t run_count = 0;
   // The current run: consecutive records of one identity.
@@ -314,6 +333,45 @@ std::string encode_payload(BlockBuild& b, bool has_nodes) {
   }
   put_varint(out, words);
   out += bloom;
+  // The failure ranges: count + 1 (0: none kept, read the block whole), then
+  // each one's start (from the previous end), length, and its types as a
+  // mask over the block's type list (bit 0: an edge run, any type).
+  {
+    std::vector<int> types(b.summary.types.begin(), b.summary.types.end());
+    struct Range {
+      std::uint64_t start, end, mask;
+    };
+    std::vector<Range> merged;
+    for (const FailRun& f : b.fails) {
+      std::uint64_t mask = f.edge ? 1 : 0;
+      for (int t : f.types)
+        mask |= 2ull << (std::lower_bound(types.begin(), types.end(), t) - types.begin());
+      if (!merged.empty() && merged.back().end == f.start) {
+        merged.back().end = f.end;
+        merged.back().mask |= mask;
+      } else {
+        merged.push_back({f.start, f.end, mask});
+      }
+    }
+    std::string list;
+    const std::uint64_t max_bytes = (b.entry.end - b.entry.start) / kFailBytesPart;
+    bool keep = types.size() <= 62;
+    std::uint64_t prev = b.entry.start;
+    for (const Range& r : merged) {
+      if (!keep) break;
+      put_varint(list, r.start - prev);
+      put_varint(list, r.end - r.start);
+      put_varint(list, r.mask);
+      prev = r.end;
+      keep = list.size() <= max_bytes;
+    }
+    if (!keep) {
+      put_varint(out, 0);
+    } else {
+      put_varint(out, merged.size() + 1);
+      out += list;
+    }
+  }
   put_varint(out, b.run_count);
   out += b.runs;
   return out;
@@ -390,6 +448,29 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     for (std::uint32_t b = lo; b < hi; ++b) cross[b] = 1;
   };
 
+  // The identity run being read, for the failure ranges.
+  struct IdRun {
+    bool active = false, may_fail = false, first = true;
+    std::uint64_t start = 0, end = 0;
+    std::uint32_t first_block = 0, last_block = 0;
+    std::vector<int> types;
+  } idr;
+  auto finish_run = [&](bool last) {
+    if (!idr.active) return;
+    idr.active = false;
+    const bool edge = idr.first || last;
+    idr.first = false;
+    if (!idr.may_fail && !edge) return;
+    std::sort(idr.types.begin(), idr.types.end());
+    idr.types.erase(std::unique(idr.types.begin(), idr.types.end()), idr.types.end());
+    for (std::uint32_t k = idr.first_block; k <= idr.last_block; ++k) {
+      const std::uint64_t lo = std::max(idr.start, blocks[k].entry.start);
+      const std::uint64_t hi =
+          k < idr.last_block ? std::min(idr.end, blocks[k + 1].entry.start) : idr.end;
+      if (lo < hi) blocks[k].fails.push_back({lo, hi, idr.types, edge});
+    }
+  };
+
   record::LineReader reader(fd, record::kMaxRecordLength - 1);
   const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - kIndexMaxEoe - 1;
   std::string bad_stamp, raw;
@@ -428,6 +509,9 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
       b->entry.min_sec = ~0ull;
     }
     if (h) {
+      if (idr.active && (h->id.sec != last_id.sec || h->id.msec != last_id.msec ||
+                         h->id.serial != last_id.serial || h->id.node != last_id.node))
+        finish_run(false);
       any_node = any_node || h->id.node.has_value();
       if (!any_record) {
         first_id = h->id;
@@ -452,6 +536,17 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     record::RecordView view = record::view_record(*line, h->type);
     raw.assign(view.text.substr(0, view.raw_length));
     collect_values(h->type, raw, b->summary);
+    if (!idr.active) {
+      idr.active = true;
+      idr.may_fail = false;
+      idr.start = off;
+      idr.first_block = static_cast<std::uint32_t>(blocks.size() - 1);
+      idr.types.clear();
+    }
+    idr.end = off + line->size();
+    idr.last_block = static_cast<std::uint32_t>(blocks.size() - 1);
+    idr.types.push_back(h->type);
+    idr.may_fail = idr.may_fail || record_may_fail(h->type, raw);
 
     std::uint32_t node = node_of(h->id.node);
     bool same = b->in_run && b->sec == h->id.sec && b->msec == h->id.msec &&
@@ -477,6 +572,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     while (assembler.pop_ready(ev, &tags)) note_event(false);
   }
   if (reader.error()) return base::Error{-reader.error(), "cannot read the log"};
+  finish_run(true);
   blocks.back().entry.end = covered;
   assembler.close_all();
   bool ends_open = false;
@@ -634,6 +730,11 @@ std::optional<IndexQuery> make_index_query(const Criteria& c, std::uint64_t eoe_
                          static_cast<std::uint64_t>(static_cast<std::int64_t>(c.syscall)))});
   if (c.event_id != ~0u) q.terms.push_back({Kind::kSerial, 0, {}, {}, {c.event_id}, {}});
   if (!c.nodes.empty()) q.terms.push_back({Kind::kNodes, 0, {}, {}, {}, c.nodes});
+  // -sv no (with the -m types, if any): only the runs that may be failures.
+  if (c.success == Success::kFailed && q.terms.size() < 32) {
+    q.failed_term = static_cast<int>(q.terms.size());
+    q.terms.push_back({Kind::kFailed, 0, {}, c.message_types, {}, {}});
+  }
   // Only 32 criteria fit a mask; more are simply not used to rule out.
   if (q.terms.size() > 32) q.terms.resize(32);
   q.reads_sockaddr = c.hostname.has_value() || c.filename.has_value();
@@ -755,6 +856,46 @@ void skip_summaries(Cursor& c) {
     for (std::uint64_t i = 1; i < count && c.ok; ++i) c.bytes(c.varint());
   }
   c.bytes(c.varint() * 8);
+  for (auto n = c.varint(); n > 1 && c.ok; --n) {
+    c.varint();
+    c.varint();
+    c.varint();
+  }
+}
+
+// One failure range of a payload, decoded.
+struct FailRange {
+  std::uint64_t start, end, mask;
+};
+
+// Reads the failure ranges (the cursor at them); false when the block kept
+// none (it may hold any number) or the payload is malformed.
+bool read_fail_ranges(Cursor& c, std::uint64_t block_start, std::uint64_t block_end,
+                      std::vector<FailRange>& out) {
+  out.clear();
+  auto n = c.varint();
+  if (n == 0 || !c.ok) return false;
+  std::uint64_t prev = block_start;
+  for (std::uint64_t i = 1; i < n && c.ok; ++i) {
+    const std::uint64_t gap = c.varint(), len = c.varint(), mask = c.varint();
+    // Inside the block and in order, else the payload is not the builder's.
+    if (gap > block_end - prev || len > block_end - prev - gap) return false;
+    FailRange r{prev + gap, prev + gap + len, mask};
+    prev = r.end;
+    out.push_back(r);
+  }
+  return c.ok;
+}
+
+// Whether a failure range may hold an event of one of `types` (empty: any).
+bool fail_range_matches(const FailRange& r, const std::vector<int>& block_types,
+                        const std::vector<int>& types) {
+  if ((r.mask & 1) || types.empty()) return true;
+  for (std::size_t i = 0; i < block_types.size() && i < 63; ++i)
+    if ((r.mask >> (i + 1) & 1) &&
+        std::find(types.begin(), types.end(), block_types[i]) != types.end())
+      return true;
+  return false;
 }
 
 template <class Fn>
@@ -801,6 +942,9 @@ std::uint32_t HistoryIndex::prune_mask(std::size_t block, const IndexQuery& q) c
   }
   std::string_view bloom = c.bytes(c.varint() * 8);
   if (!c.ok) return kMustRead;
+  std::vector<FailRange> fails;
+  const bool fails_kept = read_fail_ranges(c, b.start, b.end, fails);
+  if (!c.ok) return kMustRead;
   std::vector<Run> runs;
   bool runs_decoded = false;
   auto need_runs = [&] {
@@ -838,6 +982,11 @@ std::uint32_t HistoryIndex::prune_mask(std::size_t block, const IndexQuery& q) c
           return static_cast<std::uint32_t>(r.serial) == static_cast<std::uint32_t>(t.any[0]);
         });
         break;
+      case IndexQuery::Kind::kFailed:
+        may = !fails_kept || std::any_of(fails.begin(), fails.end(), [&](const FailRange& r) {
+                return fail_range_matches(r, types, t.types);
+              });
+        break;
       case IndexQuery::Kind::kNodes:
         need_runs();
         may = std::any_of(runs.begin(), runs.end(), [&](const Run& r) {
@@ -849,6 +998,28 @@ std::uint32_t HistoryIndex::prune_mask(std::size_t block, const IndexQuery& q) c
     if (!may) mask |= 1u << i;
   }
   return mask;
+}
+
+bool HistoryIndex::failed_ranges(std::size_t block, const IndexQuery& q,
+                                 std::vector<std::pair<std::uint64_t, std::uint64_t>>& out) const {
+  out.clear();
+  const Block& b = blocks_[block];
+  if (q.failed_term < 0 || (b.flags & kBadStamp) || (q.reads_sockaddr && (b.flags & kSockaddr)))
+    return false;
+  Cursor c{b.payload};
+  std::vector<int> types;
+  for (auto n = c.varint(); n > 0 && c.ok; --n) types.push_back(static_cast<int>(unzigzag(c.varint())));
+  for (int f = 0; f < kStringFields && c.ok; ++f) {
+    auto count = c.varint();
+    for (std::uint64_t i = 1; i < count && c.ok; ++i) c.bytes(c.varint());
+  }
+  c.bytes(c.varint() * 8);
+  std::vector<FailRange> fails;
+  if (!c.ok || !read_fail_ranges(c, b.start, b.end, fails)) return false;
+  const auto& want = q.terms[static_cast<std::size_t>(q.failed_term)].types;
+  for (const FailRange& r : fails)
+    if (fail_range_matches(r, types, want)) out.emplace_back(r.start, r.end);
+  return true;
 }
 
 void HistoryIndex::placeholders(std::size_t block, std::vector<record::RecordHeader>& out) const {

@@ -12,6 +12,11 @@
 // other criteria are active, so a block whose summary rules a criterion out
 // holds no record that could make an event satisfy it.
 //
+// For -sv no it keeps the block's failure ranges: the byte ranges of runs
+// of records of one identity that may be a failure (record_may_fail), with
+// their record types. In a history whose records come in order an event
+// lies within one such run, so the rest of the block can be left unread.
+//
 // It also keeps, per block, the identities of the records (time, serial,
 // node) and whether each one can open an event: a skipped block's records
 // still go through the event assembler as empty placeholders, so events
@@ -26,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "criteria.h"
@@ -74,7 +80,12 @@ struct IndexQuery {
   std::int64_t start_time = 0, end_time = 0;
   // Criteria, in bit order: bit i of a prune mask says criterion i rules the
   // block out.
-  enum class Kind { kTypes, kString, kNumbers, kSerial, kNodes };
+  // kFailed (-sv no): the block holds a run of records of one identity
+  // that may be a failure (search_items.h, record_may_fail) with a record
+  // of one of `types` (or any, when empty). Sound only where every event is
+  // within one run: files in order (see HistoryIndex::in_order), so its
+  // bit is used only there (order_only_mask).
+  enum class Kind { kTypes, kString, kNumbers, kSerial, kNodes, kFailed };
   struct Term {
     Kind kind;
     int field = 0;                   // kString: 0 key, 1 exe, 2 comm
@@ -87,6 +98,11 @@ struct IndexQuery {
   // -hn / -f: stock writes "sockaddr len too short" for events that do not
   // match too, so blocks with SOCKADDR records are read.
   bool reads_sockaddr = false;
+  // The kFailed term's index, -1 without one.
+  int failed_term = -1;
+  std::uint32_t order_only_mask() const {
+    return failed_term < 0 ? 0u : 1u << failed_term;
+  }
   // True when the index can skip anything for these criteria.
   bool useful() const { return time || !terms.empty(); }
 };
@@ -153,6 +169,14 @@ class HistoryIndex {
     for (auto& h : hs) fn(h);
   }
   void placeholders(std::size_t block, std::vector<record::RecordHeader>& out) const;
+
+  // With a kFailed term, in files in order: the byte ranges of the block
+  // (whole lines, in order) that hold every event that can be a failure of
+  // the term's types; nothing else in the block can match. False when the
+  // block must be read whole (no such term, a bad time stamp, too many
+  // ranges to keep).
+  bool failed_ranges(std::size_t block, const IndexQuery& q,
+                     std::vector<std::pair<std::uint64_t, std::uint64_t>>& out) const;
 
  private:
   std::string bytes_;

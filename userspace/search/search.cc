@@ -272,6 +272,32 @@ class Searcher : public LogSink {
     }
     if (indexed == 0) return kNoIndex;
 
+    // Files whose records all come in order (each new identity with a greater
+    // time and serial, also from one file to the next), fully covered: no
+    // event read later can leave before one read earlier, nor join an event
+    // of a skipped block, so skipped blocks need no placeholders when one
+    // criterion rules out every block of each run of blocks that share
+    // events. (-hn and -f: the SOCKADDR messages keep their order only with
+    // placeholders.)
+    bool in_order = !q->reads_sockaddr;
+    const HistoryIndex* prev = nullptr;
+    for (std::size_t i = 0; i < paths.size() && in_order; ++i) {
+      const auto& idx = files[i].idx;
+      if (!idx || !idx->in_order() || files[i].size != idx->covered()) {
+        in_order = false;
+        break;
+      }
+      bool any = std::any_of(idx->blocks().begin(), idx->blocks().end(), [](const auto& b) {
+        return (b.flags & HistoryIndex::kRecords) != 0;
+      });
+      if (!any) continue;
+      // An event cut by the rotation continues the next file with the same
+      // key: equal keys are that event unless a node could tell them apart.
+      if (prev && (prev->any_node() || idx->any_node() ? !(prev->last() < idx->first())
+                                                       : idx->first() < prev->last()))
+        in_order = false;
+      prev = &*idx;
+    }
     // The files as one chain of units: an indexed file's blocks and, past
     // what its index covers, its tail; a file without index is one unit.
     enum class Act { kRead, kSkip, kDrop, kNone };
@@ -301,6 +327,9 @@ class Searcher : public LogSink {
           u.act = Act::kNone;
         } else {
           std::uint32_t m = idx.prune_mask(b, *q);
+          // -sv no rules out only where every event lies within one
+          // identity run (history_index.h, IndexQuery::kFailed).
+          if (!in_order && m != HistoryIndex::kMustRead) m &= ~q->order_only_mask();
           if (m != 0 && m != HistoryIndex::kMustRead) {
             u.act = Act::kSkip;
             u.mask = m;
@@ -322,33 +351,8 @@ class Searcher : public LogSink {
       if (units[k + 1].act == Act::kRead && units[k].link_next && units[k].act == Act::kSkip)
         units[k].act = Act::kRead;
 
-    // Files whose records all come in order (each new identity with a greater
-    // time and serial, also from one file to the next), fully covered: no
-    // event read later can leave before one read earlier, nor join an event
-    // of a skipped block, so skipped blocks need no placeholders when one
-    // criterion rules out every block of each run of blocks that share
-    // events. (-hn and -f: the SOCKADDR messages keep their order only with
-    // placeholders.)
-    bool in_order = !q->reads_sockaddr;
-    const HistoryIndex* prev = nullptr;
-    for (std::size_t i = 0; i < paths.size() && in_order; ++i) {
-      const auto& idx = files[i].idx;
-      if (!idx || !idx->in_order() || files[i].size != idx->covered()) {
-        in_order = false;
-        break;
-      }
-      bool any = std::any_of(idx->blocks().begin(), idx->blocks().end(), [](const auto& b) {
-        return (b.flags & HistoryIndex::kRecords) != 0;
-      });
-      if (!any) continue;
-      // An event cut by the rotation continues the next file with the same
-      // key: equal keys are that event unless a node could tell them apart.
-      if (prev && (prev->any_node() || idx->any_node() ? !(prev->last() < idx->first())
-                                                       : idx->first() < prev->last()))
-        in_order = false;
-      prev = &*idx;
-    }
-    std::size_t dropped = 0;
+    std::size_t dropped = 0, in_part = 0;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges, block_ranges;
     if (in_order) {
       for (std::size_t k = 0; k < units.size();) {
         if (units[k].act != Act::kSkip) {
@@ -388,16 +392,37 @@ class Searcher : public LogSink {
           ++skipped;
           rc = feed_placeholders(*files[i].idx, un.block, un.mask);
         } else {
+          // Consecutive blocks read are one range; with -sv no on files in
+          // order, a block is read only where a run of its may be a
+          // failure (nothing else in it can match, and in order nothing
+          // left out changes how the others group or leave).
+          ranges.clear();
+          auto add = [&](std::uint64_t s, std::uint64_t e) {
+            if (s >= e) return;
+            if (!ranges.empty() && ranges.back().second == s)
+              ranges.back().second = e;
+            else
+              ranges.emplace_back(s, e);
+          };
+          auto add_unit = [&](const Unit& x) {
+            if (x.block != kWhole && in_order && q->failed_term >= 0 &&
+                files[i].idx->failed_ranges(x.block, *q, block_ranges)) {
+              ++in_part;
+              for (const auto& r : block_ranges) add(r.first, r.second);
+            } else {
+              add(x.start, x.end);
+            }
+          };
           if (un.block != kWhole) ++read_blocks;
-          // Consecutive blocks read are one range.
-          std::uint64_t end = un.end;
+          add_unit(un);
           while (un.block != kWhole && u + 1 < units.size() && units[u + 1].file == i &&
                  units[u + 1].act == Act::kRead && units[u + 1].block != kWhole) {
             ++u;
             ++read_blocks;
-            end = units[u].end;
+            add_unit(units[u]);
           }
-          if (un.start < end) rc = read_range(fd.get(), un.start, end, backing);
+          for (std::size_t r = 0; r < ranges.size() && rc == 0 && !done_; ++r)
+            rc = read_range(fd.get(), ranges[r].first, ranges[r].second, backing);
         }
       }
       while (u < units.size() && units[u].file == i) ++u;
@@ -412,9 +437,9 @@ class Searcher : public LogSink {
     indexed_ = false;
     if (std::getenv("BPFAUDIT_INDEX_STATS")) {
       std::fprintf(err_.file(),
-                   "index: %zu files, %zu indexed, blocks read %zu, skipped %zu (%zu without "
-                   "placeholders), outside time %zu%s\n",
-                   paths.size(), indexed, read_blocks, skipped, dropped, outside,
+                   "index: %zu files, %zu indexed, blocks read %zu (%zu in part), skipped %zu (%zu "
+                   "without placeholders), outside time %zu%s\n",
+                   paths.size(), indexed, read_blocks, in_part, skipped, dropped, outside,
                    rc == kRestart ? ", restarted" : "");
       for (std::size_t i = 0; i < paths.size(); ++i)
         if (!files[i].idx && files[i].why != "no index")

@@ -1294,4 +1294,31 @@ int extract_search_items(const record::Event& ev, const Criteria& c, SearchItems
 
 std::optional<std::string> decode_hex_value(const char* text) { return unescape(text); }
 
+bool record_may_fail(int type, std::string_view raw) {
+  auto has = [&](std::string_view needle) { return raw.find(needle) != std::string_view::npos; };
+  // The AVC parsers: "denied" fails; result= (user messages, after res=)
+  // fails unless it is exactly "success".
+  if (has("denied") || has("result=")) return true;
+  // Every occurrence: which one a parser finds depends on where the other
+  // criteria left its cursor.
+  auto each_value = [&](std::string_view key, auto&& fails) {
+    for (std::size_t at = raw.find(key); at != std::string_view::npos; at = raw.find(key, at + 1))
+      if (fails(raw.substr(at + key.size()))) return true;
+    return false;
+  };
+  // user(): the first res= after the message start fails when it starts
+  // with "failed", whatever follows.
+  if (is_user_message(type))
+    return each_value("res=", [](std::string_view v) { return v.starts_with("failed"); });
+  // syscall(): success= is a word, "yes" (ended by a space: at the end of the
+  // record stock finds it unended) succeeds, anything else fails.
+  if (each_value("success=", [](std::string_view v) {
+        return !(v.starts_with("yes") && v.size() > 3 && v[3] == ' ');
+      }))
+    return true;
+  // The other parsers take res= as a number (0 fails, and a word converts to
+  // 0) or as a word ("failed" fails): any res= may fail.
+  return has("res=");
+}
+
 }  // namespace bpfaudit::search

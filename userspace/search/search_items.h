@@ -91,4 +91,10 @@ std::optional<std::string> passwd_name(std::uint32_t uid);
 // collects every value the extraction could read with it.
 std::optional<std::string> decode_hex_value(const char* text);
 
+// Whether extracting -sv from a record of this type with this raw text could
+// make its event's success "failed", under any criteria: a superset (the
+// history index marks the events that may be failures with it). Mirrors the
+// res=/success=/result=/AVC rules of the parsers in search_items.cc.
+bool record_may_fail(int type, std::string_view raw);
+
 }  // namespace bpfaudit::search
