@@ -6,8 +6,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "unique_fd.h"
 
@@ -50,6 +53,109 @@ class FdSink : public RecordSink {
   bool is_file_;
 };
 
+// A log file written with O_DIRECT where the file system takes it. The page
+// cache's copy was the reader side's largest cost: `perf record` of an
+// autrace dd (2026-12-07) put 35% of all samples in
+// copy_folio_from_iter_atomic, and on this VM's ext4 `dd bs=1M count=1000`
+// wrote 0.75 GB/s buffered, 1.4 GB/s with oflag=direct. Records are staged
+// in an aligned buffer (a memcpy, several GB/s) and written in whole 4 KiB
+// blocks, so the file's size stays a multiple of 4 KiB until close(), which
+// writes the last partial block through the page cache. Until then the
+// file may end inside a record. A file that does not end on a block
+// boundary when opened (an existing log being appended to), a file system
+// that refuses O_DIRECT, or a direct write it refuses, means plain writes
+// from there on: the records are the same either way.
+class DirectFileSink : public RecordSink {
+ public:
+  DirectFileSink(base::UniqueFd fd, std::string target)
+      : fd_(std::move(fd)), target_(std::move(target)) {
+    struct stat st;
+    int flags = ::fcntl(fd_.get(), F_GETFL);
+    void* mem = nullptr;
+    if (::fstat(fd_.get(), &st) == 0 && st.st_size % kBlock == 0 && flags >= 0 &&
+        ::posix_memalign(&mem, kBlock, kStage) == 0) {
+      stage_.reset(static_cast<char*>(mem));
+      direct_ = ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) == 0;
+    }
+  }
+  bool write(std::string_view records) override {
+    if (!fd_) return false;
+    if (!direct_) return write_all(fd_.get(), records);
+    while (!records.empty()) {
+      std::size_t n = std::min(records.size(), kStage - staged_);
+      std::memcpy(stage_.get() + staged_, records.data(), n);
+      staged_ += n;
+      records.remove_prefix(n);
+      if (staged_ == kStage && !flush_blocks()) return false;
+    }
+    return true;
+  }
+  bool close() override {
+    if (!fd_) return true;
+    bool ok = true;
+    if (direct_ && staged_ > 0) {
+      ok = flush_blocks();
+      if (ok && staged_ > 0) ok = plain() && write_all(fd_.get(), {stage_.get(), staged_});
+    }
+    staged_ = 0;
+    // close(2)'s answer matters: a file system may report a failed
+    // write-back only there.
+    return ::close(fd_.release()) == 0 && ok;
+  }
+  std::string search_command(int pid) const override {
+    return "ausearch -if " + target_ + " -i -p " + std::to_string(pid);
+  }
+  bool takes_eoe() const override { return false; }
+  std::string describe() const override { return "file " + target_; }
+
+ private:
+  static constexpr std::size_t kBlock = 4096;
+  static constexpr std::size_t kStage = 4u << 20;
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+
+  // Back to plain writes for good.
+  bool plain() {
+    if (!direct_) return true;
+    direct_ = false;
+    int flags = ::fcntl(fd_.get(), F_GETFL);
+    return flags >= 0 && ::fcntl(fd_.get(), F_SETFL, flags & ~O_DIRECT) == 0;
+  }
+  // Writes the staged whole blocks and keeps the rest at the front.
+  bool flush_blocks() {
+    std::size_t whole = staged_ / kBlock * kBlock, done = 0;
+    while (done < whole) {
+      ssize_t n = ::write(fd_.get(), stage_.get() + done, whole - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINVAL) {  // refused after all: the rest goes plain
+        if (!plain()) return false;
+        break;
+      }
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+      if (done % kBlock != 0) {  // a short write leaves the file unaligned
+        if (!plain()) return false;
+        break;
+      }
+    }
+    if (!direct_ && done < staged_) {
+      if (!write_all(fd_.get(), {stage_.get() + done, staged_ - done})) return false;
+      staged_ = 0;
+      return true;
+    }
+    std::memmove(stage_.get(), stage_.get() + done, staged_ - done);
+    staged_ -= done;
+    return true;
+  }
+
+  base::UniqueFd fd_;
+  std::string target_;
+  std::unique_ptr<char, Free> stage_;
+  std::size_t staged_ = 0;
+  bool direct_ = false;
+};
+
 // The collector's socket, connected; not valid when no collector listens.
 base::UniqueFd connect_collector(const std::string& path) {
   sockaddr_un addr{};
@@ -74,13 +180,14 @@ base::Result<std::unique_ptr<RecordSink>> open_sink(const SinkChoice& choice, in
     if (base::UniqueFd fd = connect_collector(choice.collector_socket))
       return std::unique_ptr<RecordSink>(new FdSink(std::move(fd), choice.collector_socket, false));
     if (mkdir(choice.default_dir.c_str(), 0700) != 0 && errno != EEXIST)
-      return base::Error{-errno, "cannot create " + choice.default_dir + ": " + std::strerror(errno)};
+      return base::Error{-errno,
+                         "cannot create " + choice.default_dir + ": " + std::strerror(errno)};
     file = choice.default_dir + "/autrace-" + std::to_string(root_pid) + ".log";
   }
   // Records may be security relevant: readable by root only, like audit.log.
   base::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!fd) return base::Error{-errno, "cannot open " + file + ": " + std::strerror(errno)};
-  return std::unique_ptr<RecordSink>(new FdSink(std::move(fd), file, true));
+  return std::unique_ptr<RecordSink>(new DirectFileSink(std::move(fd), file));
 }
 
 }  // namespace bpfaudit::trace
