@@ -66,8 +66,9 @@ class HistoryIndexTest : public ::testing::Test {
     int rc;
     std::string out, err;
   };
+  // Searches opts.input, the test's log when none is set.
   Run search(Options opts, bool use_index) {
-    opts.input = log_;
+    if (!opts.input) opts.input = log_;
     opts.criteria.format = ReportFormat::kRaw;
     if (use_index)
       ::setenv("BPFAUDIT_INDEX_STATS", "1", 1);
@@ -428,21 +429,7 @@ TEST_F(HistoryIndexTest, AFailureCutByARotationIsFoundInEitherFile) {
   o.criteria.success = Success::kFailed;
   o.criteria.message_types = {1302};  // PATH
   o.input = dir_.string();
-  auto run_dir = [&](bool use_index) {
-    o.criteria.format = ReportFormat::kRaw;
-    if (use_index)
-      ::setenv("BPFAUDIT_INDEX_STATS", "1", 1);
-    else
-      ::setenv("BPFAUDIT_NO_INDEX", "1", 1);
-    testing::MemStream out, err;
-    Environment env;
-    env.auditd_conf = "/nonexistent/auditd.conf";
-    int rc = run(o, out.file(), err.file(), env);
-    ::unsetenv("BPFAUDIT_INDEX_STATS");
-    ::unsetenv("BPFAUDIT_NO_INDEX");
-    return Run{rc, out.str(), err.str()};
-  };
-  Run full = run_dir(false), fast = run_dir(true);
+  Run full = search(o, false), fast = search(o, true);
   EXPECT_EQ(full.out, e2_failed);
   EXPECT_EQ(fast.out, full.out);
   EXPECT_EQ(plain_err(fast.err), full.err);

@@ -30,27 +30,22 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
-class FdSink : public RecordSink {
+// The collector's socket: it takes EOE (for its plugins), and records sent
+// there are searched in the daemon's log.
+class CollectorSink : public RecordSink {
  public:
-  FdSink(base::UniqueFd fd, std::string target, bool is_file)
-      : fd_(std::move(fd)), target_(std::move(target)), is_file_(is_file) {}
+  CollectorSink(base::UniqueFd fd, std::string target)
+      : fd_(std::move(fd)), target_(std::move(target)) {}
   bool write(std::string_view records) override { return fd_ && write_all(fd_.get(), records); }
-  // close(2)'s answer matters here: a file system may report a failed
-  // write-back only there, and the records would be lost unsaid.
   bool close() override { return !fd_ || ::close(fd_.release()) == 0; }
   std::string search_command(int pid) const override {
-    if (is_file_) return "ausearch -if " + target_ + " -i -p " + std::to_string(pid);
     return "ausearch -i -p " + std::to_string(pid);
   }
-  bool takes_eoe() const override { return !is_file_; }
-  std::string describe() const override {
-    return is_file_ ? "file " + target_ : "collector at " + target_;
-  }
+  std::string describe() const override { return "collector at " + target_; }
 
  private:
   base::UniqueFd fd_;
   std::string target_;
-  bool is_file_;
 };
 
 // A log file written with O_DIRECT where the file system takes it. The page
@@ -178,7 +173,7 @@ base::Result<std::unique_ptr<RecordSink>> open_sink(const SinkChoice& choice, in
     file = *choice.output_file;
   } else {
     if (base::UniqueFd fd = connect_collector(choice.collector_socket))
-      return std::unique_ptr<RecordSink>(new FdSink(std::move(fd), choice.collector_socket, false));
+      return std::unique_ptr<RecordSink>(new CollectorSink(std::move(fd), choice.collector_socket));
     if (mkdir(choice.default_dir.c_str(), 0700) != 0 && errno != EEXIST)
       return base::Error{-errno,
                          "cannot create " + choice.default_dir + ": " + std::strerror(errno)};
