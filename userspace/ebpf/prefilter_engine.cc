@@ -16,6 +16,7 @@
 
 #include "bpf_handles.h"
 #include "bpfaudit_engine.h"
+#include "core_btf.h"
 #include "engine.skel.h"
 
 namespace bpfaudit::ebpf {
@@ -87,10 +88,13 @@ using Skel = SkelPtr<engine_bpf>;
 // Opens and loads the object; with `reuse_pins`, onto the pinned maps.
 base::Result<Skel> load_object(bool reuse_pins) {
   LibbpfLog log;
-  Skel skel(engine_bpf__open());
+  CoreBtf core_btf;  // the kernel BTF subset CO-RE relocates against (core_btf.h)
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf.path());
+  Skel skel(engine_bpf__open_opts(&open_opts));
   if (!skel)
     return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
+  core_btf.start(bpf_object__btf(skel->obj));
   bpf_map__set_max_entries(skel->maps.events, kRingBytes);
   // The engine with the prefilter's rules alone: autrace's tree and its
   // programs stay out (not loaded, never verified).
@@ -102,6 +106,7 @@ base::Result<Skel> load_object(bool reuse_pins) {
     bpf_program__set_autoload(p, false);
   if (reuse_pins)
     for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());
+  core_btf.wait();
   if (int err = engine_bpf__load(skel.get()))
     return base::Error{err, std::string("cannot load the prefilter BPF program: ") +
                                 std::strerror(-err) +

@@ -29,6 +29,7 @@
 
 #include "bpf_handles.h"
 #include "bpfaudit_engine.h"
+#include "core_btf.h"
 #include "engine.skel.h"
 #include "syscall_table.h"
 
@@ -179,12 +180,19 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   phase("fault in the heap libbpf will use");
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
   probe->handler_ = std::move(handler);
-  probe->skel_.reset(engine_bpf__open());
-  phase("open the object");
+  // CO-RE relocates against the part of the kernel's BTF the object can
+  // match, built on a thread of its own while this one goes on (core_btf.h).
+  CoreBtf core_btf;
+  {
+    LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf.path());
+    probe->skel_.reset(engine_bpf__open_opts(&open_opts));
+  }
   if (!probe->skel_)
     return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
   engine_bpf* skel = probe->skel_.get();
+  core_btf.start(bpf_object__btf(skel->obj));
+  phase("open the object");
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
   // The engine with the process-tree rule alone: no prefilter rules here,
   // so its rule tables (5 MiB of preallocated kernel memory) shrink to one
@@ -212,6 +220,8 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   probe->producer_pos_ = static_cast<const std::uint64_t*>(ring.prod);
   probe->ring_data_ = static_cast<const std::uint8_t*>(ring.prod) + page_size;
 
+  core_btf.wait();
+  phase("wait for the kernel BTF subset (built on a second thread)");
   int load_err = engine_bpf__load(skel);
   phase("load: kernel BTF, CO-RE, verifier");
   if (int err = load_err) {
@@ -309,7 +319,7 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
     ev.data.fd = fd;
     if (epoll_ctl(probe->epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
   }
-  probe->description_ = "eBPF CO-RE (tp_btf/sys_exit, " + entry_path +
+  probe->description_ = "eBPF " + core_btf.describe() + " (tp_btf/sys_exit, " + entry_path +
                         ", tp_btf/sched_process_fork|exec|exit, tp_btf/sched_switch; ring buffer " +
                         std::to_string(config.ring_bytes >> 20) + " MiB)";
   phase("attach, map the ring");
