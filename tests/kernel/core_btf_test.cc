@@ -39,7 +39,7 @@ Engine load(Config config, ebpf::CoreBtf* core, std::string& log_text) {
     log_text = log.text();
     return nullptr;
   }
-  if (core) core->start(bpf_object__btf(skel->obj));
+  if (core) core->build(bpf_object__btf(skel->obj));
   bpf_map__set_max_entries(skel->maps.events, 1 << 20);
   bpf_map__set_max_entries(skel->maps.pf_rows, 1);
   bpf_map__set_max_entries(skel->maps.pf_rules, 1);
@@ -53,7 +53,6 @@ Engine load(Config config, ebpf::CoreBtf* core, std::string& log_text) {
                            skel->progs.handle_switch})
       bpf_program__set_autoload(p, false);
   }
-  if (core) core->wait();
   if (engine_bpf__load(skel.get()) != 0) {
     log_text = log.text();
     return nullptr;

@@ -122,6 +122,8 @@ bool copy_whole_kernel_btf(int fd, std::string& why) {
 }  // namespace
 
 std::size_t core_essential_len(const char* name) {
+  // Almost no kernel name has "___": one strstr decides for all those.
+  if (!std::strstr(name, "___")) return std::strlen(name);
   std::size_t n = std::strlen(name);
   // "X___Y" with X and Y not underscores; the last such separator counts.
   for (std::size_t i = n >= 5 ? n - 5 + 1 : 0; i-- > 0;) {
@@ -240,55 +242,46 @@ CoreBtf::CoreBtf() {
                    std::strerror(errno) + ")";
 }
 
-CoreBtf::~CoreBtf() { wait(); }
-
-void CoreBtf::start(const struct btf* local) {
-  if (!memfd_ || builder_.joinable()) return;
-  CoreNames names = core_names(local);
-  builder_ = std::thread([this, names = std::move(names)] {
-    int fd = memfd_.get();
-    std::string why;
-    struct btf* kernel = btf__load_vmlinux_btf();
-    if (!kernel) {
-      why = std::string("cannot read ") + kKernelBtf + ": " + std::strerror(errno);
+void CoreBtf::build(const struct btf* local) {
+  if (!memfd_ || built_) return;
+  built_ = true;
+  const int fd = memfd_.get();
+  std::string why;
+  struct btf* kernel = btf__load_vmlinux_btf();
+  if (!kernel) {
+    why = std::string("cannot read ") + kKernelBtf + ": " + std::strerror(errno);
+  } else {
+    auto subset = core_btf_subset(kernel, core_names(local));
+    if (!subset) {
+      why = subset.error().text();
     } else {
-      auto subset = core_btf_subset(kernel, names);
-      if (!subset) {
-        why = subset.error().text();
-      } else {
-        std::uint32_t size = 0;
-        const void* raw = btf__raw_data(*subset, &size);
-        const auto* p = static_cast<const char*>(raw);
-        std::uint32_t off = 0;
-        while (raw && off < size) {
-          ssize_t w = ::write(fd, p + off, size - off);
-          if (w < 0 && errno == EINTR) continue;
-          if (w <= 0) break;
-          off += static_cast<std::uint32_t>(w);
-        }
-        if (raw && off == size) {
-          description_ = "CO-RE against " + std::to_string(btf__type_cnt(*subset) - 1) + " of " +
-                         std::to_string(btf__type_cnt(kernel) - 1) + " kernel BTF types";
-        } else {
-          why = std::string("cannot write the kernel BTF subset: ") + std::strerror(errno);
-        }
-        btf__free(*subset);
+      std::uint32_t size = 0;
+      const auto* raw = static_cast<const char*>(btf__raw_data(*subset, &size));
+      std::uint32_t off = 0;
+      while (raw && off < size) {
+        ssize_t w = ::write(fd, raw + off, size - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += static_cast<std::uint32_t>(w);
       }
-      btf__free(kernel);
+      if (raw && off == size) {
+        description_ = "CO-RE against " + std::to_string(btf__type_cnt(*subset) - 1) + " of " +
+                       std::to_string(btf__type_cnt(kernel) - 1) + " kernel BTF types";
+      } else {
+        why = std::string("cannot write the kernel BTF subset: ") + std::strerror(errno);
+      }
+      btf__free(*subset);
     }
-    if (why.empty()) return;
-    // Start again with the whole kernel BTF: libbpf relocates as without us.
-    if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
-      why += std::string("; cannot reset the memfd: ") + std::strerror(errno);
-    } else {
-      copy_whole_kernel_btf(fd, why);
-    }
-    description_ = "CO-RE against the whole kernel BTF (" + why + ")";
-  });
-}
-
-void CoreBtf::wait() {
-  if (builder_.joinable()) builder_.join();
+    btf__free(kernel);
+  }
+  if (why.empty()) return;
+  // Start again with the whole kernel BTF: libbpf relocates as without us.
+  if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
+    why += std::string("; cannot reset the memfd: ") + std::strerror(errno);
+  } else {
+    copy_whole_kernel_btf(fd, why);
+  }
+  description_ = "CO-RE against the whole kernel BTF (" + why + ")";
 }
 
 }  // namespace bpfaudit::ebpf

@@ -25,7 +25,6 @@
 #pragma once
 
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "result.h"
@@ -36,7 +35,7 @@ struct btf;
 namespace bpfaudit::ebpf {
 
 // The kinds and essential names of the named types of `local` (an object's
-// BTF) that a CO-RE relocation may root at. Read on the caller's thread:
+// BTF) that a CO-RE relocation may root at. Read before the object loads:
 // libbpf rewrites an object's BTF while it loads it.
 struct CoreNames {
   std::vector<std::pair<int, std::string>> names;  // (BTF kind, essential name)
@@ -52,28 +51,28 @@ base::Result<struct btf*> core_btf_subset(const struct btf* kernel, const CoreNa
 // `task_struct`).
 std::size_t core_essential_len(const char* name);
 
-// Builds the subset of /sys/kernel/btf/vmlinux on a thread of its own, into a
-// memfd whose /proc path libbpf is given at open (libbpf 1.1 reads
-// btf_custom_path when the object loads, not when it opens): make a CoreBtf,
-// open the object with path(), start() with the object's BTF, wait() before
-// loading. What the memfd then holds: the subset, or, if it could not be
-// built, a copy of the whole kernel BTF (relocation then as without it), with
-// the reason; describe() says which for the start-up line.
+// Builds the subset of /sys/kernel/btf/vmlinux into a memfd whose /proc path
+// libbpf is given at open (libbpf 1.1 reads btf_custom_path when the object
+// loads, not when it opens): make a CoreBtf, open the object with path(),
+// build() with the object's BTF, then load. build() runs on the caller's
+// thread: autrace calls it while its ring buffer is being made on a second
+// thread (the kernel zeroes a 64 MiB ring's pages in about 12 ms), which is
+// then the only other work of its start-up before the load. What the memfd
+// then holds: the subset, or, if it could not be built, a copy of the whole
+// kernel BTF (relocation then as without it), with the reason; describe()
+// says which, for the start-up line.
 class CoreBtf {
  public:
   CoreBtf();
-  // `local` is the opened object's BTF (bpf_object__btf); its names are read
-  // here, the kernel's BTF on the builder thread.
-  void start(const struct btf* local);
-  ~CoreBtf();
   CoreBtf(const CoreBtf&) = delete;
   CoreBtf& operator=(const CoreBtf&) = delete;
 
   // For bpf_object_open_opts.btf_custom_path; nullptr when no memfd could be
   // made (then libbpf relocates against the kernel's BTF itself).
   const char* path() const { return path_.empty() ? nullptr : path_.c_str(); }
-  // Joins the builder; call before the object loads.
-  void wait();
+  // `local` is the opened object's BTF (bpf_object__btf), read before libbpf
+  // rewrites it at load.
+  void build(const struct btf* local);
   // "CO-RE against N of M kernel BTF types" or "CO-RE against the whole
   // kernel BTF (REASON)".
   const std::string& describe() const { return description_; }
@@ -82,7 +81,7 @@ class CoreBtf {
   base::UniqueFd memfd_;
   std::string path_;
   std::string description_;
-  std::thread builder_;
+  bool built_ = false;
 };
 
 }  // namespace bpfaudit::ebpf

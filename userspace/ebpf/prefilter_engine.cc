@@ -94,7 +94,7 @@ base::Result<Skel> load_object(bool reuse_pins) {
   if (!skel)
     return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
-  core_btf.start(bpf_object__btf(skel->obj));
+  core_btf.build(bpf_object__btf(skel->obj));
   bpf_map__set_max_entries(skel->maps.events, kRingBytes);
   // The engine with the prefilter's rules alone: autrace's tree and its
   // programs stay out (not loaded, never verified).
@@ -106,7 +106,6 @@ base::Result<Skel> load_object(bool reuse_pins) {
     bpf_program__set_autoload(p, false);
   if (reuse_pins)
     for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());
-  core_btf.wait();
   if (int err = engine_bpf__load(skel.get()))
     return base::Error{err, std::string("cannot load the prefilter BPF program: ") +
                                 std::strerror(-err) +

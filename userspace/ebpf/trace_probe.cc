@@ -181,7 +181,7 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
   probe->handler_ = std::move(handler);
   // CO-RE relocates against the part of the kernel's BTF the object can
-  // match, built on a thread of its own while this one goes on (core_btf.h).
+  // match, built here while the ring is made on the second thread (core_btf.h).
   CoreBtf core_btf;
   {
     LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf.path());
@@ -191,8 +191,9 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
     return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
   engine_bpf* skel = probe->skel_.get();
-  core_btf.start(bpf_object__btf(skel->obj));
   phase("open the object");
+  core_btf.build(bpf_object__btf(skel->obj));
+  phase("the kernel BTF subset CO-RE relocates against");
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
   // The engine with the process-tree rule alone: no prefilter rules here,
   // so its rule tables (5 MiB of preallocated kernel memory) shrink to one
@@ -220,8 +221,6 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   probe->producer_pos_ = static_cast<const std::uint64_t*>(ring.prod);
   probe->ring_data_ = static_cast<const std::uint8_t*>(ring.prod) + page_size;
 
-  core_btf.wait();
-  phase("wait for the kernel BTF subset (built on a second thread)");
   int load_err = engine_bpf__load(skel);
   phase("load: kernel BTF, CO-RE, verifier");
   if (int err = load_err) {
