@@ -466,18 +466,20 @@ int BPF_PROG(enter_any, struct pt_regs *regs, long syscall_nr)
 /* Brings `p->sent` up to date with `task` and says whether it moved since
  * the last identity event (or none was sent). `task` is a trusted BTF
  * pointer: plain loads compile to direct, fault-safe kernel reads instead of
- * one helper call per field. */
-static __always_inline bool refresh_identity(struct bpfaudit_pending *p, struct task_struct *task)
+ * one helper call per field; with `helper`, helper calls (BPFAUDIT_READ). */
+static __always_inline bool refresh_identity(struct bpfaudit_pending *p, struct task_struct *task,
+					     const bool helper)
 {
 	struct bpfaudit_identity *id = &p->sent;
-	__u64 changed = bpfaudit_sync_identity(id, task) | !p->sent_valid;
-	struct tty_struct *tty = task->signal->tty;
+	__u64 changed = bpfaudit_sync_identity_with(id, task, helper) | !p->sent_valid;
+	struct tty_struct *tty =
+		helper ? BPF_CORE_READ(task, signal, tty) : task->signal->tty;
 	__u64 driver = 0;
 	__s32 index = 0;
 
 	if (tty) {
-		driver = (__u64)tty->driver;
-		index = tty->index;
+		driver = (__u64)BPFAUDIT_READ(helper, tty, driver);
+		index = BPFAUDIT_READ(helper, tty, index);
 	}
 	if (!p->sent_valid || p->tty != (__u64)tty || p->tty_driver != driver ||
 	    p->tty_index != index) {
@@ -494,9 +496,9 @@ static __always_inline bool refresh_identity(struct bpfaudit_pending *p, struct 
  * False when it could not: the SYSCALL event must not go out then, it would
  * be read with the identity sent before. */
 static __always_inline bool send_identity(struct bpfaudit_pending *p, struct task_struct *task,
-					  __u32 tid)
+					  __u32 tid, const bool helper)
 {
-	if (!refresh_identity(p, task))
+	if (!refresh_identity(p, task, helper))
 		return true;
 	/* Its loss is the SYSCALL event's, counted by the caller. */
 	struct bpfaudit_identity_event *ev =
@@ -620,13 +622,14 @@ static __always_inline bool read_statbuf(struct bpfaudit_inode *out, struct bpfa
  * runs each, 2026-12-07, kernel log_level 4. Their arguments are scalars and
  * a pointer to the pending entry, which a global function may take (checked
  * for NULL); the task is the current one wherever they run. */
-__noinline int emit_syscall(__u32 tid, struct bpfaudit_pending *p, __s64 ret, __u32 flags)
+static __always_inline int emit_syscall_event(__u32 tid, struct bpfaudit_pending *p, __s64 ret,
+					      __u32 flags, const bool helper)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	if (!p)
 		return 0;
-	if (!send_identity(p, task, tid)) {
+	if (!send_identity(p, task, tid, helper)) {
 		count_loss(BPFAUDIT_LOSS_RING_SYSCALL);
 		return 0;
 	}
@@ -683,6 +686,11 @@ __noinline int emit_syscall(__u32 tid, struct bpfaudit_pending *p, __s64 ret, __
 	fill_syscall(ev, tid, p, ret, flags);
 	submit_event(ev, sizeof(*ev));
 	return 0;
+}
+
+__noinline int emit_syscall(__u32 tid, struct bpfaudit_pending *p, __s64 ret, __u32 flags)
+{
+	return emit_syscall_event(tid, p, ret, flags, false);
 }
 
 /* The process-tree rule at sys_exit, for a traced thread's entry `p`. Each
@@ -1215,7 +1223,10 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 		p->args[3] = BPF_CORE_READ(regs, r10);
 		p->enter_ns = coarse_boot_ns();
 		p->nr = nr;
-		emit_syscall(tid, p, 0, BPFAUDIT_SC_NO_RETURN);
+		/* Inline, with helper reads: this runs once per thread, and
+		 * emit_syscall's plain loads would cost this program's
+		 * verification 4 ms (identity.bpf.h, BPFAUDIT_READ). */
+		emit_syscall_event(tid, p, 0, BPFAUDIT_SC_NO_RETURN, true);
 	}
 	bpf_task_storage_delete(&pending, task);
 
