@@ -5,6 +5,8 @@
 // prefilter's rules), loaded, and every loaded program's final instructions
 // compared. Runs on the host and in the 6.1 and 6.12 guests, whose BTF
 // differs from 6.18's.
+#include "core_btf.h"
+
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
@@ -15,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "core_btf.h"
 #include "engine.skel.h"
 #include "kernel_env.h"
 
@@ -47,10 +48,10 @@ Engine load(Config config, ebpf::CoreBtf* core, std::string& log_text) {
     skel->rodata->follow_tree = true;
   } else {
     skel->rodata->eval_rules = true;
-    for (bpf_program* p : {skel->progs.enter_execve, skel->progs.enter_execveat,
-                           skel->progs.enter_chdir, skel->progs.enter_any, skel->progs.handle_fork,
-                           skel->progs.handle_exec, skel->progs.handle_task_exit,
-                           skel->progs.handle_switch})
+    for (bpf_program* p :
+         {skel->progs.enter_execve, skel->progs.enter_execveat, skel->progs.enter_chdir,
+          skel->progs.enter_any, skel->progs.handle_fork, skel->progs.handle_exec,
+          skel->progs.handle_task_exit, skel->progs.handle_switch})
       bpf_program__set_autoload(p, false);
   }
   if (engine_bpf__load(skel.get()) != 0) {

@@ -31,8 +31,8 @@ std::string name_of(const struct btf* b, std::uint32_t id) {
 TEST(CoreBtf, EssentialNameStopsAtTheLastFlavourSeparator) {
   EXPECT_EQ(core_essential_len("task_struct"), 11u);
   EXPECT_EQ(core_essential_len("task_struct___old"), 11u);
-  EXPECT_EQ(core_essential_len("a___b___c"), 5u);   // "a___b"
-  EXPECT_EQ(core_essential_len("x____y"), 6u);      // underscores on both sides: no flavour
+  EXPECT_EQ(core_essential_len("a___b___c"), 5u);  // "a___b"
+  EXPECT_EQ(core_essential_len("x____y"), 6u);     // underscores on both sides: no flavour
   EXPECT_EQ(core_essential_len("___y"), 4u);
   EXPECT_EQ(core_essential_len("ab___"), 5u);
   EXPECT_EQ(core_essential_len(""), 0u);

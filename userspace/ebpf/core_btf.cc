@@ -205,8 +205,9 @@ base::Result<struct btf*> core_btf_subset(const struct btf* kernel, const CoreNa
   if (!out) return base::Error{-errno, "cannot make an empty BTF"};
   auto fail = [&](int err, const char* what) {
     btf__free(out);
-    return base::Error{err < 0 ? err : -EINVAL, std::string("cannot build the kernel BTF subset: ") +
-                                                    what + ": " + std::strerror(err < 0 ? -err : EINVAL)};
+    return base::Error{err < 0 ? err : -EINVAL,
+                       std::string("cannot build the kernel BTF subset: ") + what + ": " +
+                           std::strerror(err < 0 ? -err : EINVAL)};
   };
   for (std::uint32_t id = 1; id < n; ++id) {
     if (mode[id] == kNone) continue;
@@ -238,8 +239,8 @@ CoreBtf::CoreBtf() {
   if (memfd_)
     path_ = "/proc/self/fd/" + std::to_string(memfd_.get());
   else
-    description_ = std::string("CO-RE against the whole kernel BTF (no memfd: ") +
-                   std::strerror(errno) + ")";
+    description_ =
+        std::string("CO-RE against the whole kernel BTF (no memfd: ") + std::strerror(errno) + ")";
 }
 
 void CoreBtf::build(const struct btf* local) {
