@@ -6,6 +6,8 @@
 #include <linux/bpf.h>
 #include <linux/membarrier.h>
 #include <malloc.h>
+#include <dirent.h>
+#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -337,10 +339,15 @@ TraceProbe::~TraceProbe() {
 // under the kernel's event mutex: 40-70 ms each, one after another, 215 ms of
 // `autrace /bin/true` (36 ms before the entry events). The programs are
 // inert by then (the `stopped` flag in .bss is set first, and they act only
-// while it is clear), so a detached grandchild holding copies of the events'
+// while it is clear), so another process holding copies of the events'
 // descriptors takes the last close after autrace has exited, and ours are
-// plain reference drops. It waits for autrace's exit on a pipe, with no
-// other descriptor open (a reader of autrace's output gets EOF on time).
+// plain reference drops. That process is /bin/cat, spawned (vfork and exec:
+// no copy of autrace's page tables) with its input a pipe autrace holds the
+// other end of, the event and link descriptors, and nothing else open (a
+// reader of autrace's output gets EOF on time): it reads to EOF when
+// autrace exits, then exits itself, closing them. A fork of autrace did the
+// same and cost its exit 10-13 ms (strace -T: copying, then tearing down,
+// the mappings of the ring and the heap).
 void TraceProbe::release_entry_events_in_background() {
   std::vector<int> keep;
   for (bpf_link* l :
@@ -349,32 +356,43 @@ void TraceProbe::release_entry_events_in_background() {
   if (keep.empty()) return;
   // The programs left attached do nothing from here on.
   skel_->bss->stopped = true;
+  // libbpf's perf links hold the perf event fd too: cat gets every fd of
+  // ours that is a perf event or a link, at the same number, and no other.
+  // (Moving them past 1024 first made the kernel grow the fd table, which
+  // in a threaded process waits for an RCU grace period: 7 ms.)
+  std::vector<int> open_fds;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(dir))
+      if (e->d_name[0] >= '0' && e->d_name[0] <= '9') open_fds.push_back(std::atoi(e->d_name));
+    closedir(dir);
+  }
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) != 0) return;
-  pid_t child = fork();
-  if (child == 0) {
-    if (fork() != 0) _exit(0);  // the grandchild is reparented, never a zombie of ours
-    // libbpf's perf links hold the perf event fd too: keep every fd of
-    // ours that is a perf event or a link, close the rest.
-    char buf;
-    ::close(gate[1]);
-    for (int fd = 0; fd < 1024; ++fd) {
-      if (fd == gate[0]) continue;
-      char path[64], target[64];
-      std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-      ssize_t n = readlink(path, target, sizeof target - 1);
-      if (n <= 0) continue;
-      target[n] = 0;
-      bool event = std::strstr(target, "perf_event") || std::strstr(target, "bpf_link");
-      if (!event) ::close(fd);
-    }
-    while (::read(gate[0], &buf, 1) < 0 && errno == EINTR) {
-    }
-    _exit(0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, gate[0], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  for (int fd : open_fds) {
+    if (fd < 3) continue;
+    char path[64], target[64];
+    std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    target[n > 0 ? n : 0] = 0;
+    if (std::strstr(target, "perf_event") || std::strstr(target, "bpf_link"))
+      posix_spawn_file_actions_adddup2(&actions, fd, fd);  // clears its FD_CLOEXEC
+    else
+      posix_spawn_file_actions_addclose(&actions, fd);  // not open there: ignored
   }
+  char cat[] = "cat";
+  char* argv[] = {cat, nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid;
+  (void)posix_spawn(&pid, "/bin/cat", &actions, nullptr, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
   ::close(gate[0]);
-  if (child > 0) waitpid(child, nullptr, 0);
-  // gate[1] stays open until this process exits: that releases the grandchild.
+  // gate[1] stays open until this process exits: that releases cat. Had the
+  // spawn failed, the closes happen here, slowly, as without it.
 }
 
 base::Result<void> TraceProbe::trace_tgid(std::uint32_t tgid) {
