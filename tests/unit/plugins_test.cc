@@ -469,3 +469,21 @@ TEST_F(DispatcherTest, AKilledPluginsUnreadRecordsGoToTheRestartedOne) {
 }
 
 }  // namespace
+
+// Stock audisp-remote sends what it still holds at the end of its input only
+// when stdin is a pipe (S_ISFIFO: is_pipe() in audisp-remote.c, 3.0.9); over a
+// socketpair, stock's choice, the sender's last record, DAEMON_END, was lost
+// in 13 of 32 deliveries in kernel.forged_records (0 of 36 over a pipe).
+TEST_F(DispatcherTest, APluginsStdinIsAPipe) {
+  if (!root()) GTEST_SKIP() << "plugins must be owned by root";
+  plugin("kind",
+         "#!/bin/sh\nif [ -p /dev/stdin ]; then echo fifo; else echo other; fi > \"$1\"\n"
+         "exec /bin/cat >> \"$1\"\n",
+         "string");
+  bpfaudit::collector::Dispatcher d(sink());
+  d.start(conf());
+  d.dispatch(bpfaudit::collector::raw_dispatch_event(AUDIT_USER, "audit(1.000:1): x"));
+  d.flush();
+  d.stop(2000);
+  EXPECT_EQ(read("kind"), "fifo\ntype=USER msg=audit(1.000:1): x\n");
+}

@@ -117,8 +117,9 @@ class Dispatcher {
     std::uint64_t sent = 0;
     std::deque<std::uint64_t> ends;
     // How frames leave: sendmsg on a stream socket (several frames a call),
-    // one frame per sendmsg on a datagram socket, writev on a regular file.
-    enum class Kind { kStream, kDatagram, kFile };
+    // one frame per sendmsg on a datagram socket, writev on a regular file
+    // or a plugin's pipe.
+    enum class Kind { kStream, kDatagram, kFile, kPipe };
     Kind kind = Kind::kStream;
     enum class Result { kDone, kBlocked, kBroken };
     Result write_some();
@@ -126,10 +127,10 @@ class Dispatcher {
   struct Plugin {
     PluginConf conf;
     pid_t pid = 0;
-    Channel out;  // type=always: our end of the socketpair
-    // The plugin's end, kept open here: when the plugin dies, what it had
-    // not read stays in the socket (a closed end would discard it) and goes
-    // to the restarted plugin.
+    Channel out;  // type=always: the write end of the plugin's stdin pipe
+    // The plugin's end (the read end), kept open here: when the plugin dies,
+    // what it had not read stays in the pipe (a closed end would discard
+    // it) and goes to the restarted plugin.
     base::UniqueFd peer;
     base::UniqueFd pidfd;  // readable once the plugin has exited
     unsigned restarts = 0;
