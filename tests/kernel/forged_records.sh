@@ -31,8 +31,22 @@
 #     fields (README, autrace) and the name whose buffer was rewritten during
 #     the syscall, which autrace reads at the syscall's exit.
 #   - the plugins received exactly the records the log has (and EOE).
+# The remote protocol: the daemon also runs two stock audisp-remote plugins
+# (Debian audispd-plugins 3.0.9), each in a network namespace this test
+# creates (loopback only) with its own config bind-mounted over
+# /etc/audit/audisp-remote.conf in its own mount namespace, sending to a
+# second `bpfaudit daemon` and to stock `auditd -n`, both pure receivers
+# (tcp_listen_port, local_events = no: no audit pid, no netlink rule or
+# enabled change) named recv-ours and recv-stock for their own records. Each
+# receiver's log passes the file checks above, its values decode as the
+# program used them, and its records other than its own are the sender's
+# log, line for line (audisp-remote drops only EOE, which the log has not).
+# That part alone is skipped, with a SKIP line, when audisp-remote, stock
+# auditd (its receiver only), ip or network namespaces are missing (the
+# vm-tests guests carry no audisp-remote).
 # Skipped (77) without root, audit, BTF or stock tools. Restores enabled and
-# backlog_limit, deletes its rule, stops its daemon on every exit.
+# backlog_limit, deletes its rule, stops its daemons and removes its network
+# namespace on every exit.
 # usage: forged_records.sh BIN_DIR
 set -u
 BIN_DIR=$1
@@ -53,8 +67,6 @@ WORK=$(readlink -f "$BIN_DIR/forged_workload")
 COLL=/run/bpfaudit/collector.sock
 if [ -e "$COLL" ]; then echo "SKIP: $COLL exists (another collector runs)"; exit 77; fi
 
-W=$(mktemp -d /tmp/bpfaudit-forged.XXXXXX)
-chmod 755 "$W"
 KEY=bpfaudit-forged-$$
 AUID=$((3100000000 + $$ % 1000000))
 STATUS=$(auditctl -s)
@@ -62,20 +74,32 @@ OLD_ENABLED=$(awk '$1=="enabled"{print $2}' <<<"$STATUS")
 OLD_BACKLOG=$(awk '$1=="backlog_limit"{print $2}' <<<"$STATUS")
 RUN_DIR_WAS=$([ -d /run/bpfaudit ] && echo yes)
 DPID= RPID=
+NS=bpfaudit-forged-$$ NS_MADE=
 fails=0 passes=0
 cleanup() {
+  local p
   auditctl -D -k "$KEY" >/dev/null 2>&1
   [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
   [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
+  if [ -n "$NS_MADE" ]; then
+    # The receivers and audisp-remote: everything in the namespace is ours.
+    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
+    sleep 0.2
+    for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    ip netns del "$NS" 2>/dev/null
+  fi
   auditctl -b "$OLD_BACKLOG" >/dev/null 2>&1
   [ "$OLD_ENABLED" != 2 ] && auditctl -e "$OLD_ENABLED" >/dev/null 2>&1
   [ -z "$RUN_DIR_WAS" ] && rmdir /run/bpfaudit 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$W"
+  [ -n "${KEEP:-}" ] || [ -z "${W:-}" ] || rm -rf "$W"
 }
 # A signal (the vm guest's per-test timeout sends TERM) ends the script:
 # a handler that returned would let it go on without its directory.
 trap cleanup EXIT
 trap 'echo "$0: interrupted by a signal" >&2; exit 143' INT TERM
+# Made once the traps are set: a signal just before would leave it behind.
+W=$(mktemp -d /tmp/bpfaudit-forged.XXXXXX)
+chmod 755 "$W"
 [ "$OLD_ENABLED" = 2 ] && { echo "SKIP: audit configuration locked"; exit 77; }
 grep -q '1 locked' <<<"$(auditctl -s | grep loginuid_immutable)" &&
   { echo "SKIP: loginuid immutable"; exit 77; }
@@ -106,6 +130,70 @@ prepare() {
 mkdir -p "$W/conf" "$W/log" "$W/plugins.d"
 { echo "log_file = $W/log/audit.log"; echo "space_left = 2"; echo "admin_space_left = 1"
   echo "plugin_dir = $W/plugins.d"; echo "q_depth = 99999"; } > "$W/conf/auditd.conf"
+
+T0=$(date +%s)
+# The remote protocol: receivers in a network namespace of this test's own
+# (only its loopback exists there, so any port is free), fed by audisp-remote
+# plugins of the daemon, which stays outside: the kernel multicasts its
+# records (--readlog) only in the initial network namespace.
+AR=/sbin/audisp-remote STOCKD=/sbin/auditd
+RECEIVERS=()
+wait_grep() {  # wait_grep FILE TENTHS PATTERN
+  for _ in $(seq "$2"); do grep -aq -- "$3" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+if [ ! -x "$AR" ]; then echo "SKIP (remote protocol): $AR missing (Debian audispd-plugins)"
+elif [ ! -e /etc/audit/audisp-remote.conf ]; then
+  echo "SKIP (remote protocol): no /etc/audit/audisp-remote.conf to mount a config over"
+elif ! command -v ip >/dev/null; then echo "SKIP (remote protocol): ip (iproute2) missing"
+elif ! { NS_MADE=1; ip netns add "$NS" 2>/dev/null; }; then
+  NS_MADE=
+  echo "SKIP (remote protocol): cannot create a network namespace"
+else
+  ip netns exec "$NS" ip link set lo up
+  port=$((20000 + RANDOM % 20000))
+  RECEIVERS=(ours)
+  if [ -x "$STOCKD" ]; then RECEIVERS+=(stock); else echo "SKIP (remote protocol): stock $STOCKD missing, no stock receiver"; fi
+  # audisp-remote reads only /etc/audit/audisp-remote.conf: `ip netns exec`
+  # gives it a mount namespace of its own (a slave of the host's), in which
+  # its config is bind-mounted over that path; the host's file is untouched.
+  # Plugins start with an empty environment, hence the absolute paths.
+  printf '#!/bin/sh\nexec %s netns exec %s /bin/sh -c %s "$1"\n' "$(command -v ip)" "$NS" \
+    "'/bin/mount --bind \"\$0\" /etc/audit/audisp-remote.conf && exec $AR'" > "$W/ar-wrap"
+  chmod 0750 "$W/ar-wrap"
+  for r in "${RECEIVERS[@]}"; do
+    port=$((port + 1))
+    d=$W/recv-$r
+    mkdir -p "$d/log" "$d/plugins.d"
+    # Its own records carry node=recv-ours (or recv-stock); the sender has
+    # no name_format, so what it sends arrives as its log has it.
+    printf 'log_file = %s\nlog_format = RAW\nspace_left = 2\nadmin_space_left = 1\nplugin_dir = %s\ntcp_listen_port = %s\nlocal_events = no\nname_format = user\nname = recv-%s\n' \
+      "$d/log/audit.log" "$d/plugins.d" "$port" "$r" > "$d/auditd.conf"
+    chmod 640 "$d/auditd.conf"
+    if [ "$r" = ours ]; then
+      ip netns exec "$NS" "$BIN_DIR/bpfaudit" daemon -f -c "$d" 2>"$d/err" &
+    else
+      # Stock writes /var/run/auditd.pid: a tmpfs over /run in its own mount
+      # namespace keeps a host auditd's file as it is.
+      ip netns exec "$NS" /bin/sh -c 'mount -t tmpfs none /run && exec "$1" -n -c "$0"' \
+        "$d" "$STOCKD" 2>"$d/err" &
+    fi
+    eval "RPID_$r=\$!"
+    wait_grep "$d/log/audit.log" 100 "type=DAEMON_START " ||
+      { echo "FAIL: the $r receiver did not start"; cat "$d/err"; exit 1; }
+    # Retries long enough for a loaded machine; nothing here is lost on purpose.
+    { echo "remote_server = 127.0.0.1"; echo "port = $port"; echo "transport = tcp"
+      echo "mode = immediate"; echo "queue_depth = 200000"; echo "format = managed"
+      echo "network_retry_time = 1"; echo "max_tries_per_record = 60"; echo "max_time_per_record = 60"
+      echo "heartbeat_timeout = 0"; echo "network_failure_action = syslog"
+      echo "remote_ending_action = reconnect"; echo "queue_error_action = stop"
+      echo "overflow_action = syslog"; echo "startup_failure_action = warn_once_continue"
+    } > "$W/ar-$r.conf"
+    chmod 640 "$W/ar-$r.conf"
+    printf 'active = yes\ndirection = out\npath = %s\ntype = always\nargs = %s\nformat = string\n' \
+      "$W/ar-wrap" "$W/ar-$r.conf" > "$W/plugins.d/remote-$r.conf"
+  done
+fi
 printf '#!/bin/sh\nexec /bin/cat >> "$1"\n' > "$W/catplugin"
 chmod 0750 "$W/catplugin"
 printf 'active = yes\ndirection = out\npath = %s\ntype = always\nargs = %s\nformat = string\n' \
@@ -113,7 +201,6 @@ printf 'active = yes\ndirection = out\npath = %s\ntype = always\nargs = %s\nform
 printf 'active = yes\ndirection = out\npath = builtin_af_unix\ntype = builtin\nargs = 0640 %s\nformat = string\n' \
   "$W/af.sock" > "$W/plugins.d/af_unix.conf"
 chmod 640 "$W/conf/auditd.conf" "$W/plugins.d/"*.conf
-T0=$(date +%s)
 "$BIN_DIR/bpfaudit" daemon -f -c "$W/conf" --readlog --collector "$COLL" 2>"$W/daemon.err" &
 DPID=$!
 for _ in $(seq 100); do
@@ -122,6 +209,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -S "$COLL" ] || { echo "FAIL: the daemon did not start"; cat "$W/daemon.err"; exit 1; }
+for r in "${RECEIVERS[@]}"; do
+  wait_grep "$W/recv-$r/log/audit.log" 100 "type=DAEMON_ACCEPT .* res=success" ||
+    { echo "FAIL: audisp-remote did not connect to the $r receiver"; cat "$W/recv-$r/err"; exit 1; }
+done
 "$BIN_DIR/plugin_frames" --read-socket "$W/af.sock" "$W/af.out" &
 RPID=$!
 for _ in $(seq 50); do [ -e "$W/af.out.connected" ] && break; sleep 0.1; done
@@ -163,15 +254,35 @@ check "run 2 went through the collector (no -if in the search command)" \
 sleep 1
 auditctl -D -k "$KEY" >/dev/null
 sleep 0.5
+LOG=$W/log/audit.log
+# The receivers hold all the log has so far before the daemon stops (its
+# DAEMON_END follows at the stop: audisp-remote sends what it has read before
+# it exits).
+for r in "${RECEIVERS[@]}"; do
+  want=$(wc -l < "$LOG")
+  for _ in $(seq 300); do
+    [ "$(grep -avc '^node=recv-' "$W/recv-$r/log/audit.log")" -ge "$want" ] && break
+    sleep 0.1
+  done
+done
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 check "daemon exits 0 on SIGTERM (rc=$rc)" [ $rc = 0 ]
+for r in "${RECEIVERS[@]}"; do
+  d=$W/recv-$r
+  wait_grep "$d/log/audit.log" 100 "^node=recv-$r type=DAEMON_CLOSE "
+  eval "p=\$RPID_$r"
+  kill -TERM "$p"; wait "$p"; rc=$?
+  check "the $r receiver exits 0 on SIGTERM (rc=$rc)" [ $rc = 0 ]
+  [ $rc = 0 ] || tail -5 "$d/err"
+done
 wait "$RPID" 2>/dev/null; RPID=
 T1=$(($(date +%s) + 1))
-LOG=$W/log/audit.log
 echo "runs: file $ROOT1, collector $ROOT2; log $(wc -l < "$LOG") records"
 
 # --- every file: one record a line, the run's own, read by stock tools ------
-for f in "$W/file.log" "$LOG" "$W/plugin.out" "$W/af.out"; do
+RLOGS=()
+for r in "${RECEIVERS[@]}"; do RLOGS+=("$W/recv-$r/log/audit.log"); done
+for f in "$W/file.log" "$LOG" "$W/plugin.out" "$W/af.out" "${RLOGS[@]}"; do
   name=${f#$W/}
   check_out "$name: every line is a record of this run" perl "$CHECK" headers "$f" "$T0" "$T1"
   lines=$(wc -l < "$f")
@@ -236,6 +347,30 @@ for p in plugin.out af.out; do
     perl "$CHECK" truth "$W/manifest" "$W/$p" "$ROOT2" bpfaudit autrace
   check_out "$p: the kernel's events of run 1 and their values" \
     perl "$CHECK" truth "$W/manifest" "$W/$p" "$ROOT1" - kernel
+done
+
+# --- the remote protocol: the log's records, as the log has them ----------
+# All of them, the sender's DAEMON_END too: it is written just before the
+# plugins' input ends, and stock audisp-remote sends what it holds at the end
+# of its input only when stdin is a pipe (the dispatcher's choice since this
+# test: over stock's socketpair it reached a receiver in 19 of 32 tries).
+sort "$LOG" > "$W/log.sorted"
+for r in "${RECEIVERS[@]}"; do
+  f=$W/recv-$r/log/audit.log
+  grep -av "^node=recv-$r " "$f" | sort > "$W/recv-$r.sorted"
+  if cmp -s "$W/recv-$r.sorted" "$W/log.sorted"; then
+    ok "recv-$r: the sender's log, line for line (all $(wc -l < "$W/log.sorted") records)"
+  else
+    bad "recv-$r: not the sender's log (< received, > logged):"
+    diff "$W/recv-$r.sorted" "$W/log.sorted" | cut -c1-300 | head -10
+  fi
+  # What the receiver adds: its start and end, and the one connection.
+  own=$(grep -a "^node=recv-$r " "$f" | sed 's/^node=[^ ]* type=\([A-Z_]*\) .*/\1/' | tr '\n' ' ')
+  check "recv-$r: of its own, only $own" \
+    [ "$own" = "DAEMON_START DAEMON_ACCEPT DAEMON_CLOSE DAEMON_END " ]
+  side "$f" "$ROOT1" - kernel "recv-$r-kernel-run1"
+  side "$f" "$ROOT2" - kernel "recv-$r-kernel-run2"
+  side "$f" "$ROOT2" bpfaudit autrace "recv-$r-autrace-collector"
 done
 
 echo "forged records: $passes passed, $fails failed"
