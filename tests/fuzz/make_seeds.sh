@@ -8,7 +8,8 @@ shared=$1 tests_data=$2 hand=$3 out=$4
 rm -rf "$out"
 mkdir -p "$out"
 for t in search report record_header auditctl_args auditctl_rules placement time auditd_conf \
-         trace_decoder engine_event auditctl_diff plugin_conf remote_frame history_index; do
+         trace_decoder engine_event auditctl_diff plugin_conf remote_frame history_index \
+         netlink_reply; do
   mkdir -p "$out/$t"
   if [ -d "$hand/$t" ]; then cp "$hand/$t"/* "$out/$t/" 2>/dev/null || true; fi
 done

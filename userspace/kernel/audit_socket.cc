@@ -10,10 +10,6 @@
 #include <chrono>
 #include <cstring>
 
-#ifndef AUDIT_REPLACE
-#define AUDIT_REPLACE 1329
-#endif
-
 namespace bpfaudit::kernel {
 
 namespace {
@@ -26,21 +22,6 @@ constexpr std::chrono::milliseconds kReplyTimeout{4000};
 constexpr std::size_t kRecvBuf = 1 << 16;
 
 }  // namespace
-
-bool is_control(int type) {
-  if (type == NLMSG_NOOP || type == NLMSG_DONE || type == NLMSG_ERROR) return true;
-  if (type == AUDIT_GET || type == AUDIT_REPLACE) return true;
-  if (type >= AUDIT_WATCH_INS && type <= AUDIT_WATCH_LIST) return true;
-  if (type >= AUDIT_ADD_RULE && type <= AUDIT_GET_FEATURE) return true;
-  if (type >= AUDIT_FIRST_DAEMON && type <= AUDIT_LAST_DAEMON) return true;
-  return false;
-}
-
-std::string_view event_payload(const char* dgram, std::size_t n) {
-  std::string_view p(dgram + NLMSG_HDRLEN, n - NLMSG_HDRLEN);
-  if (auto z = p.find('\0'); z != std::string_view::npos) p = p.substr(0, z);
-  return p;
-}
 
 AuditSocket::AuditSocket(int fd, bool events) : fd_(fd), events_(events), buf_(kRecvBuf) {}
 
@@ -126,30 +107,14 @@ int AuditSocket::collect(int seq, std::vector<Reply>& out, std::uint16_t stop_ty
       return -errno;
     }
     if (from.nl_pid != 0) continue;  // only the kernel answers requests
-    if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) continue;
-    const auto* first = reinterpret_cast<const nlmsghdr*>(buf_.data());
-    if (events_ && !is_control(first->nlmsg_type)) {
-      if (on_event)
-        on_event(first->nlmsg_type, event_payload(buf_.data(), static_cast<std::size_t>(n)));
+    auto step = scan_reply(reinterpret_cast<const std::uint8_t*>(buf_.data()),
+                           static_cast<std::size_t>(n), seq, stop_type, events_, out);
+    if (step.kind == ReplyStep::Kind::kEvent) {
+      if (on_event) on_event(step.event_type, step.event_payload);
       continue;
     }
-    int len = static_cast<int>(n);
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(buf_.data()); NLMSG_OK(nlh, len);
-         nlh = NLMSG_NEXT(nlh, len)) {
-      if (static_cast<int>(nlh->nlmsg_seq) != seq) continue;
-      deadline = Clock::now() + kReplyTimeout;
-      if (nlh->nlmsg_type == NLMSG_DONE) return 0;
-      if (nlh->nlmsg_type == NLMSG_ERROR) {
-        int e = static_cast<nlmsgerr*>(NLMSG_DATA(nlh))->error;
-        // The answer of a query may come after its ack, from another context.
-        if (e == 0 && stop_type) continue;
-        return e;  // 0 = ack; positive = value returned by the kernel handler
-      }
-      const auto* p = static_cast<const std::uint8_t*>(NLMSG_DATA(nlh));
-      out.emplace_back(nlh->nlmsg_type,
-                       std::vector<std::uint8_t>(p, p + (nlh->nlmsg_len - NLMSG_HDRLEN)));
-      if (stop_type && nlh->nlmsg_type == stop_type) return 0;
-    }
+    if (step.answered) deadline = Clock::now() + kReplyTimeout;
+    if (step.kind == ReplyStep::Kind::kFinished) return step.rc;
   }
 }
 

@@ -14,19 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "netlink_reply.h"
 #include "result.h"
 #include "unique_fd.h"
 
 namespace bpfaudit::kernel {
-
-// Message types that are replies or control traffic, never log records.
-bool is_control(int type);
-
-// The text of an event datagram. The kernel sends one record per datagram, and
-// the nlmsg_len of records unicast to the audit daemon leaves out the header
-// (multicast copies have it fixed up), so the datagram's size is what counts;
-// the text ends at its first NUL.
-std::string_view event_payload(const char* dgram, std::size_t n);
 
 // RAII. Control mode: blocking, bound to no group. Event mode: non-blocking,
 // a large receive buffer (SO_RCVBUFFORCE, which lets root go past rmem_max,
@@ -42,7 +34,7 @@ class AuditSocket {
   enum class OpenStep { kSocket, kBind };
 
   // A message answering a request.
-  using Reply = std::pair<std::uint16_t, std::vector<std::uint8_t>>;
+  using Reply = kernel::Reply;
   // Receives a log record (type, payload) that came between replies.
   using EventHandler = std::function<void(int type, std::string_view payload)>;
 
@@ -64,6 +56,7 @@ class AuditSocket {
   // 0, the ack's value or -errno), or, when stop_type is not 0, until the first
   // message of that type. Replies go to `out`; records that arrive meanwhile
   // go to on_event (dropped without one). Gives up after 4 s without a reply.
+  // Each datagram is read by scan_reply (netlink_reply.h).
   int collect(int seq, std::vector<Reply>& out, std::uint16_t stop_type = 0,
               const EventHandler& on_event = {});
   // Sends with NLM_F_ACK and waits for the ack: returns the ack's value (0,

@@ -15,13 +15,6 @@
 
 namespace bpfaudit::kernel {
 
-struct Status {
-  audit_status status{};
-  // Payload length the kernel sent: older kernels send a shorter struct, and stock
-  // prints backlog_wait_time_actual only when the whole struct came back.
-  size_t length = 0;
-};
-
 // One rule as the kernel holds it: struct audit_rule_data followed by buflen bytes.
 using RuleBytes = std::vector<uint8_t>;
 

@@ -19,36 +19,33 @@ int NetlinkControl::ensure_open() {
 namespace {
 
 // Sends a request whose answer is one message of reply_type (the kernel queues it
-// before acking, but may send it from another context, so wait for the message).
-template <class T>
-base::Result<std::pair<T, size_t>> query(AuditSocket& sock, uint16_t type, uint16_t reply_type) {
-  using R = base::Result<std::pair<T, size_t>>;
+// before acking, but may send it from another context, so wait for the message);
+// returns that message's payload.
+base::Result<std::vector<uint8_t>> query(AuditSocket& sock, uint16_t type, uint16_t reply_type) {
+  using R = base::Result<std::vector<uint8_t>>;
   int seq = sock.send(type, nullptr, 0, false);
   if (seq < 0) return R::fail(seq);
   std::vector<AuditSocket::Reply> got;
   int rc = sock.collect(seq, got, reply_type);
   if (rc < 0) return R::fail(rc);
   if (got.empty() || got.back().first != reply_type) return R::fail(-ENODATA);
-  const auto& payload = got.back().second;
-  T v{};
-  std::memcpy(&v, payload.data(), std::min(payload.size(), sizeof(T)));
-  return std::pair<T, size_t>{v, payload.size()};
+  return std::move(got.back().second);
 }
 
 }  // namespace
 
 base::Result<Status> NetlinkControl::get_status() {
   if (int e = ensure_open()) return base::Error{e, {}};
-  auto r = query<audit_status>(sock_, AUDIT_GET, AUDIT_GET);
+  auto r = query(sock_, AUDIT_GET, AUDIT_GET);
   if (!r.ok()) return r.error();
-  return Status{r->first, r->second};
+  return decode_status(*r);
 }
 
 base::Result<audit_features> NetlinkControl::get_features() {
   if (int e = ensure_open()) return base::Error{e, {}};
-  auto r = query<audit_features>(sock_, AUDIT_GET_FEATURE, AUDIT_GET_FEATURE);
+  auto r = query(sock_, AUDIT_GET_FEATURE, AUDIT_GET_FEATURE);
   if (!r.ok()) return r.error();
-  return r->first;
+  return decode_features(*r);
 }
 
 int NetlinkControl::set_status(const audit_status& s) {
@@ -80,8 +77,13 @@ base::Result<std::vector<RuleBytes>> NetlinkControl::list_rules() {
   int rc = sock_.collect(seq, got);
   if (rc < 0) return R::fail(rc);
   std::vector<RuleBytes> out;
-  for (auto& [t, b] : got)
-    if (t == AUDIT_LIST_RULES) out.push_back(std::move(b));
+  for (auto& [t, b] : got) {
+    if (t != AUDIT_LIST_RULES) continue;
+    // The printer and the key matcher read the strings by the lengths the
+    // rule gives: a rule whose lengths do not hold is refused whole.
+    if (auto checked = check_listed_rule(b); !checked.ok()) return checked.error();
+    out.push_back(std::move(b));
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <utility>
 
+#include "netlink_reply.h"
 #include "uring_ops.h"
 
 namespace bpfaudit::rules {
@@ -198,11 +199,8 @@ bool Rule::set_perm(uint32_t perms) {
   return done || add_field(AUDIT_PERM, AUDIT_EQUAL, perms);
 }
 
-bool is_string_field(uint32_t field) {
-  return (field >= AUDIT_SUBJ_USER && field <= AUDIT_OBJ_LEV_HIGH && field != AUDIT_PPID) ||
-         field == AUDIT_WATCH || field == AUDIT_DIR || field == AUDIT_FILTERKEY ||
-         field == AUDIT_EXE;
-}
+// The kernel's list, which the listing's parser checks rules against too.
+bool is_string_field(uint32_t field) { return kernel::is_string_field(field); }
 
 std::vector<std::string> Rule::strings() const {
   std::vector<std::string> out;
