@@ -125,7 +125,9 @@ int main(int argc, char** argv) {
       continue;
     }
     auto t0 = std::chrono::steady_clock::now();
-    auto r = bpfaudit::search::build_index(f, block_size, eoe);
+    // A usable index of a log that grew is extended (the same bytes as a
+    // rebuild, reading only the new part); --force reads every log whole.
+    auto r = bpfaudit::search::build_index(f, block_size, eoe, !force);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!r) {
       std::fprintf(stderr, "bpfaudit index: %s\n", r.error().text().c_str());
@@ -133,14 +135,17 @@ int main(int argc, char** argv) {
       continue;
     }
     if (!quiet)
-      std::printf("%s: %u blocks, %llu of %llu bytes covered, index %llu bytes (%.2f%%), %.3f s\n",
+      std::printf("%s: %u blocks, %llu of %llu bytes covered, index %llu bytes (%.2f%%), %.3f s%s\n",
                   f.c_str(), r->blocks, static_cast<unsigned long long>(r->covered),
                   static_cast<unsigned long long>(r->log_bytes),
                   static_cast<unsigned long long>(r->index_bytes),
                   r->log_bytes ? 100.0 * static_cast<double>(r->index_bytes) /
                                      static_cast<double>(r->log_bytes)
                                : 0.0,
-                  secs);
+                  secs,
+                  r->reused ? (", extended: blocks before byte " + std::to_string(r->reused) +
+                               " kept").c_str()
+                            : "");
   }
   return status;
 }

@@ -100,6 +100,106 @@ class HistoryIndexTest : public ::testing::Test {
   std::string log_;
 };
 
+// A log that makes events share blocks: records of two events interleaved,
+// records of other nodes, late (out of order) events, a line that is no
+// record, and a USER_LOGIN run.
+std::string mixed_history(int events) {
+  std::string s;
+  for (int i = 0; i < events; ++i) {
+    const std::uint64_t sec = 1000 + i;
+    if (i % 11 == 5) {
+      // Two events whose records alternate.
+      std::string a = event(sec, 10000 + i, 7, "inter"), b = event(sec, 20000 + i, 8, "inter");
+      std::size_t pa = 0, pb = 0;
+      while (pa < a.size() || pb < b.size()) {
+        if (pa < a.size()) {
+          std::size_t e = a.find('\n', pa) + 1;
+          s += a.substr(pa, e - pa);
+          pa = e;
+        }
+        if (pb < b.size()) {
+          std::size_t e = b.find('\n', pb) + 1;
+          s += b.substr(pb, e - pb);
+          pb = e;
+        }
+      }
+      continue;
+    }
+    std::string e = event(i % 13 == 3 ? sec - 5 : sec, i + 1, 100 + i % 9, i % 17 == 0 ? "rare" : "alpha");
+    if (i % 7 == 2) {
+      std::string n;
+      for (std::size_t pos = 0; pos < e.size();) {
+        std::size_t end = e.find('\n', pos) + 1;
+        n += "node=host" + std::to_string(i % 3) + " " + e.substr(pos, end - pos);
+        pos = end;
+      }
+      e = n;
+    }
+    s += e;
+    if (i % 19 == 4) s += "not a record line\n";
+    if (i % 23 == 6)
+      s += "type=USER_LOGIN msg=audit(" + std::to_string(sec) + ".500:" + std::to_string(30000 + i) +
+           "): pid=1 uid=0 auid=1 ses=1 msg='op=login acct=\"x\" res=failed'\n";
+  }
+  return s;
+}
+
+// The index the builder makes of the whole log as it is now.
+std::string full_index(const std::string& log, std::uint32_t block) {
+  base::UniqueFd fd(::open(log.c_str(), O_RDONLY));
+  auto bytes = make_index(fd.get(), block, 2);
+  return bytes.ok() ? *bytes : std::string("error");
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST_F(HistoryIndexTest, ExtendingAnIndexGivesTheRebuildsBytes) {
+  const std::string text = mixed_history(900);
+  for (std::uint32_t block : {4096u, 16384u}) {
+    // Cut points at a line end and inside lines, then grown in two steps.
+    for (double first : {0.1, 0.37, 0.5, 0.81}) {
+      const std::size_t a = static_cast<std::size_t>(text.size() * first);
+      const std::size_t b = a + (text.size() - a) / 2 + 17;
+      write(text.substr(0, a));
+      ASSERT_TRUE(build_index(log_, block).ok());
+      for (std::size_t upto : {b, text.size()}) {
+        write(text.substr(0, upto));  // the same inode: ofstream truncates, then writes
+        auto st = build_index(log_, block, 2, true);
+        ASSERT_TRUE(st.ok()) << st.error().text();
+        // Only the blocks from the old last one's run of shared events
+        // were read again.
+        EXPECT_GT(st->reused, 0u) << block << " " << first;
+        EXPECT_LT(st->reused, upto);
+        EXPECT_EQ(file_bytes(index_path_for(log_)), full_index(log_, block))
+            << "block " << block << " cut " << first << " upto " << upto;
+      }
+    }
+  }
+}
+
+TEST_F(HistoryIndexTest, AnIndexThatNoLongerFitsIsRebuiltNotExtended) {
+  std::string text = history(300);
+  write(text.substr(0, text.size() / 2));
+  ASSERT_TRUE(build_index(log_, 4096).ok());
+  // A byte of the covered part's first 4 KiB changed, and lines appended.
+  std::string edited = text;
+  edited[100] = edited[100] == '1' ? '2' : '1';
+  write(edited);
+  auto st = build_index(log_, 4096, 2, true);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->reused, 0u);
+  EXPECT_EQ(file_bytes(index_path_for(log_)), full_index(log_, 4096));
+  // An index of another block size is rebuilt at the size asked for.
+  write(edited + history(10));
+  st = build_index(log_, 8192, 2, true);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->reused, 0u);
+  EXPECT_EQ(file_bytes(index_path_for(log_)), full_index(log_, 8192));
+}
+
 TEST_F(HistoryIndexTest, FreshIndexLoadsAndCoversTheLog) {
   write(history());
   auto st = build_index(log_, 4096);

@@ -117,11 +117,13 @@ bool LogFile::open() {
   }
   fd_ = std::move(file);
   flush_fd_ = fd_.get();
+  indexer_.set_active(conf_.log_file, size_);
   return true;
 }
 
 void LogFile::close() {
   if (!fd_) return;
+  indexer_.set_active("", 0);
   if (conf_.flush != record::FlushMode::kNone) fsync(fd_.get());
   flush_fd_ = -1;
   {
@@ -173,6 +175,7 @@ LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records, b
       std::size_t keep = done == 0 ? 0 : lines.rfind('\n', done - 1) + 1;
       if (keep < done && ftruncate(fd_.get(), static_cast<off_t>(size_ - (done - keep))) == 0)
         size_ -= done - keep;
+      if (keep) indexer_.wrote(keep);
       account(static_cast<std::size_t>(std::count(lines.begin(), lines.begin() + keep, '\n')));
       if (e == ENOSPC) {
         if (fs_space_left_) {
@@ -189,6 +192,7 @@ LogFile::Outcome LogFile::write(const std::string& lines, std::size_t records, b
     size_ += static_cast<std::uint64_t>(n);
   }
   account(records + (report ? 1 : 0));
+  indexer_.wrote(lines.size());
   disk_err_warnings_ = 0;
   if (conf_.flush == record::FlushMode::kIncremental ||
       conf_.flush == record::FlushMode::kIncrementalAsync) {

@@ -77,6 +77,7 @@ class LogFile {
   // Removes logs beyond num_logs (stock does this at start when rotating).
   void remove_excess_logs();
   void flush_sync();
+  const LogIndexer& indexer() const { return indexer_; }
 
  private:
   void rotate(unsigned num_logs, bool keep);
@@ -125,7 +126,8 @@ class LogFile {
   std::condition_variable flush_cv_;
   bool flush_wanted_ = false, flush_stop_ = false;
   std::atomic<int> flush_fd_{-1};
-  // Indexes the logs this daemon closes (rotated; the current one at exit).
+  // Indexes the logs this daemon closes (rotated; the current one at exit)
+  // and keeps the index of the one it writes up to date (LogIndexer::Refresh).
   LogIndexer indexer_;
 };
 

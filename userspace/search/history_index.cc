@@ -160,52 +160,118 @@ int type_for_class(unsigned cls) {
   return cls == kClassSingle ? AUDIT_USER : AUDIT_SYSCALL;
 }
 
-constexpr int kStringFields = 3;  // key, exe, comm
-constexpr const char* kStringNeedles[kStringFields] = {"key=", "exe=", "comm="};
+constexpr int kStringFields = 3;  // the values after key=, exe=, comm=
 // Past this many bytes of distinct values a field's set is dropped (the
 // block then cannot be ruled out by it).
 constexpr std::size_t kMaxStringBytes = 2048;
 
+// The distinct number hashes of the block being read (only they make its
+// Bloom filter): an open-addressing set whose table the builder keeps from
+// block to block. It replaced a vector of every occurrence, sorted and
+// uniqued per block: 10% of the build's CPU (perf, 64 MiB of
+// scripts/gen-history), as a block's records repeat the same ids.
+class NumberSet {
+ public:
+  void add(std::uint64_t h) {
+    if (h == 0) {  // 0 marks an empty slot
+      has_zero_ = true;
+      return;
+    }
+    if ((count_ + 1) * 2 > table_.size()) grow();
+    insert(h);
+  }
+  std::size_t size() const { return count_ + (has_zero_ ? 1 : 0); }
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    if (has_zero_) fn(std::uint64_t{0});
+    for (std::uint64_t h : table_)
+      if (h) fn(h);
+  }
+  void clear() {
+    if (count_) std::fill(table_.begin(), table_.end(), 0);
+    count_ = 0;
+    has_zero_ = false;
+  }
+
+ private:
+  void insert(std::uint64_t h) {
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      if (table_[i] == h) return;
+      if (table_[i] == 0) {
+        table_[i] = h;
+        ++count_;
+        return;
+      }
+    }
+  }
+  void grow() {
+    std::vector<std::uint64_t> old(std::max<std::size_t>(table_.size() * 2, 256), 0);
+    old.swap(table_);
+    count_ = 0;
+    for (std::uint64_t h : old)
+      if (h) insert(h);
+  }
+  std::vector<std::uint64_t> table_;
+  std::size_t count_ = 0;
+  bool has_zero_ = false;
+};
+
 struct Summary {
   std::set<int> types;
-  std::set<std::string> strings[kStringFields];
+  std::set<std::string, std::less<>> strings[kStringFields];
   std::size_t string_bytes[kStringFields] = {};
   bool overflow[kStringFields] = {};
-  std::vector<std::uint64_t> numbers;
+  std::vector<std::uint64_t> numbers;  // distinct, once the block is read (seal_numbers)
 
-  void add_string(int field, std::string v) {
+  void add_string(int field, std::string_view v) {
     if (overflow[field]) return;
-    if (strings[field].size() > 0 && strings[field].count(v)) return;
+    if (strings[field].size() > 0 && strings[field].find(v) != strings[field].end()) return;
     string_bytes[field] += v.size() + 1;
     if (string_bytes[field] > kMaxStringBytes) {
       overflow[field] = true;
       strings[field].clear();
       return;
     }
-    strings[field].insert(std::move(v));
+    strings[field].emplace(v);
   }
 };
+
+// read_ulong(p, 10, out), whose digit loop divides at every digit to catch
+// overflow (13% of the build's CPU in perf): up to 19 decimal digits cannot
+// overflow, so they are summed directly; anything else is read_ulong's.
+bool read_decimal(const char* p, unsigned long& out) {
+  unsigned long v = 0;
+  int n = 0;
+  for (; n < 19 && p[n] >= '0' && p[n] <= '9'; ++n) v = v * 10 + static_cast<unsigned long>(p[n] - '0');
+  if (n > 0 && !(p[n] >= '0' && p[n] <= '9')) {
+    out = v;
+    return true;
+  }
+  return record::read_ulong(p, 10, out);
+}
 
 // Every value stock's extraction could read from `raw` for the criteria the
 // index answers: each occurrence of each needle, converted as stock converts
 // (and also as the value cut at its first space).
-void collect_values(int type, const std::string& raw, Summary& s) {
+//
+// One pass over the record's '=' signs, each checked for the needles that
+// end there (no needle is a suffix of another, so at most one does): the
+// same occurrences as a strstr per needle, which with read_ulong was 29% of
+// the build's CPU (perf, 64 MiB of gen-history). Numbers only make a set and
+// each field's strings a set, so the order they are found in does not
+// matter.
+void collect_values(int type, const std::string& raw, Summary& s, NumberSet& numbers) {
   const char* t = raw.c_str();
+  const char* const end = t + raw.size();
   // Stock takes an absent field of these records as a value: uid 0, auid
   // and ses unset (-1), exe "(null)".
   if (type == AUDIT_NETFILTER_CFG || type == AUDIT_EVENT_LISTENER) {
-    s.numbers.push_back(number_hash(kTagUid, 0));
-    s.numbers.push_back(number_hash(kTagUid, 0xffffffffu));
-    s.numbers.push_back(number_hash(kTagSes, 0xffffffffu));
+    numbers.add(number_hash(kTagUid, 0));
+    numbers.add(number_hash(kTagUid, 0xffffffffu));
+    numbers.add(number_hash(kTagSes, 0xffffffffu));
     s.add_string(1, "(null)");
   }
-  struct Needle {
-    const char* text;
-    NumberTag tag;
-  };
-  static constexpr Needle kNumbers[] = {{"pid=", kTagPid},     {"uid=", kTagUid},
-                                        {"gid=", kTagGid},     {"ses=", kTagSes},
-                                        {"syscall=", kTagSyscall}, {"uring_op=", kTagSyscall}};
   auto narrow = [](NumberTag tag, unsigned long v) -> std::uint64_t {
     switch (tag) {
       case kTagPid:
@@ -216,41 +282,79 @@ void collect_values(int type, const std::string& raw, Summary& s) {
         return static_cast<std::uint32_t>(v);
     }
   };
+  auto ends_with = [&](const char* eq, std::string_view name) {
+    return static_cast<std::size_t>(eq - t) >= name.size() &&
+           std::memcmp(eq - name.size(), name.data(), name.size()) == 0;
+  };
   std::string cut;
-  for (const Needle& n : kNumbers) {
-    const std::size_t len = std::strlen(n.text);
-    bool seen = false;
-    for (const char* p = std::strstr(t, n.text); p; p = std::strstr(p + 1, n.text)) {
-      seen = true;
-      const char* v = p + len;
-      unsigned long x;
-      if (record::read_ulong(v, 10, x)) s.numbers.push_back(number_hash(n.tag, narrow(n.tag, x)));
-      const char* sp = std::strchr(v, ' ');
-      if (sp) {
-        cut.assign(v, sp);
-        if (record::read_ulong(cut.c_str(), 10, x))
-          s.numbers.push_back(number_hash(n.tag, narrow(n.tag, x)));
-      }
+  bool uid_seen = false;
+  for (const char* eq = static_cast<const char*>(std::memchr(t, '=', raw.size())); eq;
+       eq = static_cast<const char*>(std::memchr(eq + 1, '=', static_cast<std::size_t>(end - eq - 1)))) {
+    if (eq == t) continue;
+    NumberTag tag{};
+    int field = -1;
+    switch (eq[-1]) {
+      case 'd':
+        if (ends_with(eq, "pid")) tag = kTagPid;
+        else if (ends_with(eq, "uid")) tag = kTagUid;
+        else if (ends_with(eq, "gid")) tag = kTagGid;
+        break;
+      case 's':
+        if (ends_with(eq, "ses")) tag = kTagSes;
+        break;
+      case 'l':
+        if (ends_with(eq, "syscall")) tag = kTagSyscall;
+        break;
+      case 'p':
+        if (ends_with(eq, "uring_op")) tag = kTagSyscall;
+        break;
+      case 'y':
+        if (ends_with(eq, "key")) field = 0;
+        break;
+      case 'e':
+        if (ends_with(eq, "exe")) field = 1;
+        break;
+      case 'm':
+        if (ends_with(eq, "comm")) field = 2;
+        break;
+      default:
+        break;
     }
-    // Stock reads one " uid=" from its '=', which converts to 0.
-    if (seen && n.tag == kTagUid) s.numbers.push_back(number_hash(kTagUid, 0));
-  }
-  for (int f = 0; f < kStringFields; ++f) {
-    const char* needle = kStringNeedles[f];
-    const std::size_t len = std::strlen(needle);
-    for (const char* p = std::strstr(t, needle); p; p = std::strstr(p + 1, needle)) {
-      const char* v = p + len;
+    const char* v = eq + 1;
+    if (tag != NumberTag{}) {
+      if (tag == kTagUid) uid_seen = true;
+      unsigned long x;
+      if (read_decimal(v, x)) numbers.add(number_hash(tag, narrow(tag, x)));
+      // The value cut at its first space converts the same unless strtoul
+      // would skip leading white space: only then is it converted again.
+      if (*v < '0' || *v > '9') {
+        const char* sp = std::strchr(v, ' ');
+        if (sp) {
+          cut.assign(v, sp);
+          if (record::read_ulong(cut.c_str(), 10, x)) numbers.add(number_hash(tag, narrow(tag, x)));
+        }
+      }
+    } else if (field >= 0) {
       if (*v == '"') {
         const char* close = std::strchr(v + 1, '"');
-        if (close) s.add_string(f, std::string(v + 1, close));
+        if (close) s.add_string(field, std::string_view(v + 1, static_cast<std::size_t>(close - v - 1)));
         continue;
       }
-      if (auto d = decode_hex_value(v)) s.add_string(f, std::move(*d));
-      const char* end = v;
-      while (*end && *end != ' ') ++end;
-      s.add_string(f, std::string(v, end));
+      if (auto d = decode_hex_value(v)) s.add_string(field, *d);
+      const char* e = v;
+      while (*e && *e != ' ') ++e;
+      s.add_string(field, std::string_view(v, static_cast<std::size_t>(e - v)));
     }
   }
+  // Stock reads one " uid=" from its '=', which converts to 0.
+  if (uid_seen) numbers.add(number_hash(kTagUid, 0));
+}
+
+// The block's distinct numbers, taken from the builder's set (emptied).
+void seal_numbers(Summary& s, NumberSet& numbers) {
+  s.numbers.reserve(numbers.size());
+  numbers.for_each([&](std::uint64_t h) { s.numbers.push_back(h); });
+  numbers.clear();
 }
 
 // A run of records of one identity (in an in-order log, an event is part of
@@ -317,9 +421,7 @@ std::string encode_payload(BlockBuild& b, bool has_nodes) {
       out += v;
     }
   }
-  auto& nums = b.summary.numbers;
-  std::sort(nums.begin(), nums.end());
-  nums.erase(std::unique(nums.begin(), nums.end()), nums.end());
+  const std::vector<std::uint64_t>& nums = b.summary.numbers;
   // About 10 bits per value: with 4 probes, about 1% false positives.
   std::size_t words = nums.empty() ? 0 : (nums.size() * 10 + 63) / 64;
   std::string bloom(words * 8, '\0');
@@ -408,13 +510,41 @@ std::string index_path_for(const std::string& log_path) {
 }
 
 base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint64_t eoe_timeout,
-                                     IndexBuildStats* stats) {
+                                     IndexBuildStats* stats, const HistoryIndex* prior) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return base::Error{-errno, "cannot stat the log"};
   if (!S_ISREG(st.st_mode)) return base::Error{-EINVAL, "not a regular file"};
   if (block_size < 4096) block_size = 4096;
   const std::uint64_t covered = last_line_end(fd, static_cast<std::uint64_t>(st.st_size));
-  if (::lseek(fd, 0, SEEK_SET) != 0) return base::Error{-errno, "cannot seek in the log"};
+
+  // Extending `prior` (checked against this file by HistoryIndex::parse:
+  // same inode, the covered part's first and last 4 KiB unchanged): its
+  // blocks are kept up to the run of blocks that share events with its last
+  // one (kCrossNext), and the log is read again from there. No event of a
+  // kept block has a record past them (else the kept block would be
+  // flagged), and the assembler groups and closes the events it reads by
+  // their own records alone (a timeout is checked against the time of the
+  // event that opens), so reading on from that block boundary gives the
+  // blocks, flags and header a build of the whole file gives: the result is
+  // byte for byte `bpfaudit index --force`'s (HistoryIndexTest.Extending*,
+  // ActiveLogIndex.*). One case differs, and only by matching more: records
+  // of one identity across that boundary (possible only where a block had
+  // to end inside a run, past twice the block size) keep the -sv no range
+  // of an edge run, which any type matches.
+  std::size_t keep = 0;
+  std::uint64_t from = 0;
+  std::optional<record::EventId> before;  // the last record before `from`
+  if (prior && prior->block_size() == block_size && !prior->blocks().empty() &&
+      prior->covered() <= covered) {
+    const auto& ob = prior->blocks();
+    std::size_t s = ob.size() - 1;
+    while (s > 0 && (ob[s - 1].flags & HistoryIndex::kCrossNext)) --s;
+    keep = s;
+    from = ob[s].start;
+    for (std::size_t k = keep; k > 0 && !before; --k) before = prior->last_record(k - 1);
+  }
+  if (::lseek(fd, static_cast<off_t>(from), SEEK_SET) != static_cast<off_t>(from))
+    return base::Error{-errno, "cannot seek in the log"};
 
   std::vector<std::string> nodes;
   std::unordered_map<std::string, std::uint32_t> node_ids;
@@ -424,6 +554,10 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     if (inserted) nodes.push_back(*n);
     return it->second;
   };
+  // The kept blocks' runs name nodes by their number in prior's list, which
+  // is the order a whole build finds them in.
+  if (keep > 0)
+    for (const auto& n : prior->nodes()) node_of(n);
 
   // Every run carries its node (one byte when the log has none): the
   // encoding is then known before the first record.
@@ -432,7 +566,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   std::vector<BlockBuild> blocks;
   std::vector<std::uint8_t> cross;  // per block: an event continues into the next
   blocks.emplace_back();
-  blocks.back().entry.start = 0;
+  blocks.back().entry.start = from;
   blocks.back().entry.min_sec = ~0ull;
   std::vector<std::uint32_t> record_block;  // per record ordinal
   record::EventAssembler assembler(eoe_timeout);
@@ -471,6 +605,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     }
   };
 
+  NumberSet numbers;
   record::LineReader reader(fd, record::kMaxRecordLength - 1);
   const std::uint64_t max_sec = static_cast<std::uint64_t>(LONG_MAX) - kIndexMaxEoe - 1;
   std::string bad_stamp, raw;
@@ -481,10 +616,27 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   // row and events leave in the order they come.
   bool in_order = true, any_record = false, any_node = false;
   record::EventId first_id;
+  // Extending: the kept records' part of these, which the records read
+  // again (from the first block not kept) go on from.
+  bool join_check = false;
+  if (before) {
+    last_id = *before;
+    any_record = true;
+    in_order = prior->in_order();
+    any_node = prior->any_node();
+    first_id.sec = prior->first().sec;
+    first_id.msec = prior->first().msec;
+    first_id.serial = prior->first().serial;
+    // The first run read is not the file's first, unless it goes on a run
+    // of the kept blocks (its start and types are then not all seen here):
+    // it stays an edge run, whose range matches any type.
+    idr.first = false;
+    join_check = true;
+  }
   std::uint64_t ordinal = 0;
   cross.push_back(0);
   while (auto line = reader.next()) {
-    const std::uint64_t off = reader.offset();
+    const std::uint64_t off = reader.offset();  // the file offset (the reader starts at `from`)
     if (off >= covered) break;
     BlockBuild* b = &blocks.back();
     const bool at_line = line_start;
@@ -502,6 +654,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
          filled >= 2ull * block_size)) {
       b->entry.end = off;
       b->flush_run(has_nodes);
+      seal_numbers(b->summary, numbers);
       blocks.emplace_back();
       cross.push_back(0);
       b = &blocks.back();
@@ -509,6 +662,12 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
       b->entry.min_sec = ~0ull;
     }
     if (h) {
+      if (join_check) {
+        join_check = false;
+        if (h->id.sec == last_id.sec && h->id.msec == last_id.msec &&
+            h->id.serial == last_id.serial && h->id.node == last_id.node)
+          idr.first = true;
+      }
       if (idr.active && (h->id.sec != last_id.sec || h->id.msec != last_id.msec ||
                          h->id.serial != last_id.serial || h->id.node != last_id.node))
         finish_run(false);
@@ -535,7 +694,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     if (h->type == AUDIT_SOCKADDR) b->entry.flags |= HistoryIndex::kSockaddr;
     record::RecordView view = record::view_record(*line, h->type);
     raw.assign(view.text.substr(0, view.raw_length));
-    collect_values(h->type, raw, b->summary);
+    collect_values(h->type, raw, b->summary, numbers);
     if (!idr.active) {
       idr.active = true;
       idr.may_fail = false;
@@ -568,12 +727,16 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     }
 
     record_block.push_back(static_cast<std::uint32_t>(blocks.size() - 1));
-    assembler.add(*h, view, std::nullopt, ordinal++);
+    // The assembler is here only for which records make an event (its
+    // grouping reads the header alone): an empty text spares copying every
+    // record in and out of it (12% of the build's CPU in perf).
+    assembler.add(*h, record::RecordView{view.type, {}, 0, view.enriched}, std::nullopt, ordinal++);
     while (assembler.pop_ready(ev, &tags)) note_event(false);
   }
   if (reader.error()) return base::Error{-reader.error(), "cannot read the log"};
   finish_run(true);
   blocks.back().entry.end = covered;
+  seal_numbers(blocks.back().summary, numbers);
   assembler.close_all();
   bool ends_open = false;
   while (assembler.pop_ready(ev, &tags)) {
@@ -592,8 +755,21 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     body += n;
   }
   const std::size_t dir_at = body.size();
-  body.resize(dir_at + blocks.size() * sizeof(BlockEntry));
+  body.resize(dir_at + (keep + blocks.size()) * sizeof(BlockEntry));
   std::uint64_t records_total = ordinal;
+  for (std::size_t i = 0; i < keep; ++i) {
+    const HistoryIndex::Block& ob = prior->blocks()[i];
+    BlockEntry e{};
+    e.start = ob.start;
+    e.end = ob.end;
+    e.min_sec = ob.min_sec;
+    e.max_sec = ob.max_sec;
+    e.flags = ob.flags;
+    e.payload_offset = body.size();
+    e.payload_length = static_cast<std::uint32_t>(ob.payload.size());
+    body += ob.payload;
+    std::memcpy(body.data() + dir_at + i * sizeof(BlockEntry), &e, sizeof(BlockEntry));
+  }
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     BlockBuild& b = blocks[i];
     if (cross[i]) b.entry.flags |= HistoryIndex::kCrossNext;
@@ -602,7 +778,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     b.entry.payload_offset = body.size();
     b.entry.payload_length = static_cast<std::uint32_t>(payload.size());
     body += payload;
-    std::memcpy(body.data() + dir_at + i * sizeof(BlockEntry), &b.entry, sizeof(BlockEntry));
+    std::memcpy(body.data() + dir_at + (keep + i) * sizeof(BlockEntry), &b.entry, sizeof(BlockEntry));
   }
 
   FileHeader hdr{};
@@ -615,7 +791,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   hdr.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   if (covered > 0 && !edge_hashes(fd, covered, hdr.head_hash, hdr.tail_hash))
     return base::Error{-EIO, "cannot read the log"};
-  hdr.blocks = static_cast<std::uint32_t>(blocks.size());
+  hdr.blocks = static_cast<std::uint32_t>(keep + blocks.size());
   hdr.nodes = static_cast<std::uint32_t>(nodes.size());
   hdr.flags = (ends_open ? std::uint32_t{kEndsOpen} : 0u) | (has_nodes ? std::uint32_t{kHasNodes} : 0u) |
               (in_order && any_record ? std::uint32_t{kInOrder} : 0u) |
@@ -636,6 +812,7 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     stats->index_bytes = out.size();
     stats->records = records_total;
     stats->blocks = hdr.blocks;
+    stats->reused = from;
   }
   return out;
 }
@@ -643,11 +820,15 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
 std::uint64_t index_body_hash(std::string_view body) { return content_hash(body); }
 
 base::Result<IndexBuildStats> build_index(const std::string& log_path, std::uint32_t block_size,
-                                          std::uint64_t eoe_timeout) {
+                                          std::uint64_t eoe_timeout, bool extend) {
   base::UniqueFd fd(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return base::Error{-errno, log_path + ": " + std::strerror(errno)};
   IndexBuildStats stats;
-  auto bytes = make_index(fd.get(), block_size, eoe_timeout, &stats);
+  // Only an index that passes every check a search makes is extended; any
+  // other is rebuilt from the start.
+  std::optional<HistoryIndex> prior;
+  if (extend) prior = HistoryIndex::load(log_path, fd.get());
+  auto bytes = make_index(fd.get(), block_size, eoe_timeout, &stats, prior ? &*prior : nullptr);
   if (!bytes) return base::Error{bytes.code(), log_path + ": " + bytes.error().text()};
   // Written beside the log and renamed over the old index: a reader sees
   // the old index or the new one, and a crash leaves at most a temporary
@@ -816,6 +997,7 @@ std::optional<HistoryIndex> HistoryIndex::parse(std::string bytes, int log_fd, s
   }
   if (prev_end != hdr.covered) return fail("index malformed");
   idx.covered_ = hdr.covered;
+  idx.block_size_ = hdr.block_size;
   idx.ends_open_ = hdr.flags & kEndsOpen;
   idx.has_nodes_ = hdr.flags & kHasNodes;
   idx.in_order_ = hdr.flags & kInOrder;
@@ -1020,6 +1202,23 @@ bool HistoryIndex::failed_ranges(std::size_t block, const IndexQuery& q,
   for (const FailRange& r : fails)
     if (fail_range_matches(r, types, want)) out.emplace_back(r.start, r.end);
   return true;
+}
+
+std::optional<record::EventId> HistoryIndex::last_record(std::size_t block) const {
+  if (!(blocks_[block].flags & kRecords)) return std::nullopt;
+  Cursor c{blocks_[block].payload};
+  skip_summaries(c);
+  std::optional<record::EventId> last;
+  if (!decode_runs(c, has_nodes_, [&](const Run& r) {
+        record::EventId id;
+        id.sec = r.sec;
+        id.msec = r.msec;
+        id.serial = r.serial;
+        if (r.node > 0 && r.node <= nodes_.size()) id.node = nodes_[r.node - 1];
+        last = id;
+      }))
+    return std::nullopt;
+  return last;
 }
 
 void HistoryIndex::placeholders(std::size_t block, std::vector<record::RecordHeader>& out) const {

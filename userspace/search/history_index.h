@@ -57,18 +57,28 @@ struct IndexBuildStats {
   std::uint64_t index_bytes = 0;
   std::uint64_t records = 0;
   std::uint32_t blocks = 0;
+  std::uint64_t reused = 0;      // bytes whose blocks an extended index kept
 };
+
+class HistoryIndex;
 
 // Builds the index of the log at `log_path` (up to its last complete line)
 // and writes it atomically (a temporary file renamed over `index_path_for`).
 // `eoe_timeout` only decides which blocks are marked as sharing events.
+// `extend`: when the log's index is usable (HistoryIndex::load) and of this
+// block size, only what the log gained since is read (with the last blocks
+// of the old index, see make_index); the result is the same bytes.
 base::Result<IndexBuildStats> build_index(const std::string& log_path,
                                           std::uint32_t block_size = kDefaultIndexBlock,
-                                          std::uint64_t eoe_timeout = 2);
+                                          std::uint64_t eoe_timeout = 2, bool extend = false);
 
-// The index bytes of `log_fd`'s content (for tests and the builder).
+// The index bytes of `log_fd`'s content (for tests and the builder). With
+// `prior`, an index of the same file that HistoryIndex::parse accepted
+// against `log_fd`, the blocks it has that no later record can change are
+// taken from it instead of being read again.
 base::Result<std::string> make_index(int log_fd, std::uint32_t block_size,
-                                     std::uint64_t eoe_timeout, IndexBuildStats* stats = nullptr);
+                                     std::uint64_t eoe_timeout, IndexBuildStats* stats = nullptr,
+                                     const HistoryIndex* prior = nullptr);
 
 // The checksum an index file keeps of its body (after the header); for the
 // fuzz target, which forges indexes that pass it.
@@ -137,6 +147,10 @@ class HistoryIndex {
   static std::optional<HistoryIndex> parse(std::string bytes, int log_fd, std::string* why);
 
   std::uint64_t covered() const { return covered_; }
+  std::uint32_t block_size() const { return block_size_; }
+  const std::vector<std::string>& nodes() const { return nodes_; }
+  // The identity of the block's last record; nullopt without records.
+  std::optional<record::EventId> last_record(std::size_t block) const;
   bool ends_open() const { return ends_open_; }
   // Every record of a new identity came with a greater (sec, msec, serial)
   // than the record before; first() and last() are the outer ones.
@@ -181,6 +195,7 @@ class HistoryIndex {
  private:
   std::string bytes_;
   std::uint64_t covered_ = 0;
+  std::uint32_t block_size_ = 0;
   bool ends_open_ = false;
   bool has_nodes_ = false;
   bool in_order_ = false;
