@@ -138,33 +138,32 @@ struct {
 
 /* The kernel stamps audit events with the coarse clock, which moves once per
  * tick; so do we. A clock read costs more under a paravirtual clock than the
- * rest of the entry path, so each CPU reads it once per tick (when jiffies
- * moves) and reuses the value until the next tick. */
-struct coarse_clock {
-	__u64 jiffies;
-	__u64 boot_ns;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct coarse_clock);
-} coarse_clock SEC(".maps");
+ * rest of the entry path, so the clock is read once per tick (when jiffies
+ * moves), by whichever CPU first needs it, and the value is shared by all
+ * CPUs until the next tick, like the kernel's coarse clock. Each CPU kept its
+ * own before: a thread that moved to the other CPU within a tick (exec does)
+ * could get a stamp up to a tick older than its previous event's, and
+ * ausearch, which writes complete events oldest first, then put its exec
+ * before the open it made just before (kernel.forged_records, 2 of 15 runs
+ * under load). The boot time is stored before the tick that tags it, so a
+ * reader that sees this tick's jiffies reads a time of this tick (or of a
+ * later one, which keeps the order); two CPUs opening the same tick at once
+ * store times a few hundred nanoseconds apart. */
+__u64 clock_jiffies;
+__u64 clock_boot_ns;
 
 static __always_inline __u64 coarse_boot_ns(void)
 {
-	__u32 zero = 0;
-	struct coarse_clock *c = bpf_map_lookup_elem(&coarse_clock, &zero);
 	__u64 now = bpf_jiffies64();
 
-	if (!c)
-		return bpf_ktime_get_boot_ns();
-	if (c->jiffies != now) {
-		c->jiffies = now;
-		c->boot_ns = bpf_ktime_get_boot_ns();
-	}
-	return c->boot_ns;
+	if (*(volatile __u64 *)&clock_jiffies == now)
+		return *(volatile __u64 *)&clock_boot_ns;
+	__u64 t = bpf_ktime_get_boot_ns();
+
+	*(volatile __u64 *)&clock_boot_ns = t;
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&clock_jiffies = now;
+	return t;
 }
 
 static __always_inline void count_losses(__u32 reason, __u64 count)
