@@ -143,19 +143,23 @@ std::vector<std::string> record_lines() {
 
 }  // namespace
 
-// The file sink writes whole 4 KiB blocks with O_DIRECT where it can and the
-// tail at close: the file must hold exactly what was written, in order, on
-// the file system under /tmp and when appending to a file that does not end
-// on a block boundary (plain writes from the start).
+// The file sink writes through the page cache, or (asked) whole 4 KiB blocks
+// with O_DIRECT where it can and the tail at close: the file must hold
+// exactly what was written, in order, either way, on the file system under
+// /tmp and when appending to a file that does not end on a block boundary
+// (plain writes from the start).
 TEST(FileSink, HoldsExactlyWhatWasWrittenDirectOrNot) {
+  for (bool direct : {false, true})
   for (std::string before : {std::string(), std::string("an existing line\n")}) {
-    SCOPED_TRACE(before.empty() ? "new file" : "appending to an unaligned file");
+    SCOPED_TRACE(std::string(direct ? "O_DIRECT asked, " : "page cache, ") +
+                 (before.empty() ? "new file" : "appending to an unaligned file"));
     char dir[] = "/tmp/bpfaudit-sink-test.XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     std::string path = std::string(dir) + "/out.log";
     if (!before.empty()) std::ofstream(path) << before;
     bpfaudit::trace::SinkChoice choice;
     choice.output_file = path;
+    choice.direct_io = direct;
     auto sink = bpfaudit::trace::open_sink(choice, 1);
     ASSERT_TRUE(sink) << sink.error().text();
     std::string want = before;

@@ -48,26 +48,32 @@ class CollectorSink : public RecordSink {
   std::string target_;
 };
 
-// A log file written with O_DIRECT where the file system takes it. The page
-// cache's copy was the reader side's largest cost: `perf record` of an
-// autrace dd (2026-12-07) put 35% of all samples in
-// copy_folio_from_iter_atomic, and on this VM's ext4 `dd bs=1M count=1000`
-// wrote 0.75 GB/s buffered, 1.4 GB/s with oflag=direct. Records are staged
-// in an aligned buffer (a memcpy, several GB/s) and written in whole 4 KiB
-// blocks, so the file's size stays a multiple of 4 KiB until close(), which
-// writes the last partial block through the page cache. Until then the
-// file may end inside a record. A file that does not end on a block
-// boundary when opened (an existing log being appended to), a file system
-// that refuses O_DIRECT, or a direct write it refuses, means plain writes
-// from there on: the records are the same either way.
+// A log file, written through the page cache, or with O_DIRECT when asked
+// (BPFAUDIT_TRACE_DIRECT=1). O_DIRECT came first: `perf record` of an autrace
+// dd (2026-12-07, early) put 35% of all samples in the page cache's copy
+// (copy_folio_from_iter_atomic), and `dd bs=1M` on this VM's ext4 wrote
+// 0.75 GB/s buffered, 1.4 GB/s direct. Later that day the disk wrote 1.1 GB
+// direct in 1.40-1.51 s (0.75 GB/s), and a traced dd (2M syscalls, 1.1 GB of
+// records) written directly lost events in 6 of 10 runs (35k-397k, counted)
+// when the reader fell behind the disk, its whole run 0.73-1.07 s; through
+// the page cache 0 lost in 7 of 7, 0.69-0.77 s, dd itself 0.47-0.65 s
+// against 0.49-0.53 s. A trail that loses events to save dd 10% is the
+// wrong trade, so the page cache is the default. With O_DIRECT, records
+// are staged in an aligned buffer (a memcpy, several GB/s) and written in
+// whole 4 KiB blocks, so the file's size stays a multiple of 4 KiB until
+// close(), which writes the last partial block through the page cache.
+// Until then the file may end inside a record. A file that does not end on
+// a block boundary when opened (an existing log being appended to), a file
+// system that refuses O_DIRECT, or a direct write it refuses, means plain
+// writes from there on: the records are the same either way.
 class DirectFileSink : public RecordSink {
  public:
-  DirectFileSink(base::UniqueFd fd, std::string target)
+  DirectFileSink(base::UniqueFd fd, std::string target, bool direct_io)
       : fd_(std::move(fd)), target_(std::move(target)) {
     struct stat st;
     int flags = ::fcntl(fd_.get(), F_GETFL);
     void* mem = nullptr;
-    if (::fstat(fd_.get(), &st) == 0 && st.st_size % kBlock == 0 && flags >= 0 &&
+    if (direct_io && ::fstat(fd_.get(), &st) == 0 && st.st_size % kBlock == 0 && flags >= 0 &&
         ::posix_memalign(&mem, kBlock, kStage) == 0) {
       stage_.reset(static_cast<char*>(mem));
       direct_ = ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) == 0;
@@ -182,7 +188,7 @@ base::Result<std::unique_ptr<RecordSink>> open_sink(const SinkChoice& choice, in
   // Records may be security relevant: readable by root only, like audit.log.
   base::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!fd) return base::Error{-errno, "cannot open " + file + ": " + std::strerror(errno)};
-  return std::unique_ptr<RecordSink>(new DirectFileSink(std::move(fd), file));
+  return std::unique_ptr<RecordSink>(new DirectFileSink(std::move(fd), file, choice.direct_io));
 }
 
 }  // namespace bpfaudit::trace

@@ -35,6 +35,9 @@ struct SinkChoice {
   std::optional<std::string> output_file;           // -o FILE: always this file
   std::string collector_socket = kCollectorSocket;  // tried when no -o
   std::string default_dir = kDefaultLogDir;         // file fallback: DIR/autrace-PID.log
+  // A file written with O_DIRECT (BPFAUDIT_TRACE_DIRECT=1): off by default,
+  // see DirectFileSink in sink.cc for the measurements.
+  bool direct_io = false;
 };
 
 // Opens the collector connection or the file.

@@ -164,7 +164,9 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
     return 1;
   };
 
-  auto sink_opened = open_sink(options.sink, pid);
+  SinkChoice sink_choice = options.sink;
+  if (const char* d = std::getenv("BPFAUDIT_TRACE_DIRECT")) sink_choice.direct_io = *d == '1';
+  auto sink_opened = open_sink(sink_choice, pid);
   if (!sink_opened) return abandon(sink_opened.error().text());
   std::unique_ptr<RecordSink> sink = std::move(*sink_opened);
   if (auto traced = probe->trace_tgid(static_cast<std::uint32_t>(pid)); !traced)
