@@ -9,7 +9,7 @@ rm -rf "$out"
 mkdir -p "$out"
 for t in search report record_header auditctl_args auditctl_rules placement time auditd_conf \
          trace_decoder engine_event auditctl_diff plugin_conf remote_frame history_index \
-         netlink_reply; do
+         netlink_reply auparse_diff; do
   mkdir -p "$out/$t"
   if [ -d "$hand/$t" ]; then cp "$hand/$t"/* "$out/$t/" 2>/dev/null || true; fi
 done
@@ -42,11 +42,16 @@ for f in "${logs[@]}"; do
     { printf "$mode$crit"; cat "$c"; } > "$out/search/log-$n"
     { printf "$kind$mods\\x00"; cat "$c"; } > "$out/report/log-$n"
     { printf '\x00'; head -n 2 "$c"; } > "$out/record_header/line-$n"
+    cp "$c" "$out/auparse_diff/log-$n"
   done
 done
 # Enriched variants: a raw chunk with interpreted parts after 0x1d, as
 # auditd's log_format=ENRICHED writes them.
 for f in "$out"/search/log-1?; do
+  [ -f "$f" ] || continue
+  sed 's/$/\x1dUID="root" AUID="unset" ARCH=x86_64 SYSCALL=openat/' "$f" > "$f-enriched"
+done
+for f in "$out"/auparse_diff/log-1?; do
   [ -f "$f" ] || continue
   sed 's/$/\x1dUID="root" AUID="unset" ARCH=x86_64 SYSCALL=openat/' "$f" > "$f-enriched"
 done

@@ -11,6 +11,7 @@
 #include "interpret.h"
 #include "memstream.h"
 #include "placement.h"
+#include "record.h"
 
 namespace bpfaudit {
 namespace {
@@ -137,6 +138,62 @@ TEST(FuzzFound, PlaceholderRecordsHaveNoTextToCopy) {
   EXPECT_EQ(ev.records[0].text, "");
   EXPECT_EQ(tags, (std::vector<std::uint64_t>{3}));
   EXPECT_FALSE(a.pop_ready(ev, &tags));
+}
+
+// fuzz_auparse_diff: split_fields against libauparse 3.0.9 on malformed
+// lines. Expected fields are what auparse_get_field_name/_str return for
+// each line (stock's header fields node= and type= left out, as ours leaves
+// them out).
+std::vector<std::string> field_texts(std::string_view raw) {
+  std::vector<std::string> out;
+  for (const auto& f : record::split_fields(raw))
+    out.push_back(std::string(f.name) + "=" + std::string(f.value));
+  return out;
+}
+
+// A stamp without its "):" (handwritten.log has one): ours skipped to the
+// end of the line and lost cwd=; stock keeps the fields after the stamp word.
+TEST(FuzzFound, SplitFieldsAfterUnclosedStamp) {
+  EXPECT_EQ(field_texts("type=CWD msg=audit(1700000081.000:81 cwd=\"/x\""),
+            (std::vector<std::string>{"cwd=\"/x\""}));
+}
+
+// Two records run together on one line: the second stamp word is no field,
+// its type= is (stock: item, obj, type=CWD, cwd).
+TEST(FuzzFound, SplitFieldsSkipsASecondStampWord) {
+  EXPECT_EQ(field_texts("type=PATH msg=audit(1166111074.191:74): item=0 "
+                        "obj=system_u:object_r:a_t:s0 type=CWD msg=audit(1166111074.191:74):  "
+                        "cwd=\"/\""),
+            (std::vector<std::string>{"item=0", "obj=system_u:object_r:a_t:s0", "type=CWD",
+                                      "cwd=\"/\""}));
+}
+
+// Text glued to a closing quote, a quote never closed, and a quote opening
+// a word are parts of their word, as stock splits words at spaces.
+TEST(FuzzFound, SplitFieldsQuotesDoNotSplitWords) {
+  EXPECT_EQ(field_texts("type=CWD msg=audit(1795434790.628:474058): cwd=\"/work/main\"p=0 "
+                        "cap_fi=0"),
+            (std::vector<std::string>{"cwd=\"/work/main\"p=0", "cap_fi=0"}));
+  EXPECT_EQ(field_texts("type=\"=AVC msg=audit(1524662933.080:61207): perm=15"),
+            (std::vector<std::string>{"perm=15"}));
+  EXPECT_EQ(field_texts("type=SYSCALL msg=audit(1158584780.957:718): syscall=195 comm=\"yum\" "
+                        "'exe=\"/usr/bin/yum\" res=success'"),
+            (std::vector<std::string>{"syscall=195", "comm=\"yum\"", "'exe=\"/usr/bin/yum\"",
+                                      "res=success"}));
+  // A quoted value holding a space (no writer makes one) ends at the space.
+  EXPECT_EQ(field_texts("type=CWD msg=audit(1700000081.000:81): a=\"x y\" b=1"),
+            (std::vector<std::string>{"a=\"x", "b=1"}));
+  // ...but a user message's closing quote is still no part of its last value.
+  EXPECT_EQ(field_texts("type=USER_CMD msg=audit(1.000:5): pid=7 msg='cwd=\"/\" exe=\"/bin/su\"'"),
+            (std::vector<std::string>{"pid=7", "cwd=\"/\"", "exe=\"/bin/su\""}));
+}
+
+// A first word naming no node= field is no header field to drop: type= is
+// still the first field, and is dropped (stock: type=PATH, item, name).
+TEST(FuzzFound, SplitFieldsHeaderAfterAWordWithoutEquals) {
+  EXPECT_EQ(field_texts("nodename type=PATH msg=audit(1700000090.090:90): item=0 "
+                        "name=\"/etc/hosts\""),
+            (std::vector<std::string>{"item=0", "name=\"/etc/hosts\""}));
 }
 
 }  // namespace

@@ -179,17 +179,11 @@ Record make_record(std::string_view line, int type) {
 
 std::vector<Field> split_fields(std::string_view raw) {
   std::vector<Field> out;
-  // Skip node=, type= and msg=audit(...): to the first "): " after the stamp.
-  std::size_t start = raw.find("audit(");
-  if (start != std::string_view::npos) {
-    std::size_t close = raw.find("):", start);
-    start = close == std::string_view::npos ? raw.size() : close + 2;
-  } else {
-    start = 0;
-  }
-  std::size_t i = start;
+  std::size_t i = 0;
+  // Only spaces part words: a quote opening a word (`'exe=...`) is part of
+  // its name, as in libauparse; a user message's msg=' is handled below.
   auto skip_spaces = [&] {
-    while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\'')) ++i;
+    while (i < raw.size() && raw[i] == ' ') ++i;
   };
   while (true) {
     skip_spaces();
@@ -204,24 +198,40 @@ std::vector<Field> split_fields(std::string_view raw) {
     std::string_view name = raw.substr(i, eq - i);
     std::size_t v = eq + 1;
     std::size_t end;
+    if (name == "msg" && v < raw.size() && raw[v] == 'a') {
+      // A stamp word (msg=audit(...):) is no field wherever it is, as in
+      // libauparse: two records run together on one line (a log written
+      // without its newline) hold a second one.
+      i = sp == std::string_view::npos ? raw.size() : sp;
+      continue;
+    }
     if (name == "msg" && v < raw.size() && raw[v] == '\'') {
       // A user message: its fields follow inside the quotes.
       i = v + 1;
       continue;
     }
-    if (v < raw.size() && raw[v] == '"') {
-      std::size_t q = raw.find('"', v + 1);
-      end = q == std::string_view::npos ? raw.size() : q + 1;
-    } else {
-      end = v;
-      while (end < raw.size() && raw[end] != ' ') ++end;
-      // The closing quote of msg='...' belongs to no value.
-      if (end > v && raw[end - 1] == '\'' && end == raw.size()) --end;
-    }
+    // A value is the rest of its word, quoted or not, as libauparse splits
+    // words at every space: text glued after a closing quote (`cwd="/x"p=0`)
+    // is part of it, an unclosed quote (`type="=AVC msg=...`) does not run
+    // on over the line, and a quoted value with a space (never written: the
+    // kernel and libaudit hex-encode any byte below 0x21) ends at the space.
+    end = v;
+    while (end < raw.size() && raw[end] != ' ') ++end;
+    // The closing quote of msg='...' belongs to no value.
+    if (end > v && raw[end - 1] == '\'' && end == raw.size()) --end;
     out.push_back({name, raw.substr(v, end - v)});
     i = end;
     if (i < raw.size() && raw[i] == '\'') ++i;
   }
+  // The header's fields are no record fields: node= when it is the first
+  // field, then type= when it is the next, as libauparse finds them; the
+  // stamp word was skipped above wherever it was. Word by word, so that a
+  // stamp the writer left unclosed (`msg=audit(1.0:81 cwd="/x"`) keeps the
+  // fields after it, which skipping to the first "):" lost (auparse_diff).
+  std::size_t header = 0;
+  if (header < out.size() && out[header].name == "node") ++header;
+  if (header < out.size() && out[header].name == "type") ++header;
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(header));
   return out;
 }
 

@@ -105,8 +105,10 @@ struct Field {
 };
 
 // Splits a record's raw part into name=value fields, descending into a
-// user message's msg='...' block. The header fields (type, msg=audit(...))
-// are not returned.
+// user message's msg='...' block, word by word at spaces as libauparse
+// does (tests/fuzz/auparse_diff_fuzz.cc compares the two). The header
+// fields (a leading node=, then type=, and msg=audit(...) words) are not
+// returned.
 std::vector<Field> split_fields(std::string_view raw);
 
 // Decodes a value as the kernel encodes untrusted strings: "quoted" text,
