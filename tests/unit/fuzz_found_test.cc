@@ -180,6 +180,10 @@ TEST(FuzzFound, SplitFieldsQuotesDoNotSplitWords) {
                         "'exe=\"/usr/bin/yum\" res=success'"),
             (std::vector<std::string>{"syscall=195", "comm=\"yum\"", "'exe=\"/usr/bin/yum\"",
                                       "res=success"}));
+  // An empty value is no field: the later type= is the header's (stock:
+  // type=MMAP, then no field).
+  EXPECT_EQ(field_texts("type= msg=audit(1700000041.041:41): a= type=MMAP b=1"),
+            (std::vector<std::string>{"b=1"}));
   // A quoted value holding a space (no writer makes one) ends at the space.
   EXPECT_EQ(field_texts("type=CWD msg=audit(1700000081.000:81): a=\"x y\" b=1"),
             (std::vector<std::string>{"a=\"x", "b=1"}));

@@ -219,7 +219,9 @@ std::vector<Field> split_fields(std::string_view raw) {
     while (end < raw.size() && raw[end] != ' ') ++end;
     // The closing quote of msg='...' belongs to no value.
     if (end > v && raw[end - 1] == '\'' && end == raw.size()) --end;
-    out.push_back({name, raw.substr(v, end - v)});
+    // An empty value (`type= msg=...`, never the kernel's) is no field, as
+    // in libauparse: it must not take the place of the header's type=.
+    if (end > v) out.push_back({name, raw.substr(v, end - v)});
     i = end;
     if (i < raw.size() && raw[i] == '\'') ++i;
   }
