@@ -18,6 +18,12 @@ export TMPDIR=$scratch  # the target's own mkdtemp lands in here too
 export LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 mkdir -p artifacts
 flags=(-timeout=20 -rss_limit_mb=3072 -artifact_prefix="$PWD/artifacts/$name-" "$@")
+# A target's CI-only flags (auparse_diff: -runs=0, its corpus without
+# mutation), not in scripts/fuzz's long runs.
+if [ -z "${FUZZ_SECONDS:-}" ] && [ -n "${BPFAUDIT_FUZZ_CI_FLAGS:-}" ]; then
+  read -ra ci_flags <<< "$BPFAUDIT_FUZZ_CI_FLAGS"
+  flags+=("${ci_flags[@]}")
+fi
 [ -n "$dict" ] && flags+=(-dict="$dict")
 
 if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
