@@ -12,7 +12,7 @@
  * identity's loads cost each program that verifies them about 4 ms
  * (sys_exit 7.7 -> 3.9 ms, sched_process_exit 6.0 -> 2.0 ms with helper
  * reads; kernel log_level 4, 3 runs, 2026-12-07). A plain load is a single
- * fault-safe instruction, a helper call about 10 ns: the per-syscall program
+ * fault-safe instruction, a helper read a call per field: the per-syscall program
  * keeps plain loads, programs that run once per thread take the helper. */
 #define BPFAUDIT_READ(helper, ptr, field) ((helper) ? BPF_CORE_READ(ptr, field) : (ptr)->field)
 
