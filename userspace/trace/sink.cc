@@ -54,10 +54,10 @@ class CollectorSink : public RecordSink {
 // (copy_folio_from_iter_atomic), and `dd bs=1M` on this VM's ext4 wrote
 // 0.75 GB/s buffered, 1.4 GB/s direct. Later that day the disk wrote 1.1 GB
 // direct in 1.40-1.51 s (0.75 GB/s), and a traced dd (2M syscalls, 1.1 GB of
-// records) written directly lost events in 6 of 10 runs (35k-397k, counted)
-// when the reader fell behind the disk, its whole run 0.73-1.07 s; through
-// the page cache 0 lost in 7 of 7, 0.69-0.77 s, dd itself 0.47-0.65 s
-// against 0.49-0.53 s. A trail that loses events to save dd 10% is the
+// records) written directly lost events in 7 of 12 runs (35k-397k, counted)
+// when the reader fell behind the disk, its whole run 0.73-1.09 s; through
+// the page cache 0 lost in 10 of 10, 0.69-0.81 s, dd itself 0.47-0.68 s
+// against 0.48-0.56 s. A trail that loses events to save dd 10% is the
 // wrong trade, so the page cache is the default. With O_DIRECT, records
 // are staged in an aligned buffer (a memcpy, several GB/s) and written in
 // whole 4 KiB blocks, so the file's size stays a multiple of 4 KiB until
