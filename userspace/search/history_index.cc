@@ -757,6 +757,13 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
   const std::size_t dir_at = body.size();
   body.resize(dir_at + (keep + blocks.size()) * sizeof(BlockEntry));
   std::uint64_t records_total = ordinal;
+  // Appends a block's payload and writes its directory entry at `slot`.
+  auto put_block = [&](std::size_t slot, BlockEntry e, std::string_view payload) {
+    e.payload_offset = body.size();
+    e.payload_length = static_cast<std::uint32_t>(payload.size());
+    body += payload;
+    std::memcpy(body.data() + dir_at + slot * sizeof(BlockEntry), &e, sizeof(BlockEntry));
+  };
   for (std::size_t i = 0; i < keep; ++i) {
     const HistoryIndex::Block& ob = prior->blocks()[i];
     BlockEntry e{};
@@ -765,20 +772,13 @@ base::Result<std::string> make_index(int fd, std::uint32_t block_size, std::uint
     e.min_sec = ob.min_sec;
     e.max_sec = ob.max_sec;
     e.flags = ob.flags;
-    e.payload_offset = body.size();
-    e.payload_length = static_cast<std::uint32_t>(ob.payload.size());
-    body += ob.payload;
-    std::memcpy(body.data() + dir_at + i * sizeof(BlockEntry), &e, sizeof(BlockEntry));
+    put_block(i, e, ob.payload);
   }
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     BlockBuild& b = blocks[i];
     if (cross[i]) b.entry.flags |= HistoryIndex::kCrossNext;
     if (!(b.entry.flags & HistoryIndex::kRecords)) b.entry.min_sec = b.entry.max_sec = 0;
-    std::string payload = encode_payload(b, has_nodes);
-    b.entry.payload_offset = body.size();
-    b.entry.payload_length = static_cast<std::uint32_t>(payload.size());
-    body += payload;
-    std::memcpy(body.data() + dir_at + (keep + i) * sizeof(BlockEntry), &b.entry, sizeof(BlockEntry));
+    put_block(keep + i, b.entry, encode_payload(b, has_nodes));
   }
 
   FileHeader hdr{};
