@@ -538,5 +538,85 @@ TEST_F(HistoryIndexTest, AFailureCutByARotationIsFoundInEitherFile) {
   EXPECT_EQ(fast.err.find("restarted"), std::string::npos) << fast.err;
 }
 
+TEST_F(HistoryIndexTest, APidIsReadOnlyInThePiecesThatMayHoldIt) {
+  // Two rotated files of about 670 KB (64 KiB blocks, 16 KiB pieces): pid
+  // 4242 in event 700 of the older one, and in an event the rotation cut
+  // (its SYSCALL ends the older file, its CWD, PATH and EOE start the newer
+  // one). -p 4242 reads only the pieces whose filter may hold the pid and
+  // the files' edge pieces, and writes both events whole.
+  const std::string cut_event = event(3000, 5000, 4242, "alpha");
+  const std::size_t cut = cut_event.find("type=CWD");
+  std::string older, newer, e700;
+  for (int i = 0; i < 1500; ++i) {
+    std::string e = event(1000 + i, i + 1, i == 700 ? 4242 : 100 + i % 7, "alpha");
+    if (i == 700) e700 = e;
+    older += e;
+  }
+  older += cut_event.substr(0, cut);
+  newer = cut_event.substr(cut);
+  for (int i = 0; i < 1500; ++i) newer += event(3001 + i, 5001 + i, 100 + i % 7, "alpha");
+  const std::string rotated = log_ + ".1";
+  write(newer);
+  {
+    std::ofstream f(rotated);
+    f << older;
+  }
+  ASSERT_TRUE(build_index(log_).ok());
+  ASSERT_TRUE(build_index(rotated).ok());
+
+  // The older file's index: the block holding event 700 gives a range that
+  // holds the event and is a small part of the block.
+  {
+    base::UniqueFd fd(::open(rotated.c_str(), O_RDONLY));
+    std::string why;
+    auto idx = HistoryIndex::load(rotated, fd.get(), &why);
+    ASSERT_TRUE(idx) << why;
+    Criteria c;
+    c.pid = 4242;
+    auto q = make_index_query(c, 2);
+    ASSERT_TRUE(q);
+    const std::uint64_t at = older.find(e700);
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+    bool found = false;
+    for (std::size_t b = 0; b < idx->blocks().size(); ++b) {
+      const auto& blk = idx->blocks()[b];
+      if (at < blk.start || at >= blk.end) continue;
+      ASSERT_EQ(idx->prune_mask(b, *q), 0u);
+      ASSERT_TRUE(idx->number_ranges(b, *q, ranges));
+      std::uint64_t bytes = 0;
+      for (const auto& r : ranges) {
+        bytes += r.second - r.first;
+        if (at >= r.first && at + e700.size() <= r.second) found = true;
+      }
+      EXPECT_LE(bytes, (blk.end - blk.start) / 2);
+    }
+    EXPECT_TRUE(found);
+  }
+
+  Options o;
+  o.criteria.pid = 4242;
+  o.input = dir_.string();
+  Run full = search(o, false), fast = search(o, true);
+  EXPECT_EQ(full.out, e700 + cut_event);
+  EXPECT_EQ(fast.out, full.out);
+  EXPECT_EQ(fast.rc, full.rc);
+  EXPECT_EQ(plain_err(fast.err), full.err);
+  EXPECT_EQ(fast.err.find("restarted"), std::string::npos) << fast.err;
+  // Every block read is read in part: event 700's and the cut event's two
+  // (the newer file's first block is read as the older one ends open).
+  std::size_t read = 0, in_part = 0, skipped = 0;
+  const std::size_t at = fast.err.find("index:");
+  ASSERT_NE(at, std::string::npos) << fast.err;
+  ASSERT_EQ(std::sscanf(fast.err.c_str() + at,
+                        "index: 2 files, 2 indexed, blocks read %zu (%zu in part), skipped %zu",
+                        &read, &in_part, &skipped),
+            3)
+      << fast.err;
+  EXPECT_EQ(in_part, read) << fast.err;
+  EXPECT_GE(read, 3u) << fast.err;
+  EXPECT_LE(read, 6u) << fast.err;
+  EXPECT_GE(skipped, 14u) << fast.err;
+}
+
 }  // namespace
 }  // namespace bpfaudit::search

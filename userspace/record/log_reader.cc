@@ -29,6 +29,12 @@ LineReader::LineReader(int fd, std::size_t max_chunk) : fd_(fd), max_chunk_(max_
   base_ = at > 0 ? static_cast<std::uint64_t>(at) : 0;
 }
 
+LineReader::LineReader(int fd, std::size_t max_chunk, std::uint64_t start, std::uint64_t expect)
+    : fd_(fd), max_chunk_(max_chunk), base_(start), expect_(expect), positioned_(true), pos_(start) {
+  capacity_ = kReadSize * 2;
+  buf_ = std::make_unique_for_overwrite<char[]>(capacity_);
+}
+
 bool LineReader::fill() {
   if (eof_) return false;
   if (begin_ > 0) {
@@ -43,8 +49,11 @@ bool LineReader::fill() {
     buf_ = std::move(bigger);
     capacity_ *= 2;
   }
+  std::size_t want = capacity_ - end_;
+  if (expect_ > 0 && expect_ < want) want = static_cast<std::size_t>(expect_);
   for (;;) {
-    ssize_t n = ::read(fd_, buf_.get() + end_, capacity_ - end_);
+    ssize_t n = positioned_ ? ::pread(fd_, buf_.get() + end_, want, static_cast<off_t>(pos_))
+                            : ::read(fd_, buf_.get() + end_, want);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       error_ = errno;
@@ -56,6 +65,8 @@ bool LineReader::fill() {
       return false;
     }
     end_ += static_cast<std::size_t>(n);
+    pos_ += static_cast<std::uint64_t>(n);
+    expect_ -= std::min<std::uint64_t>(expect_, static_cast<std::uint64_t>(n));
     return true;
   }
 }

@@ -19,6 +19,11 @@ class LineReader {
   // max_chunk: 0 reads whole lines of any length; otherwise a line longer
   // than max_chunk bytes comes back as several pieces, as fgets returns them.
   explicit LineReader(int fd, std::size_t max_chunk = 0);
+  // Reads the file from offset `start` with pread (the fd's offset is not
+  // used or moved). `expect`: the caller wants about this many bytes (a
+  // range of the file): reads are cut to what is left of it, and go on at
+  // the usual size past it (the lines returned are the same either way).
+  LineReader(int fd, std::size_t max_chunk, std::uint64_t start, std::uint64_t expect);
 
   // The next line including its '\n' when present; nullopt at end of input.
   // The view is valid until the next call. Read errors set error().
@@ -42,6 +47,9 @@ class LineReader {
   std::uint64_t last_offset_ = 0;
   bool eof_ = false;
   int error_ = 0;
+  std::uint64_t expect_ = 0;  // bytes of the caller's range not yet read
+  bool positioned_ = false;   // pread at pos_
+  std::uint64_t pos_ = 0;
 };
 
 // Appends what is left to read in `fd` to `out`, reading straight into the

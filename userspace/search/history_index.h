@@ -5,9 +5,11 @@
 // byte range, the time range, flags, and summaries of every value a search
 // criterion could read from the block's records: the message types, every
 // value after "key=", "exe=", "comm=" (quoted, hex-decoded and as written),
-// and a Bloom filter of every number after "pid=", "uid=", "gid=", "ses=",
-// "syscall=" and "uring_op=" (each needle also finds ppid=, auid=, euid=,
-// loginuid=, egid=, ..., which only makes the summary larger). These are
+// and, per piece of the block (whole runs of records of one identity,
+// about a quarter of the block), a Bloom filter of every number after
+// "pid=", "uid=", "gid=", "ses=", "syscall=" and "uring_op=" (each needle
+// also finds ppid=, auid=, euid=, loginuid=, egid=, ..., which only makes
+// the summary larger). These are
 // supersets of what stock's extraction can read from the same text whatever
 // other criteria are active, so a block whose summary rules a criterion out
 // holds no record that could make an event satisfy it.
@@ -28,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +113,8 @@ struct IndexQuery {
   bool reads_sockaddr = false;
   // The kFailed term's index, -1 without one.
   int failed_term = -1;
+  // The first kNumbers term's index, -1 without one.
+  int number_term = -1;
   std::uint32_t order_only_mask() const {
     return failed_term < 0 ? 0u : 1u << failed_term;
   }
@@ -191,9 +196,22 @@ class HistoryIndex {
   // ranges to keep).
   bool failed_ranges(std::size_t block, const IndexQuery& q,
                      std::vector<std::pair<std::uint64_t, std::uint64_t>>& out) const;
+  // The same for a number (the query's first kNumbers term), in files in
+  // order: the block's pieces whose Bloom filter may hold one of the
+  // term's values, and its edge pieces (a run crosses into the next or
+  // previous block or file there). Every event that can match lies within
+  // them: its records are one run, its values in the filter of every piece
+  // the run is in. False when the block must be read whole (no such term,
+  // a bad time stamp, malformed pieces).
+  bool number_ranges(std::size_t block, const IndexQuery& q,
+                     std::vector<std::pair<std::uint64_t, std::uint64_t>>& out) const;
 
  private:
-  std::string bytes_;
+  // Checks `bytes` (the whole index file) and builds the index on it;
+  // `owner` keeps the bytes alive (a string or a mapping).
+  static std::optional<HistoryIndex> parse_view(std::string_view bytes, std::shared_ptr<const void> owner,
+                                                int log_fd, std::string* why);
+  std::shared_ptr<const void> owner_;
   std::uint64_t covered_ = 0;
   std::uint32_t block_size_ = 0;
   bool ends_open_ = false;

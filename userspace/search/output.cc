@@ -2,7 +2,9 @@
 
 #include <libaudit.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -102,14 +104,47 @@ void write_default(const record::Event& ev, EscapeMode mode, std::string& out) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // Formatted by hand for years 1000-9999: snprintf's parts were about 10%
+  // of `-m USER_LOGIN -sv no`'s CPU on the 10 GB history (476,869 lines).
   char stamp[64];
-  time_t sec = static_cast<time_t>(ev.id.sec);
-  struct tm tm {};
-  localtime_r(&sec, &tm);
-  std::snprintf(stamp, sizeof(stamp), "%s %s %2d %02d:%02d:%02d %d", kDays[tm.tm_wday % 7],
-                kMonths[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                tm.tm_year + 1900);
-  out.append("----\ntime->").append(stamp).push_back('\n');
+  std::size_t stamp_len = 0;
+  {
+    time_t sec = static_cast<time_t>(ev.id.sec);
+    struct tm tm {};
+    localtime_r(&sec, &tm);
+    const int year = tm.tm_year + 1900;
+    if (year >= 1000 && year <= 9999 && tm.tm_mday >= 0 && tm.tm_mday <= 99 && tm.tm_hour >= 0 &&
+        tm.tm_hour <= 99 && tm.tm_min >= 0 && tm.tm_min <= 99 && tm.tm_sec >= 0 && tm.tm_sec <= 99) {
+      char* p = stamp;
+      auto two = [&](int v, char pad) {
+        *p++ = v >= 10 ? static_cast<char>('0' + v / 10) : pad;
+        *p++ = static_cast<char>('0' + v % 10);
+      };
+      std::memcpy(p, kDays[tm.tm_wday % 7], 3);
+      p += 3;
+      *p++ = ' ';
+      std::memcpy(p, kMonths[tm.tm_mon % 12], 3);
+      p += 3;
+      *p++ = ' ';
+      two(tm.tm_mday, ' ');
+      *p++ = ' ';
+      two(tm.tm_hour, '0');
+      *p++ = ':';
+      two(tm.tm_min, '0');
+      *p++ = ':';
+      two(tm.tm_sec, '0');
+      *p++ = ' ';
+      two(year / 100, '0');
+      two(year % 100, '0');
+      stamp_len = static_cast<std::size_t>(p - stamp);
+    } else {
+      int n = std::snprintf(stamp, sizeof(stamp), "%s %s %2d %02d:%02d:%02d %d", kDays[tm.tm_wday % 7],
+                            kMonths[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                            year);
+      stamp_len = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(stamp) - 1) : 0;
+    }
+  }
+  out.append("----\ntime->").append(stamp, stamp_len).push_back('\n');
   const auto& last = ev.records.back();
   // Daemon records are written by auditd itself: stock prints only the last.
   if (last.type >= AUDIT_DAEMON_START && last.type < AUDIT_SYSCALL) {
