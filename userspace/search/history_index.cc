@@ -1251,7 +1251,7 @@ std::uint32_t HistoryIndex::prune_mask(std::size_t block, const IndexQuery& q) c
   Cursor c{b.payload};
   // Scratch kept from call to call: a search calls this for every block
   // of every file (163,388 on the 10 GB history), and allocating these
-  // per call was 15% of `-k rarekey`'s CPU (malloc and free in perf).
+  // per call was 14% of `-k rarekey`'s CPU (malloc and free in perf).
   struct Strings {
     bool overflow;
     std::vector<std::string_view> values;
