@@ -9,18 +9,21 @@
  * symlink it names, while open() blocks on a FIFO).
  *
  * The syscalls whose records are checked ("designated": open(2) called
- * directly, chdir, connect, execve, prctl; glibc and ld.so use none of them)
+ * directly, chdir, connect, execve, prctl, getppid; glibc and ld.so use none
+ * of them)
  * are made in a fixed order; `forged_workload --manifest DIR` prints, without
  * making them, one line per designated event with the values the program
  * really passes, so that a test can compare what a log says with the truth:
  *
  *   SEQ SYSCALL EXIT KEY=HEX ...
  *
- * EXIT is the expected return (`fd` for a descriptor, `-` when not fixed),
+ * EXIT is the expected return (`fd` for a descriptor, `ppid` for the
+ * caller's ppid, `-` when not fixed),
  * HEX the value's bytes in lower-case hex (`-` for an empty value), KEY one of
  * comm (the task's comm in this event), name (PATH item 0; `none` when the
  * kernel writes no PATH item: getname refused the name), saddr (the address
- * bytes given to connect), argv (execve's arguments, NUL-separated), exe.
+ * bytes given to connect), argv (execve's arguments, NUL-separated), exe,
+ * proctitle (the PROCTITLE the kernel writes: see proctitle()).
  *
  * `forged_workload --prepare DIR` makes, untraced, what the run needs in
  * DIR: two FIFOs, the hostile directory with a copy of this program (the
@@ -123,6 +126,25 @@ static void build_child_argv(void) {
   child_argv[6] = g_huge_arg;
   child_argv[7] = "last";
   child_argv[8] = NULL;
+}
+
+/* The PROCTITLE the kernel writes for the child (audit_log_proctitle): the
+ * first 128 bytes (MAX_PROCTITLE_AUDIT_LEN) of its argv area, each argument
+ * NUL-terminated, less trailing bytes that are not printable
+ * (audit_proctitle_rtrim). The child's first 128 bytes end inside its
+ * 5000-byte argument, so nothing is trimmed unless the test's directory
+ * name is long; the trim below covers ASCII, all that argument holds. */
+static size_t proctitle(char out[128]) {
+  size_t n = 0;
+  build_child_argv();
+  for (int i = 0; child_argv[i] && n < 128; i++) {
+    size_t len = strlen(child_argv[i]) + 1;
+    if (len > 128 - n) len = 128 - n;
+    memcpy(out + n, child_argv[i], len);
+    n += len;
+  }
+  while (n > 0 && (out[n - 1] < 0x20 || out[n - 1] > 0x7e)) n--;
+  return n;
 }
 
 /* Sockaddrs: a unix path (missing), an abstract name, a sun_path filled to
@@ -388,6 +410,26 @@ static int run(FILE* f) {
     hex(f, "exe", g_exe, strlen(g_exe));
   }
   END();
+  /* 7. The child's getppid (a syscall the prefilter engine takes: its event
+   * is SYSCALL + PROCTITLE only) under its exe's name as comm, then under
+   * each hostile comm; its proctitle is its hostile argv's first 128 bytes. */
+  char title[128];
+  size_t title_len = proctitle(title);
+  const char* const child_comms[3] = {child_comm, kComm1, kComm2};
+  for (int i = 0; i < 3; i++) {
+    if (i) {
+      EV("prctl", "0");
+      END();
+    }
+    cut(comm, sizeof comm, child_comms[i]);
+    EV("getppid", "ppid");
+    if (f) {
+      hex(f, "comm", comm, strlen(comm));
+      hex(f, "exe", g_exe, strlen(g_exe));
+      hex(f, "proctitle", title, title_len);
+    }
+    END();
+  }
   if (!f) {
     pid_t pid = fork();
     if (pid == 0) {
@@ -444,6 +486,11 @@ int main(int argc, char** argv) {
   }
   if (argc >= 3 && strcmp(argv[1], "child") == 0) {
     syscall(SYS_open, "/nonexistent-forged/child", O_RDONLY);
+    syscall(SYS_getppid);
+    prctl(PR_SET_NAME, kComm1);
+    syscall(SYS_getppid);
+    prctl(PR_SET_NAME, kComm2);
+    syscall(SYS_getppid);
     return 0;
   }
   if (argc == 3 && strcmp(argv[1], "--manifest") == 0) {
