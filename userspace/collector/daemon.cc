@@ -857,9 +857,14 @@ int Daemon::run() {
     remote_->shutdown();
   }
   if (engine_ring_) {
+    // Takes what the ring holds, or lets the ring go when the engine was
+    // switched off since the last tick (kernel.forged_prefilter: a stop
+    // just after `--prefilter off` crashed here, 5 of 5 runs).
     sync_engine();
-    engine_ring_->engine().set_daemon_tgid(0);
-    engine_ring_.reset();
+    if (engine_ring_) {
+      engine_ring_->engine().set_daemon_tgid(0);
+      engine_ring_.reset();
+    }
   }
   for (auto& [fd, c] : clients_) {
     (void)c;
