@@ -28,7 +28,8 @@
 //     "avc: denied { read }" words in AVC and USER_AVC records; ours keeps
 //     only name=value fields. Their fields are not compared. libauparse
 //     also drops such a record whole when the words inside its braces
-//     overflow its 256-byte buffer; those lines are left out.
+//     overflow its 256-byte buffer; those lines (by stock's reading of the
+//     type and of the words' places, stock_drops_avc) are left out.
 //   - libauparse drops a record whose raw part (before 0x1d) is empty or
 //     all spaces; ausearch's reader, and ours, take the header from the
 //     whole line. Left out.
@@ -44,8 +45,6 @@
 //     Our fields are put through the same trims before comparing. A last
 //     word that is only msg='s closing quote (`key='`) is an empty field
 //     to stock, none to ours.
-//   - A user message opening with a stamp word (`msg='msg=audit(...):`):
-//     ours skips the stamp, libauparse returns it as a field msg. Left out.
 //   - libauparse's field getters give nothing for a record at time 0 (its
 //     "no event"); such records' fields are not compared.
 //   - Seconds of 2^63 and more, which stock's signed time_t takes as a
@@ -183,33 +182,6 @@ std::string header_type_text(std::string_view line) {
   return std::string(words[at].substr(5));
 }
 
-// Whether libauparse's 256-byte buffer for an AVC's "{ perm perm }" words
-// (ellist.c, tmpctx) overflows in `raw`, which makes it drop the record.
-bool avc_perms_overflow(std::string_view raw) {
-  std::vector<std::string_view> words;
-  for (std::size_t i = 0; i < raw.size();) {
-    if (raw[i] == ' ') {
-      ++i;
-      continue;
-    }
-    std::size_t e = std::min(raw.find(' ', i), raw.size());
-    words.push_back(raw.substr(i, e - i));
-    i = e;
-  }
-  for (std::size_t w = 0; w < words.size(); ++w) {
-    if (words[w][0] != '{') continue;
-    std::size_t total = 0;
-    bool any = false;
-    for (std::size_t k = w + 1; k < words.size() && words[k][0] != '}'; ++k) {
-      if (words[k].size() + 1 >= 256 - total) return true;
-      if (any) ++total;
-      any = true;
-      total += words[k].size();
-    }
-  }
-  return false;
-}
-
 // How many key fields libauparse makes of a key= value that is neither
 // quoted nor "(null)" (ellist.c, au_unescape, x2c): its leading hex digits
 // decoded in pairs (a lone last digit as the high nibble), up to a NUL
@@ -235,6 +207,77 @@ std::size_t stock_key_fields(std::string_view v) {
     }
   }
   return keys;
+}
+
+// Whether libauparse drops the record in `raw` (the line up to a NUL and
+// 0x1d) for the 256-byte buffer of an AVC's "{ perm perm }" words
+// (ellist.c parse_up_record, tmpctx): a model of its walk. It counts the
+// fields it keeps (a `msg='` cut once per word, empty values skipped, a
+// hex key= one field per key), takes the type from a field named type in
+// the first place (second after node=), and in an AVC or USER_AVC record
+// reads words without '=' by that count: at 1 (after node=: 2) "avc..." is
+// skipped and any other word is seresult, at 2 (3) a word opening with
+// '{' starts the permission words, up to one opening with '}', which must
+// fit in 256 bytes joined by commas (any other word there is lost, the
+// count unchanged, so a later '{' word still starts them). Our header reader may name another
+// type (or none: `msg='type=AVC ...`), so this follows stock's reading.
+bool stock_drops_avc(std::string_view raw) {
+  std::vector<std::string_view> words;
+  for (std::size_t i = 0; i < raw.size();) {
+    if (raw[i] == ' ') {
+      ++i;
+      continue;
+    }
+    std::size_t e = std::min(raw.find(' ', i), raw.size());
+    words.push_back(raw.substr(i, e - i));
+    i = e;
+  }
+  std::size_t cnt = 0, offset = 0;
+  int type = 0;
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    std::string_view p = words[w];
+    std::size_t eq = p.find('=');
+    if (eq != std::string_view::npos) {
+      if (p.starts_with("msg=") && p.size() > 4 && p[4] == 'a') continue;
+      if (p.starts_with("msg=") && p.size() > 4 && p[4] == '\'') {
+        p.remove_prefix(5);
+        eq = p.find('=');
+        if (eq == std::string_view::npos) continue;
+      }
+      std::string_view name = p.substr(0, eq);
+      if (!name.empty() && name[0] == '(') name.remove_prefix(1);
+      if (eq + 1 == p.size()) continue;
+      std::string value = stock_trim(std::string(p.substr(eq + 1)));
+      if (name == "key" && value[0] != '(' && value[0] != '"') {
+        cnt += stock_key_fields(value);
+        continue;
+      }
+      ++cnt;
+      if (cnt == 1 && name == "node")
+        offset = 1;
+      else if (cnt == 1 + offset && name == "type")
+        type = audit_name_to_msg_type(value.c_str());
+    } else if (type == AUDIT_AVC || type == AUDIT_USER_AVC) {
+      if (cnt == 1 + offset) {
+        if (!p.starts_with("avc")) ++cnt;
+      } else if (cnt == 2 + offset) {
+        if (p[0] == '{') {
+          std::size_t total = 0;
+          bool any = false;
+          for (++w; w < words.size() && words[w][0] != '}'; ++w) {
+            if (words[w].size() + 1 >= 256 - total) return true;
+            if (any) ++total;
+            any = true;
+            total += words[w].size();
+          }
+          ++cnt;  // seperms
+        }
+        // Any other word there is appended without a name, which
+        // nvlist_append refuses: the count stays.
+      }
+    }
+  }
+  return false;
 }
 
 // The value libauparse reads as the record's type (ellist.c): the field
@@ -304,7 +347,9 @@ void compare_line(std::string_view line) {
     auto v = record::view_record(line, h->type);
     std::string_view raw = v.text.substr(0, v.raw_length);
     if (raw.find_first_not_of(' ') == std::string_view::npos) return;
-    if ((h->type == AUDIT_AVC || h->type == AUDIT_USER_AVC) && avc_perms_overflow(raw)) return;
+    std::string_view whole = line.substr(0, std::min(line.find('\0'), line.size()));
+    if (stock_drops_avc(whole.substr(0, std::min(whole.find(record::kInterpSeparator), whole.size()))))
+      return;
   }
   if (!stock) differ("ours takes a line stock refuses", line, std::to_string(h->type), "refused");
 
@@ -345,10 +390,6 @@ void compare_line(std::string_view line) {
   // The header's fields, which split_fields does not return.
   if (j < theirs.size() && theirs[j].name == "node") ++j;
   if (j < theirs.size() && theirs[j].name == "type") ++j;
-  // A user message opening with a stamp word (`msg='msg=audit(...):`):
-  // ours skips it as the stamp it is; libauparse, having cut `msg='`, takes
-  // it as a field msg. Left out.
-  if (raw.find("msg='msg=a") != std::string_view::npos) return;
   for (const auto& f : ours) {
     // Ours drops the closing quote of msg='...' when a value ends the raw
     // part with it; stock trims one quote off any value. Both from the word

@@ -192,6 +192,23 @@ TEST(FuzzFound, SplitFieldsQuotesDoNotSplitWords) {
             (std::vector<std::string>{"pid=7", "cwd=\"/\"", "exe=\"/bin/su\""}));
 }
 
+// A user message whose text itself opens with msg=: libauparse cuts
+// `msg='` once per word and reads the rest as one name=value, so stock
+// 3.0.9 gives pid, uid, msg='op=login, id, res for the first line and pid,
+// uid, msg=audit(1700000031.000:31 (trimmed), op, res for the second (its
+// auparse_get_field_name/_str). Ours cut `msg='` again, returning op=login,
+// and skipped the second as a stamp word.
+TEST(FuzzFound, SplitFieldsCutsAUserMessageOpeningOnce) {
+  EXPECT_EQ(field_texts("type=USER_LOGIN msg=audit(1700000030.030:30): pid=906 uid=0 "
+                        "msg='msg='op=login id=1001 res=success'"),
+            (std::vector<std::string>{"pid=906", "uid=0", "msg='op=login", "id=1001",
+                                      "res=success"}));
+  EXPECT_EQ(field_texts("type=USER_LOGIN msg=audit(1700000030.030:30): pid=906 uid=0 "
+                        "msg='msg=audit(1700000031.000:31): op=login res=success'"),
+            (std::vector<std::string>{"pid=906", "uid=0", "msg=audit(1700000031.000:31):",
+                                      "op=login", "res=success"}));
+}
+
 // A first word naming no node= field is no header field to drop: type= is
 // still the first field, and is dropped (stock: type=PATH, item, name).
 TEST(FuzzFound, SplitFieldsHeaderAfterAWordWithoutEquals) {

@@ -185,9 +185,16 @@ std::vector<Field> split_fields(std::string_view raw) {
   auto skip_spaces = [&] {
     while (i < raw.size() && raw[i] == ' ') ++i;
   };
+  // Where the rest of a word begins after its `msg='` was cut: that rest is
+  // one name=value, read as it is. libauparse cuts `msg='` once per word
+  // (ellist.c parse_up_record), so `msg='msg='op=login` is the field msg
+  // with the value `'op=login`, and `msg='msg=audit(...):` a field msg,
+  // not a stamp word (auparse_diff found both).
+  std::size_t user_rest = std::string_view::npos;
   while (true) {
     skip_spaces();
     if (i >= raw.size()) break;
+    const bool word_start = i != user_rest;
     std::size_t eq = raw.find('=', i);
     std::size_t sp = raw.find(' ', i);
     if (eq == std::string_view::npos || (sp != std::string_view::npos && sp < eq)) {
@@ -198,16 +205,17 @@ std::vector<Field> split_fields(std::string_view raw) {
     std::string_view name = raw.substr(i, eq - i);
     std::size_t v = eq + 1;
     std::size_t end;
-    if (name == "msg" && v < raw.size() && raw[v] == 'a') {
+    if (word_start && name == "msg" && v < raw.size() && raw[v] == 'a') {
       // A stamp word (msg=audit(...):) is no field wherever it is, as in
       // libauparse: two records run together on one line (a log written
       // without its newline) hold a second one.
       i = sp == std::string_view::npos ? raw.size() : sp;
       continue;
     }
-    if (name == "msg" && v < raw.size() && raw[v] == '\'') {
+    if (word_start && name == "msg" && v < raw.size() && raw[v] == '\'') {
       // A user message: its fields follow inside the quotes.
       i = v + 1;
+      user_rest = i;
       continue;
     }
     // A value is the rest of its word, quoted or not, as libauparse splits
