@@ -209,6 +209,19 @@ TEST(FuzzFound, SplitFieldsCutsAUserMessageOpeningOnce) {
                                       "op=login", "res=success"}));
 }
 
+// A header field written with a leading '(': libauparse drops the '(' of
+// every name, so `(type=SYSCALL` is still the header's type (stock 3.0.9:
+// type=SYSCALL, arch, syscall, pid; with node=abcdef first, node too); ours
+// returned it as a field.
+TEST(FuzzFound, SplitFieldsHeaderTypeWithParen) {
+  EXPECT_EQ(field_texts("(type=SYSCALL msg=audit(1700000031.031:31): arch=c000003e syscall=2 "
+                        "pid=2"),
+            (std::vector<std::string>{"arch=c000003e", "syscall=2", "pid=2"}));
+  EXPECT_EQ(field_texts("node=abcdef (type=SYSCALL msg=audit(1700000031.031:31): arch=c000003e "
+                        "syscall=2 pid=2"),
+            (std::vector<std::string>{"arch=c000003e", "syscall=2", "pid=2"}));
+}
+
 // A first word naming no node= field is no header field to drop: type= is
 // still the first field, and is dropped (stock: type=PATH, item, name).
 TEST(FuzzFound, SplitFieldsHeaderAfterAWordWithoutEquals) {

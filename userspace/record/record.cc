@@ -238,9 +238,18 @@ std::vector<Field> split_fields(std::string_view raw) {
   // stamp word was skipped above wherever it was. Word by word, so that a
   // stamp the writer left unclosed (`msg=audit(1.0:81 cwd="/x"`) keeps the
   // fields after it, which skipping to the first "):" lost (auparse_diff).
+  // libauparse drops a name's leading '(' before it looks for them, so
+  // `(type=SYSCALL` is the header's type too (auparse_diff found it as a
+  // first field of ours); the fields ours returns keep their names as
+  // written.
+  auto named = [&](std::size_t k, std::string_view want) {
+    std::string_view n = out[k].name;
+    if (!n.empty() && n[0] == '(') n.remove_prefix(1);
+    return n == want;
+  };
   std::size_t header = 0;
-  if (header < out.size() && out[header].name == "node") ++header;
-  if (header < out.size() && out[header].name == "type") ++header;
+  if (header < out.size() && named(header, "node")) ++header;
+  if (header < out.size() && named(header, "type")) ++header;
   out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(header));
   return out;
 }
