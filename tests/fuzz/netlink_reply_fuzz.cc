@@ -1,7 +1,8 @@
 // One received NETLINK_AUDIT datagram through the parsing AuditSocket::collect
 // does (kernel::scan_reply over kernel::walk_datagram), then every payload it
 // collected through the decoders of NetlinkControl (decode_status,
-// decode_features, check_listed_rule).
+// decode_features, check_listed_rule), and through read_event_datagram, the
+// reading AuditSocket::receive makes in event mode.
 //
 // Input: [mode][datagram]. mode bit 0: the socket is in events mode; bit 1:
 // wait with a stop type (bit 3: AUDIT_GET_FEATURE, else AUDIT_GET); bit 2:
@@ -15,7 +16,9 @@
 // (-EBADMSG when too short for one) and nothing else does but NLMSG_DONE and
 // the stop type; a decoded status or feature set holds the payload's bytes;
 // a listed rule accepted packs back to the same bytes, its strings inside
-// the payload, and every refusal is -EBADMSG.
+// the payload, and every refusal is -EBADMSG; auditctl's printer (plain and
+// -i) and key matcher on an accepted rule: its keys are those of its key
+// strings, each found by key_matches, a longer word not.
 #include <errno.h>
 #include <linux/netlink.h>
 
@@ -23,11 +26,16 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include <libaudit.h>
+
 #include "netlink_reply.h"
+#include "rule.h"
 
 namespace kernel = bpfaudit::kernel;
+namespace rules = bpfaudit::rules;
 
 namespace {
 
@@ -88,6 +96,47 @@ void check_payload(const std::vector<std::uint8_t>& p) {
   }
   check(at == lo + rule->head.buflen);
   check(kernel::pack_listed_rule(*rule) == p);
+
+  // What auditctl does with a rule it listed (ctl.cc: -l, -l -i, -l -k and
+  // -D -k): the printer and the key matcher read the rule's own bytes by
+  // the lengths it gives. The keys, from the strings as checked above:
+  // rule_keys splits each key field's whole string at 0x01; key_matches
+  // is stock's strstr on the string up to a NUL.
+  rules::Rule listed(p);
+  std::vector<std::string> keys;
+  std::vector<std::string_view> c_strings;
+  std::size_t longest = 0;
+  for (std::uint32_t i = 0, si = 0; i < rule->head.field_count; ++i) {
+    std::uint32_t field = rule->head.fields[i] & ~AUDIT_OPERATORS;
+    if (!kernel::is_string_field(field)) continue;
+    std::string_view s = rule->strings[si++];
+    if (field != AUDIT_FILTERKEY) continue;
+    for (std::size_t b = 0; b <= s.size();) {
+      std::size_t e = std::min(s.find('\x01', b), s.size());
+      if (e > b) keys.emplace_back(s.substr(b, e - b));
+      b = e + 1;
+    }
+    std::string_view c = s.substr(0, std::min(s.find('\0'), s.size()));
+    c_strings.push_back(c);
+    longest = std::max(longest, c.size());
+  }
+  check(rules::rule_keys(listed) == keys);
+  for (auto c : c_strings) {
+    // Every key up to the string's NUL is found; a longer word is not.
+    for (std::size_t b = 0; b <= c.size();) {
+      std::size_t e = std::min(c.find('\x01', b), c.size());
+      if (e > b) check(rules::key_matches(listed, std::string(c.substr(b, e - b))));
+      b = e + 1;
+    }
+  }
+  check(!rules::key_matches(listed, std::string(longest + 1, 'k')));
+  for (bool interpret : {false, true}) {
+    rules::PrintOptions po;
+    po.interpret = interpret;
+    po.host_machine = MACH_86_64;
+    std::string text = rules::print_rules({listed}, po);
+    check(!text.empty() && text.back() == '\n');
+  }
 }
 
 }  // namespace
@@ -126,18 +175,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto step = kernel::scan_reply(d, n, seq, stop, events, out);
   using Kind = kernel::ReplyStep::Kind;
 
+  // AuditSocket::receive's reading of a datagram (event mode): a record is
+  // a datagram with a header of no control type, its text the bytes past
+  // the header up to the first NUL.
+  auto ev = kernel::read_event_datagram(reinterpret_cast<const char*>(d), n);
   if (n < NLMSG_HDRLEN) {
     check(step.kind == Kind::kIgnored && out.empty() && !step.answered);
+    check(!ev.record && ev.type == 0 && ev.payload.empty());
     return 0;
   }
   std::uint16_t first_type;
   std::memcpy(&first_type, d + offsetof(nlmsghdr, nlmsg_type), 2);
+  check(ev.type == first_type && ev.record == !kernel::is_control(first_type));
+  if (ev.record) {
+    std::string_view body(reinterpret_cast<const char*>(d) + NLMSG_HDRLEN, n - NLMSG_HDRLEN);
+    check(ev.payload.data() == body.data() &&
+          ev.payload.size() == std::min(body.find('\0'), body.size()));
+  } else {
+    check(ev.payload.empty());
+  }
   if (step.kind == Kind::kEvent) {
     check(events && !kernel::is_control(first_type) && out.empty());
     check(step.event_type == first_type);
     const char* text = reinterpret_cast<const char*>(d) + NLMSG_HDRLEN;
     check(step.event_payload.data() == text && step.event_payload.size() <= n - NLMSG_HDRLEN);
     check(step.event_payload.find('\0') == std::string_view::npos);
+    check(step.event_payload.data() == ev.payload.data() &&
+          step.event_payload.size() == ev.payload.size());
     return 0;
   }
   check(!(events && !kernel::is_control(first_type)));

@@ -359,4 +359,33 @@ TEST(NetlinkReply, EventsModeTellsRecordsFromReplies) {
   EXPECT_EQ(s.rc, 0);
 }
 
+// AuditSocket::receive's reading (event mode): the same record, an AUDIT_GET
+// reply (control traffic, its type kept) and a datagram shorter than a
+// header (type 0).
+TEST(NetlinkReply, EventDatagramAsReceiveReadsIt) {
+  std::string text = "audit(1765000000.123:42): arch=c000003e syscall=59";
+  Bytes d;
+  put32(d, static_cast<std::uint32_t>(text.size()));
+  put16(d, 1300);
+  put16(d, 0);
+  put32(d, 0);
+  put32(d, 0);
+  d.insert(d.end(), text.begin(), text.end());
+  d.push_back(0);
+  d.push_back('x');
+  auto ev = kernel::read_event_datagram(reinterpret_cast<const char*>(d.data()), d.size());
+  EXPECT_TRUE(ev.record);
+  EXPECT_EQ(ev.type, 1300);
+  EXPECT_EQ(ev.payload, text);
+  Bytes get;
+  message(get, kGet, 7, Bytes(44, 0));
+  ev = kernel::read_event_datagram(reinterpret_cast<const char*>(get.data()), get.size());
+  EXPECT_FALSE(ev.record);
+  EXPECT_EQ(ev.type, kGet);
+  EXPECT_TRUE(ev.payload.empty());
+  ev = kernel::read_event_datagram(reinterpret_cast<const char*>(d.data()), 15);
+  EXPECT_FALSE(ev.record);
+  EXPECT_EQ(ev.type, 0);
+}
+
 }  // namespace

@@ -159,10 +159,10 @@ AuditSocket::Received AuditSocket::receive(int timeout_ms) {
       if (errno == EAGAIN) return {};
       return {Status::kError, 0, {}, -errno};
     }
-    if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) return {Status::kOther, 0, {}, 0};
-    int type = reinterpret_cast<const nlmsghdr*>(buf_.data())->nlmsg_type;
-    if (is_control(type)) return {Status::kOther, type, {}, 0};
-    return {Status::kEvent, type, event_payload(buf_.data(), static_cast<std::size_t>(n)), 0};
+    // The same reading as scan_reply's in event mode (fuzz_netlink_reply).
+    auto ev = read_event_datagram(buf_.data(), static_cast<std::size_t>(n));
+    if (!ev.record) return {Status::kOther, ev.type, {}, 0};
+    return {Status::kEvent, ev.type, ev.payload, 0};
   }
 }
 

@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #ifndef AUDIT_REPLACE
@@ -26,6 +27,19 @@ std::string_view event_payload(const char* dgram, std::size_t n) {
   std::string_view p(dgram + NLMSG_HDRLEN, n - NLMSG_HDRLEN);
   if (auto z = p.find('\0'); z != std::string_view::npos) p = p.substr(0, z);
   return p;
+}
+
+EventDatagram read_event_datagram(const char* dgram, std::size_t n) {
+  EventDatagram ev;
+  if (n < NLMSG_HDRLEN) return ev;
+  // Copied out: the buffer need not be aligned for nlmsghdr.
+  std::uint16_t type;
+  std::memcpy(&type, dgram + offsetof(nlmsghdr, nlmsg_type), sizeof type);
+  ev.type = type;
+  if (is_control(type)) return ev;
+  ev.record = true;
+  ev.payload = event_payload(dgram, n);
+  return ev;
 }
 
 DatagramWalk walk_datagram(const std::uint8_t* dgram, std::size_t n) {
@@ -54,13 +68,14 @@ ReplyStep scan_reply(const std::uint8_t* dgram, std::size_t n, int seq, std::uin
                      bool events, std::vector<Reply>& out) {
   ReplyStep step;
   if (n < NLMSG_HDRLEN) return step;
-  nlmsghdr first;
-  std::memcpy(&first, dgram, sizeof first);
-  if (events && !is_control(first.nlmsg_type)) {
-    step.kind = ReplyStep::Kind::kEvent;
-    step.event_type = first.nlmsg_type;
-    step.event_payload = event_payload(reinterpret_cast<const char*>(dgram), n);
-    return step;
+  if (events) {
+    auto ev = read_event_datagram(reinterpret_cast<const char*>(dgram), n);
+    if (ev.record) {
+      step.kind = ReplyStep::Kind::kEvent;
+      step.event_type = ev.type;
+      step.event_payload = ev.payload;
+      return step;
+    }
   }
   for (const auto& m : walk_datagram(dgram, n).messages) {
     if (static_cast<int>(m.seq) != seq) continue;

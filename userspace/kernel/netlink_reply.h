@@ -31,6 +31,17 @@ bool is_control(int type);
 // the text ends at its first NUL. n must be at least NLMSG_HDRLEN.
 std::string_view event_payload(const char* dgram, std::size_t n);
 
+// One datagram as an event-mode socket reads it (AuditSocket::receive, and
+// scan_reply with `events`): a log record when it holds a header whose type
+// is no control type, with that type and its event_payload; otherwise not a
+// record (type 0 when shorter than a header).
+struct EventDatagram {
+  bool record = false;
+  int type = 0;
+  std::string_view payload;
+};
+EventDatagram read_event_datagram(const char* dgram, std::size_t n);
+
 // One netlink message of a datagram.
 struct NetlinkMessage {
   std::uint16_t type = 0;
