@@ -115,13 +115,25 @@ struct {
 	__type(value, struct bpfaudit_pending);
 } pending SEC(".maps");
 
-/* Set by userspace when the trace ends: the entry programs whose detaching
- * is left to a helper process (see TraceProbe) then do nothing. */
-bool stopped = false;
+/* The trace run the programs act for, 0 for none. A loaded object serves
+ * one run (autrace's own load) or many in turn (a preloaded engine,
+ * TraceProbe): userspace sets it from trace_runs + 1 before attaching and
+ * to 0 when the run ends. Entries of other runs (a descendant that outlived
+ * its trace keeps its task storage until it exits) are not this run's, and
+ * neither are the syscall entry events a helper process still holds open
+ * after their run (their last close is slow: see TraceProbe), which carry
+ * their run as the attachment's cookie (0 for the entry events a preloaded
+ * engine keeps attached for all of its runs). */
+__u32 trace_run;
+__u32 trace_runs;
 
 static __always_inline struct bpfaudit_pending *pending_of(struct task_struct *task)
 {
-	return bpf_task_storage_get(&pending, task, 0, 0);
+	struct bpfaudit_pending *p = bpf_task_storage_get(&pending, task, 0, 0);
+
+	if (p && p->run != trace_run)
+		return NULL;
+	return p;
 }
 
 struct {
@@ -395,10 +407,11 @@ __noinline int emit_sockaddr(__u32 tid, __u64 uptr, __u64 ulen)
 /* Entry state for the syscalls that need it: exec's arguments (after a
  * successful exec the registers belong to the new program) and, for chdir,
  * the cwd the kernel records (the one before the change). */
-static __always_inline void save_entry(__s64 nr, const unsigned long *args)
+static __always_inline void save_entry(__s64 nr, const unsigned long *args, __u64 attach_run)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	if (stopped)
+	/* attach_run 0: attached by a preloaded engine for every run it serves */
+	if (!trace_run || (attach_run && attach_run != trace_run))
 		return;
 	struct bpfaudit_pending *p = pending_of(bpf_get_current_task_btf());
 
@@ -425,7 +438,7 @@ static __always_inline int save_entry_ctx(struct trace_event_raw_sys_enter *ctx)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	unsigned long args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
-	save_entry(ctx->id, args);
+	save_entry(ctx->id, args, bpf_get_attach_cookie(ctx));
 	return 0;
 }
 
@@ -458,7 +471,8 @@ int BPF_PROG(enter_any, struct pt_regs *regs, long syscall_nr)
 		return 0;
 	unsigned long args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
-	save_entry(syscall_nr, args);
+	/* Attached and detached with its run (tp_btf links close at once). */
+	save_entry(syscall_nr, args, trace_run);
 	return 0;
 }
 
@@ -1122,7 +1136,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	/* The child's first sys_exit is its return from fork: skipped. */
-	struct bpfaudit_pending idle = { .nr = BPFAUDIT_NR_SKIP };
+	struct bpfaudit_pending idle = { .nr = BPFAUDIT_NR_SKIP, .run = trace_run };
 
 	/* Fires for threads too: every thread of a traced process gets an entry. */
 	if (!pending_of(parent))

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "control.h"
 #include "prefilter_control.h"
 #include "rule.h"
+#include "trace_probe.h"
 
 namespace {
 
@@ -66,6 +68,21 @@ int status(PrefilterControl& control) {
   return 0;
 }
 
+// autrace's engine, kept loaded between runs (trace_probe.h, TracePreload).
+int trace_status() {
+  auto st = bpfaudit::ebpf::TracePreload::state();
+  if (!st.loaded) {
+    std::printf("trace_engine none\n");
+    return 0;
+  }
+  std::printf("trace_engine %s\ntrace_path %s\ntrace_ring_mib %zu\ntrace_in_use %d\n",
+              st.other_build ? "preloaded-by-another-build" : "preloaded",
+              bpfaudit::ebpf::TracePreload::kPinDir, st.ring_bytes >> 20, st.in_use ? 1 : 0);
+  std::printf("trace_entry_events %s\n", st.entry_events ? "attached" : "per-run");
+  if (!st.other_build) std::printf("trace_runs %u\n", st.runs);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -78,13 +95,48 @@ int main(int argc, char** argv) {
       "Every exit rule in kernel-alone order, as `auditctl -l` prints it, after the "
       "engine that holds it (engine or kernel)");
   list_cmd->add_flag("--why", why, "Say why each kernel rule is not on the engine");
-  auto* status_cmd =
-      app.add_subcommand("status", "The engine's state: path, rules, losses, reader");
+  auto* status_cmd = app.add_subcommand(
+      "status", "The engine's state: path, rules, losses, reader; and autrace's preloaded engine");
+  unsigned ring_mib = static_cast<unsigned>(bpfaudit::ebpf::kDefaultRingBytes >> 20);
+  auto* preload_cmd = app.add_subcommand(
+      "preload-trace",
+      "Load autrace's engine and keep it loaded (pinned in " +
+          std::string(bpfaudit::ebpf::TracePreload::kPinDir) +
+          ", nothing attached: no syscall pays for it), so that autrace starts without "
+          "loading it; replaces an engine preloaded before");
+  preload_cmd
+      ->add_option("-b,--ring-mib", ring_mib,
+                   "Its ring buffer in MiB (a power of two, 1-4096); autrace uses the preloaded "
+                   "engine when its own -b is the same")
+      ->check([](const std::string& v) -> std::string {
+        unsigned long n = std::strtoul(v.c_str(), nullptr, 10);
+        if (n < 1 || n > 4096 || (n & (n - 1))) return "not a power of two from 1 to 4096: " + v;
+        return "";
+      });
+  auto* unload_cmd = app.add_subcommand(
+      "unload-trace", "Remove autrace's preloaded engine (a trace in progress goes on)");
   CLI11_PARSE(app, argc, argv);
+
+  if (*preload_cmd) {
+    bpfaudit::ebpf::ProbeConfig config;
+    config.ring_bytes = static_cast<std::size_t>(ring_mib) << 20;
+    if (auto r = bpfaudit::ebpf::TracePreload::load(config); !r) {
+      std::fprintf(stderr, "bpfaudit engine: %s\n", r.error().text().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  if (*unload_cmd) {
+    if (auto r = bpfaudit::ebpf::TracePreload::unload(); !r) {
+      std::fprintf(stderr, "bpfaudit engine: %s\n", r.error().text().c_str());
+      return 1;
+    }
+    return 0;
+  }
 
   bpfaudit::kernel::NetlinkControl kernel;
   PrefilterControl control(kernel);
   if (*list_cmd) return list(control, why);
-  if (*status_cmd) return status(control);
+  if (*status_cmd) return status(control) | trace_status();
   return 1;
 }

@@ -95,7 +95,10 @@ struct bpfaudit_pending {
 	__u32 sent_valid; /* 0: nothing sent yet, or the last identity event was lost */
 	struct bpfaudit_identity sent;
 	__u32 entry; /* BPFAUDIT_ENTRY_* */
-	__u32 pad;
+	/* The trace run the entry belongs to (engine.bpf.c, trace_run): a
+	 * preloaded engine serves one run after another, and a descendant that
+	 * outlived its run keeps its entry until it exits. */
+	__u32 run;
 };
 
 /* Common header on every ring-buffer event. */

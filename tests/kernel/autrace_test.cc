@@ -119,8 +119,12 @@ class ScopedRule {
   bool ok_ = false;
 };
 
+constexpr const char* kPreloadDir = "/sys/fs/bpf/bpfaudit/trace";
+
 class AutraceTest : public ::testing::Test {
  protected:
+  void trace_whole_tree(const std::string& engine);
+  int whole_tree_runs_ = 0;
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "kernel tier needs root";
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) GTEST_SKIP() << "kernel has no BTF";
@@ -151,20 +155,32 @@ class AutraceTest : public ::testing::Test {
   pid_t noise_ = -1;
 };
 
-TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
+// The whole-tree check below, run by the tests of each engine path; `engine`
+// is what the start-up line must say about the engine.
+void AutraceTest::trace_whole_tree(const std::string& engine) {
   const std::string key = "bpfaudit-test-" + std::to_string(getpid());
   ScopedRule rule(key);
   ASSERT_TRUE(rule.ok()) << "could not add the test's own audit rule";
   ASSERT_TRUE(rule.listed());
 
-  const std::string out = dir_ + "/trace.log", manifest = dir_ + "/manifest";
-  const std::string work = dir_ + "/work";
-  start_noise();
+  // Files of their own for each call (a test may trace twice).
+  const std::string run_dir = dir_ + "/run" + std::to_string(++whole_tree_runs_);
+  ASSERT_EQ(mkdir(run_dir.c_str(), 0700), 0);
+  const std::string out = run_dir + "/trace.log", manifest = run_dir + "/manifest";
+  const std::string work = run_dir + "/work";
+  ASSERT_EQ(mkdir(work.c_str(), 0700), 0);
+  if (noise_ < 0) start_noise();
   std::time_t t0 = std::time(nullptr);
   auto res = run_command(std::string(BPFAUDIT_BIN) + " -k " + key + " -o " + out + " " +
-                         TRACE_TARGET + " " + manifest + " " + work + " 2>" + dir_ + "/stderr");
+                         TRACE_TARGET + " " + manifest + " " + work + " 2>" + run_dir + "/stderr");
   std::time_t t1 = std::time(nullptr);
   ASSERT_EQ(res.rc, 0) << res.out;
+  {
+    std::ifstream err(run_dir + "/stderr");
+    std::string line;
+    std::getline(err, line);
+    EXPECT_EQ(line.rfind("autrace: probe path: " + engine, 0), 0u) << line;
+  }
 
   auto actions = read_manifest(manifest);
   ASSERT_GE(actions.size(), 10u) << "the target did not finish its work";
@@ -382,6 +398,144 @@ TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
 
   // The unrelated rule loaded before the trace is still there.
   EXPECT_TRUE(rule.listed());
+}
+
+TEST_F(AutraceTest, TracesWholeTreeWithStockReadableRecords) {
+  if (access(kPreloadDir, F_OK) == 0)
+    GTEST_SKIP() << "a preloaded trace engine this test did not make is in " << kPreloadDir;
+  trace_whole_tree("eBPF CO-RE against ");
+}
+
+// autrace's engine preloaded (`bpfaudit engine preload-trace`) for the
+// test, and removed after it. A preloaded engine the test did not make is
+// not the test's to replace or remove.
+class ScopedPreload {
+ public:
+  explicit ScopedPreload(const std::string& args = "") {
+    existed_ = access(kPreloadDir, F_OK) == 0;
+    if (existed_) return;
+    auto r = run_command(engine() + " preload-trace " + args + " 2>&1");
+    ok_ = r.rc == 0;
+    out_ = r.out;
+  }
+  ~ScopedPreload() {
+    if (ok_) run_command(engine() + " unload-trace 2>&1");
+  }
+  bool existed() const { return existed_; }
+  bool ok() const { return ok_; }
+  const std::string& out() const { return out_; }
+  static std::string engine() {
+    std::string bin = BPFAUDIT_BIN;  // .../autrace
+    return bin.substr(0, bin.rfind('/')) + "/bpfaudit engine";
+  }
+
+ private:
+  bool existed_ = false, ok_ = false;
+  std::string out_;
+};
+
+TEST_F(AutraceTest, APreloadedEngineTracesRunAfterRun) {
+  ScopedPreload preload;
+  if (preload.existed())
+    GTEST_SKIP() << "a preloaded trace engine this test did not make is in " << kPreloadDir;
+  ASSERT_TRUE(preload.ok()) << preload.out();
+  auto status = run_command(ScopedPreload::engine() + " status 2>&1").out;
+  EXPECT_NE(status.find("trace_engine preloaded\n"), std::string::npos) << status;
+  EXPECT_NE(status.find("trace_runs 0\n"), std::string::npos) << status;
+  // Twice: the second run finds the first one's tables, counters and ring
+  // positions, and must start clean.
+  for (int run = 1; run <= 2; ++run) {
+    SCOPED_TRACE("run " + std::to_string(run));
+    trace_whole_tree(std::string("eBPF engine preloaded in ") + kPreloadDir + " ");
+    if (HasFatalFailure()) return;
+  }
+  status = run_command(ScopedPreload::engine() + " status 2>&1").out;
+  EXPECT_NE(status.find("trace_runs 2\n"), std::string::npos) << status;
+  EXPECT_NE(status.find("trace_in_use 0\n"), std::string::npos) << status;
+}
+
+// A descendant that outlives its trace keeps its traced-thread entry until
+// it exits: the next run of the same preloaded engine must not record it.
+// One run at a time: a second autrace while one runs loads its own engine
+// and says why, as does a run that asks for another ring size.
+TEST_F(AutraceTest, APreloadedEngineServesOneRunAtATimeAndOnlyItsOwnTree) {
+  ScopedPreload preload;
+  if (preload.existed())
+    GTEST_SKIP() << "a preloaded trace engine this test did not make is in " << kPreloadDir;
+  ASSERT_TRUE(preload.ok()) << preload.out();
+  const std::string script = dir_ + "/leave-child.sh";
+  {
+    std::ofstream f(script);
+    // The child loops on forks and opens until told to stop, after its
+    // parent (the traced program) has exited and the trace has ended.
+    f << "#!/bin/sh\n"
+         "/bin/sh -c 'echo $$ > \"$1/bg.pid\"; while [ ! -e \"$1/stop\" ]; do "
+         "/bin/cat /etc/hostname >/dev/null; done' _ \"$1\" </dev/null >/dev/null 2>&1 &\n"
+         "while [ ! -s \"$1/bg.pid\" ]; do :; done\n";
+  }
+  ASSERT_EQ(chmod(script.c_str(), 0755), 0);
+  struct StopChild {
+    std::string dir;
+    ~StopChild() {
+      std::ofstream(dir + "/stop");
+      // It exits at its next loop test.
+      for (int i = 0; i < 200 && access((dir + "/bg.pid").c_str(), F_OK) == 0; ++i) {
+        std::ifstream in(dir + "/bg.pid");
+        pid_t pid = 0;
+        if (!(in >> pid) || kill(pid, 0) != 0) break;
+        usleep(10000);
+      }
+    }
+  } stop{dir_};
+  const std::string bin = BPFAUDIT_BIN;
+  auto r1 = run_command(bin + " -o " + dir_ + "/r1.log " + script + " " + dir_ + " 2>" + dir_ +
+                        "/r1.err");
+  ASSERT_EQ(r1.rc, 0) << r1.out;
+  std::string bg;
+  std::ifstream(dir_ + "/bg.pid") >> bg;
+  ASSERT_FALSE(bg.empty());
+  ASSERT_EQ(kill(std::stoi(bg), 0), 0) << "the child left behind is not running";
+  std::string node;
+  auto first = read_events(dir_ + "/r1.log", &node);
+  bool child_in_first = false;
+  for (const auto& [serial, ev] : first) child_in_first |= ev[0].get("pid") == bg;
+  EXPECT_TRUE(child_in_first) << "run 1 did not record its own child " << bg;
+
+  // Run 2, long enough for the child to loop many times meanwhile; run 3
+  // starts while run 2 holds the engine.
+  auto r2_cmd = bin + " -o " + dir_ + "/r2.log /bin/sleep 0.5 2>" + dir_ + "/r2.err";
+  auto r3_cmd = bin + " -o " + dir_ + "/r3.log /bin/true 2>" + dir_ + "/r3.err";
+  auto both = run_command("( " + r2_cmd + " & sleep 0.2; " + r3_cmd + "; wait ) 2>&1");
+  auto second = read_events(dir_ + "/r2.log", &node);
+  ASSERT_FALSE(second.empty());
+  std::set<std::string> pids;
+  for (const auto& [serial, ev] : second)
+    if (ev[0].type == "SYSCALL") pids.insert(ev[0].get("pid"));
+  EXPECT_EQ(pids.size(), 1u) << "run 2 recorded other processes than its sleep";
+  EXPECT_FALSE(pids.count(bg)) << "run 2 recorded run 1's child " << bg;
+  for (const auto& [serial, ev] : second)
+    EXPECT_NE(ev[0].get("ppid"), bg) << "run 2 recorded a child of run 1's child";
+  auto first_line = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  EXPECT_EQ(first_line(dir_ + "/r2.err").rfind(std::string("autrace: probe path: eBPF engine preloaded in ") + kPreloadDir, 0), 0u)
+      << first_line(dir_ + "/r2.err");
+  EXPECT_NE(first_line(dir_ + "/r3.err")
+                .find("; the preloaded engine is not used: another autrace is using it ("),
+            std::string::npos)
+      << first_line(dir_ + "/r3.err");
+  auto third = read_events(dir_ + "/r3.log", &node);
+  EXPECT_FALSE(third.empty());
+  for (const auto& [serial, ev] : third) EXPECT_NE(ev[0].get("pid"), bg);
+
+  auto r4 = run_command(bin + " -b 8 -o " + dir_ + "/r4.log /bin/true 2>&1 >/dev/null");
+  EXPECT_NE(r4.out.find("; the preloaded engine is not used: its ring buffer is 64 MiB, this run "
+                        "asks for 8 ("),
+            std::string::npos)
+      << r4.out;
 }
 
 TEST_F(AutraceTest, RefusesMissingProgramLikeStock) {

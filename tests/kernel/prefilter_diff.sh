@@ -42,7 +42,7 @@ pid_now=$(status pid)
 
 W=$(mktemp -d /tmp/bpfaudit-pf-diff.XXXXXX)
 chmod 755 "$W"
-PIN=/sys/fs/bpf/bpfaudit
+PIN=/sys/fs/bpf/bpfaudit/prefilter
 PIN_BEFORE=no; [ -e "$PIN" ] && PIN_BEFORE=yes
 # --prefilter on mounts bpffs when missing; unmounted again if it was
 # missing and nothing but the kernel's own *.debug files is in it.

@@ -78,7 +78,7 @@ std::vector<Layout> layouts() {
        {M(bpfaudit_pending, enter_ns), M(bpfaudit_pending, args), M(bpfaudit_pending, nr),
         M(bpfaudit_pending, tty), M(bpfaudit_pending, tty_driver), M(bpfaudit_pending, tty_index),
         M(bpfaudit_pending, sent_valid), M(bpfaudit_pending, sent), M(bpfaudit_pending, entry),
-        M(bpfaudit_pending, pad)}},
+        M(bpfaudit_pending, run)}},
       {"bpfaudit_dpath",
        sizeof(bpfaudit_dpath),
        {M(bpfaudit_dpath, len), M(bpfaudit_dpath, truncated), M(bpfaudit_dpath, names)}},

@@ -10,6 +10,10 @@
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <linux/perf_event.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -27,6 +31,9 @@
 #include <optional>
 #include <thread>
 #include <tuple>
+#include <type_traits>
+#include <string_view>
+#include <functional>
 #include <vector>
 
 #include "bpf_handles.h"
@@ -105,6 +112,79 @@ const char* loss_reason_name(int reason) {
   }
 }
 
+namespace {
+
+using Bss = std::remove_pointer_t<decltype(engine_bpf::bss)>;
+
+struct ProgramSpec {
+  const char* name;  // its pin's name, and its section's event
+  const char* syscall_event;  // a syscalls/ tracepoint event; nullptr: tp_btf
+  bpf_program* (*get)(engine_bpf*);
+};
+// In TraceProbe::Program's order.
+const ProgramSpec kProgramSpecs[TraceProbe::kPrograms] = {
+    {"sys_exit", nullptr, [](engine_bpf* s) { return s->progs.sys_exit; }},
+    {"handle_fork", nullptr, [](engine_bpf* s) { return s->progs.handle_fork; }},
+    {"handle_exec", nullptr, [](engine_bpf* s) { return s->progs.handle_exec; }},
+    {"handle_task_exit", nullptr, [](engine_bpf* s) { return s->progs.handle_task_exit; }},
+    {"handle_switch", nullptr, [](engine_bpf* s) { return s->progs.handle_switch; }},
+    {"enter_execve", "sys_enter_execve", [](engine_bpf* s) { return s->progs.enter_execve; }},
+    {"enter_execveat", "sys_enter_execveat",
+     [](engine_bpf* s) { return s->progs.enter_execveat; }},
+    {"enter_chdir", "sys_enter_chdir", [](engine_bpf* s) { return s->progs.enter_chdir; }},
+    {"enter_any", nullptr, [](engine_bpf* s) { return s->progs.enter_any; }},
+};
+
+std::string pin(const char* name) { return std::string(TracePreload::kPinDir) + "/" + name; }
+
+// The preloaded engine's maps userspace uses, with what says which build
+// and configuration loaded it ("stamp", pinned last: its presence means the
+// rest is in place).
+constexpr const char* kMapPins[] = {"events", "pending", "batch", "losses", "bss"};
+constexpr const char* kStampPin = "stamp";
+// The entry events' links, kEnterExecve.. kEnterChdir.
+constexpr const char* kEntryLinkPins[] = {"link_enter_execve", "link_enter_execveat",
+                                          "link_enter_chdir"};
+constexpr const char* kLockPath = "/run/bpfaudit/trace.lock";
+
+struct Stamp {
+  std::uint64_t object;  // hash of the engine object's bytes
+  std::uint64_t ring_bytes;
+  std::uint64_t wakeup_bytes;
+  std::uint64_t bss_bytes;
+};
+
+Stamp stamp_of(const ProbeConfig& config) {
+  std::size_t size = 0;
+  const void* elf = engine_bpf__elf_bytes(&size);
+  return Stamp{std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(elf), size)),
+               config.ring_bytes, config.wakeup_bytes, sizeof(Bss)};
+}
+
+base::Result<Stamp> read_stamp() {
+  base::UniqueFd fd(bpf_obj_get(pin(kStampPin).c_str()));
+  if (!fd)
+    return base::Error{errno == ENOENT ? -ENOENT : -errno,
+                       "cannot open " + pin(kStampPin) + ": " + std::strerror(errno)};
+  std::uint32_t zero = 0;
+  Stamp st{};
+  if (bpf_map_lookup_elem(fd.get(), &zero, &st) != 0)
+    return base::Error{-errno, "cannot read " + pin(kStampPin) + ": " + std::strerror(errno)};
+  return st;
+}
+
+int dup_fd(int fd) { return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3); }
+
+double ms_since(timespec& start) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double ms = (now.tv_sec - start.tv_sec) * 1e3 + (now.tv_nsec - start.tv_nsec) / 1e6;
+  start = now;
+  return ms;
+}
+
+}  // namespace
+
 base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& config,
                                                            Handler handler) {
   static_assert(kLossReasons == BPFAUDIT_LOSS_NREASONS);
@@ -116,85 +196,122 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
         -errno, std::string("kernel BTF not available (") + kBtfPath + ": " + std::strerror(errno) +
                     "); the CO-RE trace probe needs a kernel built with CONFIG_DEBUG_INFO_BTF"};
   }
+  const auto page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  timespec phase_start{};
+  clock_gettime(CLOCK_MONOTONIC, &phase_start);
 
+  // The preloaded engine when this run can use it; else one loaded for this
+  // run, and the start-up line says why the preloaded one was not used.
+  std::string engine;
+  std::unique_ptr<TraceProbe> probe(new TraceProbe());
+  probe->page_size_ = page_size;
+  auto preloaded = probe->open_preloaded(config);
+  if (preloaded) {
+    engine = std::string("eBPF engine preloaded in ") + TracePreload::kPinDir;
+    probe->phases_.emplace_back("open the preloaded engine", ms_since(phase_start));
+  } else {
+    std::string why = preloaded.error().code == -ENOENT ? "" : preloaded.error().text();
+    probe.reset(new TraceProbe());  // what the attempt took goes with it
+    probe->page_size_ = page_size;
+    std::string core_btf;
+    if (auto loaded = probe->load(config, core_btf); !loaded) return loaded.error();
+    engine = "eBPF " + core_btf;
+    if (!why.empty()) engine += "; the preloaded engine is not used: " + why;
+    clock_gettime(CLOCK_MONOTONIC, &phase_start);
+  }
+  probe->handler_ = std::move(handler);
+  probe->start_run(config);
+
+  // One syscall program (sys_exit) and the entry events of exec and chdir;
+  // where those events cannot be attached, a program on every syscall entry
+  // instead, named in the start-up message.
+  for (Program p : {kSysExit, kFork, kExec, kTaskExit, kSwitch})
+    if (auto a = probe->attach(p, probe->run_); !a) return a.error();
+  std::string entry_path = "syscalls/sys_enter_execve|execveat|chdir";
+  bool tracefs = probe->entry_events_preloaded_ || ensure_tracefs().ok();
+  bool entry_events = tracefs;
+  if (probe->entry_events_preloaded_)
+    entry_path += " (kept attached by the preloaded engine)";
+  else
+    for (Program p : {kEnterExecve, kEnterExecveat, kEnterChdir})
+      if (entry_events && !probe->attach(p, probe->run_)) entry_events = false;
+  if (!entry_events) {
+    for (Program p : {kEnterExecve, kEnterExecveat, kEnterChdir}) probe->links_[p].reset();
+    if (auto a = probe->attach(kEnterAny, probe->run_); !a) return a.error();
+    entry_path = std::string("tp_btf/sys_enter (fallback: ") +
+                 (tracefs ? "the syscall entry events did not attach" : "no tracefs") + ")";
+  }
+
+  // poll() waits on the ring and on an eventfd, so that stopping does not
+  // sit out the poll timeout after the traced program has finished.
+  auto wait_failed = [&] {
+    return base::Error{-errno,
+                       std::string("cannot set up the ring buffer wait: ") + std::strerror(errno)};
+  };
+  probe->wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  probe->epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!probe->wake_fd_ || !probe->epoll_fd_) return wait_failed();
+  for (int fd : {probe->ring_fd_.get(), probe->wake_fd_.get()}) {
+    epoll_event ev{};
+    // Edge-triggered on the ring: woken only by the probe's forced
+    // wake-ups, so the reader takes 256 KiB at a time, lines the traced
+    // program has finished writing. Level-triggered, epoll returned at once
+    // while anything was unread, and the reader chased the producer a few
+    // records behind, pulling each cache line over while it was being filled.
+    ev.events = fd == probe->ring_fd_.get() ? EPOLLIN | EPOLLET : EPOLLIN;
+    ev.data.fd = fd;
+    if (epoll_ctl(probe->epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
+  }
+  probe->description_ = engine + " (tp_btf/sys_exit, " + entry_path +
+                        ", tp_btf/sched_process_fork|exec|exit, tp_btf/sched_switch; ring buffer " +
+                        std::to_string(probe->ring_bytes_ >> 20) + " MiB)";
+  probe->phases_.emplace_back("attach", ms_since(phase_start));
+  return probe;
+}
+
+base::Result<void> TraceProbe::load(const ProbeConfig& config, std::string& core_btf_description) {
   LibbpfLog log;
   timespec phase_start{};
   clock_gettime(CLOCK_MONOTONIC, &phase_start);
-  std::vector<std::pair<std::string, double>> phases;
-  auto phase = [&](const char* name) {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    phases.emplace_back(
-        name, (now.tv_sec - phase_start.tv_sec) * 1e3 + (now.tv_nsec - phase_start.tv_nsec) / 1e6);
-    phase_start = now;
-  };
+  auto phase = [&](const char* name) { phases_.emplace_back(name, ms_since(phase_start)); };
 
-  // The ring map is created and mapped on a second thread while this one
-  // opens the object and libbpf reads and relocates against the kernel's BTF
-  // (most of start-up): the kernel allocates all of the ring's pages at
-  // creation and fills the page tables at mmap, 10-12 ms and 3 ms for the
-  // default 64 MiB (strace -T), which then cost no wall time where a second
-  // CPU is free. The mapping is the layout libbpf's ring_buffer uses, with
-  // the data area once (a record that wraps is copied in consume()): mapped
-  // twice, mmap and munmap took 6 and 7.5 ms.
-  const std::size_t page_size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  // The ring map is created on a second thread while this one opens the
+  // object and libbpf reads and relocates against the kernel's BTF (most of
+  // start-up): the kernel allocates all of the ring's pages at creation,
+  // 10-12 ms for the default 64 MiB (strace -T), which then cost no wall
+  // time where a second CPU is free.
   struct RingSetup {
-    int fd = -1;
-    void* cons = MAP_FAILED;  // the consumer page, read-write
-    void* prod = MAP_FAILED;  // the producer page and the data area, read-only
+    base::UniqueFd fd;
     int err = 0;
-    const char* what = "";
-    bool taken = false;
   } ring;
-  std::thread ring_maker([&ring, &config, page_size] {
-    ring.fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0,
-                             static_cast<__u32>(config.ring_bytes), nullptr);
-    if (ring.fd < 0) {
-      ring.err = errno;
-      ring.what = "create";
-      return;
-    }
-    ring.cons = mmap(nullptr, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, ring.fd, 0);
-    if (ring.cons != MAP_FAILED)
-      ring.prod = mmap(nullptr, page_size + config.ring_bytes, PROT_READ, MAP_SHARED, ring.fd,
-                       static_cast<off_t>(page_size));
-    if (ring.cons == MAP_FAILED || ring.prod == MAP_FAILED) {
-      ring.err = errno;
-      ring.what = "map";
-    }
+  std::thread ring_maker([&ring, &config] {
+    ring.fd.reset(bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0,
+                                 static_cast<__u32>(config.ring_bytes), nullptr));
+    if (!ring.fd) ring.err = errno;
   });
-  // On every return: the thread joined; a ring the probe did not take is
-  // unmapped and closed.
   struct JoinRing {
     std::thread& t;
-    RingSetup& r;
-    std::size_t page, bytes;
     ~JoinRing() {
       if (t.joinable()) t.join();
-      if (r.taken) return;
-      if (r.cons != MAP_FAILED) munmap(r.cons, page);
-      if (r.prod != MAP_FAILED) munmap(r.prod, page + bytes);
-      if (r.fd >= 0) ::close(r.fd);
     }
-  } join_ring{ring_maker, ring, page_size, config.ring_bytes};
+  } join_ring{ring_maker};
 
   std::optional<BtfLoadHeap> btf_heap(std::in_place);
   phase("fault in the heap libbpf will use");
-  std::unique_ptr<TraceProbe> probe(new TraceProbe());
-  probe->handler_ = std::move(handler);
   // CO-RE relocates against the part of the kernel's BTF the object can
   // match, built here while the ring is made on the second thread (core_btf.h).
   CoreBtf core_btf;
+  SkelPtr<engine_bpf> skel;
   {
     LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = core_btf.path());
-    probe->skel_.reset(engine_bpf__open_opts(&open_opts));
+    skel.reset(engine_bpf__open_opts(&open_opts));
   }
-  if (!probe->skel_)
+  if (!skel)
     return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
-  engine_bpf* skel = probe->skel_.get();
   phase("open the object");
   core_btf.build(bpf_object__btf(skel->obj));
+  core_btf_description = core_btf.describe();
   phase("the kernel BTF subset CO-RE relocates against");
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
   // The engine with the process-tree rule alone: no prefilter rules here,
@@ -207,56 +324,154 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   ring_maker.join();
   phase("wait for the ring (created on a second thread)");
   if (ring.err)
-    return base::Error{-ring.err, std::string("cannot ") + ring.what + " the trace ring buffer (" +
+    return base::Error{-ring.err, "cannot create the trace ring buffer (" +
                                       std::to_string(config.ring_bytes >> 20) +
                                       " MiB): " + std::strerror(ring.err)};
   // libbpf keeps a duplicate of the descriptor as the map's own.
-  if (int err = bpf_map__reuse_fd(skel->maps.events, ring.fd))
+  if (int err = bpf_map__reuse_fd(skel->maps.events, ring.fd.get()))
     return base::Error{err,
                        std::string("cannot use the trace ring buffer: ") + std::strerror(-err)};
-  ring.taken = true;
-  ::close(ring.fd);
-  probe->page_size_ = page_size;
-  probe->ring_mask_ = config.ring_bytes - 1;
-  probe->ring_bytes_ = config.ring_bytes;
-  probe->consumer_pos_ = static_cast<std::uint64_t*>(ring.cons);
-  probe->producer_pos_ = static_cast<const std::uint64_t*>(ring.prod);
-  probe->ring_data_ = static_cast<const std::uint8_t*>(ring.prod) + page_size;
+  ring_fd_ = std::move(ring.fd);
 
-  int load_err = engine_bpf__load(skel);
+  int load_err = engine_bpf__load(skel.get());
   phase("load: kernel BTF, CO-RE, verifier");
   if (int err = load_err) {
     return base::Error{err, std::string("cannot load the engine BPF programs: ") +
                                 std::strerror(-err) + "\n" + log.tail(8)};
   }
   btf_heap.reset();
+  // The probe keeps descriptors of its own, as it does of a preloaded
+  // engine; libbpf's object goes.
+  for (int p = 0; p < kPrograms; ++p)
+    progs_[p].reset(dup_fd(bpf_program__fd(kProgramSpecs[p].get(skel.get()))));
+  pending_fd_.reset(dup_fd(bpf_map__fd(skel->maps.pending)));
+  batch_fd_.reset(dup_fd(bpf_map__fd(skel->maps.batch)));
+  losses_fd_.reset(dup_fd(bpf_map__fd(skel->maps.losses)));
+  bss_fd_.reset(dup_fd(bpf_map__fd(skel->maps.bss)));
+  for (const auto& p : progs_)
+    if (!p) return base::Error{-errno, std::string("cannot keep the engine: ") + std::strerror(errno)};
+  if (!pending_fd_ || !batch_fd_ || !losses_fd_ || !bss_fd_)
+    return base::Error{-errno, std::string("cannot keep the engine: ") + std::strerror(errno)};
+  skel.reset();
+  if (auto m = map_bss(); !m) return m;
+  if (auto m = map_ring(config.ring_bytes); !m) return m;
+  phase("map the ring and .bss");
+  return {};
+}
 
-  // .bss is mapped after load; the child has not run yet, so no event can
-  // observe a half-written table.
+base::Result<void> TraceProbe::open_preloaded(const ProbeConfig& config) {
+  auto stamp = read_stamp();
+  if (!stamp) return stamp.error();
+  Stamp want = stamp_of(config);
+  if (stamp->object != want.object || stamp->bss_bytes != want.bss_bytes)
+    return base::Error{-ESTALE,
+                       "another build of bpfaudit loaded it (`bpfaudit engine preload-trace` "
+                       "loads this one)"};
+  if (stamp->ring_bytes != want.ring_bytes)
+    return base::Error{-EINVAL, "its ring buffer is " + std::to_string(stamp->ring_bytes >> 20) +
+                                    " MiB, this run asks for " +
+                                    std::to_string(want.ring_bytes >> 20)};
+  if (stamp->wakeup_bytes != want.wakeup_bytes)
+    return base::Error{-EINVAL, "it batches wake-ups by another size"};
+  // One run at a time: the engine's tables and ring are the run's.
+  ::mkdir("/run/bpfaudit", 0755);
+  lock_fd_.reset(::open(kLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock_fd_)
+    return base::Error{-errno, std::string("cannot open ") + kLockPath + ": " + std::strerror(errno)};
+  if (flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0)
+    return base::Error{-EBUSY, errno == EWOULDBLOCK ? std::string("another autrace is using it")
+                                                    : std::string("cannot lock ") + kLockPath +
+                                                          ": " + std::strerror(errno)};
+  auto get = [](const char* name, base::UniqueFd& fd) -> base::Result<void> {
+    fd.reset(bpf_obj_get(pin(name).c_str()));
+    if (!fd) return base::Error{-errno, "cannot open " + pin(name) + ": " + std::strerror(errno)};
+    return {};
+  };
+  for (int p = 0; p < kPrograms; ++p)
+    if (auto r = get(kProgramSpecs[p].name, progs_[p]); !r) return r;
+  base::UniqueFd* maps[] = {&ring_fd_, &pending_fd_, &batch_fd_, &losses_fd_, &bss_fd_};
+  for (std::size_t i = 0; i < std::size(kMapPins); ++i)
+    if (auto r = get(kMapPins[i], *maps[i]); !r) return r;
+  entry_events_preloaded_ = true;
+  for (Program p : {kEnterExecve, kEnterExecveat, kEnterChdir})
+    if (::access(pin(kEntryLinkPins[p - kEnterExecve]).c_str(), F_OK) != 0)
+      entry_events_preloaded_ = false;
+  if (auto m = map_bss(); !m) return m;
+  return map_ring(config.ring_bytes);
+}
+
+base::Result<void> TraceProbe::map_bss() {
+  bss_bytes_ = (sizeof(Bss) + page_size_ - 1) & ~(page_size_ - 1);
+  void* at = mmap(nullptr, bss_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, bss_fd_.get(), 0);
+  if (at == MAP_FAILED)
+    return base::Error{-errno, std::string("cannot map the engine's .bss: ") + std::strerror(errno)};
+  bss_ = at;
+  return {};
+}
+
+// The layout libbpf's ring_buffer uses, with the data area once (a record
+// that wraps is joined in consume()): mapped twice, mmap and munmap took 6
+// and 7.5 ms. Filling the page tables of 64 MiB takes about 3 ms.
+base::Result<void> TraceProbe::map_ring(std::size_t ring_bytes) {
+  void* cons = mmap(nullptr, page_size_, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd_.get(), 0);
+  if (cons == MAP_FAILED)
+    return base::Error{-errno, std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+  consumer_pos_ = static_cast<std::uint64_t*>(cons);
+  void* prod = mmap(nullptr, page_size_ + ring_bytes, PROT_READ, MAP_SHARED, ring_fd_.get(),
+                    static_cast<off_t>(page_size_));
+  if (prod == MAP_FAILED)
+    return base::Error{-errno, std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+  producer_pos_ = static_cast<const std::uint64_t*>(prod);
+  ring_data_ = static_cast<const std::uint8_t*>(prod) + page_size_;
+  ring_bytes_ = ring_bytes;
+  ring_mask_ = ring_bytes - 1;
+  return {};
+}
+
+void TraceProbe::start_run(const ProbeConfig& config) {
+  auto* bss = static_cast<Bss*>(bss_);
+  // What an earlier run of a preloaded engine left: its loss counts, events
+  // still in a CPU's batch (it was killed before draining), unread records.
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu > 0) {
+    std::vector<std::uint64_t> zeros(static_cast<std::size_t>(ncpu));
+    for (std::uint32_t r = 0; r < kLossReasons; ++r)
+      bpf_map_update_elem(losses_fd_.get(), &r, zeros.data(), BPF_ANY);
+    std::vector<std::uint8_t> empty(
+        ((sizeof(bpfaudit_batch_event) + sizeof(bpfaudit_syscall_event) + 7) & ~7ul) *
+        static_cast<std::size_t>(ncpu));
+    std::uint32_t zero = 0;
+    bpf_map_update_elem(batch_fd_.get(), &zero, empty.data(), BPF_ANY);
+  }
+  __atomic_store_n(consumer_pos_, __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE),
+                   __ATOMIC_RELEASE);
+  std::memset(bss->syscall_bits, 0, sizeof bss->syscall_bits);
   if (config.syscalls.empty()) {
-    for (auto& word : skel->bss->syscall_bits) word = ~0ull;
+    for (auto& word : bss->syscall_bits) word = ~0ull;
   } else {
     for (int nr : config.syscalls)
-      if (nr >= 0 && nr < BPFAUDIT_MAX_SYSCALLS)
-        skel->bss->syscall_bits[nr / 64] |= 1ull << (nr % 64);
+      if (nr >= 0 && nr < BPFAUDIT_MAX_SYSCALLS) bss->syscall_bits[nr / 64] |= 1ull << (nr % 64);
   }
+  std::memset(bss->path_args, 0, sizeof bss->path_args);
   for (const auto& [nr, args] : path_syscalls()) {
     if (nr < 0 || nr >= BPFAUDIT_MAX_SYSCALLS) continue;
-    skel->bss->path_args[nr] =
-        static_cast<std::uint8_t>((args.first + 1) | ((args.second + 1) << 4));
+    bss->path_args[nr] = static_cast<std::uint8_t>((args.first + 1) | ((args.second + 1) << 4));
   }
   // Where the stat family puts what it found: the PATH record's inode.
+  std::memset(bss->statbuf_args, 0, sizeof bss->statbuf_args);
   const std::tuple<const char*, int, int> kStatBuffers[] = {
       {"stat", 1, 0}, {"lstat", 1, 0}, {"newfstatat", 2, 0}, {"statx", 4, 1}};
   for (const auto& [name, arg, kind] : kStatBuffers)
     if (auto nr = syscall_number(name); nr && *nr < BPFAUDIT_MAX_SYSCALLS)
-      skel->bss->statbuf_args[*nr] = static_cast<std::uint8_t>((arg + 1) | (kind << 4));
+      bss->statbuf_args[*nr] = static_cast<std::uint8_t>((arg + 1) | (kind << 4));
   // The kernel audits the address these were given (move_addr_to_kernel).
+  std::memset(bss->sockaddr_args, 0, sizeof bss->sockaddr_args);
   const std::tuple<const char*, int, int> kSockaddrArgs[] = {
       {"connect", 1, 2}, {"bind", 1, 2}, {"sendto", 4, 5}};
   for (const auto& [name, addr, len] : kSockaddrArgs)
     if (auto nr = syscall_number(name); nr && *nr < BPFAUDIT_MAX_SYSCALLS)
-      skel->bss->sockaddr_args[*nr] = static_cast<std::uint8_t>((addr + 1) | ((len + 1) << 4));
+      bss->sockaddr_args[*nr] = static_cast<std::uint8_t>((addr + 1) | ((len + 1) << 4));
+  std::memset(bss->syscall_flags, 0, sizeof bss->syscall_flags);
   const std::pair<const char*, std::uint8_t> kFlags[] = {
       {"open", BPFAUDIT_SCF_OPENS_FD},   {"creat", BPFAUDIT_SCF_OPENS_FD},
       {"openat", BPFAUDIT_SCF_OPENS_FD}, {"openat2", BPFAUDIT_SCF_OPENS_FD},
@@ -265,107 +480,88 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
       {"chdir", BPFAUDIT_SCF_CHDIR}};
   for (const auto& [name, flag] : kFlags)
     if (auto nr = syscall_number(name); nr && *nr < BPFAUDIT_MAX_SYSCALLS)
-      skel->bss->syscall_flags[*nr] |= flag;
+      bss->syscall_flags[*nr] |= flag;
+  // Nothing is attached yet: the tables are complete before any program
+  // reads them under this run's number.
+  run_ = bss->trace_runs + 1;
+  bss->trace_runs = run_;
+  __atomic_store_n(&bss->trace_run, run_, __ATOMIC_RELEASE);
+}
 
-  // One syscall program (sys_exit) and the entry events of exec and chdir;
-  // where those events cannot be attached, a program on every syscall entry
-  // instead, named in the start-up message.
-  auto attach = [&](bpf_program* prog, bpf_link*& link) {
-    link = bpf_program__attach(prog);
-    return link != nullptr;
+base::Result<void> TraceProbe::attach(Program p, std::uint64_t cookie) {
+  const ProgramSpec& spec = kProgramSpecs[p];
+  auto failed = [&](const char* what) {
+    return base::Error{-errno, std::string("cannot attach ") + spec.name + " (" + what +
+                                   "): " + std::strerror(errno)};
   };
-  auto fail_attach = [&](const char* what) {
-    return base::Error{-errno, std::string("cannot attach ") + what + ": " + std::strerror(errno) +
-                                   "\n" + log.tail(8)};
-  };
-  if (!attach(skel->progs.sys_exit, skel->links.sys_exit)) return fail_attach("sys_exit");
-  if (!attach(skel->progs.handle_fork, skel->links.handle_fork) ||
-      !attach(skel->progs.handle_exec, skel->links.handle_exec) ||
-      !attach(skel->progs.handle_task_exit, skel->links.handle_task_exit) ||
-      !attach(skel->progs.handle_switch, skel->links.handle_switch))
-    return fail_attach("the sched_process and sched_switch tracepoints");
-  std::string entry_path = "syscalls/sys_enter_execve|execveat|chdir";
-  bool tracefs = ensure_tracefs().ok();
-  if (!tracefs || !attach(skel->progs.enter_execve, skel->links.enter_execve) ||
-      !attach(skel->progs.enter_execveat, skel->links.enter_execveat) ||
-      !attach(skel->progs.enter_chdir, skel->links.enter_chdir)) {
-    for (bpf_link** l :
-         {&skel->links.enter_execve, &skel->links.enter_execveat, &skel->links.enter_chdir}) {
-      bpf_link__destroy(*l);
-      *l = nullptr;
-    }
-    if (!attach(skel->progs.enter_any, skel->links.enter_any)) return fail_attach("sys_enter");
-    entry_path = std::string("tp_btf/sys_enter (fallback: ") +
-                 (tracefs ? "the syscall entry events did not attach" : "no tracefs") + ")";
+  if (!spec.syscall_event) {
+    links_[p].reset(bpf_raw_tracepoint_open(nullptr, progs_[p].get()));
+    if (!links_[p]) return failed("tp_btf");
+    return {};
   }
-  probe->ring_fd_ = bpf_map__fd(skel->maps.events);
-
-  // poll() waits on the ring and on an eventfd, so that stopping does not
-  // sit out the poll timeout after the traced program has finished.
-  auto wait_failed = [&] {
-    return base::Error{-errno,
-                       std::string("cannot set up the ring buffer wait: ") + std::strerror(errno)};
-  };
-  probe->wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  probe->epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
-  if (!probe->wake_fd_ || !probe->epoll_fd_) return wait_failed();
-  for (int fd : {probe->ring_fd_, probe->wake_fd_.get()}) {
-    epoll_event ev{};
-    // Edge-triggered on the ring: woken only by the probe's forced
-    // wake-ups, so the reader takes 256 KiB at a time, lines the traced
-    // program has finished writing. Level-triggered, epoll returned at once
-    // while anything was unread, and the reader chased the producer a few
-    // records behind, pulling each cache line over while it was being filled.
-    ev.events = fd == probe->ring_fd_ ? EPOLLIN | EPOLLET : EPOLLIN;
-    ev.data.fd = fd;
-    if (epoll_ctl(probe->epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return wait_failed();
+  // A syscall event, through perf as libbpf attaches one, with the run's
+  // number as the attachment's cookie: the program acts only while it is
+  // the engine's current run (engine.bpf.c, save_entry); 0 for every run.
+  std::string id_path;
+  for (const char* root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
+    id_path = std::string(root) + "/events/syscalls/" + spec.syscall_event + "/id";
+    if (::access(id_path.c_str(), R_OK) == 0) break;
   }
-  probe->description_ = "eBPF " + core_btf.describe() + " (tp_btf/sys_exit, " + entry_path +
-                        ", tp_btf/sched_process_fork|exec|exit, tp_btf/sched_switch; ring buffer " +
-                        std::to_string(config.ring_bytes >> 20) + " MiB)";
-  phase("attach, map the ring");
-  probe->phases_ = std::move(phases);
-  return probe;
+  std::FILE* f = std::fopen(id_path.c_str(), "re");
+  if (!f) return failed(id_path.c_str());
+  unsigned long long id = 0;
+  bool read = std::fscanf(f, "%llu", &id) == 1;
+  std::fclose(f);
+  if (!read) return failed(id_path.c_str());
+  perf_event_attr attr{};
+  attr.type = PERF_TYPE_TRACEPOINT;
+  attr.size = sizeof attr;
+  attr.config = id;
+  base::UniqueFd event(static_cast<int>(
+      ::syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC)));
+  if (!event) return failed("perf_event_open");
+  LIBBPF_OPTS(bpf_link_create_opts, opts);
+  opts.perf_event.bpf_cookie = cookie;
+  links_[p].reset(bpf_link_create(progs_[p].get(), event.get(), BPF_PERF_EVENT, &opts));
+  if (!links_[p]) return failed("bpf_link_create");
+  if (ioctl(event.get(), PERF_EVENT_IOC_ENABLE, 0) != 0) {
+    links_[p].reset();
+    return failed("enable");
+  }
+  return {};  // the link holds the event
 }
 
 TraceProbe::~TraceProbe() {
   if (consumer_pos_) munmap(consumer_pos_, page_size_);
   if (producer_pos_) munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + ring_bytes_);
-  // Before skel_ (a member) is destroyed, after this body.
-  if (skel_) release_entry_events_in_background();
+  if (bss_) {
+    // The run is over: nothing left attached acts for it any more.
+    __atomic_store_n(&static_cast<Bss*>(bss_)->trace_run, 0u, __ATOMIC_RELEASE);
+    release_entry_events_in_background();
+    munmap(bss_, bss_bytes_);
+  }
 }
 
 // The last close of a syscall entry event waits for tracepoint grace periods
 // under the kernel's event mutex: 40-70 ms each, one after another, 215 ms of
 // `autrace /bin/true` (36 ms before the entry events). The programs are
-// inert by then (the `stopped` flag in .bss is set first, and they act only
-// while it is clear), so another process holding copies of the events'
-// descriptors takes the last close after autrace has exited, and ours are
-// plain reference drops. That process is /bin/cat, spawned (vfork and exec:
-// no copy of autrace's page tables) with its input a pipe autrace holds the
-// other end of, the event and link descriptors, and nothing else open (a
-// reader of autrace's output gets EOF on time): it reads to EOF when
+// inert by then (the engine's run number is 0 and they act only for the run
+// their attachment's cookie names), so another process holding copies of
+// the links (which hold the events) takes the last close after autrace has
+// exited, and ours are plain reference drops. That process is /bin/cat,
+// spawned (vfork and exec: no copy of autrace's page tables) with its input
+// a pipe autrace holds the other end of, the links, and nothing else open
+// (a reader of autrace's output gets EOF on time): it reads to EOF when
 // autrace exits, then exits itself, closing them. A fork of autrace did the
 // same and cost its exit 10-13 ms (strace -T: copying, then tearing down,
-// the mappings of the ring and the heap).
+// the mappings of the ring and the heap). The links keep their numbers in
+// cat: moving them past 1024 made the kernel grow the fd table, which in a
+// threaded process waits for an RCU grace period (7 ms).
 void TraceProbe::release_entry_events_in_background() {
   std::vector<int> keep;
-  for (bpf_link* l :
-       {skel_->links.enter_execve, skel_->links.enter_execveat, skel_->links.enter_chdir})
-    if (l) keep.push_back(bpf_link__fd(l));
+  for (Program p : {kEnterExecve, kEnterExecveat, kEnterChdir})
+    if (links_[p]) keep.push_back(links_[p].get());
   if (keep.empty()) return;
-  // The programs left attached do nothing from here on.
-  skel_->bss->stopped = true;
-  // libbpf's perf links hold the perf event fd too: cat gets every fd of
-  // ours that is a perf event or a link, at the same number, and no other.
-  // (Moving them past 1024 first made the kernel grow the fd table, which
-  // in a threaded process waits for an RCU grace period: 7 ms.)
-  std::vector<int> open_fds;
-  if (DIR* dir = opendir("/proc/self/fd")) {
-    while (dirent* e = readdir(dir))
-      if (e->d_name[0] >= '0' && e->d_name[0] <= '9') open_fds.push_back(std::atoi(e->d_name));
-    closedir(dir);
-  }
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) != 0) return;
   posix_spawn_file_actions_t actions;
@@ -373,17 +569,8 @@ void TraceProbe::release_entry_events_in_background() {
   posix_spawn_file_actions_adddup2(&actions, gate[0], 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  for (int fd : open_fds) {
-    if (fd < 3) continue;
-    char path[64], target[64];
-    std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(path, target, sizeof target - 1);
-    target[n > 0 ? n : 0] = 0;
-    if (std::strstr(target, "perf_event") || std::strstr(target, "bpf_link"))
-      posix_spawn_file_actions_adddup2(&actions, fd, fd);  // clears its FD_CLOEXEC
-    else
-      posix_spawn_file_actions_addclose(&actions, fd);  // not open there: ignored
-  }
+  // Every other descriptor of ours is close-on-exec.
+  for (int fd : keep) posix_spawn_file_actions_adddup2(&actions, fd, fd);  // clears FD_CLOEXEC
   char cat[] = "cat";
   char* argv[] = {cat, nullptr};
   char* envp[] = {nullptr};
@@ -404,6 +591,7 @@ base::Result<void> TraceProbe::trace_tgid(std::uint32_t tgid) {
   // by a pidfd.
   bpfaudit_pending idle{};
   idle.nr = BPFAUDIT_NR_SKIP;
+  idle.run = run_;
   auto failed = [&] {
     return base::Error{-errno, std::string("cannot add pid ") + std::to_string(tgid) +
                                    " to the traced set: " + std::strerror(errno)};
@@ -411,7 +599,7 @@ base::Result<void> TraceProbe::trace_tgid(std::uint32_t tgid) {
   base::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0)));
   if (!pidfd) return failed();
   int key = pidfd.get();
-  if (bpf_map__update_elem(skel_->maps.pending, &key, sizeof key, &idle, sizeof idle, BPF_NOEXIST))
+  if (bpf_map_update_elem(pending_fd_.get(), &key, &idle, BPF_NOEXIST))
     return failed();
   return {};
 }
@@ -507,19 +695,14 @@ int TraceProbe::drain_batches() {
   // detached first, then every CPU past any run still in flight (membarrier's
   // global command waits for an RCU grace period, which covers them), then
   // the ring, then what was left in the batches, newest for their threads.
-  for (bpf_link** l :
-       {&skel_->links.sys_exit, &skel_->links.handle_switch, &skel_->links.handle_task_exit}) {
-    bpf_link__destroy(*l);
-    *l = nullptr;
-  }
+  for (Program p : {kSysExit, kSwitch, kTaskExit}) links_[p].reset();
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) return 0;
   std::size_t value = (sizeof(bpfaudit_batch_event) + sizeof(bpfaudit_syscall_event) + 7) & ~7ul;
   std::vector<std::uint8_t> values(value * static_cast<std::size_t>(ncpu));
   std::uint32_t zero = 0;
   auto read = [&] {
-    return bpf_map__lookup_elem(skel_->maps.batch, &zero, sizeof zero, values.data(), values.size(),
-                                0) == 0;
+    return bpf_map_lookup_elem(batch_fd_.get(), &zero, values.data()) == 0;
   };
   auto any = [&] {
     for (int c = 0; c < ncpu; ++c) {
@@ -558,11 +741,102 @@ std::array<std::uint64_t, kLossReasons> TraceProbe::losses() const {
   if (ncpu <= 0) return total;
   std::vector<std::uint64_t> values(ncpu);
   for (std::uint32_t r = 0; r < kLossReasons; ++r) {
-    if (bpf_map__lookup_elem(skel_->maps.losses, &r, sizeof r, values.data(),
-                             values.size() * sizeof(std::uint64_t), 0) == 0)
+    if (bpf_map_lookup_elem(losses_fd_.get(), &r, values.data()) == 0)
       for (auto v : values) total[r] += v;
   }
   return total;
+}
+
+}  // namespace bpfaudit::ebpf
+
+namespace bpfaudit::ebpf {
+
+base::Result<void> TracePreload::load(const ProbeConfig& config) {
+  if (geteuid() != 0) return base::Error{-EPERM, "preloading the trace engine needs root"};
+  if (access(kBtfPath, R_OK) != 0)
+    return base::Error{-errno, std::string("kernel BTF not available (") + kBtfPath + ": " +
+                                   std::strerror(errno) +
+                                   "); the engine needs a kernel built with CONFIG_DEBUG_INFO_BTF"};
+  std::unique_ptr<TraceProbe> probe(new TraceProbe());
+  probe->page_size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::string core_btf;
+  if (auto loaded = probe->load(config, core_btf); !loaded) return loaded.error();
+  if (auto fs = ensure_bpffs(); !fs) return fs.error();
+  (void)unload();  // one preloaded engine: a new one replaces the old
+  ::mkdir("/sys/fs/bpf/bpfaudit", 0700);
+  if (::mkdir(kPinDir, 0700) != 0 && errno != EEXIST)
+    return base::Error{-errno, std::string("cannot make ") + kPinDir + ": " + std::strerror(errno)};
+  auto pin_fd = [](int fd, const char* name) -> base::Result<void> {
+    if (bpf_obj_pin(fd, pin(name).c_str()) != 0)
+      return base::Error{-errno, "cannot pin " + pin(name) + ": " + std::strerror(errno)};
+    return {};
+  };
+  base::Result<void> pinned;
+  for (int p = 0; p < TraceProbe::kPrograms && pinned; ++p)
+    pinned = pin_fd(probe->progs_[p].get(), kProgramSpecs[p].name);
+  const base::UniqueFd* maps[] = {&probe->ring_fd_, &probe->pending_fd_, &probe->batch_fd_,
+                                  &probe->losses_fd_, &probe->bss_fd_};
+  for (std::size_t i = 0; i < std::size(kMapPins) && pinned; ++i)
+    pinned = pin_fd(maps[i]->get(), kMapPins[i]);
+  // The entry events, attached for every run (cookie 0) while preloaded;
+  // without tracefs, runs attach the fallback program on sys_enter instead.
+  if (pinned && ensure_tracefs().ok()) {
+    for (auto p : {TraceProbe::kEnterExecve, TraceProbe::kEnterExecveat, TraceProbe::kEnterChdir}) {
+      if (!probe->attach(p, 0)) break;
+      pinned = pin_fd(probe->links_[p].get(), kEntryLinkPins[p - TraceProbe::kEnterExecve]);
+      probe->links_[p].reset();  // the pin holds it
+      if (!pinned) break;
+    }
+  }
+  if (pinned) {
+    // Last: a stamp in place means every other pin is.
+    Stamp st = stamp_of(config);
+    base::UniqueFd stamp(bpf_map_create(BPF_MAP_TYPE_ARRAY, "trace_stamp", sizeof(std::uint32_t),
+                                        sizeof st, 1, nullptr));
+    std::uint32_t zero = 0;
+    if (!stamp || bpf_map_update_elem(stamp.get(), &zero, &st, BPF_ANY) != 0)
+      pinned = base::Error{-errno, std::string("cannot write the trace engine's stamp: ") +
+                                       std::strerror(errno)};
+    else
+      pinned = pin_fd(stamp.get(), kStampPin);
+  }
+  if (!pinned) (void)unload();  // nothing half-pinned stays
+  return pinned;
+}
+
+base::Result<void> TracePreload::unload() {
+  base::Result<void> result;
+  std::vector<const char*> names{kStampPin};  // first: no run takes it from here on
+  for (const char* l : kEntryLinkPins) names.push_back(l);
+  for (const auto& spec : kProgramSpecs) names.push_back(spec.name);
+  for (const char* m : kMapPins) names.push_back(m);
+  for (const char* n : names)
+    if (::unlink(pin(n).c_str()) != 0 && errno != ENOENT)
+      result = base::Error{-errno, "cannot remove " + pin(n) + ": " + std::strerror(errno)};
+  if (::rmdir(kPinDir) != 0 && errno != ENOENT && result)
+    result = base::Error{-errno, std::string("cannot remove ") + kPinDir + ": " + std::strerror(errno)};
+  ::rmdir("/sys/fs/bpf/bpfaudit");  // when the prefilter's engine is not there too
+  return result;
+}
+
+TracePreload::State TracePreload::state() {
+  State st;
+  auto stamp = read_stamp();
+  if (!stamp) return st;
+  st.loaded = true;
+  st.ring_bytes = stamp->ring_bytes;
+  Stamp ours = stamp_of(ProbeConfig{});
+  st.other_build = stamp->object != ours.object || stamp->bss_bytes != ours.bss_bytes;
+  st.entry_events = ::access(pin(kEntryLinkPins[0]).c_str(), F_OK) == 0;
+  base::UniqueFd lock(::open(kLockPath, O_RDONLY | O_CLOEXEC));
+  if (lock && flock(lock.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) st.in_use = true;
+  if (!st.other_build) {
+    base::UniqueFd bss(bpf_obj_get(pin("bss").c_str()));
+    Bss value{};
+    std::uint32_t zero = 0;
+    if (bss && bpf_map_lookup_elem(bss.get(), &zero, &value) == 0) st.runs = value.trace_runs;
+  }
+  return st;
 }
 
 }  // namespace bpfaudit::ebpf

@@ -1,7 +1,8 @@
 // Lifecycle of autrace's instance of the engine's BPF object (the
-// process-tree rule): feature checks, load, attach, the
-// traced-thread table, the ring buffer and the loss counters. RAII: destroying
-// the probe detaches every program and frees the maps.
+// process-tree rule): feature checks, load (or the preloaded engine),
+// attach, the traced-thread table, the ring buffer and the loss counters.
+// RAII: destroying the probe detaches every program and, unless the engine
+// is preloaded, frees it.
 #pragma once
 
 #include <array>
@@ -13,13 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "bpf_handles.h"
 #include "result.h"
 #include "trace_events.h"
 #include "unique_fd.h"
-
-struct engine_bpf;
-struct ring_buffer;
 
 namespace bpfaudit::ebpf {
 
@@ -47,11 +44,41 @@ struct ProbeConfig {
 bool for_each_batched_event(const void* data, std::size_t size,
                             const std::function<void(const void*, std::size_t)>& fn);
 
+// autrace's engine kept loaded between runs (`bpfaudit engine
+// preload-trace`): its programs and maps pinned under kPinDir. Why: loading
+// is most of autrace's start-up (the kernel's BTF, CO-RE, the verifier, the
+// ring's zeroed pages: about 35 ms of `autrace /bin/true`'s 50, README), and
+// a preloaded engine skips all of it. A run attaches the syscall and sched
+// programs itself (about 1 ms). The entry events of exec and chdir stay
+// attached while preloaded, inert outside a run: the last close of such an
+// event waits for tracepoint grace periods under the kernel's event mutex
+// (40-70 ms each), so a run that attached its own would wait for the
+// previous run's closes (10-15 ms of `autrace /bin/true` run back to back).
+struct TracePreload {
+  static constexpr const char* kPinDir = "/sys/fs/bpf/bpfaudit/trace";
+  // Loads the engine as autrace would with `config` and pins it, replacing
+  // a preloaded engine already there.
+  static base::Result<void> load(const ProbeConfig& config);
+  // Removes the pins (a run in progress keeps its descriptors and ends as
+  // usual); the kernel frees the engine when its last user goes.
+  static base::Result<void> unload();
+  struct State {
+    bool loaded = false;
+    std::size_t ring_bytes = 0;
+    bool in_use = false;        // a run holds it now
+    bool other_build = false;   // loaded by another build: autrace will not use it
+    bool entry_events = false;  // exec's and chdir's entry events kept attached
+    std::uint32_t runs = 0;     // runs it has served
+  };
+  static State state();
+};
+
 class TraceProbe {
  public:
   using Handler = std::function<void(const void* data, std::size_t size)>;
 
-  // Checks privileges, BTF and BPF, then loads and attaches.
+  // Checks privileges, BTF and BPF, then takes the preloaded engine when
+  // there is one this run can use, or loads one for this run, and attaches.
   static base::Result<std::unique_ptr<TraceProbe>> open(const ProbeConfig& config, Handler handler);
   ~TraceProbe();
   TraceProbe(const TraceProbe&) = delete;
@@ -81,16 +108,55 @@ class TraceProbe {
   // milliseconds, in order.
   const std::vector<std::pair<std::string, double>>& open_phases() const { return phases_; }
 
+  // The engine's programs, in attach order; kEnterAny is the fallback for
+  // the syscall entry events.
+  enum Program {
+    kSysExit,
+    kFork,
+    kExec,
+    kTaskExit,
+    kSwitch,
+    kEnterExecve,
+    kEnterExecveat,
+    kEnterChdir,
+    kEnterAny,
+    kPrograms
+  };
+
  private:
+  friend struct TracePreload;
   TraceProbe() = default;
 
-  SkelPtr<engine_bpf> skel_;
+  // The loaded engine, whoever loaded it: descriptors of its programs and of
+  // the maps userspace uses, and its .bss mapped here.
+  std::array<base::UniqueFd, kPrograms> progs_;
+  base::UniqueFd ring_fd_, pending_fd_, batch_fd_, losses_fd_, bss_fd_;
+  void* bss_ = nullptr;  // engine_bpf's .bss, mapped read-write
+  std::size_t bss_bytes_ = 0;
+  base::UniqueFd lock_fd_;  // held while this run uses the preloaded engine
+  std::array<base::UniqueFd, kPrograms> links_;
+  std::uint32_t run_ = 0;  // this run's number (engine.bpf.c, trace_run)
+
+  // Loads the engine for this run (ring made on a second thread); fills the
+  // descriptors, maps the ring and the .bss.
+  base::Result<void> load(const ProbeConfig& config, std::string& core_btf_description);
+  // Takes the preloaded engine: -ENOENT when there is none, another error
+  // saying why this run cannot use it.
+  base::Result<void> open_preloaded(const ProbeConfig& config);
+  base::Result<void> map_ring(std::size_t ring_bytes);
+  base::Result<void> map_bss();
+  // Clears what an earlier run may have left (losses, batches, unread ring
+  // records), writes the run's tables and starts its run number.
+  void start_run(const ProbeConfig& config);
+  // Attaches p; a syscall event with `cookie` (engine.bpf.c, save_entry).
+  base::Result<void> attach(Program p, std::uint64_t cookie);
+  bool entry_events_preloaded_ = false;  // the preloaded engine keeps them attached
+
   // The ring buffer, mapped and consumed here rather than by libbpf's
   // ring_buffer: libbpf publishes the consumer position after every record,
   // and the traced program's CPU reads that position on every reservation, so
   // a per-record store makes its cache line travel between the two cores once
   // per syscall.
-  int ring_fd_ = -1;
   std::uint64_t* consumer_pos_ = nullptr;  // mapped read-write
   const std::uint64_t* producer_pos_ = nullptr;
   const std::uint8_t* ring_data_ = nullptr;  // the data area, mapped once
