@@ -318,7 +318,10 @@ static __always_inline void output_event(void *ev, __u64 size, __u64 max, __u32 
 
 	if (size > max)
 		size = max;
-	hdr->ts_ns = bpf_ktime_get_boot_ns();
+	/* The coarse clock: a full clock read (the paravirtual TSC here) was 4%
+	 * of a traced tar's CPU time, one per PATH and CWD event, and userspace
+	 * reads the time of SYSCALL events only. */
+	hdr->ts_ns = coarse_boot_ns();
 	hdr->type = type;
 	hdr->size = size;
 	flush_batch();
@@ -387,7 +390,7 @@ __noinline int emit_sockaddr(__u32 tid, __u64 uptr, __u64 ulen)
 	    head[0] == 1 /* AF_UNIX */ && head[1] == 0 && head[2] != 0)
 		emit_cwd(tid);
 	struct bpfaudit_sockaddr_event *ev = reserve_event(
-		sizeof(*ev), BPFAUDIT_EV_SOCKADDR, bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+		sizeof(*ev), BPFAUDIT_EV_SOCKADDR, coarse_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
 
 	if (!ev)
 		return 0;
@@ -1149,7 +1152,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 
 	struct bpfaudit_fork_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_FORK,
-						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+						       coarse_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
 	if (!ev)
 		return 0;
 	ev->parent_tgid = ptgid;
@@ -1178,7 +1181,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		p->sent_valid = 0;
 
 	struct bpfaudit_exec_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_EXEC,
-						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+						       coarse_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
 	if (!ev)
 		return 0;
 	ev->pid = tgid;
@@ -1247,7 +1250,7 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 	 * identity; signal->live drops to zero before this tracepoint for the
 	 * last thread. */
 	struct bpfaudit_exit_event *ev = reserve_event(sizeof(*ev), BPFAUDIT_EV_EXIT,
-						       bpf_ktime_get_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
+						       coarse_boot_ns(), BPFAUDIT_LOSS_RING_AUX);
 	if (!ev)
 		return 0;
 	ev->tgid = tgid;

@@ -103,7 +103,7 @@ struct bpfaudit_pending {
 
 /* Common header on every ring-buffer event. */
 struct bpfaudit_event_header {
-	__u64 ts_ns; /* bpf_ktime_get_boot_ns() when built; SYSCALL: the exit time, coarse */
+	__u64 ts_ns; /* boot time when built, coarse (a tick); SYSCALL: its exit time */
 	__u32 type;  /* enum bpfaudit_event_type */
 	__u32 size;  /* whole event, header included */
 };

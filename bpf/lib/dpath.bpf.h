@@ -82,7 +82,15 @@ static __always_inline void walk_path(struct bpfaudit_dpath *out, struct path *p
 	bpf_loop(128, walk_step, &w, 0);
 	out->len = w.off;
 	out->truncated = !w.done;
-	bpf_probe_read_kernel(out->names, sizeof(out->names), scratch->names);
+	/* The names used, not the whole buffer: copying all 4,352 bytes was
+	 * 18% of a traced tar's CPU time (perf, copy_from_kernel_nofault under
+	 * emit_cwd, with the cwd at /: three names' bytes used; 2026-12-07). */
+	__u32 used = w.off;
+
+	if (used > sizeof(out->names))
+		used = sizeof(out->names);
+	if (used)
+		bpf_probe_read_kernel(out->names, used, scratch->names);
 }
 
 #endif
