@@ -120,7 +120,7 @@ RUN_DIR_WAS=$([ -d /run/bpfaudit ] && echo yes)
 OLD_PF=$(status prefilter); OLD_PF=${OLD_PF:-off}
 CHOICE=/var/lib/bpfaudit/prefilter
 VARLIB_WAS=$([ -d "${CHOICE%/*}" ] && echo yes)
-PIN=/sys/fs/bpf/bpfaudit
+PIN=/sys/fs/bpf/bpfaudit/prefilter  # the prefilter's own (autrace's preloaded engine lives beside it)
 PIN_WAS=$([ -e "$PIN" ] && echo yes)
 BPFFS_WAS=$([ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && echo yes)
 CATALOG_WAS=$([ -e /run/bpfaudit/prefilter.catalog ] && echo yes)
