@@ -102,8 +102,9 @@ int main(int argc, char** argv) {
       "preload-trace",
       "Load autrace's engine and keep it loaded (pinned in " +
           std::string(bpfaudit::ebpf::TracePreload::kPinDir) +
-          ", nothing attached: no syscall pays for it), so that autrace starts without "
-          "loading it; replaces an engine preloaded before");
+          "; attached meanwhile: only its exec and chdir entry events, which act for no "
+          "process outside a trace), so that autrace starts without loading it; replaces "
+          "an engine preloaded before");
   preload_cmd
       ->add_option("-b,--ring-mib", ring_mib,
                    "Its ring buffer in MiB (a power of two, 1-4096); autrace uses the preloaded "
