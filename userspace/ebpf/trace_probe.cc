@@ -816,6 +816,10 @@ base::Result<void> TracePreload::unload() {
   if (::rmdir(kPinDir) != 0 && errno != ENOENT && result)
     result = base::Error{-errno, std::string("cannot remove ") + kPinDir + ": " + std::strerror(errno)};
   ::rmdir("/sys/fs/bpf/bpfaudit");  // when the prefilter's engine is not there too
+  // The lock guards the engine just unpinned: a run still holding it keeps
+  // its own descriptor, and an engine preloaded later gets a lock of its own.
+  ::unlink(kLockPath);
+  ::rmdir("/run/bpfaudit");  // when the prefilter's catalog is not there too
   return result;
 }
 
