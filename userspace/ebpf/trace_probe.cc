@@ -173,6 +173,11 @@ base::Result<Stamp> read_stamp() {
   return st;
 }
 
+// One CPU's value of the engine's per-CPU `batch` map (engine.bpf.c,
+// struct batch_buf), as the kernel lays out per-CPU values: 8-byte aligned.
+constexpr std::size_t kBatchValueBytes =
+    (sizeof(bpfaudit_batch_event) + sizeof(bpfaudit_syscall_event) + 7) & ~std::size_t{7};
+
 int dup_fd(int fd) { return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3); }
 
 double ms_since(timespec& start) {
@@ -437,9 +442,7 @@ void TraceProbe::start_run(const ProbeConfig& config) {
     std::vector<std::uint64_t> zeros(static_cast<std::size_t>(ncpu));
     for (std::uint32_t r = 0; r < kLossReasons; ++r)
       bpf_map_update_elem(losses_fd_.get(), &r, zeros.data(), BPF_ANY);
-    std::vector<std::uint8_t> empty(
-        ((sizeof(bpfaudit_batch_event) + sizeof(bpfaudit_syscall_event) + 7) & ~7ul) *
-        static_cast<std::size_t>(ncpu));
+    std::vector<std::uint8_t> empty(kBatchValueBytes * static_cast<std::size_t>(ncpu));
     std::uint32_t zero = 0;
     bpf_map_update_elem(batch_fd_.get(), &zero, empty.data(), BPF_ANY);
   }
@@ -698,7 +701,7 @@ int TraceProbe::drain_batches() {
   for (Program p : {kSysExit, kSwitch, kTaskExit}) links_[p].reset();
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) return 0;
-  std::size_t value = (sizeof(bpfaudit_batch_event) + sizeof(bpfaudit_syscall_event) + 7) & ~7ul;
+  const std::size_t value = kBatchValueBytes;
   std::vector<std::uint8_t> values(value * static_cast<std::size_t>(ncpu));
   std::uint32_t zero = 0;
   auto read = [&] {
