@@ -1164,14 +1164,19 @@ bool read_pieces(Cursor& c, std::uint64_t block_start, std::uint64_t block_end, 
   return true;
 }
 
-// Skips the summaries of a payload, leaving the cursor at the runs.
-void skip_summaries(Cursor& c) {
-  auto n = c.varint();
-  for (std::uint64_t i = 0; i < n && c.ok; ++i) c.varint();
+// Skips a payload's string fields (the values after key=, exe=, comm=).
+void skip_strings(Cursor& c) {
   for (int f = 0; f < kStringFields && c.ok; ++f) {
     auto count = c.varint();
     for (std::uint64_t i = 1; i < count && c.ok; ++i) c.bytes(c.varint());
   }
+}
+
+// Skips the summaries of a payload, leaving the cursor at the runs.
+void skip_summaries(Cursor& c) {
+  auto n = c.varint();
+  for (std::uint64_t i = 0; i < n && c.ok; ++i) c.varint();
+  skip_strings(c);
   for (auto p = c.varint(); p > 0 && c.ok; --p) {
     c.varint();
     c.bytes(c.varint() * 8);
@@ -1343,10 +1348,7 @@ bool HistoryIndex::failed_ranges(std::size_t block, const IndexQuery& q,
   thread_local std::vector<FailRange> fails;
   types.clear();
   for (auto n = c.varint(); n > 0 && c.ok; --n) types.push_back(static_cast<int>(unzigzag(c.varint())));
-  for (int f = 0; f < kStringFields && c.ok; ++f) {
-    auto count = c.varint();
-    for (std::uint64_t i = 1; i < count && c.ok; ++i) c.bytes(c.varint());
-  }
+  skip_strings(c);
   if (!c.ok || !read_pieces(c, b.start, b.end, [](const PieceView&) {})) return false;
   if (!c.ok || !read_fail_ranges(c, b.start, b.end, fails)) return false;
   const auto& want = q.terms[static_cast<std::size_t>(q.failed_term)].types;
@@ -1363,10 +1365,7 @@ bool HistoryIndex::number_ranges(std::size_t block, const IndexQuery& q,
     return false;
   Cursor c{b.payload};
   for (auto n = c.varint(); n > 0 && c.ok; --n) c.varint();
-  for (int f = 0; f < kStringFields && c.ok; ++f) {
-    auto count = c.varint();
-    for (std::uint64_t i = 1; i < count && c.ok; ++i) c.bytes(c.varint());
-  }
+  skip_strings(c);
   if (!c.ok) return false;
   const auto& want = q.terms[static_cast<std::size_t>(q.number_term)].any;
   const bool ok = read_pieces(c, b.start, b.end, [&](const PieceView& p) {
