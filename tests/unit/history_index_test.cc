@@ -95,6 +95,17 @@ class HistoryIndexTest : public ::testing::Test {
     }
     return out;
   }
+  // The block counts of an indexed run's "index:" line
+  // (BPFAUDIT_INDEX_STATS) over `files` files, all indexed.
+  static bool read_block_stats(const std::string& err, int files, std::size_t& read,
+                               std::size_t& in_part, std::size_t& skipped) {
+    const std::size_t at = err.find("index:");
+    if (at == std::string::npos) return false;
+    const std::string format = "index: " + std::to_string(files) + " files, " +
+                               std::to_string(files) +
+                               " indexed, blocks read %zu (%zu in part), skipped %zu";
+    return std::sscanf(err.c_str() + at, format.c_str(), &read, &in_part, &skipped) == 3;
+  }
 
   fs::path dir_;
   std::string log_;
@@ -484,13 +495,7 @@ TEST_F(HistoryIndexTest, FailedLoginsAreReadAloneFromTheirBlocks) {
     EXPECT_EQ(fast.err.find("restarted"), std::string::npos) << fast.err;
     // Blocks read in part: the two logins' and the edges', at most four.
     std::size_t read = 0, in_part = 0, skipped = 0;
-    const std::size_t at = fast.err.find("index:");
-    ASSERT_NE(at, std::string::npos) << fast.err;
-    ASSERT_EQ(std::sscanf(fast.err.c_str() + at,
-                          "index: 1 files, 1 indexed, blocks read %zu (%zu in part), skipped %zu",
-                          &read, &in_part, &skipped),
-              3)
-        << fast.err;
+    ASSERT_TRUE(read_block_stats(fast.err, 1, read, in_part, skipped)) << fast.err;
     EXPECT_EQ(in_part, read) << fast.err;
     EXPECT_LE(read, 4u) << fast.err;
     EXPECT_GE(read, which == 2 ? 2u : 3u) << fast.err;
@@ -605,13 +610,7 @@ TEST_F(HistoryIndexTest, APidIsReadOnlyInThePiecesThatMayHoldIt) {
   // Every block read is read in part: event 700's and the cut event's two
   // (the newer file's first block is read as the older one ends open).
   std::size_t read = 0, in_part = 0, skipped = 0;
-  const std::size_t at = fast.err.find("index:");
-  ASSERT_NE(at, std::string::npos) << fast.err;
-  ASSERT_EQ(std::sscanf(fast.err.c_str() + at,
-                        "index: 2 files, 2 indexed, blocks read %zu (%zu in part), skipped %zu",
-                        &read, &in_part, &skipped),
-            3)
-      << fast.err;
+  ASSERT_TRUE(read_block_stats(fast.err, 2, read, in_part, skipped)) << fast.err;
   EXPECT_EQ(in_part, read) << fast.err;
   EXPECT_GE(read, 3u) << fast.err;
   EXPECT_LE(read, 6u) << fast.err;

@@ -329,10 +329,10 @@ TEST(NetlinkReply, ListedRulesThatDoNotHoldAreRefused) {
   EXPECT_TRUE(kernel::check_listed_rule(full).ok());
 }
 
-TEST(NetlinkReply, EventsModeTellsRecordsFromReplies) {
-  // A SYSCALL record unicast to the daemon: nlmsg_len leaves out the header,
-  // the text ends at the datagram (or a NUL).
-  std::string text = "audit(1765000000.123:42): arch=c000003e syscall=59";
+// A SYSCALL record as the kernel unicasts it to the daemon: nlmsg_len leaves
+// out the header, the text ends at the datagram (or a NUL, here followed by a
+// stray byte).
+Bytes syscall_record_datagram(const std::string& text) {
   Bytes d;
   put32(d, static_cast<std::uint32_t>(text.size()));
   put16(d, 1300);
@@ -342,6 +342,12 @@ TEST(NetlinkReply, EventsModeTellsRecordsFromReplies) {
   d.insert(d.end(), text.begin(), text.end());
   d.push_back(0);
   d.push_back('x');
+  return d;
+}
+
+TEST(NetlinkReply, EventsModeTellsRecordsFromReplies) {
+  std::string text = "audit(1765000000.123:42): arch=c000003e syscall=59";
+  Bytes d = syscall_record_datagram(text);
   std::vector<kernel::Reply> out;
   auto s = scan(d, 0, 0, out, true);
   EXPECT_EQ(s.kind, ReplyStep::Kind::kEvent);
@@ -364,15 +370,7 @@ TEST(NetlinkReply, EventsModeTellsRecordsFromReplies) {
 // header (type 0).
 TEST(NetlinkReply, EventDatagramAsReceiveReadsIt) {
   std::string text = "audit(1765000000.123:42): arch=c000003e syscall=59";
-  Bytes d;
-  put32(d, static_cast<std::uint32_t>(text.size()));
-  put16(d, 1300);
-  put16(d, 0);
-  put32(d, 0);
-  put32(d, 0);
-  d.insert(d.end(), text.begin(), text.end());
-  d.push_back(0);
-  d.push_back('x');
+  Bytes d = syscall_record_datagram(text);
   auto ev = kernel::read_event_datagram(reinterpret_cast<const char*>(d.data()), d.size());
   EXPECT_TRUE(ev.record);
   EXPECT_EQ(ev.type, 1300);
