@@ -165,13 +165,10 @@ std::string stock_trim(std::string v) {
   return v;
 }
 
-// The text ausearch's reader takes as the type name: the header's second
-// word (third after a word starting with 'n') past its first 5 bytes.
-std::string header_type_text(std::string_view line) {
-  std::string_view v = line.substr(0, std::min(line.find('\0'), line.size()));
-  v = v.substr(0, std::min<std::size_t>(v.size(), !v.empty() && v[0] == 'n' ? 340 : 80));
+// The words of `v` split at spaces (runs of them), the first `limit` only.
+std::vector<std::string_view> space_words(std::string_view v, std::size_t limit) {
   std::vector<std::string_view> words;
-  for (std::size_t i = 0; i < v.size() && words.size() < 2;) {
+  for (std::size_t i = 0; i < v.size() && words.size() < limit;) {
     if (v[i] == ' ') {
       ++i;
       continue;
@@ -180,6 +177,15 @@ std::string header_type_text(std::string_view line) {
     words.push_back(v.substr(i, e - i));
     i = e;
   }
+  return words;
+}
+
+// The text ausearch's reader takes as the type name: the header's second
+// word (third after a word starting with 'n') past its first 5 bytes.
+std::string header_type_text(std::string_view line) {
+  std::string_view v = line.substr(0, std::min(line.find('\0'), line.size()));
+  v = v.substr(0, std::min<std::size_t>(v.size(), !v.empty() && v[0] == 'n' ? 340 : 80));
+  std::vector<std::string_view> words = space_words(v, 2);
   std::size_t at = !words.empty() && words[0][0] == 'n' ? 1 : 0;
   if (at >= words.size() || words[at].size() < 5) return {};
   return std::string(words[at].substr(5));
@@ -225,16 +231,7 @@ std::size_t stock_key_fields(std::string_view v) {
 // count unchanged, so a later '{' word still starts them). Our header reader may name another
 // type (or none: `msg='type=AVC ...`), so this follows stock's reading.
 bool stock_drops_avc(std::string_view raw) {
-  std::vector<std::string_view> words;
-  for (std::size_t i = 0; i < raw.size();) {
-    if (raw[i] == ' ') {
-      ++i;
-      continue;
-    }
-    std::size_t e = std::min(raw.find(' ', i), raw.size());
-    words.push_back(raw.substr(i, e - i));
-    i = e;
-  }
+  std::vector<std::string_view> words = space_words(raw, SIZE_MAX);
   std::size_t cnt = 0, offset = 0;
   int type = 0;
   for (std::size_t w = 0; w < words.size(); ++w) {
