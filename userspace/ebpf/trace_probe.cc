@@ -40,6 +40,7 @@
 #include "bpfaudit_engine.h"
 #include "core_btf.h"
 #include "engine.skel.h"
+#include "engine.stamp.h"
 #include "syscall_table.h"
 
 namespace bpfaudit::ebpf {
@@ -148,17 +149,14 @@ constexpr const char* kEntryLinkPins[] = {"link_enter_execve", "link_enter_execv
 constexpr const char* kLockPath = "/run/bpfaudit/trace.lock";
 
 struct Stamp {
-  std::uint64_t object;  // hash of the engine object's bytes
+  std::uint64_t object;  // the engine object's SHA-256, first 64 bits (built in)
   std::uint64_t ring_bytes;
   std::uint64_t wakeup_bytes;
   std::uint64_t bss_bytes;
 };
 
 Stamp stamp_of(const ProbeConfig& config) {
-  std::size_t size = 0;
-  const void* elf = engine_bpf__elf_bytes(&size);
-  return Stamp{std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(elf), size)),
-               config.ring_bytes, config.wakeup_bytes, sizeof(Bss)};
+  return Stamp{engine_bpf_stamp, config.ring_bytes, config.wakeup_bytes, sizeof(Bss)};
 }
 
 base::Result<Stamp> read_stamp() {
@@ -359,8 +357,8 @@ base::Result<void> TraceProbe::load(const ProbeConfig& config, std::string& core
     return base::Error{-errno, std::string("cannot keep the engine: ") + std::strerror(errno)};
   skel.reset();
   if (auto m = map_bss(); !m) return m;
-  if (auto m = map_ring(config.ring_bytes); !m) return m;
-  phase("map the ring and .bss");
+  start_map_ring(config.ring_bytes);
+  phase("map the .bss");
   return {};
 }
 
@@ -402,7 +400,24 @@ base::Result<void> TraceProbe::open_preloaded(const ProbeConfig& config) {
     if (::access(pin(kEntryLinkPins[p - kEnterExecve]).c_str(), F_OK) != 0)
       entry_events_preloaded_ = false;
   if (auto m = map_bss(); !m) return m;
-  return map_ring(config.ring_bytes);
+  start_map_ring(config.ring_bytes);
+  return {};
+}
+
+void TraceProbe::start_map_ring(std::size_t ring_bytes) {
+  ring_bytes_ = ring_bytes;
+  ring_mapper_ = std::thread([this, ring_bytes] { ring_mapped_ = map_ring(ring_bytes); });
+}
+
+base::Result<void> TraceProbe::ring_ready() {
+  if (ring_mapper_.joinable()) {
+    ring_mapper_.join();
+    // What an earlier run of a preloaded engine left unread is not this run's.
+    if (ring_mapped_)
+      __atomic_store_n(consumer_pos_, __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE),
+                       __ATOMIC_RELEASE);
+  }
+  return ring_mapped_;
 }
 
 base::Result<void> TraceProbe::map_bss() {
@@ -428,7 +443,13 @@ base::Result<void> TraceProbe::map_ring(std::size_t ring_bytes) {
     return base::Error{-errno, std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
   producer_pos_ = static_cast<const std::uint64_t*>(prod);
   ring_data_ = static_cast<const std::uint8_t*>(prod) + page_size_;
-  ring_bytes_ = ring_bytes;
+  // The traced program is forked while or after this runs: the kernel maps the ring page
+  // by page (no faults to fill it later), so fork copied all 16k page table
+  // entries of the default 64 MiB into the child and its exec tore them down
+  // again (copy_page_range and folio_remove_rmap_ptes in a perf profile of
+  // traced tar runs). The child never reads the ring.
+  (void)madvise(prod, page_size_ + ring_bytes, MADV_DONTFORK);
+  (void)madvise(cons, page_size_, MADV_DONTFORK);
   ring_mask_ = ring_bytes - 1;
   return {};
 }
@@ -436,7 +457,8 @@ base::Result<void> TraceProbe::map_ring(std::size_t ring_bytes) {
 void TraceProbe::start_run(const ProbeConfig& config) {
   auto* bss = static_cast<Bss*>(bss_);
   // What an earlier run of a preloaded engine left: its loss counts, events
-  // still in a CPU's batch (it was killed before draining), unread records.
+  // still in a CPU's batch (it was killed before draining); its unread
+  // records are skipped in ring_ready().
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu > 0) {
     std::vector<std::uint64_t> zeros(static_cast<std::size_t>(ncpu));
@@ -446,8 +468,6 @@ void TraceProbe::start_run(const ProbeConfig& config) {
     std::uint32_t zero = 0;
     bpf_map_update_elem(batch_fd_.get(), &zero, empty.data(), BPF_ANY);
   }
-  __atomic_store_n(consumer_pos_, __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE),
-                   __ATOMIC_RELEASE);
   std::memset(bss->syscall_bits, 0, sizeof bss->syscall_bits);
   if (config.syscalls.empty()) {
     for (auto& word : bss->syscall_bits) word = ~0ull;
@@ -535,6 +555,7 @@ base::Result<void> TraceProbe::attach(Program p, std::uint64_t cookie) {
 }
 
 TraceProbe::~TraceProbe() {
+  if (ring_mapper_.joinable()) ring_mapper_.join();
   if (consumer_pos_) munmap(consumer_pos_, page_size_);
   if (producer_pos_) munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + ring_bytes_);
   if (bss_) {
@@ -586,6 +607,7 @@ void TraceProbe::release_entry_events_in_background() {
 }
 
 base::Result<void> TraceProbe::trace_tgid(std::uint32_t tgid) {
+  if (auto r = ring_ready(); !r) return r;
   // A process that has not yet run anything has one thread, whose id is the
   // tgid; its descendants and threads are added at fork, in the kernel.
   // It is blocked in a read that began before it was traced: the exit of
@@ -783,9 +805,14 @@ base::Result<void> TracePreload::load(const ProbeConfig& config) {
     pinned = pin_fd(maps[i]->get(), kMapPins[i]);
   // The entry events, attached for every run (cookie 0) while preloaded;
   // without tracefs, runs attach the fallback program on sys_enter instead.
+  // All three or none: with some kept attached, a run would attach its own
+  // set as well and an exec or chdir would be recorded twice.
   if (pinned && ensure_tracefs().ok()) {
     for (auto p : {TraceProbe::kEnterExecve, TraceProbe::kEnterExecveat, TraceProbe::kEnterChdir}) {
-      if (!probe->attach(p, 0)) break;
+      if (!probe->attach(p, 0)) {
+        for (const char* l : kEntryLinkPins) ::unlink(pin(l).c_str());
+        break;
+      }
       pinned = pin_fd(probe->links_[p].get(), kEntryLinkPins[p - TraceProbe::kEnterExecve]);
       probe->links_[p].reset();  // the pin holds it
       if (!pinned) break;
