@@ -197,27 +197,22 @@ static __always_inline __u64 wake_flag(__u64 record_size)
 	return bpfaudit_ring_wake_flag(&events, wakeup_bytes, record_size);
 }
 
-/* Each CPU's batch of autrace's plain SYSCALL events (bpfaudit_engine.h).
- * Kernel bpf_stats, a traced dd: the program took 50-60 ns more per syscall
- * with a ring record each than without one (reserve, fill, query, submit;
- * 2026-12-07). The slack lets an event be written at any offset below
- * BPFAUDIT_BATCH_BYTES with bounds the verifier can see. */
-struct batch_buf {
-	struct bpfaudit_batch_event ev;
-	__u8 slack[sizeof(struct bpfaudit_syscall_event)];
-};
-
+/* Each CPU's batch of autrace's events (bpfaudit_engine.h). Kernel
+ * bpf_stats, a traced dd: the program took 50-60 ns more per syscall with a
+ * ring record each than without one (reserve, fill, query, submit;
+ * 2026-12-07). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct batch_buf);
+	__type(value, struct bpfaudit_batch_buf);
 } batch SEC(".maps");
 
 /* Puts the CPU's batch in the ring (a full ring loses its events, counted). */
-static __always_inline void flush_batch_buf(struct batch_buf *b)
+static __always_inline void flush_batch_buf(struct bpfaudit_batch_buf *b)
 {
 	__u32 n = b->ev.count;
+	__u32 aux = b->aux;
 	__u64 used = b->ev.used;
 
 	if (!n)
@@ -229,10 +224,47 @@ static __always_inline void flush_batch_buf(struct batch_buf *b)
 	b->ev.hdr.ts_ns = 0;
 	b->ev.hdr.type = BPFAUDIT_EV_BATCH;
 	b->ev.hdr.size = size;
-	if (bpf_ringbuf_output(&events, &b->ev, size, wake_flag(size)))
-		count_losses(BPFAUDIT_LOSS_RING_SYSCALL, n);
+	if (bpf_ringbuf_output(&events, &b->ev, size, wake_flag(size))) {
+		if (aux > n)
+			aux = n;
+		count_losses(BPFAUDIT_LOSS_RING_SYSCALL, n - aux);
+		if (aux)
+			count_losses(BPFAUDIT_LOSS_RING_AUX, aux);
+	}
 	b->ev.count = 0;
 	b->ev.used = 0;
+	b->aux = 0;
+}
+
+/* This CPU's batch with room for a `size`-byte event after what it holds
+ * (flushed first when full); NULL in the prefilter's instance, which does
+ * not batch (follow_tree is fixed at load: it has no code here). The event
+ * goes at batch_end(b) and is counted by batch_added. */
+static __always_inline struct bpfaudit_batch_buf *batch_with_room(__u64 size)
+{
+	__u32 zero = 0;
+
+	if (!follow_tree)
+		return NULL;
+	struct bpfaudit_batch_buf *b = bpf_map_lookup_elem(&batch, &zero);
+
+	if (b && b->ev.used + size > BPFAUDIT_BATCH_BYTES)
+		flush_batch_buf(b);
+	return b;
+}
+
+static __always_inline __u32 batch_end(struct bpfaudit_batch_buf *b)
+{
+	return b->ev.used & (BPFAUDIT_BATCH_BYTES - 1);
+}
+
+static __always_inline void batch_added(struct bpfaudit_batch_buf *b, __u32 off, __u64 size,
+					bool aux)
+{
+	b->ev.used = off + size;
+	b->ev.count += 1;
+	if (aux)
+		b->aux += 1;
 }
 
 /* Before anything else goes in the ring from this CPU. Only autrace's
@@ -244,7 +276,7 @@ static __always_inline void flush_batch(void)
 
 	if (!follow_tree)
 		return;
-	struct batch_buf *b = bpf_map_lookup_elem(&batch, &zero);
+	struct bpfaudit_batch_buf *b = bpf_map_lookup_elem(&batch, &zero);
 
 	if (b)
 		flush_batch_buf(b);
@@ -323,6 +355,25 @@ static __always_inline void output_event(void *ev, __u64 size, __u64 max, __u32 
 	 * reads the time of SYSCALL events only. */
 	hdr->ts_ns = coarse_boot_ns();
 	hdr->type = type;
+	/* In a batch at a multiple of 8 (what the ring rounds to as well); the
+	 * bytes past the name are not read. Batched, a traced tar's path
+	 * syscall took one ring record per batch instead of three of its own
+	 * (CWD, PATH and the batch the CWD flushed). */
+	if (size <= BPFAUDIT_BATCH_EVENT_MAX) {
+		size = (size + 7) & ~7ull;
+		hdr->size = size;
+		struct bpfaudit_batch_buf *b = batch_with_room(size);
+
+		if (b) {
+			__u32 off = batch_end(b);
+
+			if (!bpf_probe_read_kernel(b->ev.data + off, size, ev))
+				batch_added(b, off, size, true);
+			else
+				count_loss(BPFAUDIT_LOSS_RING_AUX);
+			return;
+		}
+	}
 	hdr->size = size;
 	flush_batch();
 	if (bpf_ringbuf_output(&events, ev, size, wake_flag(size)))
@@ -623,6 +674,36 @@ static __always_inline bool read_statbuf(struct bpfaudit_inode *out, struct bpfa
 	return true;
 }
 
+/* Where a SYSCALL event with an inode goes: the end of this CPU's batch,
+ * or, in the prefilter's instance, a ring record of its own;
+ * commit_inode_event counts it in the batch or submits the record. */
+static __always_inline struct bpfaudit_syscall_inode_event *
+inode_event_slot(struct bpfaudit_batch_buf **b, __u32 *off, __u64 enter_ns)
+{
+	struct bpfaudit_syscall_inode_event *ev;
+
+	*b = batch_with_room(sizeof(*ev));
+	if (*b) {
+		*off = batch_end(*b);
+		ev = (void *)((*b)->ev.data + *off);
+		ev->sc.hdr.ts_ns = enter_ns;
+		ev->sc.hdr.type = BPFAUDIT_EV_SYSCALL;
+		ev->sc.hdr.size = sizeof(*ev);
+		return ev;
+	}
+	return reserve_event(sizeof(*ev), BPFAUDIT_EV_SYSCALL, enter_ns,
+			     BPFAUDIT_LOSS_RING_SYSCALL);
+}
+
+static __always_inline void commit_inode_event(struct bpfaudit_batch_buf *b, __u32 off,
+					       struct bpfaudit_syscall_inode_event *ev)
+{
+	if (b)
+		batch_added(b, off, sizeof(*ev), false);
+	else
+		submit_event(ev, sizeof(*ev));
+}
+
 /* Emits the SYSCALL event for the pending entry `p` of `tid` (the current
  * thread), after its identity when that changed.
  *
@@ -652,45 +733,43 @@ static __always_inline int emit_syscall_event(__u32 tid, struct bpfaudit_pending
 	struct file *f = (flags & BPFAUDIT_SC_NO_RETURN) ? NULL : opened_file(task, p->nr, ret);
 
 	if (f) {
-		struct bpfaudit_syscall_inode_event *ev = reserve_event(
-			sizeof(*ev), BPFAUDIT_EV_SYSCALL, p->enter_ns, BPFAUDIT_LOSS_RING_SYSCALL);
+		struct bpfaudit_batch_buf *b;
+		__u32 off = 0;
+		struct bpfaudit_syscall_inode_event *ev = inode_event_slot(&b, &off, p->enter_ns);
 
 		if (!ev)
 			return 0;
 		fill_syscall(&ev->sc, tid, p, ret, flags | BPFAUDIT_SC_HAS_INODE);
 		ev->inode.pad = 0;
 		read_inode(&ev->inode, BPF_CORE_READ(f, f_inode));
-		submit_event(ev, sizeof(*ev));
+		commit_inode_event(b, off, ev);
 		return 0;
 	}
 	if (!(flags & BPFAUDIT_SC_NO_RETURN) && ret == 0 &&
 	    statbuf_args[p->nr & (BPFAUDIT_MAX_SYSCALLS - 1)]) {
-		struct bpfaudit_syscall_inode_event *ev = reserve_event(
-			sizeof(*ev), BPFAUDIT_EV_SYSCALL, p->enter_ns, BPFAUDIT_LOSS_RING_SYSCALL);
+		struct bpfaudit_batch_buf *b;
+		__u32 off = 0;
+		struct bpfaudit_syscall_inode_event *ev = inode_event_slot(&b, &off, p->enter_ns);
 
 		if (!ev)
 			return 0;
 		bool got = read_statbuf(&ev->inode, p, p->nr);
 		fill_syscall(&ev->sc, tid, p, ret, flags | (got ? BPFAUDIT_SC_HAS_INODE : 0));
-		submit_event(ev, sizeof(*ev));
+		commit_inode_event(b, off, ev);
 		return 0;
 	}
-	if (follow_tree) {
-		__u32 zero = 0;
-		struct batch_buf *b = bpf_map_lookup_elem(&batch, &zero);
+	{
+		struct bpfaudit_batch_buf *b = batch_with_room(sizeof(struct bpfaudit_syscall_event));
 
 		if (b) {
-			if (b->ev.used + sizeof(struct bpfaudit_syscall_event) > BPFAUDIT_BATCH_BYTES)
-				flush_batch_buf(b);
-			__u32 off = b->ev.used & (BPFAUDIT_BATCH_BYTES - 1);
+			__u32 off = batch_end(b);
 			struct bpfaudit_syscall_event *bev = (void *)(b->ev.data + off);
 
 			bev->hdr.ts_ns = p->enter_ns;
 			bev->hdr.type = BPFAUDIT_EV_SYSCALL;
 			bev->hdr.size = sizeof(*bev);
 			fill_syscall(bev, tid, p, ret, flags);
-			b->ev.used = off + sizeof(*bev);
-			b->ev.count += 1;
+			batch_added(b, off, sizeof(*bev), false);
 			return 0;
 		}
 	}

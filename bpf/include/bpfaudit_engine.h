@@ -131,20 +131,32 @@ struct bpfaudit_syscall_event {
 	__u32 a4; /* a4's low half: mmap's fd, which its MMAP record shows */
 };
 
-/* autrace gathers its plain SYSCALL events (no inode) per CPU and puts
- * them in the ring as one record, one ring reservation for up to 56
- * syscalls instead of one each. `used` bytes of `data` hold whole events
- * (header included, each a multiple of 8 bytes) back to back; the record is
- * the header up to `data` plus `used` bytes. A CPU's batch goes out before
- * anything else that CPU puts in the ring, when a task leaves the CPU
- * (sched_switch) and when it is full, so the events of a thread stay in
- * the order it made them. */
+/* autrace gathers its events per CPU and puts them in the ring as one
+ * record: one ring reservation for a batch (up to 56 plain SYSCALL events)
+ * instead of one each. `used` bytes of `data` hold whole events (header
+ * included, each a multiple of 8 bytes) back to back; the record is the
+ * header up to `data` plus `used` bytes. SYSCALL, PATH and CWD events go in
+ * (those up to BPFAUDIT_BATCH_EVENT_MAX bytes: a longer name goes to the ring
+ * on its own); a CPU's batch goes out before anything else that CPU puts in
+ * the ring, when a task leaves the CPU (sched_switch) and when it is full,
+ * so the events of a thread stay in the order it made them. */
 #define BPFAUDIT_BATCH_BYTES 4096
+#define BPFAUDIT_BATCH_EVENT_MAX 1024
 struct bpfaudit_batch_event {
 	struct bpfaudit_event_header hdr;
 	__u32 count; /* events in data */
 	__u32 used;  /* bytes of data they take */
 	__u8 data[BPFAUDIT_BATCH_BYTES];
+};
+
+/* A CPU's value of the engine's `batch` map. The slack lets an event be
+ * written at any offset below BPFAUDIT_BATCH_BYTES with bounds the verifier
+ * can see. */
+struct bpfaudit_batch_buf {
+	struct bpfaudit_batch_event ev;
+	__u8 slack[BPFAUDIT_BATCH_EVENT_MAX];
+	__u32 aux; /* of ev.count, the PATH and CWD events (a lost batch counts them apart) */
+	__u32 pad;
 };
 
 struct bpfaudit_syscall_inode_event {

@@ -171,10 +171,9 @@ base::Result<Stamp> read_stamp() {
   return st;
 }
 
-// One CPU's value of the engine's per-CPU `batch` map (engine.bpf.c,
-// struct batch_buf), as the kernel lays out per-CPU values: 8-byte aligned.
-constexpr std::size_t kBatchValueBytes =
-    (sizeof(bpfaudit_batch_event) + sizeof(bpfaudit_syscall_event) + 7) & ~std::size_t{7};
+// One CPU's value of the engine's per-CPU `batch` map, as the kernel lays
+// out per-CPU values: 8-byte aligned.
+constexpr std::size_t kBatchValueBytes = (sizeof(bpfaudit_batch_buf) + 7) & ~std::size_t{7};
 
 int dup_fd(int fd) { return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3); }
 
