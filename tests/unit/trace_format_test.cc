@@ -133,6 +133,14 @@ TEST(TraceFormat, DevAndMode) {
   EXPECT_EQ(format_dev((8u << 20) | 1), "08:01");
   EXPECT_EQ(format_dev((259u << 20) | 0x12345), "103:12345");
   EXPECT_EQ(format_mode(040755), "040755");
+  // What glibc's "%02x:%02x" and "%#o" print for the edges.
+  EXPECT_EQ(format_dev(0), "00:00");
+  EXPECT_EQ(format_dev((0xfffu << 20) | 0xfffff), "fff:fffff");
+  EXPECT_EQ(format_dev((1u << 20) | 0xa), "01:0a");
+  EXPECT_EQ(format_mode(0), "0");
+  EXPECT_EQ(format_mode(1), "01");
+  EXPECT_EQ(format_mode(0100644), "0100644");
+  EXPECT_EQ(format_mode(0xffffffffu), "037777777777");
   EXPECT_EQ(format_mode(0), "0");
 }
 

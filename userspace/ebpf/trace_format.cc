@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
 
 #include "record.h"
@@ -129,16 +128,40 @@ bool syscall_success(std::int64_t ret) { return !(ret < 0 && ret >= -4095); }
 
 }  // namespace
 
+// By hand, not snprintf: three per PATH record, and in a perf profile of
+// traced tar runs glibc's __vfprintf_internal was autrace's second busiest
+// function (0.62% of all samples, beside append_stamp's 0.71%).
+namespace {
+void append_digits(std::string& out, std::uint32_t v, int base, std::size_t min_digits) {
+  char buf[16];
+  auto end = std::to_chars(buf, buf + sizeof buf, v, base).ptr;
+  auto n = static_cast<std::size_t>(end - buf);
+  if (n < min_digits) out.append(min_digits - n, '0');
+  out.append(buf, n);
+}
+}  // namespace
+
+void append_dev(std::string& out, std::uint32_t dev) {
+  append_digits(out, dev >> 20, 16, 2);
+  out.push_back(':');
+  append_digits(out, dev & 0xfffff, 16, 2);
+}
+
+void append_mode(std::string& out, std::uint32_t mode) {
+  out.push_back('0');  // "%#o": a 0 before any other digit, "0" alone for 0
+  if (mode) append_digits(out, mode, 8, 1);
+}
+
 std::string format_dev(std::uint32_t dev) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%02x:%02x", dev >> 20, dev & 0xfffff);
-  return buf;
+  std::string s;
+  append_dev(s, dev);
+  return s;
 }
 
 std::string format_mode(std::uint32_t mode) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%#o", mode);
-  return buf;
+  std::string s;
+  append_mode(s, mode);
+  return s;
 }
 
 namespace {
@@ -285,15 +308,15 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
       out.append(" inode=");
       put_u(out, p.inode->ino);
       out.append(" dev=");
-      out.append(format_dev(p.inode->dev));
+      append_dev(out, p.inode->dev);
       out.append(" mode=");
-      out.append(format_mode(p.inode->mode));
+      append_mode(out, p.inode->mode);
       out.append(" ouid=");
       put_u(out, p.inode->uid);
       out.append(" ogid=");
       put_u(out, p.inode->gid);
       out.append(" rdev=");
-      out.append(format_dev(p.inode->rdev));
+      append_dev(out, p.inode->rdev);
       out.append(" nametype=NORMAL");
     } else {
       out.append(" nametype=UNKNOWN");

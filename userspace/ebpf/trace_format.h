@@ -51,6 +51,8 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
 void append_loss_record(std::string& out, const record::Stamp& stamp, const record::LossEntry& e);
 
 // Kernel dev_t rendering ("%02x:%02x" of major:minor) and mode ("%#o").
+void append_dev(std::string& out, std::uint32_t dev);
+void append_mode(std::string& out, std::uint32_t mode);
 std::string format_dev(std::uint32_t dev);
 std::string format_mode(std::uint32_t mode);
 
