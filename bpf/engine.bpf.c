@@ -316,8 +316,39 @@ static __always_inline bool selected(__s64 nr)
 	return (syscall_bits[(nr >> 6) & 7] >> (nr & 63)) & 1;
 }
 
+/* The fields a PATH record shows lie in the first 80 bytes of struct inode
+ * (i_mode at 0 ... i_rdev at 76 on 6.1-6.18): one read of that head and one
+ * of i_sb->s_dev, where a read per field took seven helper calls. A kernel
+ * whose layout puts one beyond the head (CO-RE offsets, checked at load: the
+ * verifier drops the branch not taken) reads field by field. */
+#define BPFAUDIT_INODE_HEAD 80
 static __always_inline void read_inode(struct bpfaudit_inode *out, struct inode *inode)
 {
+	const __u32 o_mode = bpf_core_field_offset(struct inode, i_mode);
+	const __u32 o_uid = bpf_core_field_offset(struct inode, i_uid);
+	const __u32 o_gid = bpf_core_field_offset(struct inode, i_gid);
+	const __u32 o_sb = bpf_core_field_offset(struct inode, i_sb);
+	const __u32 o_ino = bpf_core_field_offset(struct inode, i_ino);
+	const __u32 o_rdev = bpf_core_field_offset(struct inode, i_rdev);
+
+	if (o_mode + 2 <= BPFAUDIT_INODE_HEAD && o_uid + 4 <= BPFAUDIT_INODE_HEAD &&
+	    o_gid + 4 <= BPFAUDIT_INODE_HEAD && o_sb + 8 <= BPFAUDIT_INODE_HEAD &&
+	    o_ino + 8 <= BPFAUDIT_INODE_HEAD && o_rdev + 4 <= BPFAUDIT_INODE_HEAD) {
+		__u64 head[BPFAUDIT_INODE_HEAD / 8];
+		const __u8 *h = (const __u8 *)head;
+
+		if (bpf_probe_read_kernel(head, sizeof(head), inode) == 0) {
+			struct super_block *sb = *(struct super_block *const *)(h + o_sb);
+
+			out->mode = *(const __u16 *)(h + o_mode);
+			out->uid = *(const __u32 *)(h + o_uid);
+			out->gid = *(const __u32 *)(h + o_gid);
+			out->ino = *(const __u64 *)(h + o_ino);
+			out->rdev = *(const __u32 *)(h + o_rdev);
+			out->dev = BPF_CORE_READ(sb, s_dev);
+			return;
+		}
+	}
 	out->ino = BPF_CORE_READ(inode, i_ino);
 	out->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	out->rdev = BPF_CORE_READ(inode, i_rdev);
@@ -602,8 +633,11 @@ static __always_inline struct file *opened_file(struct task_struct *task, __s64 
 {
 	if (ret < 0 || !(flags_of(nr) & BPFAUDIT_SCF_OPENS_FD))
 		return NULL;
-	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	/* Plain loads through the trusted task (fault-safe, one instruction
+	 * each), where six helper reads took the table and its size. */
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
+	unsigned int max = fdt->max_fds;
 	struct file *f = NULL;
 
 	if (ret >= max || bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]))

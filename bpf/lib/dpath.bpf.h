@@ -16,9 +16,42 @@ struct {
 struct walk_ctx {
 	struct dentry *d;
 	struct mount *mnt;
+	struct dentry *mnt_root; /* mnt's root dentry, read when mnt changes */
 	__u32 off;
 	__u32 done;
 };
+
+static __always_inline struct dentry *mount_root(struct mount *mnt)
+{
+	struct vfsmount *vmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+
+	return BPF_CORE_READ(vmnt, mnt_root);
+}
+
+/* d_parent and d_name.name lie within 32 bytes of each other (24 and 40 on
+ * 6.1-6.18): one read takes both, where a read each (and one of the mount's
+ * root per step) made a cwd of three names twelve helper calls; a kernel
+ * laid out otherwise reads them apart (CO-RE offsets: the verifier drops
+ * the branch not taken). */
+#define BPFAUDIT_DENTRY_SPAN 32
+static __always_inline void dentry_parent_name(struct dentry *d, struct dentry **parent,
+					       const unsigned char **name)
+{
+	const __u32 o_parent = bpf_core_field_offset(struct dentry, d_parent);
+	const __u32 o_name = bpf_core_field_offset(struct dentry, d_name.name);
+
+	if (o_name > o_parent && o_name + 8 - o_parent <= BPFAUDIT_DENTRY_SPAN) {
+		__u64 span[BPFAUDIT_DENTRY_SPAN / 8];
+
+		if (bpf_probe_read_kernel(span, sizeof(span), (void *)d + o_parent) == 0) {
+			*parent = (struct dentry *)span[0];
+			*name = *(const unsigned char **)((__u8 *)span + (o_name - o_parent));
+			return;
+		}
+	}
+	*parent = BPF_CORE_READ(d, d_parent);
+	*name = BPF_CORE_READ(d, d_name.name);
+}
 
 static long walk_step(__u32 index, void *arg)
 {
@@ -32,12 +65,9 @@ static long walk_step(__u32 index, void *arg)
 	 * relocation against a type the kernel does not have. */
 	struct dentry *d = w->d;
 	struct mount *mnt = w->mnt;
-	struct vfsmount *vmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
-	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 	__u32 off = w->off;
 
-	if (d == mnt_root) {
+	if (d == w->mnt_root) {
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 		if (up == mnt) {
@@ -46,15 +76,19 @@ static long walk_step(__u32 index, void *arg)
 		}
 		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = up;
+		w->mnt_root = mount_root(up);
 		return 0;
 	}
+	struct dentry *parent;
+	const unsigned char *name;
+
+	dentry_parent_name(d, &parent, &name);
 	if (d == parent) {
 		w->done = 1;
 		return 1;
 	}
 	if (off >= BPFAUDIT_PATH_MAX)
 		return 1;
-	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 	long n = bpf_probe_read_kernel_str(&out->names[off & (BPFAUDIT_PATH_MAX - 1)],
 					   BPFAUDIT_NAME_MAX, name);
 	if (n <= 0)
@@ -73,6 +107,7 @@ static __always_inline void walk_path(struct bpfaudit_dpath *out, struct path *p
 	struct walk_ctx w = {
 		.d = BPF_CORE_READ(path, dentry),
 		.mnt = (void *)vmnt - bpf_core_field_offset(struct mount, mnt),
+		.mnt_root = BPF_CORE_READ(vmnt, mnt_root),
 	};
 
 	out->len = 0;
