@@ -85,12 +85,14 @@ struct bpfaudit_abi_anchor {
 	struct bpfaudit_sockaddr_event sockaddr;
 	struct bpfaudit_rule_match_event match;
 	struct bpfaudit_batch_event batch;
+	struct bpfaudit_vfs_event vfs;
 	struct bpfaudit_pf_field_match field;
 	struct bpfaudit_pf_rule rule;
 	struct bpfaudit_pf_row row;
 	struct bpfaudit_pf_state state;
 	enum bpfaudit_event_type type;
 	enum bpfaudit_loss_reason reason;
+	enum bpfaudit_nametype nametype;
 	enum bpfaudit_pf_field f;
 	enum bpfaudit_pf_op op;
 	enum bpfaudit_pf_action action;
@@ -822,6 +824,11 @@ __noinline int emit_syscall(__u32 tid, struct bpfaudit_pending *p, __s64 ret, __
 	return emit_syscall_event(tid, p, ret, flags, false);
 }
 
+/* The VFS hooks' items (below), for a syscall one of them saw; the item
+ * of a chdir that succeeded. */
+__noinline int emit_vfs(__u32 tid);
+__noinline int emit_chdir_item(__u32 tid);
+
 /* The process-tree rule at sys_exit, for a traced thread's entry `p`. Each
  * rule is a subprogram with its own stack frame: inlined side by side, their
  * locals shared one frame that, with emit_syscall's, passed the verifier's
@@ -880,6 +887,10 @@ static __noinline int trace_exit(struct bpfaudit_pending *p, __u32 tid,
 		if (addr < 6 && len < 6)
 			emit_sockaddr(tid, p->args[addr], p->args[len]);
 	}
+	if (p->entry & BPFAUDIT_ENTRY_VFS)
+		emit_vfs(tid);
+	else if ((f & BPFAUDIT_SCF_CHDIR) && ret == 0)
+		emit_chdir_item(tid);
 	emit_syscall(tid, p, ret, 0);
 	p->nr = BPFAUDIT_NR_IDLE;
 	p->entry = 0;
@@ -1371,5 +1382,257 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
 	ev->exit_code = BPF_CORE_READ(task, exit_code);
 	ev->last_thread = BPF_CORE_READ(task, signal, live.counter) == 0;
 	submit_event(ev, sizeof(*ev));
+	return 0;
+}
+
+/* ---- VFS hooks: the kernel's PARENT/CREATE/DELETE items ----
+ *
+ * For a syscall that creates, deletes or renames a name the kernel's audit
+ * writes items no syscall argument shows: the directory the name is in
+ * (PARENT, its inode as the lookup found it) and the object created or
+ * deleted (CREATE/DELETE), from audit_inode(..., AUDIT_INODE_PARENT) in the
+ * path walk and audit_inode_child() in may_delete/may_create and
+ * fsnotify_create/mkdir/link/move. Those run only for a task whose syscall
+ * some audit rule selected, so the engine hooks the VFS itself, with fentry
+ * programs on functions whose arguments hold the same inodes and that exist,
+ * with these arguments, on 6.1, 6.12 and 6.18 (their BTF): vfs_unlink and
+ * vfs_rmdir (before may_delete, as the kernel's DELETE item), and the LSM
+ * entry points of creates, links and renames (security_inode_create, also
+ * open's O_CREAT; _mkdir, _mknod, _link, _rename), called once per object
+ * after the kernel's own checks. A kernel or policy that refuses fentry
+ * (EPERM on this host) gets none of them: userspace probes before loading,
+ * leaves them out of the load, and says so at start-up; the syscalls then
+ * keep their names without inodes.
+ *
+ * A hook adds its items, in the kernel's order, to the thread's entry here
+ * and marks the syscall (BPFAUDIT_ENTRY_VFS); its sys_exit sends them after
+ * the PATH events (emit_vfs). A created object has no inode yet when its
+ * hook runs: the dentry is kept and its inode read at sys_exit, when the
+ * dentry is still in the dcache (the syscall's own reference went just
+ * before; a read of it is a probe read either way). */
+struct vfs_state {
+	struct bpfaudit_vfs_event ev;
+	__u64 later[BPFAUDIT_VFS_ITEMS]; /* struct dentry *: inode read at sys_exit */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vfs_state);
+} vfs_items SEC(".maps");
+
+/* The current thread's item list for its syscall in flight, emptied at the
+ * syscall's first hook; NULL when the thread is not this run's. */
+static __always_inline struct vfs_state *vfs_begin(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!trace_run)
+		return NULL;
+	struct bpfaudit_pending *p = pending_of(task);
+
+	if (!p || p->nr == BPFAUDIT_NR_SKIP)
+		return NULL;
+	struct vfs_state *s =
+		bpf_task_storage_get(&vfs_items, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!s) {
+		count_loss(BPFAUDIT_LOSS_VFS_ITEMS);
+		return NULL;
+	}
+	if (!(p->entry & BPFAUDIT_ENTRY_VFS)) {
+		s->ev.count = 0;
+		p->entry |= BPFAUDIT_ENTRY_VFS;
+	}
+	return s;
+}
+
+/* Appends an item showing path argument `name`: `inode` read now, or, when
+ * it is NULL, `later`'s inode at sys_exit (or none: the kernel writes an
+ * item without inode fields for a name it found nothing behind). */
+static __always_inline void vfs_add(struct vfs_state *s, __u8 type, __u8 name,
+				    struct inode *inode, struct dentry *later)
+{
+	__u32 i = s->ev.count;
+
+	if (i >= BPFAUDIT_VFS_ITEMS) {
+		count_loss(BPFAUDIT_LOSS_VFS_ITEMS);
+		return;
+	}
+	struct bpfaudit_vfs_item *it = &s->ev.items[i];
+
+	__builtin_memset(it, 0, sizeof(*it));
+	it->type = type;
+	it->name = name;
+	if (inode) {
+		read_inode(&it->inode, inode);
+		it->has_inode = 1;
+	}
+	s->later[i] = (__u64)later;
+	s->ev.count = i + 1;
+}
+
+__noinline int emit_vfs(__u32 tid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vfs_state *s = bpf_task_storage_get(&vfs_items, task, 0, 0);
+
+	if (!s)
+		return 0;
+	__u32 n = s->ev.count;
+
+	for (int i = 0; i < BPFAUDIT_VFS_ITEMS; i++) {
+		if (i >= n)
+			break;
+		struct dentry *d = (struct dentry *)s->later[i];
+
+		if (!d)
+			continue;
+		struct inode *inode = BPF_CORE_READ(d, d_inode);
+
+		if (inode) {
+			read_inode(&s->ev.items[i].inode, inode);
+			s->ev.items[i].has_inode = 1;
+		}
+	}
+	if (n > BPFAUDIT_VFS_ITEMS)
+		n = BPFAUDIT_VFS_ITEMS;
+	s->ev.tid = tid;
+	output_event(&s->ev,
+		     offsetof(struct bpfaudit_vfs_event, items) + n * sizeof(struct bpfaudit_vfs_item),
+		     sizeof(s->ev), BPFAUDIT_EV_VFS);
+	return 0;
+}
+
+/* chdir's item is the directory its lookup found (audit_inode in
+ * filename_lookup, NORMAL), which after a success is the new cwd: read
+ * there at sys_exit, with or without the hooks. */
+__noinline int emit_chdir_item(__u32 tid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vfs_state *s =
+		bpf_task_storage_get(&vfs_items, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!s) {
+		count_loss(BPFAUDIT_LOSS_VFS_ITEMS);
+		return 0;
+	}
+	s->ev.count = 0;
+	vfs_add(s, BPFAUDIT_NT_NORMAL, 0, BPF_CORE_READ(task, fs, pwd.dentry, d_inode), NULL);
+	return emit_vfs(tid);
+}
+
+/* vfs_unlink(idmap, dir, dentry, delegated) and vfs_rmdir(idmap, dir,
+ * dentry): the first argument is a user_namespace on 6.1, a mnt_idmap
+ * later; unused. The name's directory (PARENT) and the victim (DELETE). */
+static __always_inline void vfs_delete(struct inode *dir, struct dentry *dentry)
+{
+	struct vfs_state *s = vfs_begin();
+
+	if (!s)
+		return;
+	vfs_add(s, BPFAUDIT_NT_PARENT, 0, dir, NULL);
+	vfs_add(s, BPFAUDIT_NT_DELETE, 0, BPF_CORE_READ(dentry, d_inode), NULL);
+}
+
+SEC("fentry/vfs_unlink")
+int BPF_PROG(vfs_unlink_hook, void *idmap, struct inode *dir, struct dentry *dentry)
+{
+	vfs_delete(dir, dentry);
+	return 0;
+}
+
+SEC("fentry/vfs_rmdir")
+int BPF_PROG(vfs_rmdir_hook, void *idmap, struct inode *dir, struct dentry *dentry)
+{
+	vfs_delete(dir, dentry);
+	return 0;
+}
+
+/* open's O_CREAT (lookup_open), creat, mknod of a regular file
+ * (vfs_create), mkdir and mknod: the directory, then the new object. */
+static __always_inline void vfs_create(struct inode *dir, struct dentry *dentry)
+{
+	struct vfs_state *s = vfs_begin();
+
+	if (!s)
+		return;
+	vfs_add(s, BPFAUDIT_NT_PARENT, 0, dir, NULL);
+	vfs_add(s, BPFAUDIT_NT_CREATE, 0, NULL, dentry);
+}
+
+SEC("fentry/security_inode_create")
+int BPF_PROG(vfs_create_hook, struct inode *dir, struct dentry *dentry)
+{
+	vfs_create(dir, dentry);
+	return 0;
+}
+
+SEC("fentry/security_inode_mkdir")
+int BPF_PROG(vfs_mkdir_hook, struct inode *dir, struct dentry *dentry)
+{
+	vfs_create(dir, dentry);
+	return 0;
+}
+
+SEC("fentry/security_inode_mknod")
+int BPF_PROG(vfs_mknod_hook, struct inode *dir, struct dentry *dentry)
+{
+	vfs_create(dir, dentry);
+	return 0;
+}
+
+/* The kernel makes a syscall's named items in getname() order, and link and
+ * rename take their two names as the arguments of one call
+ * (do_linkat(..., getname(old), ..., getname(new), ...)), which gcc
+ * evaluates last first: the new name's item comes first (seen on 6.18,
+ * `kernel.autrace_vs_kernel`'s cross-directory rename and link).
+ *
+ * link(old, new): the new name's directory (PARENT), the old name as its
+ * lookup found it (NORMAL), and the new name, on the same inode. */
+SEC("fentry/security_inode_link")
+int BPF_PROG(vfs_link_hook, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry)
+{
+	struct vfs_state *s = vfs_begin();
+
+	if (!s)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(old_dentry, d_inode);
+
+	vfs_add(s, BPFAUDIT_NT_PARENT, 1, dir, NULL);
+	vfs_add(s, BPFAUDIT_NT_NORMAL, 0, inode, NULL);
+	vfs_add(s, BPFAUDIT_NT_CREATE, 1, inode, NULL);
+	return 0;
+}
+
+#define RENAME_EXCHANGE_ (1 << 1)
+#define RENAME_WHITEOUT_ (1 << 2)
+
+/* rename(old, new): both names' directories (each name's own lookup; the
+ * new name's first, as above), the
+ * old name deleted (may_delete), the new name's object when there is one
+ * (may_delete of the target), and the new name created by the move
+ * (fsnotify_move), on the moved inode. An exchange or a whiteout makes
+ * other items; not recorded (the names keep no inodes). */
+SEC("fentry/security_inode_rename")
+int BPF_PROG(vfs_rename_hook, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, unsigned int flags)
+{
+	if (flags & (RENAME_EXCHANGE_ | RENAME_WHITEOUT_))
+		return 0;
+	struct vfs_state *s = vfs_begin();
+
+	if (!s)
+		return 0;
+	struct inode *moved = BPF_CORE_READ(old_dentry, d_inode);
+	struct inode *target = BPF_CORE_READ(new_dentry, d_inode);
+
+	vfs_add(s, BPFAUDIT_NT_PARENT, 1, new_dir, NULL);
+	vfs_add(s, BPFAUDIT_NT_PARENT, 0, old_dir, NULL);
+	vfs_add(s, BPFAUDIT_NT_DELETE, 0, moved, NULL);
+	if (target)
+		vfs_add(s, BPFAUDIT_NT_DELETE, 1, target, NULL);
+	vfs_add(s, BPFAUDIT_NT_CREATE, 1, moved, NULL);
 	return 0;
 }

@@ -79,6 +79,7 @@ int trace_status() {
               st.other_build ? "preloaded-by-another-build" : "preloaded",
               bpfaudit::ebpf::TracePreload::kPinDir, st.ring_bytes >> 20, st.in_use ? 1 : 0);
   std::printf("trace_entry_events %s\n", st.entry_events ? "attached" : "per-run");
+  std::printf("trace_vfs_hooks %s\n", st.vfs_hooks ? "loaded" : "none");
   if (!st.other_build) std::printf("trace_runs %u\n", st.runs);
   return 0;
 }
@@ -121,10 +122,13 @@ int main(int argc, char** argv) {
   if (*preload_cmd) {
     bpfaudit::ebpf::ProbeConfig config;
     config.ring_bytes = static_cast<std::size_t>(ring_mib) << 20;
-    if (auto r = bpfaudit::ebpf::TracePreload::load(config); !r) {
+    std::string vfs;
+    if (auto r = bpfaudit::ebpf::TracePreload::load(config, &vfs); !r) {
       std::fprintf(stderr, "bpfaudit engine: %s\n", r.error().text().c_str());
       return 1;
     }
+    // Which records its runs will have: said, never left to be guessed.
+    std::fprintf(stderr, "bpfaudit engine: trace engine preloaded; %s\n", vfs.c_str());
     return 0;
   }
   if (*unload_cmd) {

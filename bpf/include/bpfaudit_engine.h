@@ -9,7 +9,7 @@
 
 #include "bpfaudit_common.h"
 
-#define BPFAUDIT_ABI_VERSION 6
+#define BPFAUDIT_ABI_VERSION 7
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
@@ -30,6 +30,7 @@
 /* pending.entry: what an entry tracepoint saved for the syscall in flight */
 #define BPFAUDIT_ENTRY_ARGS 1u /* args[] are the entry arguments (exec) */
 #define BPFAUDIT_ENTRY_CWD 2u  /* the CWD event went out at entry (chdir) */
+#define BPFAUDIT_ENTRY_VFS 4u  /* a VFS hook noted the syscall's items (engine.bpf.c) */
 
 enum bpfaudit_event_type {
 	BPFAUDIT_EV_SYSCALL = 1, /* at sys_exit, or at thread exit for exit/exit_group */
@@ -42,6 +43,7 @@ enum bpfaudit_event_type {
 	BPFAUDIT_EV_SOCKADDR = 8, /* a socket address argument, copied at sys_exit */
 	BPFAUDIT_EV_RULE_MATCH = 9, /* a prefilter rule matched: its key, the task's title and exe */
 	BPFAUDIT_EV_BATCH = 10,  /* autrace: plain SYSCALL events of one CPU, in order, as one record */
+	BPFAUDIT_EV_VFS = 11,    /* autrace, VFS hooks on: the kernel's PATH items of a create/delete/rename */
 };
 
 /* sizeof(struct sockaddr_storage): move_addr_to_kernel refuses longer ones. */
@@ -54,7 +56,8 @@ enum bpfaudit_loss_reason {
 	BPFAUDIT_LOSS_TABLE_FULL_THREAD = 2,  /* traced-thread table full: a new thread is untraced */
 	BPFAUDIT_LOSS_TABLE_FULL_CHILD = 3,   /* traced-thread table full: a child process is untraced */
 	BPFAUDIT_LOSS_EXE_WALK = 4,           /* exe path walk cut short (record written, exe truncated) */
-	BPFAUDIT_LOSS_NREASONS = 5,
+	BPFAUDIT_LOSS_VFS_ITEMS = 5,          /* VFS hooks: a syscall's items not kept (PATH names without inodes) */
+	BPFAUDIT_LOSS_NREASONS = 6,
 };
 
 /* bpfaudit_syscall_event.flags */
@@ -117,6 +120,37 @@ struct bpfaudit_inode {
 	__u32 uid;
 	__u32 gid;
 	__u32 pad;
+};
+
+/* The items the kernel's audit_inode/audit_inode_child make for a syscall
+ * that creates, deletes or renames a name, as the engine's VFS hooks
+ * (fentry, where the kernel allows it) saw them, in the kernel's item order.
+ * Each names which path argument's name it shows (the PATH events' `item`);
+ * a PARENT item shows that name's directory part (the cwd when it has none),
+ * the others the whole name. Sent after the syscall's PATH events, before
+ * its SYSCALL event; the items replace the PATH events' own. */
+#define BPFAUDIT_VFS_ITEMS 5
+enum bpfaudit_nametype {
+	BPFAUDIT_NT_UNKNOWN = 0,
+	BPFAUDIT_NT_NORMAL = 1,
+	BPFAUDIT_NT_PARENT = 2,
+	BPFAUDIT_NT_CREATE = 3,
+	BPFAUDIT_NT_DELETE = 4,
+};
+
+struct bpfaudit_vfs_item {
+	__u8 type;      /* enum bpfaudit_nametype */
+	__u8 name;      /* the PATH event (path argument) whose name it shows: 0 or 1 */
+	__u8 has_inode; /* 0: the kernel writes no inode fields (none was found) */
+	__u8 pad[5];
+	struct bpfaudit_inode inode;
+};
+
+struct bpfaudit_vfs_event {
+	struct bpfaudit_event_header hdr;
+	__u32 tid;
+	__u32 count; /* items used, at most BPFAUDIT_VFS_ITEMS */
+	struct bpfaudit_vfs_item items[BPFAUDIT_VFS_ITEMS];
 };
 
 /* One per syscall, so kept small: 72 bytes (80 in the ring), a bpfaudit_inode

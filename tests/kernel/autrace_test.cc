@@ -168,6 +168,7 @@ void AutraceTest::trace_whole_tree(const std::string& engine) {
   ASSERT_EQ(mkdir(run_dir.c_str(), 0700), 0);
   const std::string out = run_dir + "/trace.log", manifest = run_dir + "/manifest";
   const std::string work = run_dir + "/work";
+  bool vfs = false;  // autrace's VFS hooks on: the kernel's PARENT/CREATE/DELETE items
   ASSERT_EQ(mkdir(work.c_str(), 0700), 0);
   if (noise_ < 0) start_noise();
   std::time_t t0 = std::time(nullptr);
@@ -180,6 +181,15 @@ void AutraceTest::trace_whole_tree(const std::string& engine) {
     std::string line;
     std::getline(err, line);
     EXPECT_EQ(line.rfind("autrace: probe path: " + engine, 0), 0u) << line;
+    // The line says whether the VFS hooks are on, and which records follow.
+    EXPECT_NE(line.find("; VFS hooks: "), std::string::npos) << line;
+    vfs = line.find("VFS hooks: fentry/") != std::string::npos;
+    // The guests (vm-tests exports BPFAUDIT_VM_GUEST=1) take fentry
+    // (FentryProbe), so there the hooks must be on.
+    const char* guest = std::getenv("BPFAUDIT_VM_GUEST");
+    if (guest && std::string(guest) == "1") {
+      EXPECT_TRUE(vfs) << line;
+    }
   }
 
   auto actions = read_manifest(manifest);
@@ -270,8 +280,18 @@ void AutraceTest::trace_whole_tree(const std::string& engine) {
       EXPECT_EQ(s.get("exit"), std::to_string(ret));
       EXPECT_EQ(s.get("success"), ret >= 0 ? "yes" : "no");
       EXPECT_EQ(s.get("a0"), "ffffff9c");  // AT_FDCWD as the register holds it
-      EXPECT_EQ(s.get("items"), "1");
-      const Rec* p = path_item(*ev, 0);
+      // A create with the VFS hooks: the kernel's directory item first
+      // (PARENT, the work directory made 0700 above), then the file's.
+      const bool created = op == "create" && vfs;
+      EXPECT_EQ(s.get("items"), created ? "2" : "1");
+      if (created) {
+        const Rec* dir = path_item(*ev, 0);
+        ASSERT_NE(dir, nullptr);
+        EXPECT_EQ(decode_value(dir->get("name")), work + "/");
+        EXPECT_EQ(dir->get("nametype"), "PARENT");
+        EXPECT_EQ(dir->get("mode"), "040700");
+      }
+      const Rec* p = path_item(*ev, created ? 1 : 0);
       ASSERT_NE(p, nullptr);
       bool has_cwd = false;
       for (const auto& r : *ev) has_cwd |= r.type == "CWD";
@@ -285,6 +305,7 @@ void AutraceTest::trace_whole_tree(const std::string& engine) {
         EXPECT_EQ(p->get("nametype"), "NORMAL");
       } else if (op == "create") {
         EXPECT_EQ(p->get("mode"), "0100640");
+        EXPECT_EQ(p->get("nametype"), vfs ? "CREATE" : "NORMAL");
         EXPECT_EQ(s.get("a2"), hex(O_WRONLY | O_CREAT | O_EXCL));
         EXPECT_EQ(s.get("a3"), "1a0");  // 0640
       } else {
@@ -306,14 +327,38 @@ void AutraceTest::trace_whole_tree(const std::string& engine) {
       ASSERT_NE(ev, nullptr);
       EXPECT_EQ((*ev)[0].get("exit"), a.at("ret"));
       EXPECT_EQ((*ev)[0].get("success"), "yes");
-      const Rec* p0 = path_item(*ev, 0);
-      ASSERT_NE(p0, nullptr);
-      EXPECT_EQ(decode_value(p0->get("name")), a.at("name"));
-      if (op == "rename") {
-        const Rec* p1 = path_item(*ev, 1);
-        ASSERT_NE(p1, nullptr);
-        EXPECT_EQ(decode_value(p1->get("name")), a.at("name2"));
-        EXPECT_EQ((*ev)[0].get("items"), "2");
+      if (vfs) {
+        // The kernel's items (6.18's audit for the same calls): both
+        // names' directory (the new name's first), the old name deleted and
+        // the new one created on the same inode; an unlink's directory and
+        // the name deleted.
+        std::vector<std::pair<std::string, std::string>> want;  // name, nametype
+        if (op == "rename")
+          want = {{work + "/", "PARENT"}, {work + "/", "PARENT"}, {a.at("name"), "DELETE"},
+                  {a.at("name2"), "CREATE"}};
+        else
+          want = {{work + "/", "PARENT"}, {a.at("name"), "DELETE"}};
+        EXPECT_EQ((*ev)[0].get("items"), std::to_string(want.size()));
+        for (std::size_t i = 0; i < want.size(); ++i) {
+          const Rec* p = path_item(*ev, static_cast<int>(i));
+          ASSERT_NE(p, nullptr) << i;
+          EXPECT_EQ(decode_value(p->get("name")), want[i].first) << i;
+          EXPECT_EQ(p->get("nametype"), want[i].second) << i;
+          EXPECT_EQ(p->get("mode"), want[i].second == "PARENT" ? "040700" : "0100640") << i;
+        }
+        if (op == "rename") {
+          EXPECT_EQ(path_item(*ev, 2)->get("inode"), path_item(*ev, 3)->get("inode"));
+        }
+      } else {
+        const Rec* p0 = path_item(*ev, 0);
+        ASSERT_NE(p0, nullptr);
+        EXPECT_EQ(decode_value(p0->get("name")), a.at("name"));
+        if (op == "rename") {
+          const Rec* p1 = path_item(*ev, 1);
+          ASSERT_NE(p1, nullptr);
+          EXPECT_EQ(decode_value(p1->get("name")), a.at("name2"));
+          EXPECT_EQ((*ev)[0].get("items"), "2");
+        }
       }
     } else if (op == "fork" || op == "vfork") {
       const Event* ev = find([&](const Event& e) {
@@ -441,6 +486,12 @@ TEST_F(AutraceTest, APreloadedEngineTracesRunAfterRun) {
   ASSERT_TRUE(preload.ok()) << preload.out();
   auto status = run_command(ScopedPreload::engine() + " status 2>&1").out;
   EXPECT_NE(status.find("trace_engine preloaded\n"), std::string::npos) << status;
+  // The preload says whether it took the VFS hooks, and status agrees.
+  EXPECT_NE(preload.out().find("VFS hooks: "), std::string::npos) << preload.out();
+  const bool vfs = preload.out().find("VFS hooks: fentry/") != std::string::npos;
+  EXPECT_NE(status.find(vfs ? "trace_vfs_hooks loaded\n" : "trace_vfs_hooks none\n"),
+            std::string::npos)
+      << status;
   EXPECT_NE(status.find("trace_runs 0\n"), std::string::npos) << status;
   // Twice: the second run finds the first one's tables, counters and ring
   // positions, and must start clean.

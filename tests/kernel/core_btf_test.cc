@@ -19,6 +19,7 @@
 
 #include "engine.skel.h"
 #include "kernel_env.h"
+#include "trace_probe.h"
 
 namespace bpfaudit::test {
 namespace {
@@ -44,9 +45,18 @@ Engine load(Config config, ebpf::CoreBtf* core, std::string& log_text) {
   bpf_map__set_max_entries(skel->maps.events, 1 << 20);
   bpf_map__set_max_entries(skel->maps.pf_rows, 1);
   bpf_map__set_max_entries(skel->maps.pf_rules, 1);
+  bpf_program* vfs_hooks[] = {skel->progs.vfs_unlink_hook, skel->progs.vfs_rmdir_hook,
+                              skel->progs.vfs_create_hook, skel->progs.vfs_mkdir_hook,
+                              skel->progs.vfs_mknod_hook,  skel->progs.vfs_link_hook,
+                              skel->progs.vfs_rename_hook};
   if (config == Config::kTrace) {
     skel->rodata->follow_tree = true;
+    // The VFS hooks (fentry) where the kernel takes them, as TraceProbe
+    // loads them: the guests do, this host refuses them.
+    const bool fentry = ebpf::probe_fentry().ok();
+    for (bpf_program* p : vfs_hooks) bpf_program__set_autoload(p, fentry);
   } else {
+    for (bpf_program* p : vfs_hooks) bpf_program__set_autoload(p, false);
     skel->rodata->eval_rules = true;
     for (bpf_program* p :
          {skel->progs.enter_execve, skel->progs.enter_execveat, skel->progs.enter_chdir,
@@ -106,7 +116,13 @@ void expect_same_programs(Config config) {
     }
     ++compared;
   }
-  EXPECT_GE(compared, config == Config::kTrace ? 9 : 1);
+  // The trace engine's 9 programs, and its 7 VFS hooks where fentry loads
+  // (in the guests it must: FentryProbe).
+  const bool fentry = ebpf::probe_fentry().ok();
+  if (in_vm_guest()) {
+    EXPECT_TRUE(fentry) << "fentry refused inside a vm-tests guest";
+  }
+  EXPECT_GE(compared, config == Config::kTrace ? (fentry ? 16 : 9) : 1);
 }
 
 TEST(CoreBtf, TraceEngineRelocatesAsAgainstTheWholeKernelBtf) {

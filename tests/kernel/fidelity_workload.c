@@ -1,7 +1,9 @@
 /* One process tree doing what the kernel writes varied records for, for the
  * autrace-vs-kernel differential (autrace_vs_kernel.sh): opens (existing,
  * missing, created), fstat by fd and stat by name, a file mmap and an
- * anonymous one, a rename and an unlink, connects (unix to a missing path,
+ * anonymous one, a rename and an unlink, a directory made and removed, a
+ * FIFO, a hard link, creates and removes by names relative to the cwd (whose
+ * PARENT items the kernel writes as the cwd), connects (unix to a missing path,
  * TCP to a closed loopback port), then a fork whose child execs this program
  * again ("child"), which stats and exits. Single-threaded and deterministic:
  * the same syscalls in the same order every run.
@@ -61,6 +63,34 @@ int main(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	unlink(a);
+
+	/* Across directories, so that the two names' items tell which comes first. */
+	char c[4096];
+	snprintf(c, sizeof c, "%s/sub", dir);
+	mkdir(c, 0700);
+	snprintf(a, sizeof a, "%s/sub/fifo", dir);
+	mknod(a, S_IFIFO | 0600, 0);
+	snprintf(b, sizeof b, "%s/fifo2", dir);
+	rename(a, b);
+	unlink(b);
+	snprintf(a, sizeof a, "%s/renamed", dir);
+	snprintf(b, sizeof b, "%s/sub/hardlink", dir);
+	link(a, b);
+	unlink(b);
+	rmdir(c);
+	int here = open(".", O_RDONLY | O_DIRECTORY);
+	if (here >= 0 && chdir(dir) == 0) {
+		fd = open("rel", O_WRONLY | O_CREAT, 0600);
+		if (fd >= 0)
+			close(fd);
+		mkdir("reldir", 0700);
+		rmdir("reldir");
+		unlink("rel");
+		if (fchdir(here) != 0)
+			return 1;
+	}
+	if (here >= 0)
+		close(here);
 
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un un = { .sun_family = AF_UNIX };

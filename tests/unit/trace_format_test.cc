@@ -802,3 +802,117 @@ TEST(TraceFormat, LongArgumentsAreSplitAsTheKernelSplitsThem) {
   EXPECT_EQ(hh.size() - 7458 - 7492, 4248u);
   EXPECT_EQ(recs[3], " a3[1]=\"" + std::string(3776, 'q') + "\" a4=\"z\"");
 }
+
+namespace {
+
+// The kernel's parent_len, on the names its PARENT items show.
+TEST(TraceDecoder, AuditParentLenIsTheKernels) {
+  EXPECT_EQ(audit_parent_len(""), 0u);
+  EXPECT_EQ(audit_parent_len("rel"), 0u);
+  EXPECT_EQ(audit_parent_len("dir/"), 0u);  // trailing slashes are not the component's end
+  EXPECT_EQ(audit_parent_len("/"), 1u);
+  EXPECT_EQ(audit_parent_len("/a"), 1u);
+  EXPECT_EQ(audit_parent_len("/t/k/created"), 5u);
+  EXPECT_EQ(audit_parent_len("a/b//"), 2u);
+}
+
+bpfaudit_vfs_item vfs_item(std::uint8_t type, std::uint8_t name, std::uint64_t ino,
+                           std::uint32_t mode) {
+  bpfaudit_vfs_item it{};
+  it.type = type;
+  it.name = name;
+  it.has_inode = ino != 0;
+  it.inode.ino = ino;
+  it.inode.dev = (254u << 20) | 0;
+  it.inode.mode = mode;
+  return it;
+}
+
+// A VFS hook event replaces the PATH events' items with the kernel's: the
+// expected records are what 6.18's audit wrote for the same calls of
+// fidelity_workload (autrace_vs_kernel.sh, KEEP=1): a rename across
+// directories (the new name's items first) and an unlink by a name relative
+// to the cwd, whose PARENT item is the cwd.
+TEST(TraceDecoder, VfsItemsAreTheKernels) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(700, 700);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  auto path = std::make_unique<bpfaudit_path_event>();
+  auto feed_path = [&](std::uint32_t item, const char* name) {
+    *path = {};
+    path->hdr = {1, BPFAUDIT_EV_PATH, sizeof *path};
+    path->tid = 700;
+    path->item = item;
+    std::strcpy(path->name, name);
+    path->len = static_cast<std::int32_t>(std::strlen(name) + 1);
+    EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+  };
+  feed_path(0, "/t/k/sub/fifo");
+  feed_path(1, "/t/k/fifo2");
+  bpfaudit_vfs_event vfs{};
+  vfs.hdr = {1, BPFAUDIT_EV_VFS, sizeof vfs};
+  vfs.tid = 700;
+  vfs.count = 4;
+  vfs.items[0] = vfs_item(BPFAUDIT_NT_PARENT, 1, 10952842, 040755);
+  vfs.items[1] = vfs_item(BPFAUDIT_NT_PARENT, 0, 10952965, 040700);
+  vfs.items[2] = vfs_item(BPFAUDIT_NT_DELETE, 0, 10952991, 010600);
+  vfs.items[3] = vfs_item(BPFAUDIT_NT_CREATE, 1, 10952991, 010600);
+  EXPECT_FALSE(dec.feed(&vfs, offsetof(bpfaudit_vfs_event, items) + 4 * sizeof vfs.items[0], out));
+  bpfaudit_syscall_event sc = syscall_event(2, 700);
+  sc.nr = 82;
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  std::string text;
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(text.find(" items=4 "), std::string::npos) << text;
+  const char* want[] = {
+      "item=0 name=\"/t/k/\" inode=10952842 dev=fe:00 mode=040755 ouid=0 ogid=0 rdev=00:00 "
+      "nametype=PARENT cap_fp=0",
+      "item=1 name=\"/t/k/sub/\" inode=10952965 dev=fe:00 mode=040700 ouid=0 ogid=0 "
+      "rdev=00:00 nametype=PARENT cap_fp=0",
+      "item=2 name=\"/t/k/sub/fifo\" inode=10952991 dev=fe:00 mode=010600 ouid=0 ogid=0 "
+      "rdev=00:00 nametype=DELETE cap_fp=0",
+      "item=3 name=\"/t/k/fifo2\" inode=10952991 dev=fe:00 mode=010600 ouid=0 ogid=0 "
+      "rdev=00:00 nametype=CREATE cap_fp=0"};
+  for (const char* w : want) EXPECT_NE(text.find(w), std::string::npos) << w << "\n" << text;
+
+  // unlink("rel") in /t/k: the PARENT item shows the cwd (no slash added).
+  bpfaudit_cwd_event cwd{};
+  cwd.hdr = {1, BPFAUDIT_EV_CWD, sizeof cwd};
+  cwd.tid = 700;
+  const char names[] = "k\0t\0";  // leaf first
+  std::memcpy(cwd.cwd.names, names, sizeof names - 1);
+  cwd.cwd.len = sizeof names - 1;
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+  feed_path(0, "rel");
+  vfs.count = 2;
+  vfs.items[0] = vfs_item(BPFAUDIT_NT_PARENT, 0, 10952893, 040755);
+  vfs.items[1] = vfs_item(BPFAUDIT_NT_DELETE, 0, 10952989, 0100600);
+  EXPECT_FALSE(dec.feed(&vfs, sizeof vfs, out));
+  sc.nr = 87;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  text.clear();
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(text.find("item=0 name=\"/t/k\" inode=10952893 dev=fe:00 mode=040755 ouid=0 ogid=0 "
+                      "rdev=00:00 nametype=PARENT cap_fp=0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("item=1 name=\"rel\" inode=10952989 dev=fe:00 mode=0100600 ouid=0 ogid=0 "
+                      "rdev=00:00 nametype=DELETE cap_fp=0"),
+            std::string::npos)
+      << text;
+
+  // Without a VFS event (hooks off) the names keep their own items.
+  feed_path(0, "rel");
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_EQ(out.paths.size(), 1u);
+  EXPECT_EQ(out.paths[0].type, NameType::kAuto);
+
+  // More items than the event holds is malformed, not read past its end.
+  vfs.count = BPFAUDIT_VFS_ITEMS + 1;
+  EXPECT_FALSE(dec.feed(&vfs, sizeof vfs, out));
+  EXPECT_EQ(dec.malformed(), 1u);
+}
+
+}  // namespace

@@ -97,6 +97,14 @@ std::vector<Layout> layouts() {
        sizeof(bpfaudit_sockaddr_event),
        {M(bpfaudit_sockaddr_event, hdr), M(bpfaudit_sockaddr_event, tid),
         M(bpfaudit_sockaddr_event, len), M(bpfaudit_sockaddr_event, addr)}},
+      {"bpfaudit_vfs_item",
+       sizeof(bpfaudit_vfs_item),
+       {M(bpfaudit_vfs_item, type), M(bpfaudit_vfs_item, name), M(bpfaudit_vfs_item, has_inode),
+        M(bpfaudit_vfs_item, pad), M(bpfaudit_vfs_item, inode)}},
+      {"bpfaudit_vfs_event",
+       sizeof(bpfaudit_vfs_event),
+       {M(bpfaudit_vfs_event, hdr), M(bpfaudit_vfs_event, tid), M(bpfaudit_vfs_event, count),
+        M(bpfaudit_vfs_event, items)}},
       {"bpfaudit_batch_event",
        sizeof(bpfaudit_batch_event),
        {M(bpfaudit_batch_event, hdr), M(bpfaudit_batch_event, count), M(bpfaudit_batch_event, used),
@@ -194,7 +202,23 @@ TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
       {"BPFAUDIT_EV_IDENTITY", BPFAUDIT_EV_IDENTITY},
       {"BPFAUDIT_EV_SOCKADDR", BPFAUDIT_EV_SOCKADDR},
       {"BPFAUDIT_EV_RULE_MATCH", BPFAUDIT_EV_RULE_MATCH},
-      {"BPFAUDIT_EV_BATCH", BPFAUDIT_EV_BATCH}};
+      {"BPFAUDIT_EV_BATCH", BPFAUDIT_EV_BATCH},
+      {"BPFAUDIT_EV_VFS", BPFAUDIT_EV_VFS}};
+  ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
+  for (int i = 0; i < btf_vlen(t); ++i, ++e) {
+    EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);
+    EXPECT_EQ(e->val, want[i].second);
+  }
+  // The VFS hooks' item types, which userspace maps to nametype= words.
+  id = btf__find_by_name_kind(btf_, "bpfaudit_nametype", BTF_KIND_ENUM);
+  ASSERT_GT(id, 0);
+  t = btf__type_by_id(btf_, id);
+  e = btf_enum(t);
+  want = {{"BPFAUDIT_NT_UNKNOWN", BPFAUDIT_NT_UNKNOWN},
+          {"BPFAUDIT_NT_NORMAL", BPFAUDIT_NT_NORMAL},
+          {"BPFAUDIT_NT_PARENT", BPFAUDIT_NT_PARENT},
+          {"BPFAUDIT_NT_CREATE", BPFAUDIT_NT_CREATE},
+          {"BPFAUDIT_NT_DELETE", BPFAUDIT_NT_DELETE}};
   ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
   for (int i = 0; i < btf_vlen(t); ++i, ++e) {
     EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);

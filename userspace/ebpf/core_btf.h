@@ -43,8 +43,12 @@ struct CoreNames {
 CoreNames core_names(const struct btf* local);
 
 // The subset of `kernel` that the names can match, as above. Returns the new
-// BTF (caller frees with btf__free) and how many types it holds.
-base::Result<struct btf*> core_btf_subset(const struct btf* kernel, const CoreNames& names);
+// BTF (caller frees with btf__free) and how many types it holds. With
+// `func`, its one pass over the kernel's types also puts the id of the
+// function (BTF_KIND_FUNC) of that name in `*func_id` (left as it is when
+// there is none).
+base::Result<struct btf*> core_btf_subset(const struct btf* kernel, const CoreNames& names,
+                                          const char* func = nullptr, int* func_id = nullptr);
 
 // The essential part of a BTF type name: up to its last "X___Y" flavour
 // separator, libbpf's rule (a local `task_struct___old` matches the kernel's
@@ -76,12 +80,21 @@ class CoreBtf {
   // "CO-RE against N of M kernel BTF types" or "CO-RE against the whole
   // kernel BTF (REASON)".
   const std::string& describe() const { return description_; }
+  // The kernel BTF id of the function `name` (BTF_KIND_FUNC), looked up by
+  // build() while it has the kernel's BTF (one scan, not another parse of
+  // it): a feature probe must name its attach point. Call before build();
+  // func_id() is 0 when build() did not read the kernel's BTF or has no such
+  // function.
+  void look_up_func(std::string name) { func_name_ = std::move(name); }
+  int func_id() const { return func_id_; }
 
  private:
   base::UniqueFd memfd_;
   std::string path_;
   std::string description_;
   bool built_ = false;
+  std::string func_name_;
+  int func_id_ = 0;
 };
 
 }  // namespace bpfaudit::ebpf

@@ -102,7 +102,10 @@ base::Result<Skel> load_object(bool reuse_pins) {
   for (bpf_program* p : {skel->progs.enter_execve, skel->progs.enter_execveat,
                          skel->progs.enter_chdir, skel->progs.enter_any, skel->progs.handle_fork,
                          skel->progs.handle_exec, skel->progs.handle_task_exit,
-                         skel->progs.handle_switch})
+                         skel->progs.handle_switch, skel->progs.vfs_unlink_hook,
+                         skel->progs.vfs_rmdir_hook, skel->progs.vfs_create_hook,
+                         skel->progs.vfs_mkdir_hook, skel->progs.vfs_mknod_hook,
+                         skel->progs.vfs_link_hook, skel->progs.vfs_rename_hook})
     bpf_program__set_autoload(p, false);
   if (reuse_pins)
     for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());

@@ -43,6 +43,36 @@ bool stats_fd(const SyscallEvent& ev) {
 
 }  // namespace
 
+std::size_t audit_parent_len(const std::string& path) {
+  if (path.empty()) return 0;
+  std::size_t p = path.size() - 1;
+  while (p > 0 && path[p] == '/') --p;  // trailing slashes
+  while (p > 0 && path[p] != '/') --p;  // the last component
+  return path[p] == '/' ? p + 1 : p;
+}
+
+std::vector<PathItem> vfs_path_items(const std::vector<PathItem>& names,
+                                     const std::vector<VfsItem>& vfs,
+                                     const std::optional<std::string>& cwd) {
+  std::vector<PathItem> out;
+  out.reserve(vfs.size());
+  for (const VfsItem& v : vfs) {
+    PathItem item;
+    item.type = v.type;
+    item.inode = v.inode;
+    if (v.name < names.size()) item.name = names[v.name].name;
+    if (item.name && v.type == NameType::kParent) {
+      std::size_t len = audit_parent_len(*item.name);
+      if (len == 0)
+        item.name = cwd;  // a relative name in the cwd: the kernel writes the cwd's path
+      else
+        item.name->resize(len);
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 bool TraceDecoder::fd_stat_takes_no_name(const std::string& release) {
   unsigned major = 0, minor = 0;
   if (std::sscanf(release.c_str(), "%u.%u", &major, &minor) != 2) return true;
@@ -153,7 +183,9 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         identities_.erase(who);
         return true;
       }
+      std::vector<VfsItem> vfs;
       if (p != pending_.end()) {
+        vfs = std::move(p->second.vfs);
         out.cwd = std::move(p->second.cwd);
         out.paths = std::move(p->second.paths);
         out.sockaddr = std::move(p->second.sockaddr);
@@ -168,6 +200,8 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (has_inode && !out.paths.empty())
         out.paths[0].inode =
             to_inode(static_cast<const bpfaudit_syscall_inode_event*>(data)->inode);
+      // The VFS hooks saw the kernel's items: they replace the names' own.
+      if (!vfs.empty()) out.paths = vfs_path_items(out.paths, vfs, out.cwd);
       if (out.sockaddr && unix_path_of(*out.sockaddr) && out.paths.empty())
         out.paths.push_back(PathItem{*unix_path_of(*out.sockaddr), std::nullopt});
       // A name the probe could not read in a syscall that failed with
@@ -227,7 +261,10 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       const std::size_t room = std::min<std::size_t>({size, hdr.size, sizeof(*ev)}) - head;
       auto& paths = pending_[ev->tid].paths;
       // A leftover from a syscall whose exit was never seen must not leak into this one.
-      if (ev->item == 0) paths.clear();
+      if (ev->item == 0) {
+        paths.clear();
+        pending_[ev->tid].vfs.clear();
+      }
       // A name with no NUL within PATH_MAX (the probe says -ENAMETOOLONG)
       // is refused by the kernel's getname, which keeps no item of it.
       if (ev->len == -kENameTooLong) return false;
@@ -235,6 +272,34 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (ev->len > 0)
         item.name = bounded(ev->name, std::min<std::size_t>(ev->len, room));
       paths.push_back(std::move(item));
+      return false;
+    }
+    case BPFAUDIT_EV_VFS: {
+      constexpr std::size_t head = offsetof(bpfaudit_vfs_event, items);
+      if (!fits(head)) return false;
+      bpfaudit_vfs_event ev{};
+      std::memcpy(&ev, data, std::min<std::size_t>({size, hdr.size, sizeof ev}));
+      if (ev.count > BPFAUDIT_VFS_ITEMS || head + ev.count * sizeof(bpfaudit_vfs_item) > size ||
+          head + ev.count * sizeof(bpfaudit_vfs_item) > hdr.size) {
+        ++malformed_;
+        return false;
+      }
+      auto& vfs = pending_[ev.tid].vfs;
+      vfs.clear();
+      for (std::uint32_t i = 0; i < ev.count; ++i) {
+        const bpfaudit_vfs_item& in = ev.items[i];
+        VfsItem item;
+        switch (in.type) {
+          case BPFAUDIT_NT_NORMAL: item.type = NameType::kNormal; break;
+          case BPFAUDIT_NT_PARENT: item.type = NameType::kParent; break;
+          case BPFAUDIT_NT_CREATE: item.type = NameType::kCreate; break;
+          case BPFAUDIT_NT_DELETE: item.type = NameType::kDelete; break;
+          default: item.type = NameType::kUnknown; break;
+        }
+        item.name = in.name;
+        if (in.has_inode) item.inode = to_inode(in.inode);
+        vfs.push_back(std::move(item));
+      }
       return false;
     }
     case BPFAUDIT_EV_RULE_MATCH: {

@@ -19,8 +19,8 @@ inline constexpr std::uint32_t kAuditArchI386 = 0x40000003;    // AUDIT_ARCH_I38
 // Why events were lost, one numbering for autrace and the prefilter (the
 // ABI's per-CPU counters, enum bpfaudit_loss_reason): ring full for a
 // SYSCALL event or for another, traced-thread table full for a thread or a
-// child process, exe walk cut short.
-inline constexpr int kLossReasons = 5;
+// child process, exe walk cut short, VFS hook items not kept.
+inline constexpr int kLossReasons = 6;
 // Their names, as loss records and `bpfaudit engine status` show them.
 const char* loss_reason_name(int reason);
 
@@ -33,10 +33,36 @@ struct InodeInfo {
   std::uint32_t gid = 0;
 };
 
+// The nametype= of a PATH item. kAuto: an item from a syscall argument
+// alone, NORMAL with an inode and UNKNOWN without; the others are the
+// kernel's own, as the engine's VFS hooks report them.
+enum class NameType : std::uint8_t { kAuto, kUnknown, kNormal, kParent, kCreate, kDelete };
+
 struct PathItem {
-  std::optional<std::string> name;  // nullopt: the pointer could not be read
+  std::optional<std::string> name;  // nullopt: the pointer could not be read (name=(null))
   std::optional<InodeInfo> inode;   // nullopt: the object was not resolved
+  NameType type = NameType::kAuto;
 };
+
+// One item of a VFS hook event (bpfaudit_vfs_event): the kernel's type,
+// which path argument's name it shows, and the inode, if any.
+struct VfsItem {
+  NameType type = NameType::kUnknown;
+  std::uint8_t name = 0;
+  std::optional<InodeInfo> inode;
+};
+
+// The PATH items of a syscall the VFS hooks saw: `vfs` in order, each with
+// the name of `names[item.name]` (from the syscall's PATH events), a PARENT
+// its directory part as the kernel's audit_log_name writes it (up to and
+// including the last '/' before the final component, trailing slashes not
+// counted; the cwd when there is none).
+std::vector<PathItem> vfs_path_items(const std::vector<PathItem>& names,
+                                     const std::vector<VfsItem>& vfs,
+                                     const std::optional<std::string>& cwd);
+// The kernel's parent_len (kernel/auditsc.c): the length of `path`'s
+// directory part, the '/' included; 0 when it has none.
+std::size_t audit_parent_len(const std::string& path);
 
 struct ExecInfo {
   std::string filename;  // the name the program was executed by
@@ -111,6 +137,7 @@ class TraceDecoder {
     std::vector<PathItem> paths;
     std::optional<ExecInfo> exec;
     std::optional<InodeInfo> exec_inode;
+    std::vector<VfsItem> vfs;  // a VFS hook event's items
     // RULE_MATCH: the rule's key, the task's title and exe at the match.
     bool matched = false;
     std::optional<std::string> key;

@@ -317,9 +317,26 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
       put_u(out, p.inode->gid);
       out.append(" rdev=");
       append_dev(out, p.inode->rdev);
-      out.append(" nametype=NORMAL");
-    } else {
-      out.append(" nametype=UNKNOWN");
+    }
+    switch (p.type) {
+      case NameType::kAuto:
+        out.append(p.inode ? " nametype=NORMAL" : " nametype=UNKNOWN");
+        break;
+      case NameType::kUnknown:
+        out.append(" nametype=UNKNOWN");
+        break;
+      case NameType::kNormal:
+        out.append(" nametype=NORMAL");
+        break;
+      case NameType::kParent:
+        out.append(" nametype=PARENT");
+        break;
+      case NameType::kCreate:
+        out.append(" nametype=CREATE");
+        break;
+      case NameType::kDelete:
+        out.append(" nametype=DELETE");
+        break;
     }
     out.append(" cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n");
   }

@@ -108,6 +108,8 @@ const char* loss_reason_name(int reason) {
       return "thread-table-full-child";
     case BPFAUDIT_LOSS_EXE_WALK:
       return "exe-walk-cut";
+    case BPFAUDIT_LOSS_VFS_ITEMS:
+      return "vfs-items";
     default:
       return "unknown";
   }
@@ -134,7 +136,48 @@ const ProgramSpec kProgramSpecs[TraceProbe::kPrograms] = {
      [](engine_bpf* s) { return s->progs.enter_execveat; }},
     {"enter_chdir", "sys_enter_chdir", [](engine_bpf* s) { return s->progs.enter_chdir; }},
     {"enter_any", nullptr, [](engine_bpf* s) { return s->progs.enter_any; }},
+    {"vfs_unlink_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_unlink_hook; }},
+    {"vfs_rmdir_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_rmdir_hook; }},
+    {"vfs_create_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_create_hook; }},
+    {"vfs_mkdir_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_mkdir_hook; }},
+    {"vfs_mknod_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_mknod_hook; }},
+    {"vfs_link_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_link_hook; }},
+    {"vfs_rename_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_rename_hook; }},
 };
+
+bool is_vfs_hook(int p) { return p >= TraceProbe::kFirstVfs && p < TraceProbe::kPrograms; }
+
+// What the VFS hooks attach to (engine.bpf.c), for the start-up line.
+constexpr const char* kVfsHookPoints =
+    "fentry/vfs_unlink|vfs_rmdir|security_inode_create|mkdir|mknod|link|rename";
+constexpr const char* kVfsOffEffect = "PARENT/CREATE/DELETE items without inodes";
+
+std::string errno_word(int err) {
+  const char* name = strerrorname_np(err);
+  return name ? name : std::to_string(err);
+}
+
+}  // namespace
+
+// Tried before the engine loads: a policy that refuses fentry (EPERM on the
+// development host, from the load) must not make the whole engine fail.
+base::Result<void> probe_fentry(int btf_id) {
+  if (btf_id <= 0) btf_id = libbpf_find_vmlinux_btf_id("vfs_unlink", BPF_TRACE_FENTRY);
+  if (btf_id <= 0)
+    return base::Error{-ENOENT, "no vfs_unlink in the kernel BTF"};
+  bpf_insn insns[2] = {};
+  insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;  // r0 = 0
+  insns[1].code = BPF_JMP | BPF_EXIT;
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+              .attach_btf_id = static_cast<__u32>(btf_id));
+  base::UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_TRACING, "vfs_probe", "GPL", insns, 2, &opts));
+  if (!prog) return base::Error{-errno, "fentry refused (" + errno_word(errno) + ")"};
+  base::UniqueFd link(bpf_raw_tracepoint_open(nullptr, prog.get()));
+  if (!link) return base::Error{-errno, "fentry attach refused (" + errno_word(errno) + ")"};
+  return {};
+}
+
+namespace {
 
 std::string pin(const char* name) { return std::string(TracePreload::kPinDir) + "/" + name; }
 
@@ -244,6 +287,8 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
                  (tracefs ? "the syscall entry events did not attach" : "no tracefs") + ")";
   }
 
+  probe->attach_vfs_hooks();
+
   // poll() waits on the ring and on an eventfd, so that stopping does not
   // sit out the poll timeout after the traced program has finished.
   auto wait_failed = [&] {
@@ -266,9 +311,29 @@ base::Result<std::unique_ptr<TraceProbe>> TraceProbe::open(const ProbeConfig& co
   }
   probe->description_ = engine + " (tp_btf/sys_exit, " + entry_path +
                         ", tp_btf/sched_process_fork|exec|exit, tp_btf/sched_switch; ring buffer " +
-                        std::to_string(probe->ring_bytes_ >> 20) + " MiB)";
+                        std::to_string(probe->ring_bytes_ >> 20) + " MiB; " +
+                        probe->vfs_status_ + ")";
   probe->phases_.emplace_back("attach", ms_since(phase_start));
   return probe;
+}
+
+// All or none: a syscall whose items came from some hooks and not others
+// would be written as neither kernel's.
+void TraceProbe::attach_vfs_hooks() {
+  vfs_hooks_ = false;
+  if (!vfs_loaded_) {
+    vfs_status_ = "VFS hooks: " + vfs_off_reason_ + ": " + kVfsOffEffect;
+    return;
+  }
+  for (int p = kFirstVfs; p < kPrograms; ++p) {
+    if (auto a = attach(static_cast<Program>(p), run_); !a) {
+      for (int q = kFirstVfs; q < kPrograms; ++q) links_[q].reset();
+      vfs_status_ = "VFS hooks: " + a.error().text() + ": " + kVfsOffEffect;
+      return;
+    }
+  }
+  vfs_hooks_ = true;
+  vfs_status_ = std::string("VFS hooks: ") + kVfsHookPoints;
 }
 
 base::Result<void> TraceProbe::load(const ProbeConfig& config, std::string& core_btf_description) {
@@ -312,9 +377,18 @@ base::Result<void> TraceProbe::load(const ProbeConfig& config, std::string& core
     return base::Error{-errno, std::string("cannot open the engine BPF object: ") +
                                    std::strerror(errno) + "\n" + log.tail(5)};
   phase("open the object");
+  core_btf.look_up_func("vfs_unlink");
   core_btf.build(bpf_object__btf(skel->obj));
   core_btf_description = core_btf.describe();
   phase("the kernel BTF subset CO-RE relocates against");
+  // The VFS hooks where the kernel allows fentry; elsewhere left out of the
+  // load, so that the rest of the engine loads as before.
+  auto fentry = probe_fentry(core_btf.func_id());
+  vfs_loaded_ = fentry.ok();
+  if (!fentry) vfs_off_reason_ = fentry.error().text();
+  for (int p = kFirstVfs; p < kPrograms; ++p)
+    bpf_program__set_autoload(kProgramSpecs[p].get(skel.get()), vfs_loaded_);
+  phase("fentry probe");
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
   // The engine with the process-tree rule alone: no prefilter rules here,
   // so its rule tables (5 MiB of preallocated kernel memory) shrink to one
@@ -345,13 +419,15 @@ base::Result<void> TraceProbe::load(const ProbeConfig& config, std::string& core
   // The probe keeps descriptors of its own, as it does of a preloaded
   // engine; libbpf's object goes.
   for (int p = 0; p < kPrograms; ++p)
-    progs_[p].reset(dup_fd(bpf_program__fd(kProgramSpecs[p].get(skel.get()))));
+    if (vfs_loaded_ || !is_vfs_hook(p))
+      progs_[p].reset(dup_fd(bpf_program__fd(kProgramSpecs[p].get(skel.get()))));
   pending_fd_.reset(dup_fd(bpf_map__fd(skel->maps.pending)));
   batch_fd_.reset(dup_fd(bpf_map__fd(skel->maps.batch)));
   losses_fd_.reset(dup_fd(bpf_map__fd(skel->maps.losses)));
   bss_fd_.reset(dup_fd(bpf_map__fd(skel->maps.bss)));
-  for (const auto& p : progs_)
-    if (!p) return base::Error{-errno, std::string("cannot keep the engine: ") + std::strerror(errno)};
+  for (int p = 0; p < kPrograms; ++p)
+    if (!progs_[p] && (vfs_loaded_ || !is_vfs_hook(p)))
+      return base::Error{-errno, std::string("cannot keep the engine: ") + std::strerror(errno)};
   if (!pending_fd_ || !batch_fd_ || !losses_fd_ || !bss_fd_)
     return base::Error{-errno, std::string("cannot keep the engine: ") + std::strerror(errno)};
   skel.reset();
@@ -389,8 +465,20 @@ base::Result<void> TraceProbe::open_preloaded(const ProbeConfig& config) {
     if (!fd) return base::Error{-errno, "cannot open " + pin(name) + ": " + std::strerror(errno)};
     return {};
   };
-  for (int p = 0; p < kPrograms; ++p)
+  for (int p = 0; p < kFirstVfs; ++p)
     if (auto r = get(kProgramSpecs[p].name, progs_[p]); !r) return r;
+  // The VFS hooks are pinned only when the kernel let them load at preload.
+  vfs_loaded_ = true;
+  for (int p = kFirstVfs; p < kPrograms && vfs_loaded_; ++p)
+    if (auto r = get(kProgramSpecs[p].name, progs_[p]); !r) {
+      vfs_loaded_ = false;
+      vfs_off_reason_ = r.error().code == -ENOENT
+                            ? std::string("not in the preloaded engine (its load was refused "
+                                          "fentry; `bpfaudit engine preload-trace` said why)")
+                            : "the preloaded engine's: " + r.error().text();
+    }
+  if (!vfs_loaded_)
+    for (int p = kFirstVfs; p < kPrograms; ++p) progs_[p].reset();
   base::UniqueFd* maps[] = {&ring_fd_, &pending_fd_, &batch_fd_, &losses_fd_, &bss_fd_};
   for (std::size_t i = 0; i < std::size(kMapPins); ++i)
     if (auto r = get(kMapPins[i], *maps[i]); !r) return r;
@@ -518,7 +606,7 @@ base::Result<void> TraceProbe::attach(Program p, std::uint64_t cookie) {
   };
   if (!spec.syscall_event) {
     links_[p].reset(bpf_raw_tracepoint_open(nullptr, progs_[p].get()));
-    if (!links_[p]) return failed("tp_btf");
+    if (!links_[p]) return failed(is_vfs_hook(p) ? "fentry" : "tp_btf");
     return {};
   }
   // A syscall event, through perf as libbpf attaches one, with the run's
@@ -775,7 +863,7 @@ std::array<std::uint64_t, kLossReasons> TraceProbe::losses() const {
 
 namespace bpfaudit::ebpf {
 
-base::Result<void> TracePreload::load(const ProbeConfig& config) {
+base::Result<void> TracePreload::load(const ProbeConfig& config, std::string* vfs_status) {
   if (geteuid() != 0) return base::Error{-EPERM, "preloading the trace engine needs root"};
   if (access(kBtfPath, R_OK) != 0)
     return base::Error{-errno, std::string("kernel BTF not available (") + kBtfPath + ": " +
@@ -785,6 +873,9 @@ base::Result<void> TracePreload::load(const ProbeConfig& config) {
   probe->page_size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   std::string core_btf;
   if (auto loaded = probe->load(config, core_btf); !loaded) return loaded.error();
+  if (vfs_status)
+    *vfs_status = probe->vfs_loaded_ ? std::string("VFS hooks: ") + kVfsHookPoints
+                                     : "VFS hooks: " + probe->vfs_off_reason_ + ": " + kVfsOffEffect;
   if (auto fs = ensure_bpffs(); !fs) return fs.error();
   (void)unload();  // one preloaded engine: a new one replaces the old
   ::mkdir("/sys/fs/bpf/bpfaudit", 0700);
@@ -797,7 +888,7 @@ base::Result<void> TracePreload::load(const ProbeConfig& config) {
   };
   base::Result<void> pinned;
   for (int p = 0; p < TraceProbe::kPrograms && pinned; ++p)
-    pinned = pin_fd(probe->progs_[p].get(), kProgramSpecs[p].name);
+    if (probe->progs_[p]) pinned = pin_fd(probe->progs_[p].get(), kProgramSpecs[p].name);
   const base::UniqueFd* maps[] = {&probe->ring_fd_, &probe->pending_fd_, &probe->batch_fd_,
                                   &probe->losses_fd_, &probe->bss_fd_};
   for (std::size_t i = 0; i < std::size(kMapPins) && pinned; ++i)
@@ -861,6 +952,7 @@ TracePreload::State TracePreload::state() {
   Stamp ours = stamp_of(ProbeConfig{});
   st.other_build = stamp->object != ours.object || stamp->bss_bytes != ours.bss_bytes;
   st.entry_events = ::access(pin(kEntryLinkPins[0]).c_str(), F_OK) == 0;
+  st.vfs_hooks = ::access(pin(kProgramSpecs[TraceProbe::kFirstVfs].name).c_str(), F_OK) == 0;
   base::UniqueFd lock(::open(kLockPath, O_RDONLY | O_CLOEXEC));
   if (lock && flock(lock.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) st.in_use = true;
   if (!st.other_build) {

@@ -33,6 +33,12 @@ namespace bpfaudit::ebpf {
 inline constexpr std::size_t kDefaultRingBytes = 64u << 20;
 inline constexpr std::size_t kMaxRingBytes = 4096ull << 20;
 
+// Whether this kernel lets a BPF trampoline (fentry) load and attach, tried
+// on the VFS hooks' first attach point (vfs_unlink) with a two-instruction
+// program; the error says why not (e.g. "fentry refused (EPERM)"). `btf_id`
+// is vfs_unlink's id in the kernel's BTF, 0 to look it up.
+base::Result<void> probe_fentry(int btf_id = 0);
+
 struct ProbeConfig {
   std::vector<int> syscalls;                   // empty: every syscall
   std::size_t ring_bytes = kDefaultRingBytes;  // power of two, multiple of the page size
@@ -59,7 +65,9 @@ struct TracePreload {
   static constexpr const char* kPinDir = "/sys/fs/bpf/bpfaudit/trace";
   // Loads the engine as autrace would with `config` and pins it, replacing
   // a preloaded engine already there.
-  static base::Result<void> load(const ProbeConfig& config);
+  // `vfs_status`, when given, gets whether the VFS hooks were loaded (and
+  // pinned) or why not, as autrace's start-up line words it.
+  static base::Result<void> load(const ProbeConfig& config, std::string* vfs_status = nullptr);
   // Removes the pins (a run in progress keeps its descriptors and ends as
   // usual); the kernel frees the engine when its last user goes.
   static base::Result<void> unload();
@@ -69,6 +77,7 @@ struct TracePreload {
     bool in_use = false;        // a run holds it now
     bool other_build = false;   // loaded by another build: autrace will not use it
     bool entry_events = false;  // exec's and chdir's entry events kept attached
+    bool vfs_hooks = false;     // the VFS hooks (fentry) loaded with it
     std::uint32_t runs = 0;     // runs it has served
   };
   static State state();
@@ -121,8 +130,23 @@ class TraceProbe {
     kEnterExecveat,
     kEnterChdir,
     kEnterAny,
+    // The VFS hooks (fentry, engine.bpf.c): loaded and attached only where
+    // the kernel allows fentry, all or none.
+    kVfsUnlink,
+    kVfsRmdir,
+    kVfsCreate,
+    kVfsMkdir,
+    kVfsMknod,
+    kVfsLink,
+    kVfsRename,
     kPrograms
   };
+  static constexpr Program kFirstVfs = kVfsUnlink;
+
+  // Whether the VFS hooks are attached for this run, and the start-up
+  // line's words for it (on, or off and why).
+  bool vfs_hooks() const { return vfs_hooks_; }
+  const std::string& vfs_status() const { return vfs_status_; }
 
  private:
   friend struct TracePreload;
@@ -160,6 +184,13 @@ class TraceProbe {
   // Attaches p; a syscall event with `cookie` (engine.bpf.c, save_entry).
   base::Result<void> attach(Program p, std::uint64_t cookie);
   bool entry_events_preloaded_ = false;  // the preloaded engine keeps them attached
+  // The VFS hooks: loaded (progs_ holds them) or not, and why not.
+  bool vfs_loaded_ = false;
+  std::string vfs_off_reason_;
+  bool vfs_hooks_ = false;
+  std::string vfs_status_;
+  // Attaches the VFS hooks when loaded; sets vfs_hooks_ and vfs_status_.
+  void attach_vfs_hooks();
 
   // The ring buffer, mapped and consumed here rather than by libbpf's
   // ring_buffer: libbpf publishes the consumer position after every record,
