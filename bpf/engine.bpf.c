@@ -86,6 +86,7 @@ struct bpfaudit_abi_anchor {
 	struct bpfaudit_rule_match_event match;
 	struct bpfaudit_batch_event batch;
 	struct bpfaudit_vfs_event vfs;
+	struct bpfaudit_exec_item_event exec_item;
 	struct bpfaudit_pf_field_match field;
 	struct bpfaudit_pf_rule rule;
 	struct bpfaudit_pf_row row;
@@ -1399,7 +1400,8 @@ int BPF_PROG(handle_task_exit, struct task_struct *task)
  * vfs_rmdir (before may_delete, as the kernel's DELETE item), and the LSM
  * entry points of creates, links and renames (security_inode_create, also
  * open's O_CREAT; _mkdir, _mknod, _link, _rename), called once per object
- * after the kernel's own checks. A kernel or policy that refuses fentry
+ * after the kernel's own checks; and open_exec's return, exec's
+ * interpreter items (at the end). A kernel or policy that refuses fentry
  * (EPERM on this host) gets none of them: userspace probes before loading,
  * leaves them out of the load, and says so at start-up; the syscalls then
  * keep their names without inodes.
@@ -1634,5 +1636,49 @@ int BPF_PROG(vfs_rename_hook, struct inode *old_dir, struct dentry *old_dentry,
 	if (target)
 		vfs_add(s, BPFAUDIT_NT_DELETE, 1, target, NULL);
 	vfs_add(s, BPFAUDIT_NT_CREATE, 1, moved, NULL);
+	return 0;
+}
+
+/* exec's interpreters: load_elf_binary opens the ELF interpreter (and
+ * binfmt_script a script's) with open_exec, whose getname_kernel and lookup
+ * give the kernel's PATH item after the executable's: the name as the binary
+ * gave it, NORMAL with the file's inode, or UNKNOWN when the open failed.
+ * Sent at once, in the order the kernel opens them, ahead of the exec's
+ * SYSCALL event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfaudit_exec_item_event);
+} exec_item_scratch SEC(".maps");
+
+SEC("fexit/open_exec")
+int BPF_PROG(vfs_open_exec_hook, const char *name, struct file *ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 zero = 0;
+
+	if (!trace_run)
+		return 0;
+	struct bpfaudit_pending *p = pending_of(task);
+
+	if (!p || p->nr == BPFAUDIT_NR_SKIP)
+		return 0;
+	struct bpfaudit_exec_item_event *ev = bpf_map_lookup_elem(&exec_item_scratch, &zero);
+
+	if (!ev)
+		return 0;
+	ev->tid = (__u32)bpf_get_current_pid_tgid();
+	ev->pad = 0;
+	__builtin_memset(&ev->inode, 0, sizeof(ev->inode));
+	ev->has_inode = 0;
+	if ((unsigned long)ret < (unsigned long)-MAX_ERRNO_ && ret) {
+		read_inode(&ev->inode, BPF_CORE_READ(ret, f_inode));
+		ev->has_inode = 1;
+	}
+	ev->len = bpf_probe_read_kernel_str(ev->name, sizeof(ev->name), name);
+	__u64 used = ev->len > 0 ? (__u64)ev->len : 0;
+	output_event(ev, offsetof(struct bpfaudit_exec_item_event, name) + used, sizeof(*ev),
+		     BPFAUDIT_EV_EXEC_ITEM);
 	return 0;
 }

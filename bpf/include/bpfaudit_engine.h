@@ -44,6 +44,7 @@ enum bpfaudit_event_type {
 	BPFAUDIT_EV_RULE_MATCH = 9, /* a prefilter rule matched: its key, the task's title and exe */
 	BPFAUDIT_EV_BATCH = 10,  /* autrace: plain SYSCALL events of one CPU, in order, as one record */
 	BPFAUDIT_EV_VFS = 11,    /* autrace, VFS hooks on: the kernel's PATH items of a create/delete/rename */
+	BPFAUDIT_EV_EXEC_ITEM = 12, /* autrace, VFS hooks on: a file exec opened by name (the ELF interpreter) */
 };
 
 /* sizeof(struct sockaddr_storage): move_addr_to_kernel refuses longer ones. */
@@ -151,6 +152,21 @@ struct bpfaudit_vfs_event {
 	__u32 tid;
 	__u32 count; /* items used, at most BPFAUDIT_VFS_ITEMS */
 	struct bpfaudit_vfs_item items[BPFAUDIT_VFS_ITEMS];
+};
+
+/* A file an exec opened by a name of the kernel's own (open_exec: the ELF
+ * interpreter, a script's interpreter): the kernel's PATH item after the
+ * executable's, NORMAL with its inode, or UNKNOWN without one when the open
+ * failed. Sent from inside the exec, in the order the kernel opens them.
+ * The record ends after the name's bytes. */
+struct bpfaudit_exec_item_event {
+	struct bpfaudit_event_header hdr;
+	__u32 tid;
+	__u32 has_inode;
+	struct bpfaudit_inode inode;
+	__s32 len; /* bpf_probe_read_kernel_str result: bytes with NUL, <0 on fault */
+	__u32 pad;
+	char name[BPFAUDIT_PATH_MAX];
 };
 
 /* One per syscall, so kept small: 72 bytes (80 in the ring), a bpfaudit_inode

@@ -1,6 +1,7 @@
 // Kernel tier: autrace traces a real process tree through the eBPF probe.
 // Expected values come from the traced program's own manifest (what its
 // syscalls returned, fstat of what it opened) and from stock ausearch.
+#include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <limits.h>
@@ -157,6 +158,25 @@ class AutraceTest : public ::testing::Test {
 
 // The whole-tree check below, run by the tests of each engine path; `engine`
 // is what the start-up line must say about the engine.
+// The PT_INTERP path of an x86_64 ELF file, "" when it has none.
+std::string elf_interpreter(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  Elf64_Ehdr eh{};
+  if (!f.read(reinterpret_cast<char*>(&eh), sizeof eh) || eh.e_ident[EI_CLASS] != ELFCLASS64)
+    return "";
+  for (int i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph{};
+    f.seekg(static_cast<std::streamoff>(eh.e_phoff + i * eh.e_phentsize));
+    if (!f.read(reinterpret_cast<char*>(&ph), sizeof ph)) return "";
+    if (ph.p_type != PT_INTERP) continue;
+    std::string name(ph.p_filesz, '\0');
+    f.seekg(static_cast<std::streamoff>(ph.p_offset));
+    if (!f.read(name.data(), static_cast<std::streamsize>(name.size()))) return "";
+    return name.c_str();
+  }
+  return "";
+}
+
 void AutraceTest::trace_whole_tree(const std::string& engine) {
   const std::string key = "bpfaudit-test-" + std::to_string(getpid());
   ScopedRule rule(key);
@@ -427,6 +447,20 @@ void AutraceTest::trace_whole_tree(const std::string& engine) {
     const Rec* p = path_item(*ev, 0);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->get("nametype"), "NORMAL");
+    // With the VFS hooks, the kernel's second item: the ELF interpreter the
+    // binary names (PT_INTERP, read here from the file), as opened.
+    const std::string interp = elf_interpreter(x.exe);
+    ASSERT_FALSE(interp.empty()) << x.exe << " is not a dynamic ELF binary";
+    EXPECT_EQ((*ev)[0].get("items"), vfs ? "2" : "1");
+    if (vfs) {
+      const Rec* i = path_item(*ev, 1);
+      ASSERT_NE(i, nullptr);
+      EXPECT_EQ(decode_value(i->get("name")), interp);
+      EXPECT_EQ(i->get("nametype"), "NORMAL");
+      struct stat st {};
+      ASSERT_EQ(stat(interp.c_str(), &st), 0) << interp;
+      EXPECT_EQ(i->get("inode"), std::to_string(st.st_ino));
+    }
   }
 
   // Stock ausearch finds every process's events in the file.

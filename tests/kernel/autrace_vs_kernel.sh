@@ -10,7 +10,8 @@
 # nametypes, EXECVE arguments, SOCKADDR, MMAP flags, CWD). The two sorted
 # lists must be equal, except for what the eBPF engine cannot see, each
 # listed below with its count:
-#   - exec: BPRM_FCAPS and the ELF interpreter's PATH item;
+#   - exec: BPRM_FCAPS; where the VFS hooks are off also its PATH items (the
+#     ELF interpreter's item comes from a hook too);
 #   - only where autrace's start-up line says its VFS hooks are off (fentry
 #     refused, as on the development host): creates, mkdir, mknod, links,
 #     renames, unlinks and rmdir, whose PARENT/CREATE/DELETE items come from
@@ -100,18 +101,19 @@ shape() {  # shape LOG DIR
       if (match(rec, " " name "=[^ ]*")) return substr(rec, RSTART + length(name) + 2, RLENGTH - length(name) - 2)
       return ""
     }
-    function flush(   i, line, sc, limited, t, r, paths, items) {
+    function flush(   i, line, sc, limited, fcaps_only, t, r, paths, fcaps, items) {
       if (nrec == 0) return
       sc = recs[1]
       if (val(sc, "exe") != exe) { nrec = 0; return }
       nr = val(sc, "syscall")
-      # What the engine cannot see (see the header): exec 59; without the VFS
-      # hooks also rename 82, renameat* 264/316, unlink 87, unlinkat 263,
+      # What the engine cannot see (see the header): the BPRM_FCAPS of exec 59;
+      # without the VFS hooks also the PATH items of exec, and rename 82, renameat* 264/316, unlink 87, unlinkat 263,
       # mkdir 83, mkdirat 258, rmdir 84, link 86, linkat 265, mknod 133,
       # mknodat 259, and opens with O_CREAT.
-      limited = (nr == 59)
+      limited = 0
+      fcaps_only = (nr == 59 && vfs)
       if (!vfs) {
-        limited = limited || nr == 82 || nr == 264 || nr == 316 || nr == 87 || nr == 263
+        limited = nr == 59 || nr == 82 || nr == 264 || nr == 316 || nr == 87 || nr == 263
         limited = limited || nr == 83 || nr == 258 || nr == 84 || nr == 86 || nr == 265
         limited = limited || nr == 133 || nr == 259
         # O_CREAT (0x40) in the flags: a1 of open, a2 of openat (hex, mawk has no strtonum).
@@ -122,11 +124,12 @@ shape() {  # shape LOG DIR
       if (val(sc, "success") == "no") line = line " exit=" val(sc, "exit")
       if (!limited) line = line " items=" val(sc, "items")
       line = line " | SYSCALL:" fields(sc)
-      paths = 0
+      paths = 0; fcaps = 0
       for (i = 2; i <= nrec; i++) {
         r = recs[i]; t = types[i]
         if (t == "EOE") continue
         if (limited && (t == "PATH" || t == "BPRM_FCAPS")) { if (t == "PATH") paths++; continue }
+        if (fcaps_only && t == "BPRM_FCAPS") { fcaps++; continue }
         line = line " | " t ":" fields(r)
         if (t == "PATH") {
           line = line " name=" val(r, "name") " nametype=" val(r, "nametype")
@@ -143,6 +146,7 @@ shape() {  # shape LOG DIR
       gsub(dirhex, "DIRHEX", line)
       print line
       if (limited) printf "LIMITED %s paths=%d\n", nr, paths > "/dev/stderr"
+      if (fcaps_only) printf "LIMITED %s BPRM_FCAPS=%d\n", nr, fcaps > "/dev/stderr"
       nrec = 0
     }
     /^----/ || /^$/ { next }

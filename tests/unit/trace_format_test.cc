@@ -915,4 +915,84 @@ TEST(TraceDecoder, VfsItemsAreTheKernels) {
   EXPECT_EQ(dec.malformed(), 1u);
 }
 
+// An exec's interpreter items (fexit/open_exec) follow the executable's, in
+// the order the kernel opened them; the records are 6.18's for
+// fidelity_workload's exec: the ld.so the binary names, NORMAL with its
+// inode. One the kernel could not open is UNKNOWN, without inode fields.
+TEST(TraceDecoder, ExecInterpreterItemsFollowTheExecutable) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(800, 800);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  auto item = std::make_unique<bpfaudit_exec_item_event>();
+  *item = {};
+  item->hdr = {1, BPFAUDIT_EV_EXEC_ITEM, sizeof *item};
+  item->tid = 800;
+  item->has_inode = 1;
+  item->inode.ino = 332383;
+  item->inode.dev = 254u << 20;
+  item->inode.mode = 0100755;
+  std::strcpy(item->name, "/lib64/ld-linux-x86-64.so.2");
+  item->len = static_cast<std::int32_t>(std::strlen(item->name) + 1);
+  // The record ends after the name, as the probe sends it.
+  EXPECT_FALSE(dec.feed(item.get(), offsetof(bpfaudit_exec_item_event, name) + item->len, out));
+  auto exec = std::make_unique<bpfaudit_exec_event>();
+  *exec = {};
+  exec->hdr = {1, BPFAUDIT_EV_EXEC, sizeof *exec};
+  exec->pid = exec->tid = exec->old_tid = 800;
+  exec->inode.ino = 5391981;
+  exec->inode.dev = 254u << 20;
+  exec->inode.mode = 0100755;
+  std::strcpy(exec->filename, "/proc/self/exe");
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  // The exec's exit opens its group with the CWD, as the engine sends it.
+  bpfaudit_cwd_event cwd{};
+  cwd.hdr = {1, BPFAUDIT_EV_CWD, sizeof cwd};
+  cwd.tid = 800;
+  const char names[] = "root\0";
+  std::memcpy(cwd.cwd.names, names, sizeof names - 1);
+  cwd.cwd.len = sizeof names - 1;
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+  bpfaudit_syscall_event sc = syscall_event(2, 800);
+  sc.nr = 59;
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  std::string text;
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(text.find(" items=2 "), std::string::npos) << text;
+  EXPECT_NE(text.find("item=0 name=\"/proc/self/exe\" inode=5391981 dev=fe:00 mode=0100755 ouid=0 "
+                      "ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("item=1 name=\"/lib64/ld-linux-x86-64.so.2\" inode=332383 dev=fe:00 "
+                      "mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0"),
+            std::string::npos)
+      << text;
+
+  // An interpreter that could not be opened (the exec failed with ENOENT):
+  // after the name the exec was given, without inode fields.
+  item->has_inode = 0;
+  std::strcpy(item->name, "/lib/missing.so");
+  item->len = static_cast<std::int32_t>(std::strlen(item->name) + 1);
+  EXPECT_FALSE(dec.feed(item.get(), sizeof *item, out));
+  EXPECT_FALSE(dec.feed(&cwd, sizeof cwd, out));
+  auto path = std::make_unique<bpfaudit_path_event>();
+  *path = {};
+  path->hdr = {1, BPFAUDIT_EV_PATH, sizeof *path};
+  path->tid = 800;
+  std::strcpy(path->name, "./prog");
+  path->len = 7;
+  EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+  sc.ret = -2;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  ASSERT_EQ(out.paths.size(), 2u);
+  EXPECT_EQ(out.paths[1].name, "/lib/missing.so");
+  EXPECT_FALSE(out.paths[1].inode);
+  text.clear();
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  EXPECT_NE(text.find("item=1 name=\"/lib/missing.so\" nametype=UNKNOWN cap_fp=0"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace

@@ -105,6 +105,12 @@ std::vector<Layout> layouts() {
        sizeof(bpfaudit_vfs_event),
        {M(bpfaudit_vfs_event, hdr), M(bpfaudit_vfs_event, tid), M(bpfaudit_vfs_event, count),
         M(bpfaudit_vfs_event, items)}},
+      {"bpfaudit_exec_item_event",
+       sizeof(bpfaudit_exec_item_event),
+       {M(bpfaudit_exec_item_event, hdr), M(bpfaudit_exec_item_event, tid),
+        M(bpfaudit_exec_item_event, has_inode), M(bpfaudit_exec_item_event, inode),
+        M(bpfaudit_exec_item_event, len), M(bpfaudit_exec_item_event, pad),
+        M(bpfaudit_exec_item_event, name)}},
       {"bpfaudit_batch_event",
        sizeof(bpfaudit_batch_event),
        {M(bpfaudit_batch_event, hdr), M(bpfaudit_batch_event, count), M(bpfaudit_batch_event, used),
@@ -203,7 +209,8 @@ TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
       {"BPFAUDIT_EV_SOCKADDR", BPFAUDIT_EV_SOCKADDR},
       {"BPFAUDIT_EV_RULE_MATCH", BPFAUDIT_EV_RULE_MATCH},
       {"BPFAUDIT_EV_BATCH", BPFAUDIT_EV_BATCH},
-      {"BPFAUDIT_EV_VFS", BPFAUDIT_EV_VFS}};
+      {"BPFAUDIT_EV_VFS", BPFAUDIT_EV_VFS},
+      {"BPFAUDIT_EV_EXEC_ITEM", BPFAUDIT_EV_EXEC_ITEM}};
   ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
   for (int i = 0; i < btf_vlen(t); ++i, ++e) {
     EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);

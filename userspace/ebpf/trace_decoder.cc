@@ -194,6 +194,9 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
           // The kernel's first PATH item of an exec is the executable itself.
           if (out.exec && out.ret == 0 && out.paths.empty())
             out.paths.push_back(PathItem{out.exec->filename, p->second.exec_inode});
+          // Then what the exec opened by name, in order (the interpreter).
+          if (!out.paths.empty())
+            for (auto& item : p->second.exec_items) out.paths.push_back(std::move(item));
         }
         pending_.erase(p);
       }
@@ -274,6 +277,19 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       paths.push_back(std::move(item));
       return false;
     }
+    case BPFAUDIT_EV_EXEC_ITEM: {
+      // The event ends after the name's bytes.
+      constexpr std::size_t head = offsetof(bpfaudit_exec_item_event, name);
+      if (!fits(head)) return false;
+      const auto* ev = static_cast<const bpfaudit_exec_item_event*>(data);
+      const std::size_t room = std::min<std::size_t>({size, hdr.size, sizeof(*ev)}) - head;
+      PathItem item;
+      if (ev->len > 0) item.name = bounded(ev->name, std::min<std::size_t>(ev->len, room));
+      item.type = ev->has_inode ? NameType::kNormal : NameType::kUnknown;
+      if (ev->has_inode) item.inode = to_inode(ev->inode);
+      pending_[ev->tid].exec_items.push_back(std::move(item));
+      return false;
+    }
     case BPFAUDIT_EV_VFS: {
       constexpr std::size_t head = offsetof(bpfaudit_vfs_event, items);
       if (!fits(head)) return false;
@@ -336,12 +352,14 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       const std::size_t room = std::min<std::size_t>({size, hdr.size, sizeof(*ev)}) - head;
       // CWD opens a syscall's group (sent at its exit, or at entry for
       // chdir): anything left from a syscall whose exit was never seen goes,
-      // except an exec event, which the exec's own exit follows and which
-      // was sent during the syscall, before its CWD.
+      // except an exec event and the exec's interpreter items, which the
+      // exec's own exit follows and which were sent during the syscall,
+      // before its CWD.
       auto& pend = pending_[ev->tid];
       Pending fresh;
       fresh.exec = std::move(pend.exec);
       fresh.exec_inode = pend.exec_inode;
+      fresh.exec_items = std::move(pend.exec_items);
       pend = std::move(fresh);
       pend.cwd = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, room),
                                    ev->cwd.truncated);

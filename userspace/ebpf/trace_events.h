@@ -138,6 +138,7 @@ class TraceDecoder {
     std::optional<ExecInfo> exec;
     std::optional<InodeInfo> exec_inode;
     std::vector<VfsItem> vfs;  // a VFS hook event's items
+    std::vector<PathItem> exec_items;  // files an exec opened by name (its interpreter)
     // RULE_MATCH: the rule's key, the task's title and exe at the match.
     bool matched = false;
     std::optional<std::string> key;

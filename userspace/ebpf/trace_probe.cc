@@ -143,14 +143,17 @@ const ProgramSpec kProgramSpecs[TraceProbe::kPrograms] = {
     {"vfs_mknod_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_mknod_hook; }},
     {"vfs_link_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_link_hook; }},
     {"vfs_rename_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_rename_hook; }},
+    {"vfs_open_exec_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_open_exec_hook; }},
 };
 
 bool is_vfs_hook(int p) { return p >= TraceProbe::kFirstVfs && p < TraceProbe::kPrograms; }
 
 // What the VFS hooks attach to (engine.bpf.c), for the start-up line.
 constexpr const char* kVfsHookPoints =
-    "fentry/vfs_unlink|vfs_rmdir|security_inode_create|mkdir|mknod|link|rename";
-constexpr const char* kVfsOffEffect = "PARENT/CREATE/DELETE items without inodes";
+    "fentry/vfs_unlink|vfs_rmdir|security_inode_create|mkdir|mknod|link|rename, "
+    "fexit/open_exec";
+constexpr const char* kVfsOffEffect =
+    "PARENT/CREATE/DELETE items without inodes, no exec interpreter item";
 
 std::string errno_word(int err) {
   const char* name = strerrorname_np(err);

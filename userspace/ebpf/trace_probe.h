@@ -139,6 +139,7 @@ class TraceProbe {
     kVfsMknod,
     kVfsLink,
     kVfsRename,
+    kVfsOpenExec,
     kPrograms
   };
   static constexpr Program kFirstVfs = kVfsUnlink;
