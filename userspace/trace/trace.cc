@@ -218,13 +218,15 @@ int run(const Options& options, std::FILE* out, std::FILE* err) {
   stop.store(true, std::memory_order_release);
   probe->wake();
   reader.join();
+  phase("read the rest of the ring");
   if (int left = probe->drain_batches(); left > 0)
     std::fprintf(err,
                  "autrace: %d events of traced threads still running were taken from the "
                  "CPUs' batches at the end\n",
                  left);
+  phase("detach, take what the CPUs' batches hold");
   writer->finish();
-  phase("read the rest, write it");
+  phase("write the rest");
 
   // Each non-zero count becomes a loss-ledger ring-drop record of source
   // autrace/REASON with the traced root's pid (which run, in a shared log).
