@@ -87,6 +87,7 @@ struct bpfaudit_abi_anchor {
 	struct bpfaudit_batch_event batch;
 	struct bpfaudit_vfs_event vfs;
 	struct bpfaudit_exec_item_event exec_item;
+	struct bpfaudit_fcaps_event fcaps;
 	struct bpfaudit_pf_field_match field;
 	struct bpfaudit_pf_rule rule;
 	struct bpfaudit_pf_row row;
@@ -1680,5 +1681,72 @@ int BPF_PROG(vfs_open_exec_hook, const char *name, struct file *ret)
 	__u64 used = ev->len > 0 ? (__u64)ev->len : 0;
 	output_event(ev, offsetof(struct bpfaudit_exec_item_event, name) + used, sizeof(*ev),
 		     BPFAUDIT_EV_EXEC_ITEM);
+	return 0;
+}
+
+/* BPRM_FCAPS: cap_bprm_creds_from_file has computed the exec's new
+ * credentials (bprm->cred) while the task still has its old ones; the
+ * kernel audits the change when nonroot_raised_pE holds. The same test
+ * here, for a file without file capabilities (the engine does not read the
+ * security.capability xattr: has_fcap false, and the record's fver, fp,
+ * fi, fe and frootid are 0), in the initial user namespace (root is uid 0).
+ * kernel_cap_t is two u32 on 6.1 and one u64 from 6.3: either way 8 bytes
+ * at the field, read whole. */
+#define CAP_FULL_SET_ 0x1ffffffffffull /* CAP_LAST_CAP 40 on 6.1 to 6.18 */
+#define SECURE_NOROOT_ 0
+
+static __always_inline __u64 cap_bits(const kernel_cap_t *c)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), c);
+	return v;
+}
+
+static __always_inline bool cap_subset(__u64 a, __u64 b)
+{
+	return !(a & ~b);
+}
+
+SEC("fexit/cap_bprm_creds_from_file")
+int BPF_PROG(vfs_bprm_fcaps_hook, struct linux_binprm *bprm, const struct file *file, int ret)
+{
+	if (ret || !trace_run)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct bpfaudit_pending *p = pending_of(task);
+
+	if (!p || p->nr == BPFAUDIT_NR_SKIP)
+		return 0;
+	const struct cred *old = BPF_CORE_READ(task, cred);
+	const struct cred *new = BPF_CORE_READ(bprm, cred);
+
+	if (!old || !new)
+		return 0;
+	struct bpfaudit_fcaps_event ev = {};
+
+	ev.old_caps[0] = cap_bits(&old->cap_permitted);
+	ev.old_caps[1] = cap_bits(&old->cap_inheritable);
+	ev.old_caps[2] = cap_bits(&old->cap_effective);
+	ev.old_caps[3] = cap_bits(&old->cap_ambient);
+	ev.new_caps[0] = cap_bits(&new->cap_permitted);
+	ev.new_caps[1] = cap_bits(&new->cap_inheritable);
+	ev.new_caps[2] = cap_bits(&new->cap_effective);
+	ev.new_caps[3] = cap_bits(&new->cap_ambient);
+	__u32 new_uid = BPF_CORE_READ(new, uid.val), new_euid = BPF_CORE_READ(new, euid.val);
+	__u32 old_uid = BPF_CORE_READ(old, uid.val);
+	/* issecure() reads the current (old) credentials' securebits. */
+	bool root_privileged = !(BPF_CORE_READ(old, securebits) & (1u << SECURE_NOROOT_));
+	bool is_eff = new_euid == 0, is_real = new_uid == 0;
+	bool is_suid = !is_real && is_eff, is_setuid = new_euid != old_uid;
+	bool full = cap_subset(CAP_FULL_SET_, ev.new_caps[2]);
+	bool grew = !cap_subset(ev.new_caps[2], ev.new_caps[3]);
+	bool ambient_gained = !cap_subset(ev.new_caps[3], ev.old_caps[3]);
+
+	if (!((grew && !(full && (is_eff || is_real) && root_privileged)) ||
+	      (root_privileged && is_suid && !full) || (!is_setuid && ambient_gained)))
+		return 0;
+	ev.tid = (__u32)bpf_get_current_pid_tgid();
+	output_event(&ev, sizeof(ev), sizeof(ev), BPFAUDIT_EV_FCAPS);
 	return 0;
 }

@@ -45,6 +45,7 @@ enum bpfaudit_event_type {
 	BPFAUDIT_EV_BATCH = 10,  /* autrace: plain SYSCALL events of one CPU, in order, as one record */
 	BPFAUDIT_EV_VFS = 11,    /* autrace, VFS hooks on: the kernel's PATH items of a create/delete/rename */
 	BPFAUDIT_EV_EXEC_ITEM = 12, /* autrace, VFS hooks on: a file exec opened by name (the ELF interpreter) */
+	BPFAUDIT_EV_FCAPS = 13,  /* autrace, VFS hooks on: an exec the kernel writes BPRM_FCAPS for */
 };
 
 /* sizeof(struct sockaddr_storage): move_addr_to_kernel refuses longer ones. */
@@ -167,6 +168,17 @@ struct bpfaudit_exec_item_event {
 	__s32 len; /* bpf_probe_read_kernel_str result: bytes with NUL, <0 on fault */
 	__u32 pad;
 	char name[BPFAUDIT_PATH_MAX];
+};
+
+/* An exec whose capabilities the kernel audits (commoncap.c,
+ * nonroot_raised_pE: BPRM_FCAPS): the task's permitted, inheritable,
+ * effective and ambient sets before and after, each as a 64-bit mask. */
+struct bpfaudit_fcaps_event {
+	struct bpfaudit_event_header hdr;
+	__u32 tid;
+	__u32 pad;
+	__u64 old_caps[4]; /* pp, pi, pe, pa */
+	__u64 new_caps[4];
 };
 
 /* One per syscall, so kept small: 72 bytes (80 in the ring), a bpfaudit_inode

@@ -48,7 +48,8 @@ Engine load(Config config, ebpf::CoreBtf* core, std::string& log_text) {
   bpf_program* vfs_hooks[] = {skel->progs.vfs_unlink_hook, skel->progs.vfs_rmdir_hook,
                               skel->progs.vfs_create_hook, skel->progs.vfs_mkdir_hook,
                               skel->progs.vfs_mknod_hook,  skel->progs.vfs_link_hook,
-                              skel->progs.vfs_rename_hook, skel->progs.vfs_open_exec_hook};
+                              skel->progs.vfs_rename_hook, skel->progs.vfs_open_exec_hook,
+                              skel->progs.vfs_bprm_fcaps_hook};
   if (config == Config::kTrace) {
     skel->rodata->follow_tree = true;
     // The VFS hooks (fentry) where the kernel takes them, as TraceProbe
@@ -116,13 +117,13 @@ void expect_same_programs(Config config) {
     }
     ++compared;
   }
-  // The trace engine's 9 programs, and its 8 VFS hooks where fentry loads
+  // The trace engine's 9 programs, and its 9 VFS hooks where fentry loads
   // (in the guests it must: FentryProbe).
   const bool fentry = ebpf::probe_fentry().ok();
   if (in_vm_guest()) {
     EXPECT_TRUE(fentry) << "fentry refused inside a vm-tests guest";
   }
-  EXPECT_GE(compared, config == Config::kTrace ? (fentry ? 17 : 9) : 1);
+  EXPECT_GE(compared, config == Config::kTrace ? (fentry ? 18 : 9) : 1);
 }
 
 TEST(CoreBtf, TraceEngineRelocatesAsAgainstTheWholeKernelBtf) {

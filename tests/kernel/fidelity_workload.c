@@ -4,7 +4,8 @@
  * anonymous one, a rename and an unlink, a directory made and removed, a
  * FIFO, a hard link, creates and removes by names relative to the cwd (whose
  * PARENT items the kernel writes as the cwd), connects (unix to a missing path,
- * TCP to a closed loopback port), then a fork whose child execs this program
+ * TCP to a closed loopback port), then a fork whose child drops a capability
+ * from its bounding set (so that the kernel writes BPRM_FCAPS) and execs this program
  * again ("child"), which stats and exits. Single-threaded and deterministic:
  * the same syscalls in the same order every run.
  * Usage: fidelity_workload WORKDIR [child] */
@@ -16,11 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define CAP_MAC_OVERRIDE_ 32 /* linux/capability.h */
 
 int main(int argc, char **argv)
 {
@@ -105,6 +109,9 @@ int main(int argc, char **argv)
 
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* Without CAP_MAC_OVERRIDE in its bounding set, root's exec no longer
+		 * gets every capability: the kernel writes BPRM_FCAPS for it. */
+		prctl(PR_CAPBSET_DROP, CAP_MAC_OVERRIDE_, 0, 0, 0);
 		execl("/proc/self/exe", "fidelity_workload", dir, "child", (char *)NULL);
 		_exit(127);
 	}

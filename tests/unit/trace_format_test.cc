@@ -995,4 +995,46 @@ TEST(TraceDecoder, ExecInterpreterItemsFollowTheExecutable) {
       << text;
 }
 
+// BPRM_FCAPS as 6.18 wrote it for fidelity_workload's exec on the
+// development host (root, a bounding set without CAP_MAC_OVERRIDE): after
+// SYSCALL, before EXECVE; empty sets as 0, others as 16 hex digits.
+TEST(TraceDecoder, BprmFcapsIsTheKernels) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(900, 900);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_fcaps_event f{};
+  f.hdr = {1, BPFAUDIT_EV_FCAPS, sizeof f};
+  f.tid = 900;
+  f.old_caps[0] = f.old_caps[2] = f.new_caps[0] = f.new_caps[2] = 0x000001fffeffffffull;
+  EXPECT_FALSE(dec.feed(&f, sizeof f, out));
+  auto exec = std::make_unique<bpfaudit_exec_event>();
+  *exec = {};
+  exec->hdr = {1, BPFAUDIT_EV_EXEC, sizeof *exec};
+  exec->pid = exec->tid = exec->old_tid = 900;
+  std::strcpy(exec->filename, "/bin/x");
+  exec->argc = 1;
+  std::strcpy(exec->args, "x");
+  exec->args_len = exec->args_total = 2;
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  bpfaudit_syscall_event sc = syscall_event(2, 900);
+  sc.nr = 59;
+  sc.ret = 0;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  std::string text;
+  append_event_records(text, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+  const std::string want =
+      "type=BPRM_FCAPS msg=audit(1.000:1): fver=0 fp=0 fi=0 fe=0 old_pp=000001fffeffffff "
+      "old_pi=0 old_pe=000001fffeffffff old_pa=0 pp=000001fffeffffff pi=0 "
+      "pe=000001fffeffffff pa=0 frootid=0\n";
+  const auto at = text.find(want);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_LT(text.find("type=SYSCALL"), at);
+  EXPECT_GT(text.find("type=EXECVE"), at);
+  // The next exec of the thread without one has none.
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_FALSE(out.fcaps);
+}
+
 }  // namespace

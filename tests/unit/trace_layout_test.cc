@@ -111,6 +111,10 @@ std::vector<Layout> layouts() {
         M(bpfaudit_exec_item_event, has_inode), M(bpfaudit_exec_item_event, inode),
         M(bpfaudit_exec_item_event, len), M(bpfaudit_exec_item_event, pad),
         M(bpfaudit_exec_item_event, name)}},
+      {"bpfaudit_fcaps_event",
+       sizeof(bpfaudit_fcaps_event),
+       {M(bpfaudit_fcaps_event, hdr), M(bpfaudit_fcaps_event, tid), M(bpfaudit_fcaps_event, pad),
+        M(bpfaudit_fcaps_event, old_caps), M(bpfaudit_fcaps_event, new_caps)}},
       {"bpfaudit_batch_event",
        sizeof(bpfaudit_batch_event),
        {M(bpfaudit_batch_event, hdr), M(bpfaudit_batch_event, count), M(bpfaudit_batch_event, used),
@@ -210,7 +214,8 @@ TEST_F(TraceLayout, EnumValuesMatchTheBpfObject) {
       {"BPFAUDIT_EV_RULE_MATCH", BPFAUDIT_EV_RULE_MATCH},
       {"BPFAUDIT_EV_BATCH", BPFAUDIT_EV_BATCH},
       {"BPFAUDIT_EV_VFS", BPFAUDIT_EV_VFS},
-      {"BPFAUDIT_EV_EXEC_ITEM", BPFAUDIT_EV_EXEC_ITEM}};
+      {"BPFAUDIT_EV_EXEC_ITEM", BPFAUDIT_EV_EXEC_ITEM},
+      {"BPFAUDIT_EV_FCAPS", BPFAUDIT_EV_FCAPS}};
   ASSERT_EQ(static_cast<std::size_t>(btf_vlen(t)), want.size());
   for (int i = 0; i < btf_vlen(t); ++i, ++e) {
     EXPECT_EQ(btf__name_by_offset(btf_, e->name_off), want[i].first);

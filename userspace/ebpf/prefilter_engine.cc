@@ -106,7 +106,7 @@ base::Result<Skel> load_object(bool reuse_pins) {
                          skel->progs.vfs_rmdir_hook, skel->progs.vfs_create_hook,
                          skel->progs.vfs_mkdir_hook, skel->progs.vfs_mknod_hook,
                          skel->progs.vfs_link_hook, skel->progs.vfs_rename_hook,
-                         skel->progs.vfs_open_exec_hook})
+                         skel->progs.vfs_open_exec_hook, skel->progs.vfs_bprm_fcaps_hook})
     bpf_program__set_autoload(p, false);
   if (reuse_pins)
     for (const auto& m : kMaps) bpf_map__set_pin_path(m.get(skel.get()), pin(m.name).c_str());

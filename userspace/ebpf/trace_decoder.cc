@@ -170,6 +170,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       out.paths.clear();
       out.exec.reset();
       out.sockaddr.reset();
+      out.fcaps.reset();
       out.key.reset();
       if (standalone) {
         // The kernel's audit_log_proctitle: the argv area read at the match
@@ -194,6 +195,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
           // The kernel's first PATH item of an exec is the executable itself.
           if (out.exec && out.ret == 0 && out.paths.empty())
             out.paths.push_back(PathItem{out.exec->filename, p->second.exec_inode});
+          out.fcaps = p->second.fcaps;
           // Then what the exec opened by name, in order (the interpreter).
           if (!out.paths.empty())
             for (auto& item : p->second.exec_items) out.paths.push_back(std::move(item));
@@ -290,6 +292,18 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       pending_[ev->tid].exec_items.push_back(std::move(item));
       return false;
     }
+    case BPFAUDIT_EV_FCAPS: {
+      if (!fits(sizeof(bpfaudit_fcaps_event))) return false;
+      bpfaudit_fcaps_event ev;
+      std::memcpy(&ev, data, sizeof ev);
+      SyscallEvent::Fcaps f;
+      for (int i = 0; i < 4; ++i) {
+        f.old_caps[i] = ev.old_caps[i];
+        f.new_caps[i] = ev.new_caps[i];
+      }
+      pending_[ev.tid].fcaps = f;
+      return false;
+    }
     case BPFAUDIT_EV_VFS: {
       constexpr std::size_t head = offsetof(bpfaudit_vfs_event, items);
       if (!fits(head)) return false;
@@ -360,6 +374,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       fresh.exec = std::move(pend.exec);
       fresh.exec_inode = pend.exec_inode;
       fresh.exec_items = std::move(pend.exec_items);
+      fresh.fcaps = pend.fcaps;
       pend = std::move(fresh);
       pend.cwd = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, room),
                                    ev->cwd.truncated);

@@ -92,6 +92,12 @@ struct SyscallEvent {
   std::vector<PathItem> paths;
   std::optional<ExecInfo> exec;
   std::optional<std::string> sockaddr;  // raw bytes, for SOCKADDR
+  // BPRM_FCAPS of an exec: permitted, inheritable, effective and ambient
+  // sets before (old) and after; nullopt: the kernel writes none.
+  struct Fcaps {
+    std::array<std::uint64_t, 4> old_caps{}, new_caps{};
+  };
+  std::optional<Fcaps> fcaps;
   std::uint32_t arch = kAuditArchX86_64;  // or kAuditArchI386 (int 0x80)
   // The matching prefilter rule's key (nullopt: none, or key=(null));
   // autrace's comes from its -k instead.
@@ -139,6 +145,7 @@ class TraceDecoder {
     std::optional<InodeInfo> exec_inode;
     std::vector<VfsItem> vfs;  // a VFS hook event's items
     std::vector<PathItem> exec_items;  // files an exec opened by name (its interpreter)
+    std::optional<SyscallEvent::Fcaps> fcaps;  // the exec's BPRM_FCAPS
     // RULE_MATCH: the rule's key, the task's title and exe at the match.
     bool matched = false;
     std::optional<std::string> key;

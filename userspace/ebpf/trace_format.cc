@@ -230,6 +230,39 @@ std::string_view SyscallTailCache::proctitle(std::string_view title) {
   return title_body_;
 }
 
+namespace {
+
+// kernel/auditsc.c audit_log_cap: "0" for an empty set, else the set as 16
+// hex digits (two %08x words on 6.1, one %016llx from 6.3).
+void append_cap(std::string& out, const char* name, std::uint64_t caps) {
+  out.push_back(' ');
+  out.append(name);
+  out.push_back('=');
+  if (!caps) {
+    out.push_back('0');
+    return;
+  }
+  char hex[16];
+  char* end = std::to_chars(hex, hex + sizeof hex, caps, 16).ptr;
+  out.append(16 - static_cast<std::size_t>(end - hex), '0');
+  out.append(hex, end);
+}
+
+// The BPRM_FCAPS aux record, for a file without file capabilities (fver,
+// fp, fi, fe and frootid 0: the engine does not read them).
+void append_fcaps_record(std::string& out, const SyscallEvent::Fcaps& f,
+                         const record::Stamp& stamp) {
+  record::append_header(out, "BPRM_FCAPS", stamp);
+  out.append("fver=0 fp=0 fi=0 fe=0");
+  static constexpr const char* kOld[4] = {"old_pp", "old_pi", "old_pe", "old_pa"};
+  static constexpr const char* kNew[4] = {"pp", "pi", "pe", "pa"};
+  for (int i = 0; i < 4; ++i) append_cap(out, kOld[i], f.old_caps[i]);
+  for (int i = 0; i < 4; ++i) append_cap(out, kNew[i], f.new_caps[i]);
+  out.append(" frootid=0\n");
+}
+
+}  // namespace
+
 void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
                           const std::optional<std::string>& key, SyscallTailCache* tails,
                           bool eoe) {
@@ -262,6 +295,9 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
   else
     append_syscall_tail(out, ev, key);
 
+  // audit_log_exit writes the aux records (BPRM_FCAPS) before the special
+  // one (MMAP, EXECVE).
+  if (ev.fcaps) append_fcaps_record(out, *ev.fcaps, stamp);
   // mm/mmap.c ksys_mmap_pgoff: every mmap not MAP_ANONYMOUS notes its fd and
   // flags (audit_mmap_fd, even one that then fails with EBADF); audit_log_exit
   // writes them right after SYSCALL.

@@ -144,6 +144,7 @@ const ProgramSpec kProgramSpecs[TraceProbe::kPrograms] = {
     {"vfs_link_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_link_hook; }},
     {"vfs_rename_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_rename_hook; }},
     {"vfs_open_exec_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_open_exec_hook; }},
+    {"vfs_bprm_fcaps_hook", nullptr, [](engine_bpf* s) { return s->progs.vfs_bprm_fcaps_hook; }},
 };
 
 bool is_vfs_hook(int p) { return p >= TraceProbe::kFirstVfs && p < TraceProbe::kPrograms; }
@@ -151,9 +152,9 @@ bool is_vfs_hook(int p) { return p >= TraceProbe::kFirstVfs && p < TraceProbe::k
 // What the VFS hooks attach to (engine.bpf.c), for the start-up line.
 constexpr const char* kVfsHookPoints =
     "fentry/vfs_unlink|vfs_rmdir|security_inode_create|mkdir|mknod|link|rename, "
-    "fexit/open_exec";
+    "fexit/open_exec|cap_bprm_creds_from_file";
 constexpr const char* kVfsOffEffect =
-    "PARENT/CREATE/DELETE items without inodes, no exec interpreter item";
+    "PARENT/CREATE/DELETE items without inodes, no exec interpreter item or BPRM_FCAPS";
 
 std::string errno_word(int err) {
   const char* name = strerrorname_np(err);

@@ -140,6 +140,7 @@ class TraceProbe {
     kVfsLink,
     kVfsRename,
     kVfsOpenExec,
+    kVfsBprmFcaps,
     kPrograms
   };
   static constexpr Program kFirstVfs = kVfsUnlink;
