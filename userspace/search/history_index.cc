@@ -1172,10 +1172,15 @@ void skip_strings(Cursor& c) {
   }
 }
 
+// Skips a payload's message types (its first field), leaving the cursor at
+// its string fields.
+void skip_types(Cursor& c) {
+  for (auto n = c.varint(); n > 0 && c.ok; --n) c.varint();
+}
+
 // Skips the summaries of a payload, leaving the cursor at the runs.
 void skip_summaries(Cursor& c) {
-  auto n = c.varint();
-  for (std::uint64_t i = 0; i < n && c.ok; ++i) c.varint();
+  skip_types(c);
   skip_strings(c);
   for (auto p = c.varint(); p > 0 && c.ok; --p) {
     c.varint();
@@ -1364,7 +1369,7 @@ bool HistoryIndex::number_ranges(std::size_t block, const IndexQuery& q,
   if (q.number_term < 0 || (b.flags & kBadStamp) || (q.reads_sockaddr && (b.flags & kSockaddr)))
     return false;
   Cursor c{b.payload};
-  for (auto n = c.varint(); n > 0 && c.ok; --n) c.varint();
+  skip_types(c);
   skip_strings(c);
   if (!c.ok) return false;
   const auto& want = q.terms[static_cast<std::size_t>(q.number_term)].any;
