@@ -1157,7 +1157,9 @@ class ReportScan : public search::FileScan {
   };
 
   ReportScan(const Options& o, std::uint64_t eoe)
-      : start_time_(o.start_time), reporter(o, nullptr, nullptr, eoe) {}
+      : start_time_(o.start_time), reporter(o, nullptr, nullptr, eoe) {
+    wants_headers = true;
+  }
 
   void on_event(record::Event& ev, std::uint32_t ordinal) override {
     Outcome o{ordinal, {ev.id.sec, ev.id.msec}, !ev.records.empty(), false, 0, 0, {}};
@@ -1179,6 +1181,7 @@ class ReportScan : public search::FileScan {
     if (!first_noted && (outside || start_time_ == 0)) {
       first_noted = Stamp{h.id.sec, h.id.msec};
       first_noted_pos = ordinal;
+      wants_headers = false;  // only the first one counts
     }
   }
   void end_segment() {

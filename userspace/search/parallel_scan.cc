@@ -88,7 +88,7 @@ void scan_file(const std::string& path, std::size_t file, const ScanWindow& w, F
     }
     auto sec = static_cast<std::int64_t>(h->id.sec);
     bool outside = (w.start_time && sec < w.start_time) || (w.end_time && sec > w.end_time);
-    f.on_header(*h, outside, ordinal);
+    if (f.wants_headers) f.on_header(*h, outside, ordinal);
     if (outside) continue;
     std::uint64_t tag = scan_tag(file, ordinal);
     ++ordinal;

@@ -89,9 +89,13 @@ class FileScan {
   // A snapshot was just taken.
   virtual void on_snapshot() {}
   // Every record header read, in or out of -ts/-te, before `ordinal`
-  // records were added.
+  // records were added, for as long as wants_headers is set.
   virtual void on_header(const record::RecordHeader&, bool /*outside*/, std::uint32_t /*ordinal*/) {}
 
+  // Cleared by a scan that needs no more headers: the virtual call per
+  // record was 62 of the run's 13,468 samples (0.5%) in aureport's
+  // one-hour --summary over 10 GB, which needs only the first stamp.
+  bool wants_headers = false;
   int open_errno = 0;
   bool scanned = false;       // read to its end (not left to the main thread)
   std::uint32_t records = 0;  // records that passed -ts/-te
