@@ -62,10 +62,15 @@ class SearchScan : public FileScan {
   };
   explicit SearchScan(const Criteria& c) : c_(c) {}
 
+  // Only events that write something (matched, or with a diagnostic) are
+  // kept: the main thread writes nothing for the others, and stamp errors
+  // still go before the next kept outcome by position. One Outcome per event
+  // was 11.9 million for `-p 4242` over 10 GB (3,177 lines printed), and the
+  // worker's on_event alone 149 of the run's 15,660 samples.
   void on_event(record::Event& ev, std::uint32_t ordinal) override {
-    Outcome o{ordinal, -1, {}};
     bool matched = matches(ev, c_, items_);
-    if (!items_.diagnostics.empty()) o.diagnostics = items_.diagnostics;
+    if (!matched && items_.diagnostics.empty()) return;
+    Outcome o{ordinal, -1, items_.diagnostics};
     if (matched) {
       apply_alterations(ev, items_);
       o.event = static_cast<std::int32_t>(events.size());
