@@ -637,11 +637,12 @@ static __always_inline struct file *opened_file(struct task_struct *task, __s64 
 {
 	if (ret < 0 || !(flags_of(nr) & BPFAUDIT_SCF_OPENS_FD))
 		return NULL;
-	/* Plain loads through the trusted task (fault-safe, one instruction
-	 * each), where six helper reads took the table and its size. */
-	struct fdtable *fdt = task->files->fdt;
-	struct file **fds = fdt->fd;
-	unsigned int max = fdt->max_fds;
+	/* Helper reads: plain loads through the trusted task would each make
+	 * the 6.18 verifier scan the kernel's BTF for "<type>__safe_trusted"
+	 * (see identity.bpf.h), a cost every load of the engine pays. */
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
 	struct file *f = NULL;
 
 	if (ret >= max || bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]))
