@@ -140,6 +140,21 @@ static __always_inline struct bpfaudit_pending *pending_of(struct task_struct *t
 	return p;
 }
 
+/* The entry of `task` when a run is on, the task is in its tree and its
+ * syscall is one to record; NULL otherwise. What the entry events and the
+ * VFS hooks act on: trace_run first, so that with no run on (a preloaded
+ * engine between runs) they return before the storage lookup. */
+static __always_inline struct bpfaudit_pending *recording_entry(struct task_struct *task)
+{
+	if (!trace_run)
+		return NULL;
+	struct bpfaudit_pending *p = pending_of(task);
+
+	if (!p || p->nr == BPFAUDIT_NR_SKIP)
+		return NULL;
+	return p;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, BPFAUDIT_LOSS_NREASONS);
@@ -500,11 +515,11 @@ static __always_inline void save_entry(__s64 nr, const unsigned long *args, __u6
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	/* attach_run 0: attached by a preloaded engine for every run it serves */
-	if (!trace_run || (attach_run && attach_run != trace_run))
+	if (attach_run && attach_run != trace_run)
 		return;
-	struct bpfaudit_pending *p = pending_of(bpf_get_current_task_btf());
+	struct bpfaudit_pending *p = recording_entry(bpf_get_current_task_btf());
 
-	if (!p || p->nr == BPFAUDIT_NR_SKIP || !selected(nr))
+	if (!p || !selected(nr))
 		return;
 	__u8 f = flags_of(nr);
 	if (f & BPFAUDIT_SCF_EXEC) {
@@ -1431,12 +1446,9 @@ struct {
 static __always_inline struct vfs_state *vfs_begin(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct bpfaudit_pending *p = recording_entry(task);
 
-	if (!trace_run)
-		return NULL;
-	struct bpfaudit_pending *p = pending_of(task);
-
-	if (!p || p->nr == BPFAUDIT_NR_SKIP)
+	if (!p)
 		return NULL;
 	struct vfs_state *s =
 		bpf_task_storage_get(&vfs_items, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -1657,14 +1669,9 @@ struct {
 SEC("fexit/open_exec")
 int BPF_PROG(vfs_open_exec_hook, const char *name, struct file *ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 zero = 0;
 
-	if (!trace_run)
-		return 0;
-	struct bpfaudit_pending *p = pending_of(task);
-
-	if (!p || p->nr == BPFAUDIT_NR_SKIP)
+	if (!recording_entry(bpf_get_current_task_btf()))
 		return 0;
 	struct bpfaudit_exec_item_event *ev = bpf_map_lookup_elem(&exec_item_scratch, &zero);
 
@@ -1712,12 +1719,9 @@ static __always_inline bool cap_subset(__u64 a, __u64 b)
 SEC("fexit/cap_bprm_creds_from_file")
 int BPF_PROG(vfs_bprm_fcaps_hook, struct linux_binprm *bprm, const struct file *file, int ret)
 {
-	if (ret || !trace_run)
-		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct bpfaudit_pending *p = pending_of(task);
 
-	if (!p || p->nr == BPFAUDIT_NR_SKIP)
+	if (ret || !recording_entry(task))
 		return 0;
 	const struct cred *old = BPF_CORE_READ(task, cred);
 	const struct cred *new = BPF_CORE_READ(bprm, cred);
