@@ -69,3 +69,36 @@ TEST(RecordHeader, DaemonRecordRoundTripsThroughItsLogLine) {
 }
 
 }  // namespace
+
+// A reused StampText formats only the serial while the second and
+// millisecond stay; each text must still be the one a fresh stamp gives.
+TEST(RecordHeader, ReusedStampTextFollowsEverySecondMsecAndSerial) {
+  using bpfaudit::record::StampText;
+  StampText reused;
+  const Stamp seq[] = {{1795440882, 23, 9, "n"},     {1795440882, 23, 10, "n"},
+                       {1795440882, 23, 1000000, ""}, {1795440882, 24, 7, ""},
+                       {1795440883, 24, 8, "host"},   {9, 24, 18446744073709551615ull, ""},
+                       {1795440882, 1023, 5, ""}};
+  const char* want[] = {"audit(1795440882.023:9): ",       "audit(1795440882.023:10): ",
+                        "audit(1795440882.023:1000000): ", "audit(1795440882.024:7): ",
+                        "audit(1795440883.024:8): ",       "audit(9.024:18446744073709551615): ",
+                        "audit(1795440882.023:5): "};
+  for (std::size_t i = 0; i < std::size(seq); ++i) {
+    reused.assign(seq[i]);
+    EXPECT_EQ(reused.text(), want[i]) << i;
+    EXPECT_EQ(reused.node(), seq[i].node) << i;
+    std::string line;
+    append_header(line, "PROCTITLE", reused);
+    std::string fresh;
+    append_header(fresh, "PROCTITLE", seq[i]);
+    EXPECT_EQ(line, fresh) << i;
+  }
+}
+
+// A type too long for the one-piece path is written piece by piece, the same.
+TEST(RecordHeader, LongTypeNameWrittenWhole) {
+  std::string type(200, 'T');
+  std::string line;
+  append_header(line, type, Stamp{1, 2, 3, "x"});
+  EXPECT_EQ(line, "node=x type=" + type + " msg=audit(1.002:3): ");
+}

@@ -420,6 +420,71 @@ TEST(TraceDecoder, ProctitleIsFixedAtEachTasksFirstEvent) {
       << text;
 }
 
+// Events alternate between threads and a non-leader thread execs: the
+// kernel's de_thread gives the exec'ing thread the leader's id, and its old id
+// ends there without an exit event (its audit context, so its title, goes
+// with it). Each event must carry its own thread's identity and title, and
+// the old id must be unknown afterwards, however the decoder remembers the
+// last thread it saw.
+TEST(TraceDecoder, ThreadsAlternatingAndANonLeaderExecKeepTheirOwnIdentity) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  dec.set_cmdline(500, std::string("p\0", 2));
+  bpfaudit_identity_event leader = identity_event(500, 500);
+  std::memcpy(leader.id.comm, "lead", 5);
+  bpfaudit_identity_event worker = identity_event(501, 500);
+  std::memcpy(worker.id.comm, "work", 5);
+  EXPECT_FALSE(dec.feed(&leader, sizeof leader, out));
+  EXPECT_FALSE(dec.feed(&worker, sizeof worker, out));
+  bpfaudit_syscall_event from_leader = syscall_event(1, 500);
+  bpfaudit_syscall_event from_worker = syscall_event(2, 501);
+  ASSERT_TRUE(dec.feed(&from_leader, sizeof from_leader, out));
+  EXPECT_EQ(out.comm, "lead");
+  EXPECT_EQ(out.proctitle, std::string("p\0", 2));
+  // The worker's first event comes after the argv area changed: its title is the new one.
+  dec.set_cmdline(500, std::string("q\0", 2));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(dec.feed(&from_worker, sizeof from_worker, out));
+    EXPECT_EQ(out.comm, "work");
+    EXPECT_EQ(out.tid, 501u);
+    EXPECT_EQ(out.proctitle, std::string("q\0", 2));
+    ASSERT_TRUE(dec.feed(&from_leader, sizeof from_leader, out));
+    EXPECT_EQ(out.comm, "lead");
+    EXPECT_EQ(out.tid, 500u);
+    EXPECT_EQ(out.proctitle, std::string("p\0", 2));
+  }
+  // The worker's identity changes (it renames itself): its next event shows it.
+  std::memcpy(worker.id.comm, "w2", 3);
+  ASSERT_TRUE(dec.feed(&from_worker, sizeof from_worker, out));
+  EXPECT_FALSE(dec.feed(&worker, sizeof worker, out));
+  ASSERT_TRUE(dec.feed(&from_worker, sizeof from_worker, out));
+  EXPECT_EQ(out.comm, "w2");
+
+  // The worker (last seen) execs and becomes thread 500.
+  auto exec = std::make_unique<bpfaudit_exec_event>();
+  *exec = {};
+  exec->hdr = {3, BPFAUDIT_EV_EXEC, sizeof *exec};
+  exec->pid = exec->tid = 500;
+  exec->old_tid = 501;
+  std::memcpy(exec->args, "new\0", 4);
+  exec->args_len = 4;
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  // The worker's old id is gone: an event of it (a corrupt stream) cannot
+  // be attributed.
+  const auto bad = dec.malformed();
+  EXPECT_FALSE(dec.feed(&from_worker, sizeof from_worker, out));
+  EXPECT_EQ(dec.malformed(), bad + 1);
+  bpfaudit_syscall_event execve = syscall_event(4, 500);
+  execve.nr = 59;
+  execve.ret = 0;
+  ASSERT_TRUE(dec.feed(&execve, sizeof execve, out));
+  ASSERT_TRUE(out.exec);
+  EXPECT_EQ(out.proctitle, std::string("q\0", 2));  // the worker's title came along
+  ASSERT_TRUE(dec.feed(&from_leader, sizeof from_leader, out));
+  EXPECT_EQ(out.tid, 500u);
+  EXPECT_EQ(out.proctitle, std::string("q\0", 2));
+}
+
 // fstatat/statx of an fd (AT_EMPTY_PATH with "") take no name since 6.11
 // (vfs_empty_path): the kernel writes no CWD and no PATH for them, items=0
 // (seen on 6.12 and 6.18); 6.1 writes one PATH item name="".

@@ -119,19 +119,25 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       const bool has_inode = ev->flags & BPFAUDIT_SC_HAS_INODE;
       if (has_inode && !fits(sizeof(bpfaudit_syscall_inode_event))) return false;
       // The probe sends no SYSCALL event it could not send the identity for.
-      auto who = identities_.find(ev->tid);
-      if (who == identities_.end()) {
-        ++malformed_;
-        return false;
+      if (!hot_identity_ || hot_tid_ != ev->tid) {
+        auto who = identities_.find(ev->tid);
+        if (who == identities_.end()) {
+          ++malformed_;
+          return false;
+        }
+        hot_tid_ = ev->tid;
+        hot_identity_ = &who->second;
+        hot_title_ = nullptr;
       }
-      const Identity& id = who->second;
+      const Identity& id = *hot_identity_;
       const bool standalone = ev->flags & BPFAUDIT_SC_STANDALONE;
       auto p = pending_.empty() ? pending_.end() : pending_.find(ev->tid);
       // A prefilter match brings its own title and exe: without them it is
       // not one.
       if (standalone && (p == pending_.end() || !p->second.matched)) {
         ++malformed_;
-        identities_.erase(who);
+        identities_.erase(ev->tid);
+        cool();
         return false;
       }
       out.enter_ns = ev->hdr.ts_ns;
@@ -181,7 +187,8 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         out.proctitle = title.empty() ? out.comm : std::move(title);
         out.key = std::move(p->second.key);
         pending_.erase(p);
-        identities_.erase(who);
+        identities_.erase(ev->tid);
+        cool();
         return true;
       }
       std::vector<VfsItem> vfs;
@@ -225,14 +232,17 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         }
       }
       // The task's title is fixed at its first event (see cmdline_).
-      auto title = proctitle_.find(out.tid);
-      if (title == proctitle_.end()) {
-        auto now = cmdline_.find(out.pid);
-        if (now != cmdline_.end() && now->second.find_first_not_of('\0') != std::string::npos)
-          title = proctitle_.emplace(out.tid, now->second).first;
+      if (!hot_title_) {
+        auto title = proctitle_.find(out.tid);
+        if (title == proctitle_.end()) {
+          auto now = cmdline_.find(out.pid);
+          if (now != cmdline_.end() && now->second.find_first_not_of('\0') != std::string::npos)
+            title = proctitle_.emplace(out.tid, now->second).first;
+        }
+        if (title != proctitle_.end()) hot_title_ = &title->second;
       }
       // Nothing readable: the kernel keeps nothing and writes comm (as the engine).
-      const std::string& text = title != proctitle_.end() ? title->second : out.comm;
+      const std::string& text = hot_title_ ? *hot_title_ : out.comm;
       if (!out.proctitle || *out.proctitle != text) out.proctitle = text;
       return true;
     }
@@ -397,6 +407,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
           proctitle_[ev->tid] = std::move(t->second);
           proctitle_.erase(t);
         }
+        cool();
         auto old = pending_.find(ev->old_tid);
         if (old != pending_.end()) {
           pending_[ev->tid] = std::move(old->second);
@@ -440,6 +451,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       identities_.erase(ev->tid);
       pending_.erase(ev->tid);
       proctitle_.erase(ev->tid);
+      cool();
       if (ev->last_thread) {
         ++exits_;
         exe_.erase(ev->tgid);

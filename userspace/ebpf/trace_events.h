@@ -169,6 +169,19 @@ class TraceDecoder {
   // process's argv area then (its exec's, inherited at fork, or seeded).
   std::unordered_map<std::uint32_t, std::string> cmdline_;   // by tgid: argv area now
   std::unordered_map<std::uint32_t, std::string> proctitle_;  // by thread id: fixed title
+  // The last SYSCALL event's thread, its identity and title: events come
+  // from one thread in runs (a traced dd's all from one), and the two finds
+  // by thread id were 10% of the reader's decoding and formatting
+  // (tests/bench/reader_rate under perf, 2026-12-07). Pointers into the maps'
+  // nodes: cool() forgets them whenever an entry of either map is erased or
+  // replaced.
+  std::uint32_t hot_tid_ = 0;
+  Identity* hot_identity_ = nullptr;
+  const std::string* hot_title_ = nullptr;
+  void cool() {
+    hot_identity_ = nullptr;
+    hot_title_ = nullptr;
+  }
   std::uint64_t malformed_ = 0, forks_ = 0, exits_ = 0;
   bool fd_stat_takes_no_name_ = true;
 };

@@ -13,7 +13,7 @@ namespace {
 void put_u(std::string& out, std::uint64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 // Untrusted string rule of the kernel (audit_log_n_untrustedstring), without
@@ -46,7 +46,8 @@ bool needs_hex(std::string_view v) {
 // takes the rest. Replayed here over the arguments the probe copied, so that
 // a long argv gives the kernel's records and never one line too long for
 // the stock tools (auparse reads at most 8970 bytes a line).
-void append_execve_records(std::string& out, const ExecInfo& exec, const record::Stamp& stamp) {
+void append_execve_records(std::string& out, const ExecInfo& exec,
+                           const record::StampText& stamp) {
   constexpr std::size_t kLenMax = 7500;  // MAX_EXECVE_AUDIT_LEN
   constexpr std::size_t kAbuf = 96;      // the kernel's abuf[96]
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -245,13 +246,13 @@ void append_cap(std::string& out, const char* name, std::uint64_t caps) {
   char hex[16];
   char* end = std::to_chars(hex, hex + sizeof hex, caps, 16).ptr;
   out.append(16 - static_cast<std::size_t>(end - hex), '0');
-  out.append(hex, end);
+  out.append(hex, static_cast<std::size_t>(end - hex));
 }
 
 // The BPRM_FCAPS aux record, for a file without file capabilities (fver,
 // fp, fi, fe and frootid 0: the engine does not read them).
 void append_fcaps_record(std::string& out, const SyscallEvent::Fcaps& f,
-                         const record::Stamp& stamp) {
+                         const record::StampText& stamp) {
   record::append_header(out, "BPRM_FCAPS", stamp);
   out.append("fver=0 fp=0 fi=0 fe=0");
   static constexpr const char* kOld[4] = {"old_pp", "old_pi", "old_pe", "old_pa"};
@@ -263,9 +264,11 @@ void append_fcaps_record(std::string& out, const SyscallEvent::Fcaps& f,
 
 }  // namespace
 
-void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& stamp,
+void append_event_records(std::string& out, const SyscallEvent& ev, const record::Stamp& at,
                           const std::optional<std::string>& key, SyscallTailCache* tails,
                           bool eoe) {
+  record::StampText own;
+  const record::StampText& stamp = tails ? tails->stamp(at) : (own.assign(at), own);
   record::append_header(out, "SYSCALL", stamp);
   // The field names between the numbers, in one piece each where possible.
   char buf[256];
@@ -274,9 +277,13 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
     std::memcpy(p, s.data(), s.size());
     p += s.size();
   };
-  lit("arch=");
-  p = std::to_chars(p, p + 24, ev.arch, 16).ptr;
-  lit(" syscall=");
+  if (ev.arch == kAuditArchX86_64) {
+    lit("arch=c000003e syscall=");
+  } else {
+    lit("arch=");
+    p = std::to_chars(p, p + 24, ev.arch, 16).ptr;
+    lit(" syscall=");
+  }
   p = std::to_chars(p, p + 24, ev.nr).ptr;
   if (ev.returned) {
     lit(syscall_success(ev.ret) ? " success=yes exit=" : " success=no exit=");
@@ -289,7 +296,7 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
   }
   lit(" items=");
   p = std::to_chars(p, p + 24, ev.paths.size()).ptr;
-  out.append(buf, p);
+  out.append(buf, static_cast<std::size_t>(p - buf));
   if (tails)
     out.append(tails->tail(ev, key));
   else
@@ -308,8 +315,9 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
     out.append(std::to_string(static_cast<std::int32_t>(ev.a4)));
     out.append(" flags=0x");
     char hex[16];
-    out.append(hex, std::to_chars(hex, hex + sizeof hex,
-                                  static_cast<std::uint32_t>(ev.args[3]), 16).ptr);
+    const char* end =
+        std::to_chars(hex, hex + sizeof hex, static_cast<std::uint32_t>(ev.args[3]), 16).ptr;
+    out.append(hex, static_cast<std::size_t>(end - hex));
     out.push_back('\n');
   }
   if (ev.exec) append_execve_records(out, *ev.exec, stamp);

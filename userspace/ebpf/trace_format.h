@@ -27,6 +27,12 @@ class SyscallTailCache {
   // per change of title, not per event (hex encoding it on every event cost
   // the reader enough to fall behind dd: bench-trace-stages, format stage).
   std::string_view proctitle(std::string_view title);
+  // The stamp's text, its second and millisecond formatted once for all the
+  // events that share them.
+  const record::StampText& stamp(const record::Stamp& s) {
+    stamp_.assign(s);
+    return stamp_;
+  }
 
  private:
   struct Entry {
@@ -36,6 +42,7 @@ class SyscallTailCache {
   std::array<Entry, 16> entries_;
   std::string title_, title_body_;
   bool have_title_ = false;
+  record::StampText stamp_;
 };
 
 // Appends SYSCALL, then EXECVE, CWD, PATH..., PROCTITLE and EOE lines, each

@@ -81,29 +81,62 @@ bool parse_stamp(const char* s, EventId* id, std::uint64_t max_sec) {
 
 }  // namespace
 
-void append_stamp(std::string& out, const Stamp& s) {
-  char num[24];
-  out.append("audit(");
-  out.append(num, std::to_chars(num, num + sizeof num, s.sec).ptr);
+void StampText::assign(const Stamp& s) {
+  node_ = s.node;
   unsigned ms = s.msec % 1000;
-  const char frac[5] = {'.', static_cast<char>('0' + ms / 100),
-                        static_cast<char>('0' + ms / 10 % 10), static_cast<char>('0' + ms % 10),
-                        ':'};
-  out.append(frac, sizeof frac);
-  out.append(num, std::to_chars(num, num + sizeof num, s.serial).ptr);
-  out.append("): ");
+  if (serial_at_ == 0 || s.sec != sec_ || ms != msec_) {
+    char* p = buf_;
+    std::memcpy(p, "audit(", 6);
+    p += 6;
+    p = std::to_chars(p, p + 20, s.sec).ptr;
+    p[0] = '.';
+    p[1] = static_cast<char>('0' + ms / 100);
+    p[2] = static_cast<char>('0' + ms / 10 % 10);
+    p[3] = static_cast<char>('0' + ms % 10);
+    p[4] = ':';
+    p += 5;
+    serial_at_ = static_cast<std::size_t>(p - buf_);
+    sec_ = s.sec;
+    msec_ = ms;
+  }
+  char* p = std::to_chars(buf_ + serial_at_, buf_ + serial_at_ + 20, s.serial).ptr;
+  std::memcpy(p, "): ", 3);
+  len_ = static_cast<std::size_t>(p + 3 - buf_);
+}
+
+void append_stamp(std::string& out, const Stamp& s) { out.append(StampText(s).text()); }
+
+void append_header(std::string& out, std::string_view type, const StampText& s) {
+  if (!s.node().empty()) {
+    out.append("node=", 5);
+    out.append(s.node());
+    out.push_back(' ');
+  }
+  // One append for the rest where it fits the usual types' length (the
+  // iterator and piecewise appends cost more than the copy).
+  char buf[128];
+  const std::string_view stamp = s.text();
+  if (type.size() + stamp.size() + 10 > sizeof buf) {
+    out.append("type=", 5);
+    out.append(type);
+    out.append(" msg=", 5);
+    out.append(stamp);
+    return;
+  }
+  char* p = buf;
+  std::memcpy(p, "type=", 5);
+  p += 5;
+  std::memcpy(p, type.data(), type.size());
+  p += type.size();
+  std::memcpy(p, " msg=", 5);
+  p += 5;
+  std::memcpy(p, stamp.data(), stamp.size());
+  p += stamp.size();
+  out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
 void append_header(std::string& out, std::string_view type, const Stamp& s) {
-  if (!s.node.empty()) {
-    out.append("node=");
-    out.append(s.node);
-    out.push_back(' ');
-  }
-  out.append("type=");
-  out.append(type);
-  out.append(" msg=");
-  append_stamp(out, s);
+  append_header(out, type, StampText(s));
 }
 
 std::optional<RecordHeader> parse_header(std::string_view line, HeaderError* error,

@@ -70,6 +70,32 @@ void append_stamp(std::string& out, const Stamp& s);
 // stamp has no node): a log line up to its body.
 void append_header(std::string& out, std::string_view type, const Stamp& s);
 
+// A stamp's `audit(SEC.MSEC:SERIAL): ` formatted once, for the several
+// records of one event (autrace writes two to a dozen per syscall). Formatting
+// it per record was the reader's largest cost: 25% of its time decoding and
+// formatting a traced dd's events (tests/bench/reader_rate, perf, 2026-12-07).
+class StampText {
+ public:
+  StampText() = default;
+  explicit StampText(const Stamp& s) { assign(s); }
+  // Formats `s`; only its serial when its second and millisecond are the
+  // ones formatted last (a traced dd's events share a millisecond by the
+  // thousand).
+  void assign(const Stamp& s);
+  std::string_view text() const { return {buf_, len_}; }
+  std::string_view node() const { return node_; }
+
+ private:
+  // "audit(" + 20 digits + ".mmm:" + 20 digits + "): "
+  char buf_[56];
+  std::size_t len_ = 0;
+  std::size_t serial_at_ = 0;  // where the serial starts; 0: nothing formatted
+  std::uint64_t sec_ = 0;
+  std::uint32_t msec_ = 0;
+  std::string_view node_;
+};
+void append_header(std::string& out, std::string_view type, const StampText& s);
+
 // One record as read from a log: the text without its newline, split into the
 // raw part and, for enriched logs, the interpreted part after 0x1d.
 struct Record {
