@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   bpf_program__set_autoload(skel->progs.floor_btf_exit, 0);
   bpf_program__set_autoload(skel->progs.floor_raw_enter, 0);
   bpf_program__set_autoload(skel->progs.floor_raw_exit, 0);
+  bpf_program__set_autoload(skel->progs.floor_record, 0);
+  bpf_program__set_autoload(skel->progs.floor_enter_chdir, 0);
   int err = floor_bpf__load(skel);
   if (err) {
     fprintf(stderr, "tick_cross: cannot load: %s\n", strerror(-err));

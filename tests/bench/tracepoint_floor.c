@@ -1,7 +1,11 @@
-// tracepoint_floor RUNS tp_btf|raw_tp|tp_btf_exit -- COMMAND [ARGS...]
+// tracepoint_floor RUNS tp_btf|raw_tp|tp_btf_exit|record -- COMMAND [ARGS...]
 //
 // The cost of empty BPF programs on sys_enter and sys_exit (tp_btf_exit:
-// on sys_exit alone, the engine's one syscall program) to COMMAND:
+// on sys_exit alone, the engine's one syscall program; record: the minimal
+// recorder on sys_exit, floor.bpf.c's floor_record, its ring drained by a
+// thread that drops what it reads; record_chdir: the same and an empty
+// program on the chdir entry event, as the engine's exec and chdir entry
+// events are) to COMMAND:
 // times it RUNS times untraced and RUNS times with the two programs
 // attached, interleaved, loading and attaching outside the timed part.
 // Prints "UNTRACED_NS ATTACHED_NS RATIO" (medians, and the median of the
@@ -9,6 +13,9 @@
 #define _GNU_SOURCE
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +27,77 @@
 #include "bench_timing.h"
 #include "floor.skel.h"
 
+// The minimal recorder's reader: drains the ring every 10 ms (the program
+// wakes nobody), drops the records.
+static atomic_int stop_reader;
+static int drop(void* ctx, void* data, size_t size) {
+  (void)ctx;
+  (void)data;
+  (void)size;
+  return 0;
+}
+static void* reader(void* arg) {
+  struct ring_buffer* rb = arg;
+  while (!atomic_load(&stop_reader)) {
+    ring_buffer__consume(rb);
+    usleep(10000);
+  }
+  ring_buffer__consume(rb);
+  return NULL;
+}
+
+// time_one with the child's pid in the recorder's rec_tgid before it execs
+// (a pipe holds it until then; both sides of a pair are timed this way).
+static long long time_recorded(char** argv, int devnull, struct floor_bpf* skel) {
+  int gate[2];
+  if (pipe(gate) != 0) {
+    perror("pipe");
+    exit(2);
+  }
+  long long start = now_ns();
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("fork");
+    exit(2);
+  }
+  if (pid == 0) {
+    char c;
+    close(gate[1]);
+    if (read(gate[0], &c, 1) != 0) _exit(126);
+    dup2(devnull, STDOUT_FILENO);
+    dup2(devnull, STDERR_FILENO);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  skel->bss->rec_tgid = (unsigned)pid;
+  close(gate[0]);
+  close(gate[1]);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  long long end = now_ns();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+    fprintf(stderr, "cannot run %s\n", argv[0]);
+    exit(2);
+  }
+  return end - start;
+}
+
 int main(int argc, char** argv) {
   if (argc < 5 || strcmp(argv[3], "--") != 0 ||
       (strcmp(argv[2], "tp_btf") != 0 && strcmp(argv[2], "raw_tp") != 0 &&
-       strcmp(argv[2], "tp_btf_exit") != 0)) {
-    fprintf(stderr, "usage: tracepoint_floor RUNS tp_btf|raw_tp|tp_btf_exit -- COMMAND [ARGS...]\n");
+       strcmp(argv[2], "tp_btf_exit") != 0 && strcmp(argv[2], "record") != 0 &&
+       strcmp(argv[2], "record_chdir") != 0)) {
+    fprintf(stderr,
+            "usage: tracepoint_floor RUNS tp_btf|raw_tp|tp_btf_exit|record|record_chdir -- COMMAND "
+            "[ARGS...]\n");
     return 2;
   }
   int runs = atoi(argv[1]);
   if (runs < 1) runs = 1;
-  int exit_only = strcmp(argv[2], "tp_btf_exit") == 0;
+  int record_chdir = strcmp(argv[2], "record_chdir") == 0;
+  int record = record_chdir || strcmp(argv[2], "record") == 0;
+  int exit_only = record || strcmp(argv[2], "tp_btf_exit") == 0;
   int btf = exit_only || strcmp(argv[2], "tp_btf") == 0;
   char** command = argv + 4;
   int devnull = open("/dev/null", O_WRONLY);
@@ -42,13 +110,29 @@ int main(int argc, char** argv) {
   bpf_program__set_autoload(btf ? skel->progs.floor_raw_enter : skel->progs.floor_btf_enter, 0);
   bpf_program__set_autoload(btf ? skel->progs.floor_raw_exit : skel->progs.floor_btf_exit, 0);
   if (exit_only) bpf_program__set_autoload(skel->progs.floor_btf_enter, 0);
+  if (record) bpf_program__set_autoload(skel->progs.floor_btf_exit, 0);
+  else bpf_program__set_autoload(skel->progs.floor_record, 0);
+  bpf_program__set_autoload(skel->progs.tick_enter, 0);
+  bpf_program__set_autoload(skel->progs.tick_exit, 0);
+  if (!record_chdir) bpf_program__set_autoload(skel->progs.floor_enter_chdir, 0);
   int err = floor_bpf__load(skel);
   if (err) {
     fprintf(stderr, "tracepoint_floor: cannot load %s programs: %s\n", argv[2], strerror(-err));
     return 1;
   }
   struct bpf_program* enter = btf ? skel->progs.floor_btf_enter : skel->progs.floor_raw_enter;
-  struct bpf_program* exit_prog = btf ? skel->progs.floor_btf_exit : skel->progs.floor_raw_exit;
+  struct bpf_program* exit_prog = record ? skel->progs.floor_record
+                                 : btf  ? skel->progs.floor_btf_exit
+                                        : skel->progs.floor_raw_exit;
+  struct ring_buffer* rb = NULL;
+  pthread_t drain;
+  if (record) {
+    rb = ring_buffer__new(bpf_map__fd(skel->maps.rec_ring), drop, NULL, NULL);
+    if (!rb || pthread_create(&drain, NULL, reader, rb) != 0) {
+      fprintf(stderr, "tracepoint_floor: cannot read the recorder's ring\n");
+      return 1;
+    }
+  }
   long long* plain = calloc((size_t)runs, sizeof(long long));
   long long* traced = calloc((size_t)runs, sizeof(long long));
   for (int i = 0; i < runs; ++i) {
@@ -57,14 +141,16 @@ int main(int argc, char** argv) {
       int attached = (side + i) % 2;
       struct bpf_link *a = NULL, *b = NULL;
       if (attached) {
-        a = exit_only ? NULL : bpf_program__attach(enter);
+        a = record_chdir ? bpf_program__attach(skel->progs.floor_enter_chdir)
+            : exit_only  ? NULL
+                         : bpf_program__attach(enter);
         b = bpf_program__attach(exit_prog);
-        if ((!a && !exit_only) || !b) {
+        if ((!a && (!exit_only || record_chdir)) || !b) {
           fprintf(stderr, "tracepoint_floor: cannot attach: %s\n", strerror(errno));
           return 1;
         }
       }
-      long long t = time_one(command, devnull);
+      long long t = record ? time_recorded(command, devnull, skel) : time_one(command, devnull);
       if (attached) {
         traced[i] = t;
         if (a) bpf_link__destroy(a);
@@ -75,6 +161,11 @@ int main(int argc, char** argv) {
     }
   }
   double ratio = median_ratio(traced, plain, runs);  // before median() sorts them apart
+  if (record) {
+    atomic_store(&stop_reader, 1);
+    pthread_join(drain, NULL);
+    ring_buffer__free(rb);
+  }
   printf("%lld %lld %.4f\n", median(plain, runs), median(traced, runs), ratio);
   floor_bpf__destroy(skel);
   return 0;

@@ -148,6 +148,9 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       out.ret = ev->ret;
       out.returned = !(ev->flags & BPFAUDIT_SC_NO_RETURN);
       out.tid = ev->tid;
+      // `out` carries this identity from the event before: then its
+      // identity fields and its title are this event's already.
+      const bool carried = out.identity == id.number && out.proctitle;
       if (out.identity != id.number) {
         out.identity = id.number;
         out.pid = id.pid;
@@ -232,6 +235,10 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         }
       }
       // The task's title is fixed at its first event (see cmdline_).
+      // A thread's title is fixed at its first event, and its identity
+      // number changes whenever its title could (exec): an event that
+      // carries the identity carries the title (SyscallEvent::identity).
+      if (carried) return true;
       if (!hot_title_) {
         auto title = proctitle_.find(out.tid);
         if (title == proctitle_.end()) {

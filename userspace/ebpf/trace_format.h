@@ -26,7 +26,9 @@ class SyscallTailCache {
   // encoded for the record: a task's title is fixed, so it is encoded once
   // per change of title, not per event (hex encoding it on every event cost
   // the reader enough to fall behind dd: bench-trace-stages, format stage).
-  std::string_view proctitle(std::string_view title);
+  // An event from a decoder (identity not 0) with the identity of the last
+  // call has its title (SyscallEvent::identity): not compared again.
+  std::string_view proctitle(std::string_view title, std::uint64_t identity = 0);
   // The stamp's text, its second and millisecond formatted once for all the
   // events that share them.
   const record::StampText& stamp(const record::Stamp& s) {
@@ -42,6 +44,7 @@ class SyscallTailCache {
   std::array<Entry, 16> entries_;
   std::string title_, title_body_;
   bool have_title_ = false;
+  std::uint64_t title_identity_ = 0;
   record::StampText stamp_;
 };
 

@@ -106,33 +106,39 @@ void StampText::assign(const Stamp& s) {
 
 void append_stamp(std::string& out, const Stamp& s) { out.append(StampText(s).text()); }
 
-void append_header(std::string& out, std::string_view type, const StampText& s) {
+std::size_t header_size(std::string_view type, const StampText& s) {
+  return (s.node().empty() ? 0 : 6 + s.node().size()) + 5 + type.size() + 5 + s.text().size();
+}
+
+char* write_header(char* p, std::string_view type, const StampText& s) {
+  auto put = [&p](std::string_view v) {
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  };
   if (!s.node().empty()) {
-    out.append("node=", 5);
-    out.append(s.node());
-    out.push_back(' ');
+    put("node=");
+    put(s.node());
+    *p++ = ' ';
   }
-  // One append for the rest where it fits the usual types' length (the
-  // iterator and piecewise appends cost more than the copy).
-  char buf[128];
-  const std::string_view stamp = s.text();
-  if (type.size() + stamp.size() + 10 > sizeof buf) {
-    out.append("type=", 5);
-    out.append(type);
-    out.append(" msg=", 5);
-    out.append(stamp);
+  put("type=");
+  put(type);
+  put(" msg=");
+  put(s.text());
+  return p;
+}
+
+void append_header(std::string& out, std::string_view type, const StampText& s) {
+  // One append of the whole header (piecewise and iterator appends cost
+  // more than the copy); a long node name or type through a heap buffer.
+  char buf[160];
+  const std::size_t n = header_size(type, s);
+  if (n <= sizeof buf) {
+    out.append(buf, static_cast<std::size_t>(write_header(buf, type, s) - buf));
     return;
   }
-  char* p = buf;
-  std::memcpy(p, "type=", 5);
-  p += 5;
-  std::memcpy(p, type.data(), type.size());
-  p += type.size();
-  std::memcpy(p, " msg=", 5);
-  p += 5;
-  std::memcpy(p, stamp.data(), stamp.size());
-  p += stamp.size();
-  out.append(buf, static_cast<std::size_t>(p - buf));
+  std::string big(n, '\0');
+  write_header(big.data(), type, s);
+  out.append(big);
 }
 
 void append_header(std::string& out, std::string_view type, const Stamp& s) {

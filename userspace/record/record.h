@@ -95,6 +95,10 @@ class StampText {
   std::string_view node_;
 };
 void append_header(std::string& out, std::string_view type, const StampText& s);
+// The same header written at `p`, which has room for header_size(type, s)
+// bytes; returns its end. For a writer that builds a line in one piece.
+std::size_t header_size(std::string_view type, const StampText& s);
+char* write_header(char* p, std::string_view type, const StampText& s);
 
 // One record as read from a log: the text without its newline, split into the
 // raw part and, for enriched logs, the interpreted part after 0x1d.
