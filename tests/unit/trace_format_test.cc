@@ -1103,3 +1103,47 @@ TEST(TraceDecoder, BprmFcapsIsTheKernels) {
 }
 
 }  // namespace
+
+// A thread whose argv area could not be read has comm for a title (as the
+// kernel writes when it reads nothing) until an event finds one: from then
+// on the title, and formatted through the identity-keyed caches the same as
+// from the fields themselves.
+TEST(TraceDecoder, ATitleFoundLateIsNotHiddenByTheCaches) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  SyscallTailCache tails;
+  bpfaudit_identity_event who = identity_event(600, 600);
+  std::memcpy(who.id.comm, "late", 5);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_syscall_event sc = syscall_event(1, 600);
+  auto format_both = [&](std::uint64_t serial) {
+    std::string cached, plain;
+    append_event_records(cached, out, bpfaudit::record::Stamp{1, 0, serial, ""}, std::nullopt,
+                         &tails, false);
+    SyscallEvent copy = out;
+    copy.identity = 0;
+    append_event_records(plain, copy, bpfaudit::record::Stamp{1, 0, serial, ""}, std::nullopt,
+                         nullptr, false);
+    EXPECT_EQ(cached, plain);
+    return plain;
+  };
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.proctitle, "late");
+  EXPECT_NE(format_both(1).find("proctitle=\"late\"\n"), std::string::npos);
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.proctitle, "late");
+  format_both(2);
+  // The argv area becomes known (a corrupt or reordered stream: a fork
+  // event naming this process as its child).
+  bpfaudit_fork_event fork{};
+  fork.hdr = {2, BPFAUDIT_EV_FORK, sizeof fork};
+  fork.parent_tgid = 599;
+  fork.child_tgid = 600;
+  dec.set_cmdline(599, std::string("found\0x", 7));
+  EXPECT_FALSE(dec.feed(&fork, sizeof fork, out));
+  for (std::uint64_t serial = 3; serial < 5; ++serial) {
+    ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+    EXPECT_EQ(out.proctitle, std::string("found\0x", 7));
+    EXPECT_NE(format_both(serial).find("proctitle=666F756E640078\n"), std::string::npos);
+  }
+}

@@ -235,16 +235,22 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
         }
       }
       // The task's title is fixed at its first event (see cmdline_).
-      // A thread's title is fixed at its first event, and its identity
-      // number changes whenever its title could (exec): an event that
-      // carries the identity carries the title (SyscallEvent::identity).
-      if (carried) return true;
+      // A thread's title is fixed at the first event that finds one, and
+      // its identity number changes whenever its title could (then, and at
+      // exec): an event that carries the identity of a thread whose title is
+      // fixed carries the title (SyscallEvent::identity).
+      if (carried && hot_title_) return true;
       if (!hot_title_) {
         auto title = proctitle_.find(out.tid);
         if (title == proctitle_.end()) {
           auto now = cmdline_.find(out.pid);
-          if (now != cmdline_.end() && now->second.find_first_not_of('\0') != std::string::npos)
+          if (now != cmdline_.end() && now->second.find_first_not_of('\0') != std::string::npos) {
             title = proctitle_.emplace(out.tid, now->second).first;
+            // Events of this identity may have had comm for a title until
+            // now: a new number, so that equal numbers still mean equal titles.
+            hot_identity_->number = ++last_identity_;
+            out.identity = hot_identity_->number;
+          }
         }
         if (title != proctitle_.end()) hot_title_ = &title->second;
       }

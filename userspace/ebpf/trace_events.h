@@ -86,8 +86,9 @@ struct SyscallEvent {
   std::string comm, tty, exe;
   // Which identity (ppid..fsgid, tty, ses, comm, exe) the event carries:
   // unique per identity the decoder saw, so equal numbers mean equal
-  // fields, and equal PROCTITLE (a thread's title is fixed at its first
-  // event; exec, which moves it, gives a new number). 0: not from a decoder.
+  // fields, and equal PROCTITLE (a thread's title is comm until an event
+  // finds its argv area, then fixed; that event and exec, which moves a
+  // title, give new numbers). 0: not from a decoder.
   std::uint64_t identity = 0;
   std::optional<std::string> cwd;
   std::vector<PathItem> paths;
