@@ -13,10 +13,10 @@
 #define _GNU_SOURCE
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +110,10 @@ int main(int argc, char** argv) {
   bpf_program__set_autoload(btf ? skel->progs.floor_raw_enter : skel->progs.floor_btf_enter, 0);
   bpf_program__set_autoload(btf ? skel->progs.floor_raw_exit : skel->progs.floor_btf_exit, 0);
   if (exit_only) bpf_program__set_autoload(skel->progs.floor_btf_enter, 0);
-  if (record) bpf_program__set_autoload(skel->progs.floor_btf_exit, 0);
-  else bpf_program__set_autoload(skel->progs.floor_record, 0);
+  if (record)
+    bpf_program__set_autoload(skel->progs.floor_btf_exit, 0);
+  else
+    bpf_program__set_autoload(skel->progs.floor_record, 0);
   bpf_program__set_autoload(skel->progs.tick_enter, 0);
   bpf_program__set_autoload(skel->progs.tick_exit, 0);
   if (!record_chdir) bpf_program__set_autoload(skel->progs.floor_enter_chdir, 0);
@@ -122,8 +124,8 @@ int main(int argc, char** argv) {
   }
   struct bpf_program* enter = btf ? skel->progs.floor_btf_enter : skel->progs.floor_raw_enter;
   struct bpf_program* exit_prog = record ? skel->progs.floor_record
-                                 : btf  ? skel->progs.floor_btf_exit
-                                        : skel->progs.floor_raw_exit;
+                                  : btf  ? skel->progs.floor_btf_exit
+                                         : skel->progs.floor_raw_exit;
   struct ring_buffer* rb = NULL;
   pthread_t drain;
   if (record) {

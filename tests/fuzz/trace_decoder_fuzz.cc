@@ -5,7 +5,8 @@
 // identity's fields.
 //
 // Input: a sequence of [selector][length: 2 bytes][payload]. The selector
-// picks an event type whose header (type, size) the target fills in, so
+// picks an event type (SYSCALL..IDENTITY, SOCKADDR, and the VFS hooks'
+// VFS, EXEC_ITEM and FCAPS) whose header (type, size) the target fills in, so
 // most records are well formed; or raw bytes as they are; or a truncated
 // record. Thread ids are folded onto a few values so that events meet.
 #include <cstdint>
@@ -28,12 +29,26 @@ std::size_t size_of(std::uint32_t type, bool inode) {
   switch (type) {
     case BPFAUDIT_EV_SYSCALL:
       return inode ? sizeof(bpfaudit_syscall_inode_event) : sizeof(bpfaudit_syscall_event);
-    case BPFAUDIT_EV_FORK: return sizeof(bpfaudit_fork_event);
-    case BPFAUDIT_EV_EXIT: return sizeof(bpfaudit_exit_event);
-    case BPFAUDIT_EV_PATH: return sizeof(bpfaudit_path_event);
-    case BPFAUDIT_EV_CWD: return sizeof(bpfaudit_cwd_event);
-    case BPFAUDIT_EV_EXEC: return sizeof(bpfaudit_exec_event);
-    case BPFAUDIT_EV_IDENTITY: return sizeof(bpfaudit_identity_event);
+    case BPFAUDIT_EV_FORK:
+      return sizeof(bpfaudit_fork_event);
+    case BPFAUDIT_EV_EXIT:
+      return sizeof(bpfaudit_exit_event);
+    case BPFAUDIT_EV_PATH:
+      return sizeof(bpfaudit_path_event);
+    case BPFAUDIT_EV_CWD:
+      return sizeof(bpfaudit_cwd_event);
+    case BPFAUDIT_EV_EXEC:
+      return sizeof(bpfaudit_exec_event);
+    case BPFAUDIT_EV_IDENTITY:
+      return sizeof(bpfaudit_identity_event);
+    case BPFAUDIT_EV_SOCKADDR:
+      return sizeof(bpfaudit_sockaddr_event);
+    case BPFAUDIT_EV_VFS:
+      return sizeof(bpfaudit_vfs_event);
+    case BPFAUDIT_EV_EXEC_ITEM:
+      return sizeof(bpfaudit_exec_item_event);
+    case BPFAUDIT_EV_FCAPS:
+      return sizeof(bpfaudit_fcaps_event);
   }
   return 0;
 }
@@ -42,7 +57,9 @@ std::size_t size_of(std::uint32_t type, bool inode) {
 void fold_ids(std::uint32_t type, void* p) {
   constexpr std::uint32_t k = 3;
   switch (type) {
-    case BPFAUDIT_EV_SYSCALL: static_cast<bpfaudit_syscall_event*>(p)->tid %= k; break;
+    case BPFAUDIT_EV_SYSCALL:
+      static_cast<bpfaudit_syscall_event*>(p)->tid %= k;
+      break;
     case BPFAUDIT_EV_FORK: {
       auto* e = static_cast<bpfaudit_fork_event*>(p);
       e->parent_tgid %= k;
@@ -55,8 +72,12 @@ void fold_ids(std::uint32_t type, void* p) {
       e->tid %= k;
       break;
     }
-    case BPFAUDIT_EV_PATH: static_cast<bpfaudit_path_event*>(p)->tid %= k; break;
-    case BPFAUDIT_EV_CWD: static_cast<bpfaudit_cwd_event*>(p)->tid %= k; break;
+    case BPFAUDIT_EV_PATH:
+      static_cast<bpfaudit_path_event*>(p)->tid %= k;
+      break;
+    case BPFAUDIT_EV_CWD:
+      static_cast<bpfaudit_cwd_event*>(p)->tid %= k;
+      break;
     case BPFAUDIT_EV_EXEC: {
       auto* e = static_cast<bpfaudit_exec_event*>(p);
       e->pid %= k;
@@ -70,6 +91,18 @@ void fold_ids(std::uint32_t type, void* p) {
       e->id.pid %= k;
       break;
     }
+    case BPFAUDIT_EV_SOCKADDR:
+      static_cast<bpfaudit_sockaddr_event*>(p)->tid %= k;
+      break;
+    case BPFAUDIT_EV_VFS:
+      static_cast<bpfaudit_vfs_event*>(p)->tid %= k;
+      break;
+    case BPFAUDIT_EV_EXEC_ITEM:
+      static_cast<bpfaudit_exec_item_event*>(p)->tid %= k;
+      break;
+    case BPFAUDIT_EV_FCAPS:
+      static_cast<bpfaudit_fcaps_event*>(p)->tid %= k;
+      break;
   }
 }
 
@@ -81,7 +114,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   decoder.set_exe(1, "/usr/bin/traced");
   ebpf::SyscallEvent scratch;  // reused, as autrace's reader does
   ebpf::SyscallTailCache tails;
-  static const std::optional<std::string> kKeys[] = {std::nullopt, "k", "a key\nwith \"odd\" bytes"};
+  static const std::optional<std::string> kKeys[] = {std::nullopt, "k",
+                                                     "a key\nwith \"odd\" bytes"};
   const std::optional<std::string>& key = kKeys[in.byte() % 3];
   std::vector<std::uint64_t> buf;  // 8-byte aligned, as ring records are
   std::uint64_t serial = 0;
@@ -93,8 +127,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The rest of the input, after this record's payload.
     in = fuzz::Bytes(reinterpret_cast<const std::uint8_t*>(payload.data()) + payload.size(),
                      left.size() - payload.size());
-    std::uint32_t type = sel % 8;
+    // Bits 0-3 the type (0 and those without a fixed size: raw bytes),
+    // 0x40 an inode event, 0x20 ids as they are, 0x80 cut short.
+    std::uint32_t type = sel & 0x0f;
     bool inode = sel & 0x40;
+    if (type && !size_of(type, inode)) type = 0;
     std::size_t n = type ? size_of(type, inode) : payload.size();
     buf.assign((n + 7) / 8 + 1, 0);
     auto* bytes = reinterpret_cast<char*>(buf.data());

@@ -36,8 +36,8 @@ TEST(RecordHeader, RoundTripsEveryMsecWidthWithoutNode) {
     std::string line;
     append_header(line, "EOE", s);
     char want[96];
-    std::snprintf(want, sizeof want, "type=EOE msg=audit(1795440882.%03u:18446744073709551615): ",
-                  msec);
+    std::snprintf(want, sizeof want,
+                  "type=EOE msg=audit(1795440882.%03u:18446744073709551615): ", msec);
     EXPECT_EQ(line, want);
     auto h = parse_header(line);
     ASSERT_TRUE(h) << line;
@@ -75,7 +75,7 @@ TEST(RecordHeader, DaemonRecordRoundTripsThroughItsLogLine) {
 TEST(RecordHeader, ReusedStampTextFollowsEverySecondMsecAndSerial) {
   using bpfaudit::record::StampText;
   StampText reused;
-  const Stamp seq[] = {{1795440882, 23, 9, "n"},     {1795440882, 23, 10, "n"},
+  const Stamp seq[] = {{1795440882, 23, 9, "n"},      {1795440882, 23, 10, "n"},
                        {1795440882, 23, 1000000, ""}, {1795440882, 24, 7, ""},
                        {1795440883, 24, 8, "host"},   {9, 24, 18446744073709551615ull, ""},
                        {1795440882, 1023, 5, ""}};

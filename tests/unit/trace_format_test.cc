@@ -843,7 +843,8 @@ TEST(TraceFormat, LongArgumentsAreSplitAsTheKernelSplitsThem) {
   std::string out;
   append_event_records(out, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
   std::vector<std::string> recs;
-  for (std::size_t pos = 0; (pos = out.find("type=EXECVE msg=audit(1.000:1): ", pos)) != std::string::npos;) {
+  for (std::size_t pos = 0;
+       (pos = out.find("type=EXECVE msg=audit(1.000:1): ", pos)) != std::string::npos;) {
     std::size_t body = pos + std::strlen("type=EXECVE msg=audit(1.000:1): ");
     std::size_t end = out.find('\n', body);
     recs.push_back(out.substr(body, end - body));

@@ -46,8 +46,7 @@ bool needs_hex(std::string_view v) {
 // takes the rest. Replayed here over the arguments the probe copied, so that
 // a long argv gives the kernel's records and never one line too long for
 // the stock tools (auparse reads at most 8970 bytes a line).
-void append_execve_records(std::string& out, const ExecInfo& exec,
-                           const record::StampText& stamp) {
+void append_execve_records(std::string& out, const ExecInfo& exec, const record::StampText& stamp) {
   constexpr std::size_t kLenMax = 7500;  // MAX_EXECVE_AUDIT_LEN
   constexpr std::size_t kAbuf = 96;      // the kernel's abuf[96]
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -57,7 +56,7 @@ void append_execve_records(std::string& out, const ExecInfo& exec,
   std::size_t len_rem = kLenMax;
   for (std::size_t arg = 0; arg < exec.argv.size(); ++arg) {
     const std::string& a = exec.argv[arg];
-    std::size_t src = 0;  // bytes of the argument read into the buffer so far
+    std::size_t src = 0;   // bytes of the argument read into the buffer so far
     std::string_view buf;  // what the buffer holds and has not been written
     std::size_t len_full = a.size(), len_abuf = 0;
     bool require_data = true, encode = false;
@@ -92,8 +91,7 @@ void append_execve_records(std::string& out, const ExecInfo& exec,
       }
       std::string head;
       if (require_data || iter > 0 || len_abuf + kAbuf > len_rem) {
-        if (iter == 0)
-          head = " a" + std::to_string(arg) + "_len=" + std::to_string(len_full);
+        if (iter == 0) head = " a" + std::to_string(arg) + "_len=" + std::to_string(len_full);
         head += " a" + std::to_string(arg) + "[" + std::to_string(iter++) + "]=";
       } else {
         head = " a" + std::to_string(arg) + "=";
@@ -272,7 +270,8 @@ void append_event_records(std::string& out, const SyscallEvent& ev, const record
   record::StampText own;
   const record::StampText& stamp = tails ? tails->stamp(at) : (own.assign(at), own);
   constexpr std::uint64_t kMapAnonymous = 0x20;
-  const bool mmap_record = ev.arch == kAuditArchX86_64 && ev.nr == 9 && !(ev.args[3] & kMapAnonymous);
+  const bool mmap_record =
+      ev.arch == kAuditArchX86_64 && ev.nr == 9 && !(ev.args[3] & kMapAnonymous);
   // The SYSCALL line up to its identity part is built here and appended in
   // one piece; so is, for an event of SYSCALL and PROCTITLE alone (every
   // read and write of a traced dd), the whole event: the appends, one per
