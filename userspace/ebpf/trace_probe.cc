@@ -497,18 +497,28 @@ base::Result<void> TraceProbe::open_preloaded(const ProbeConfig& config) {
 
 void TraceProbe::start_map_ring(std::size_t ring_bytes) {
   ring_bytes_ = ring_bytes;
-  ring_mapper_ = std::thread([this, ring_bytes] { ring_mapped_ = map_ring(ring_bytes); });
+  positions_mapped_ = map_positions();
+  if (positions_mapped_)
+    ring_mapper_ = std::thread([this, ring_bytes] { data_mapped_ = map_data(ring_bytes); });
+  else
+    data_mapped_ = positions_mapped_;
 }
 
 base::Result<void> TraceProbe::ring_ready() {
-  if (ring_mapper_.joinable()) {
-    ring_mapper_.join();
-    // What an earlier run of a preloaded engine left unread is not this run's.
-    if (ring_mapped_)
-      __atomic_store_n(consumer_pos_, __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE),
-                       __ATOMIC_RELEASE);
+  // What an earlier run of a preloaded engine left unread is not this run's.
+  if (positions_mapped_ && !positions_reset_) {
+    __atomic_store_n(consumer_pos_, __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE),
+                     __ATOMIC_RELEASE);
+    positions_reset_ = true;
   }
-  return ring_mapped_;
+  return positions_mapped_;
+}
+
+base::Result<void> TraceProbe::data_ready() {
+  std::call_once(data_once_, [this] {
+    if (ring_mapper_.joinable()) ring_mapper_.join();
+  });
+  return data_mapped_;
 }
 
 base::Result<void> TraceProbe::map_bss() {
@@ -520,27 +530,42 @@ base::Result<void> TraceProbe::map_bss() {
   return {};
 }
 
-// The layout libbpf's ring_buffer uses, with the data area once (a record
-// that wraps is joined in consume()): mapped twice, mmap and munmap took 6
-// and 7.5 ms. Filling the page tables of 64 MiB takes about 3 ms.
-base::Result<void> TraceProbe::map_ring(std::size_t ring_bytes) {
+// The consumer position (read-write: the only page the kernel lets us
+// write) and the producer position, a page each.
+base::Result<void> TraceProbe::map_positions() {
+  auto failed = [] {
+    return base::Error{-errno,
+                       std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+  };
   void* cons = mmap(nullptr, page_size_, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd_.get(), 0);
-  if (cons == MAP_FAILED)
-    return base::Error{-errno, std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+  if (cons == MAP_FAILED) return failed();
   consumer_pos_ = static_cast<std::uint64_t*>(cons);
-  void* prod = mmap(nullptr, page_size_ + ring_bytes, PROT_READ, MAP_SHARED, ring_fd_.get(),
+  void* prod = mmap(nullptr, page_size_, PROT_READ, MAP_SHARED, ring_fd_.get(),
                     static_cast<off_t>(page_size_));
-  if (prod == MAP_FAILED)
-    return base::Error{-errno, std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+  if (prod == MAP_FAILED) return failed();
   producer_pos_ = static_cast<const std::uint64_t*>(prod);
-  ring_data_ = static_cast<const std::uint8_t*>(prod) + page_size_;
-  // The traced program is forked while or after this runs: the kernel maps the ring page
-  // by page (no faults to fill it later), so fork copied all 16k page table
-  // entries of the default 64 MiB into the child and its exec tore them down
-  // again (copy_page_range and folio_remove_rmap_ptes in a perf profile of
-  // traced tar runs). The child never reads the ring.
-  (void)madvise(prod, page_size_ + ring_bytes, MADV_DONTFORK);
   (void)madvise(cons, page_size_, MADV_DONTFORK);
+  (void)madvise(prod, page_size_, MADV_DONTFORK);
+  return {};
+}
+
+// The data area once (a record that wraps is joined in consume()): mapped
+// twice, as libbpf's ring_buffer does, mmap and munmap took 6 and 7.5 ms.
+// Mapped alone, after the position pages (strace of a preloaded autrace
+// /bin/true: the traced program had waited 5.4 ms for it before exec).
+base::Result<void> TraceProbe::map_data(std::size_t ring_bytes) {
+  void* data = mmap(nullptr, ring_bytes, PROT_READ, MAP_SHARED, ring_fd_.get(),
+                    static_cast<off_t>(2 * page_size_));
+  if (data == MAP_FAILED)
+    return base::Error{-errno,
+                       std::string("cannot map the trace ring buffer: ") + std::strerror(errno)};
+  ring_data_ = static_cast<const std::uint8_t*>(data);
+  // The traced program may be forked while this runs: the kernel maps the
+  // ring page by page (no faults to fill it later), so a fork copies all 16k
+  // page table entries of the default 64 MiB into the child and its exec
+  // tears them down again (copy_page_range and folio_remove_rmap_ptes in a
+  // perf profile of traced tar runs). The child never reads the ring.
+  (void)madvise(data, ring_bytes, MADV_DONTFORK);
   ring_mask_ = ring_bytes - 1;
   return {};
 }
@@ -646,9 +671,10 @@ base::Result<void> TraceProbe::attach(Program p, std::uint64_t cookie) {
 }
 
 TraceProbe::~TraceProbe() {
-  if (ring_mapper_.joinable()) ring_mapper_.join();
+  (void)data_ready();
   if (consumer_pos_) munmap(consumer_pos_, page_size_);
-  if (producer_pos_) munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_ + ring_bytes_);
+  if (producer_pos_) munmap(const_cast<std::uint64_t*>(producer_pos_), page_size_);
+  if (ring_data_) munmap(const_cast<std::uint8_t*>(ring_data_), ring_bytes_);
   if (bss_) {
     // The run is over: nothing left attached acts for it any more.
     __atomic_store_n(&static_cast<Bss*>(bss_)->trace_run, 0u, __ATOMIC_RELEASE);
@@ -734,6 +760,7 @@ int TraceProbe::poll(int timeout_ms) {
 }
 
 int TraceProbe::consume() {
+  if (auto r = data_ready(); !r) return r.error().code ? r.error().code : -EIO;
   // Publishing the consumer position every this many bytes keeps the
   // producers' view of free space current enough (the ring is many MiB)
   // while touching the shared line rarely.

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -170,15 +171,23 @@ class TraceProbe {
   // Takes the preloaded engine: -ENOENT when there is none, another error
   // saying why this run cannot use it.
   base::Result<void> open_preloaded(const ProbeConfig& config);
-  base::Result<void> map_ring(std::size_t ring_bytes);
-  // map_ring on a second thread: the kernel fills the page tables of the
-  // whole ring when it is mapped (2-3 ms for 64 MiB), which then overlaps the
-  // attach and the fork. ring_ready() waits for it and starts reading where
-  // the producer is; trace_tgid() calls it before anything is traced.
+  // The ring's two position pages, mapped at once (two pages), and its data
+  // area, mapped on a second thread: the kernel fills the page tables of the
+  // whole area when it is mapped (3-5 ms for 64 MiB), which then overlaps the
+  // attach, the fork and the traced program's start. ring_ready() starts
+  // reading where the producer is (trace_tgid() calls it before anything is
+  // traced); data_ready() waits for the data area (consume() calls it): the
+  // program can fill the ring before it is mapped here.
   void start_map_ring(std::size_t ring_bytes);
+  base::Result<void> map_positions();
+  base::Result<void> map_data(std::size_t ring_bytes);
   base::Result<void> ring_ready();
+  base::Result<void> data_ready();
   std::thread ring_mapper_;
-  base::Result<void> ring_mapped_;
+  std::once_flag data_once_;
+  base::Result<void> positions_mapped_;
+  base::Result<void> data_mapped_;
+  bool positions_reset_ = false;
   base::Result<void> map_bss();
   // Clears what an earlier run may have left (losses, batches, unread ring
   // records), writes the run's tables and starts its run number.
@@ -201,7 +210,7 @@ class TraceProbe {
   // per syscall.
   std::uint64_t* consumer_pos_ = nullptr;  // mapped read-write
   const std::uint64_t* producer_pos_ = nullptr;
-  const std::uint8_t* ring_data_ = nullptr;  // the data area, mapped once
+  const std::uint8_t* ring_data_ = nullptr;  // the data area, mapped once, alone
   std::vector<std::uint8_t> wrapped_;        // a record that wraps, joined
   std::size_t ring_mask_ = 0;
   std::size_t page_size_ = 0;
