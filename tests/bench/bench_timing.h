@@ -15,7 +15,15 @@ static inline long long now_ns(void) {
   return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static inline long long time_one(char** argv, int devnull) {
+// One timed run; with `gate`, the child waits (on a pipe) until gate(pid,
+// arg) has run in the parent, then execs: the time includes that wait.
+static inline long long time_gated(char** argv, int devnull, void (*gate)(pid_t, void*),
+                                   void* arg) {
+  int held[2] = {-1, -1};
+  if (gate && pipe(held) != 0) {
+    perror("pipe");
+    exit(2);
+  }
   long long start = now_ns();
   pid_t pid = fork();
   if (pid < 0) {
@@ -23,10 +31,20 @@ static inline long long time_one(char** argv, int devnull) {
     exit(2);
   }
   if (pid == 0) {
+    if (gate) {
+      char c;
+      close(held[1]);
+      if (read(held[0], &c, 1) != 0) _exit(126);
+    }
     dup2(devnull, STDOUT_FILENO);
     dup2(devnull, STDERR_FILENO);
     execv(argv[0], argv);
     _exit(127);
+  }
+  if (gate) {
+    gate(pid, arg);
+    close(held[0]);
+    close(held[1]);  // EOF: the child execs
   }
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -37,6 +55,10 @@ static inline long long time_one(char** argv, int devnull) {
     exit(2);
   }
   return end - start;
+}
+
+static inline long long time_one(char** argv, int devnull) {
+  return time_gated(argv, devnull, NULL, NULL);
 }
 
 static inline int by_value(const void* a, const void* b) {
@@ -66,4 +88,3 @@ static inline double median_ratio(const long long* a, const long long* b, int n)
   free(r);
   return m;
 }
-

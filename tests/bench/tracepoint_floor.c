@@ -46,41 +46,10 @@ static void* reader(void* arg) {
   return NULL;
 }
 
-// time_one with the child's pid in the recorder's rec_tgid before it execs
-// (a pipe holds it until then; both sides of a pair are timed this way).
-static long long time_recorded(char** argv, int devnull, struct floor_bpf* skel) {
-  int gate[2];
-  if (pipe(gate) != 0) {
-    perror("pipe");
-    exit(2);
-  }
-  long long start = now_ns();
-  pid_t pid = fork();
-  if (pid < 0) {
-    perror("fork");
-    exit(2);
-  }
-  if (pid == 0) {
-    char c;
-    close(gate[1]);
-    if (read(gate[0], &c, 1) != 0) _exit(126);
-    dup2(devnull, STDOUT_FILENO);
-    dup2(devnull, STDERR_FILENO);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  skel->bss->rec_tgid = (unsigned)pid;
-  close(gate[0]);
-  close(gate[1]);
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  long long end = now_ns();
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-    fprintf(stderr, "cannot run %s\n", argv[0]);
-    exit(2);
-  }
-  return end - start;
+// The recorder follows the command's process: its pid goes in rec_tgid
+// before it execs (both sides of a pair are timed this way).
+static void set_tgid(pid_t pid, void* skel) {
+  ((struct floor_bpf*)skel)->bss->rec_tgid = (unsigned)pid;
 }
 
 int main(int argc, char** argv) {
@@ -152,7 +121,8 @@ int main(int argc, char** argv) {
           return 1;
         }
       }
-      long long t = record ? time_recorded(command, devnull, skel) : time_one(command, devnull);
+      long long t =
+          record ? time_gated(command, devnull, set_tgid, skel) : time_one(command, devnull);
       if (attached) {
         traced[i] = t;
         if (a) bpf_link__destroy(a);
