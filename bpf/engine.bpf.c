@@ -197,12 +197,18 @@ static __always_inline __u64 coarse_boot_ns(void)
 	return t;
 }
 
+/* Bumped by every counted loss: the cwd cache (emit_cwd) keeps the value
+ * its thread's last full CWD event was sent under, and a loss since, of
+ * that event or of anything, makes the next CWD event a full one. */
+__u32 loss_gen;
+
 static __always_inline void count_losses(__u32 reason, __u64 count)
 {
 	__u64 *n = bpf_map_lookup_elem(&losses, &reason);
 
 	if (n)
 		*n += count;
+	__sync_fetch_and_add(&loss_gen, 1);
 }
 
 static __always_inline void count_loss(__u32 reason)
@@ -458,7 +464,223 @@ __noinline int emit_path(__u32 tid, __s64 nr, __u32 item, __u64 uptr)
 	return 0;
 }
 
+/* The cwd cache (issue 16): a traced tar's path syscalls each walked the
+ * cwd's dentries and copied their names, about 11% of its CPU time (perf),
+ * for a cwd that rarely changes. Each thread keeps what its last CWD event
+ * was read from; when all of it still holds, the event says "same as last"
+ * (BPFAUDIT_CWD_SAME) without names, and the reader takes the text again.
+ * What is compared:
+ *  - the trace run and the thread id (a preloaded engine serves run after
+ *    run; an exec by a non-leader thread takes the leader's id) and the
+ *    loss generation: every counted loss bumps `loss_gen`, so after any
+ *    lost event or batch (which may have held this thread's last full CWD
+ *    event) the next CWD event is a full one, and the reader never has to
+ *    make a text up;
+ *  - task->fs, fs->seq and fs->pwd: set_fs_pwd/set_fs_root bump fs->seq
+ *    (a chdir by any thread sharing the fs_struct, CLONE_FS, included), and
+ *    while it holds, pwd is the same pinned dentry and mount;
+ *  - the walk's steps (dpath.bpf.h, dpath_unchanged): every dentry's d_seq
+ *    and every mount's parent and mountpoint up to the root. A rename of any
+ *    ancestor bumps that dentry's d_seq (__d_move), an rmdir of the cwd
+ *    unhashes it and bumps its d_seq (__d_drop), a mount moved or detached
+ *    changes its parent or mountpoint. One read per step, no names copied.
+ * The kernel's own global counters for the last two, rename_lock and
+ * mount_lock (seqlocks bumped by every d_move and mount change), would make
+ * the check one read each, but they are not BTF variables (only per-CPU
+ * variables are, on 6.1, 6.12 and 6.18: no typed __ksym), and their address
+ * is in /proc/kallsyms only with CONFIG_KALLSYMS_ALL: the 6.1 and 6.12
+ * guests' Debian kernels have it, this 6.18 host (where tar is measured)
+ * does not, nor kprobes to count d_move with. The walk of d_seq values works
+ * alike on all three; a rename_lock/mount_lock check where kallsyms has them
+ * could replace it there (not done). */
+struct cwd_key {
+	__u64 fs;
+	__u64 pwd_mnt;
+	__u64 pwd_dentry;
+	__u32 fs_seq;
+	__u32 run; /* trace_run when kept; 0: nothing kept */
+	__u32 tid;
+	__u32 loss_gen;
+};
+
+struct cwd_cache {
+	struct cwd_key key;
+	__u64 mnt_root; /* pwd's mount's root: fixed while the mount lives */
+	struct dpath_steps steps;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cwd_cache);
+} cwd_cache SEC(".maps");
+
+/* fs->seq is a seqcount_spinlock_t on 6.1 and 6.12 and a seqlock_t on
+ * 6.18; its sequence is the first 32 bits either way. libbpf does not match
+ * one type with the other (fs_struct.seq relocated against the 6.1 and 6.12
+ * guests' BTF failed), so each has a flavour and the one the kernel has
+ * gives the offset (the other branch is dead at load). */
+struct fs_struct___seqlock {
+	seqlock_t seq;
+} __attribute__((preserve_access_index));
+
+struct fs_struct___seqcount {
+	seqcount_spinlock_t seq;
+} __attribute__((preserve_access_index));
+
+/* fs->seq and fs->pwd, in one read of the struct's head (56 bytes on
+ * 6.18, up to pwd.dentry), or field by field if they lie further. */
+#define BPFAUDIT_FS_HEAD 64
+static __always_inline void read_fs(struct fs_struct *fs, __u32 *seq, struct dentry **dentry,
+				    struct vfsmount **vmnt)
+{
+	__u32 o_seq;
+
+	if (bpf_core_field_exists(struct fs_struct___seqlock, seq))
+		o_seq = bpf_core_field_offset(struct fs_struct___seqlock, seq);
+	else
+		o_seq = bpf_core_field_offset(struct fs_struct___seqcount, seq);
+	const __u32 o_mnt = bpf_core_field_offset(struct fs_struct, pwd.mnt);
+	const __u32 o_dentry = bpf_core_field_offset(struct fs_struct, pwd.dentry);
+
+	if (o_seq + 4 <= o_dentry && o_mnt + 8 <= o_dentry + 8 &&
+	    o_dentry + 8 <= BPFAUDIT_FS_HEAD && !(o_seq & 3) && !(o_mnt & 7) && !(o_dentry & 7)) {
+		__u64 head[BPFAUDIT_FS_HEAD / 8];
+		const __u8 *h = (const __u8 *)head;
+
+		/* Up to pwd.dentry's end: not past the struct. */
+		if (bpf_probe_read_kernel(head, o_dentry + 8, fs))
+			return; /* *seq stays odd: nothing is kept or compared */
+		*seq = *(const __u32 *)(h + o_seq);
+		*vmnt = *(struct vfsmount *const *)(h + o_mnt);
+		*dentry = *(struct dentry *const *)(h + o_dentry);
+		return;
+	}
+	if (bpf_probe_read_kernel(seq, sizeof(*seq), (void *)fs + o_seq))
+		*seq = 1;
+	*vmnt = BPF_CORE_READ(fs, pwd.mnt);
+	*dentry = BPF_CORE_READ(fs, pwd.dentry);
+}
+
+/* 1 when the cwd read now (`now`) is what `c` kept for this thread, in this
+ * run, with no loss since, and the walk from it would go through the same
+ * steps. This and emit_cwd_walk are global functions: the verifier checks
+ * each once per program and the caller goes on from one state, where
+ * inlined, each way of failing a condition made it check the walk's
+ * bpf_loop callback again: sys_exit took 17,063 instructions processed to
+ * verify (its cwd_same check_step callback 1,284 of them), 11,161 so
+ * (7,812 before the cache), kernel log_level 4, 2026-12-07. */
+__noinline int cwd_same(struct cwd_cache *c, struct cwd_key *now)
+{
+	if (!c || !now || c->key.run != now->run || c->key.tid != now->tid ||
+	    c->key.loss_gen != now->loss_gen || c->key.fs != now->fs ||
+	    c->key.fs_seq != now->fs_seq || c->key.pwd_dentry != now->pwd_dentry ||
+	    c->key.pwd_mnt != now->pwd_mnt)
+		return 0;
+	return dpath_unchanged(&c->steps, (struct dentry *)now->pwd_dentry,
+			       (void *)now->pwd_mnt - bpf_core_field_offset(struct mount, mnt),
+			       (struct dentry *)c->mnt_root);
+}
+
+/* A full CWD event: the names of the walk from (dentry, vmnt), whose steps
+ * stay in this CPU's dpath_scratch (walk_cwd). 1 when they may be kept: the
+ * walk reached the root. Global: see cwd_same. */
+__noinline int emit_cwd_walk(__u32 tid, __u64 dentry, __u64 vmnt, __u64 mnt_root)
+{
+	__u32 zero = 0;
+	union aux_event *aux = bpf_map_lookup_elem(&aux_scratch, &zero);
+
+	if (!aux)
+		return 0;
+	struct bpfaudit_cwd_event *ev = &aux->cwd;
+	struct dentry *d = (struct dentry *)dentry;
+
+	ev->tid = tid;
+	walk_cwd(&ev->cwd, d, (struct vfsmount *)vmnt, (struct dentry *)mnt_root);
+	/* d_path writes " (deleted)" after an unlinked dentry (d_unlinked:
+	 * unhashed and not a root). A removed cwd's d_seq moved (__d_drop),
+	 * so a "same" event never stands for a change of this. */
+	ev->flags = 0;
+	if (BPF_CORE_READ(d, d_hash.pprev) == NULL && BPF_CORE_READ(d, d_parent) != d)
+		ev->flags = BPFAUDIT_CWD_DELETED;
+	output_event(ev, offsetof(struct bpfaudit_cwd_event, cwd.names) + ev->cwd.len, sizeof(*ev),
+		     BPFAUDIT_EV_CWD);
+	return !ev->cwd.truncated;
+}
+
+/* The CWD event of a path syscall, at sys_exit: "same as last" when the
+ * thread's cache holds (cwd_same), else a full one, then kept. */
 __noinline int emit_cwd(__u32 tid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 zero = 0;
+	/* Read before anything this event could lose (see count_losses). */
+	__u32 gen = *(volatile __u32 *)&loss_gen;
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct dentry *dentry = NULL;
+	struct vfsmount *vmnt = NULL;
+	__u32 seq = 1; /* odd: keep nothing */
+
+	read_fs(fs, &seq, &dentry, &vmnt);
+	struct cwd_cache *c =
+		bpf_task_storage_get(&cwd_cache, bpf_get_current_task_btf(), 0,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct cwd_key now = {
+		.fs = (__u64)fs,
+		.pwd_mnt = (__u64)vmnt,
+		.pwd_dentry = (__u64)dentry,
+		.fs_seq = seq,
+		.run = trace_run,
+		.tid = tid,
+		.loss_gen = gen,
+	};
+
+	if (!(seq & 1) && cwd_same(c, &now)) {
+		union aux_event *aux = bpf_map_lookup_elem(&aux_scratch, &zero);
+
+		if (!aux)
+			return 0;
+		struct bpfaudit_cwd_event *ev = &aux->cwd;
+
+		ev->tid = tid;
+		ev->flags = BPFAUDIT_CWD_SAME;
+		ev->cwd.len = 0;
+		ev->cwd.truncated = 0;
+		output_event(ev, offsetof(struct bpfaudit_cwd_event, cwd.names), sizeof(*ev),
+			     BPFAUDIT_EV_CWD);
+		return 0;
+	}
+	struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+	int whole = emit_cwd_walk(tid, (__u64)dentry, (__u64)vmnt, (__u64)mnt_root);
+
+	if (!c)
+		return 0;
+	c->key.run = 0;
+	struct dpath_scratch_buf *buf = bpf_map_lookup_elem(&dpath_scratch, &zero);
+
+	/* An odd fs->seq or d_seq: a change was under way, keep nothing. */
+	if (!whole || !buf || !buf->steps.ok || (seq & 1))
+		return 0;
+	__u32 n = buf->steps.n;
+
+	if (n == 0 || n > DPATH_STEPS)
+		return 0;
+	if (bpf_probe_read_kernel(&c->steps, offsetof(struct dpath_steps, s) +
+						     n * sizeof(struct dpath_step), &buf->steps))
+		return 0;
+	c->mnt_root = (__u64)mnt_root;
+	c->key = now;
+	return 0;
+}
+
+/* chdir's CWD, at its entry (the cwd before the change): a full event by
+ * the shared walk, not kept (chdir is rare; the entry programs then verify
+ * neither the cache nor the walk that keeps its steps: each took 2,613
+ * instructions processed with those, 1,320 before). The reader takes it as
+ * the thread's last text, which is what the cache still stands for if it
+ * still holds: nothing changed since. */
+__noinline int emit_cwd_entry(__u32 tid)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 zero = 0;
@@ -467,10 +689,14 @@ __noinline int emit_cwd(__u32 tid)
 	if (!aux)
 		return 0;
 	struct bpfaudit_cwd_event *ev = &aux->cwd;
-	ev->tid = tid;
-	ev->pad = 0;
 	struct path pwd = BPF_CORE_READ(task, fs, pwd);
+
+	ev->tid = tid;
 	walk_path(&ev->cwd, &pwd);
+	ev->flags = 0;
+	if (BPF_CORE_READ(pwd.dentry, d_hash.pprev) == NULL &&
+	    BPF_CORE_READ(pwd.dentry, d_parent) != pwd.dentry)
+		ev->flags = BPFAUDIT_CWD_DELETED;
 	output_event(ev, offsetof(struct bpfaudit_cwd_event, cwd.names) + ev->cwd.len, sizeof(*ev),
 		     BPFAUDIT_EV_CWD);
 	return 0;
@@ -528,7 +754,7 @@ static __always_inline void save_entry(__s64 nr, const unsigned long *args, __u6
 		p->entry |= BPFAUDIT_ENTRY_ARGS;
 	}
 	if (f & BPFAUDIT_SCF_CHDIR) {
-		emit_cwd(tid);
+		emit_cwd_entry(tid);
 		p->entry |= BPFAUDIT_ENTRY_CWD;
 	}
 }
@@ -764,7 +990,7 @@ static __always_inline void commit_inode_event(struct bpfaudit_batch_buf *b, __u
  * This and emit_path, emit_cwd and emit_sockaddr are global functions: the
  * verifier checks each once per program, whatever the number of call sites,
  * where a static function is checked again at every call (emit_cwd has
- * three, emit_path two). It matters on 6.18: for every load of a pointer
+ * two, emit_path two). It matters on 6.18: for every load of a pointer
  * field through a trusted pointer the verifier processes (task->cred,
  * task->signal, ...) it looks "<type>__safe_trusted" and its rcu/or_null
  * variants up by a linear scan of the kernel's BTF (btf_find_by_name_kind:

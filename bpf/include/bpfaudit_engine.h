@@ -9,7 +9,7 @@
 
 #include "bpfaudit_common.h"
 
-#define BPFAUDIT_ABI_VERSION 7
+#define BPFAUDIT_ABI_VERSION 8
 
 /* Syscall numbers covered by the selection bitmap (x86_64 has < 512). */
 #define BPFAUDIT_MAX_SYSCALLS 512
@@ -257,10 +257,21 @@ struct bpfaudit_path_event {
 	char name[BPFAUDIT_PATH_MAX];
 };
 
+/* bpfaudit_cwd_event.flags */
+/* The cwd is the one this thread's last CWD event gave: the event carries no
+ * names (cwd.len 0) and the reader takes that event's text again. The engine
+ * sends it only when it knows the reader has that text: the thread's last
+ * CWD event went out in this run with no event lost since (engine.bpf.c,
+ * emit_cwd). A reader without one must not make one up. */
+#define BPFAUDIT_CWD_SAME 1u
+/* The cwd was removed (rmdir; the dentry is unhashed): the kernel's d_path
+ * writes the path with " (deleted)" after it. */
+#define BPFAUDIT_CWD_DELETED 2u
+
 struct bpfaudit_cwd_event {
 	struct bpfaudit_event_header hdr;
 	__u32 tid;
-	__u32 pad;
+	__u32 flags; /* BPFAUDIT_CWD_* */
 	struct bpfaudit_dpath cwd;
 };
 

@@ -629,6 +629,62 @@ TEST_F(AutraceTest, APreloadedEngineServesOneRunAtATimeAndOnlyItsOwnTree) {
       << r4.out;
 }
 
+// The engine caches each thread's cwd (engine.bpf.c, emit_cwd) and sends
+// "same as last" when nothing it was read from changed. What changes the
+// text must still show: a rename of an ancestor, a chdir by a task sharing
+// the fs_struct (CLONE_FS), an rmdir of the cwd. fidelity_workload asks the
+// kernel (getcwd) before each relative stat and writes the answers to
+// WORK/cwds; each stat's CWD record must be that text. getcwd refuses a
+// removed cwd (ENOENT), where the kernel's d_path, which audit's CWD record
+// uses, writes the path it had with " (deleted)" after it.
+TEST_F(AutraceTest, CwdRecordsFollowRenamesSharedChdirAndRmdir) {
+  const std::string out = dir_ + "/cwd.log", work = dir_ + "/work";
+  auto res = run_command(std::string(BPFAUDIT_BIN) + " -o " + out + " " + FIDELITY_WORKLOAD +
+                         " " + work + " </dev/null 2>&1");
+  ASSERT_EQ(res.rc, 0) << res.out;
+  EXPECT_NE(res.out.find(", 0 events lost"), std::string::npos) << res.out;
+  std::vector<std::pair<std::string, std::string>> probes;  // name, getcwd's text
+  {
+    std::ifstream in(work + "/cwds");
+    std::string line;
+    while (std::getline(in, line)) {
+      auto sp = line.find(' ');
+      ASSERT_NE(sp, std::string::npos) << line;
+      probes.emplace_back(line.substr(0, sp), line.substr(sp + 1));
+    }
+  }
+  ASSERT_EQ(probes.size(), 6u);
+  // What the workload did, as getcwd saw it.
+  EXPECT_EQ(probes[0].second, work + "/anc/sub");
+  EXPECT_EQ(probes[1].second, work + "/anc/sub");
+  EXPECT_EQ(probes[2].second, work + "/anc2/sub");
+  EXPECT_EQ(probes[3].second, work + "/anc2");
+  EXPECT_EQ(probes[4].second, work + "/gone");
+  EXPECT_EQ(probes[5].second, "ENOENT");
+
+  std::string node;
+  auto events = read_events(out, &node);
+  std::string previous;
+  for (const auto& [name, text] : probes) {
+    SCOPED_TRACE(name);
+    const std::string want = text == "ENOENT" ? previous + " (deleted)" : text;
+    previous = text;
+    int found = 0;
+    for (const auto& [serial, ev] : events) {
+      bool named = false;
+      for (const auto& r : ev)
+        named |= r.type == "PATH" && decode_value(r.get("name")) == name;
+      if (!named) continue;
+      ++found;
+      std::string cwd = "<no CWD record>";
+      for (const auto& r : ev)
+        if (r.type == "CWD") cwd = decode_value(r.get("cwd"));
+      EXPECT_EQ(cwd, want);
+    }
+    EXPECT_EQ(found, 1);
+  }
+}
+
 TEST_F(AutraceTest, RefusesMissingProgramLikeStock) {
   auto r = run_command(std::string(BPFAUDIT_BIN) + " " + dir_ + "/no-such-program 2>&1");
   EXPECT_EQ(r.rc, 1);

@@ -23,6 +23,9 @@
 #   ring    autrace's reader stopped (SIGSTOP) while the traced program
 #           keeps making syscalls: an 8 MiB ring (-b 8) overflows; the loss records'
 #           counts plus the events written are the events caused.
+#   ringcwd the same, with a chdir and a path syscall while the ring is
+#           full: the next path syscall's CWD must be the new cwd (the cwd
+#           cache stands for no lost CWD event).
 #   tail    autrace ends (its program exits) while a traced child that
 #           made its getppid calls still runs without a syscall: the events
 #           it made are written, taken from its CPU's batch if they were
@@ -387,6 +390,44 @@ case_ring() {
              grep -q 'autrace: WARNING: $l events were lost' '$d/stop.err'"
 }
 
+# The cwd cache (engine.bpf.c, emit_cwd) after losses: the same stopped
+# reader, then the program changes directory and stats a name while the ring
+# is full (its CWD events lost), and stats another once the reader runs
+# again. That CWD must be the new directory: a "same as last" event standing
+# for the lost one would show the old cwd (or none).
+case_ringcwd() {
+  [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, autrace cannot load"; exit 77; }
+  local d=$W/rc n=300000
+  mkdir -p "$d/sub"
+  mkfifo "$d/gate"
+  "$BIN_DIR/autrace" -b 8 -o "$d/stop.log" "$BIN_DIR/syscall_flood" $n --gate-cwd "$d/sub" \
+    < "$d/gate" > "$d/stop.out" 2> "$d/stop.err" &
+  local ap=$! fp=
+  exec 7> "$d/gate"
+  for _ in $(seq 300); do fp=$(grep -x "[0-9]*" "$d/stop.out" 2>/dev/null); [ -n "$fp" ] && break; sleep 0.05; done
+  for _ in $(seq 100); do [ "$(cut -d' ' -f1 /proc/$fp/syscall 2>/dev/null)" = 0 ] && break; sleep 0.05; done
+  kill -STOP $ap; STOPPED=$ap
+  echo >&7
+  for _ in $(seq 600); do [ "$(cut -d' ' -f1 /proc/$fp/syscall 2>/dev/null)" = 34 ] && break; sleep 0.05; done
+  kill -CONT $ap; STOPPED=
+  sleep 1
+  kill -USR1 $fp
+  exec 7>&-
+  wait $ap; local rc=$?
+  check "cwd after loss: autrace exits 0 ($rc)" [ $rc = 0 ]
+  local l want got
+  l=$(ledger ring-drop "" "$d/stop.log")
+  check "cwd after loss: the ring overflowed ($l lost)" [ "$l" -gt 0 ]
+  check "cwd after loss: no malformed-event loss (a \"same\" CWD without its text)" \
+    bash -c "! grep -aq 'source=\"autrace/malformed-event\"' '$d/stop.log'"
+  want=$(readlink -f "$d/sub")
+  got=$(awk '{ id = ""; if (match($0, /msg=audit\([^)]*\)/)) id = substr($0, RSTART, RLENGTH) }
+    / type=CWD / { c = $0; sub(/.* cwd=/, "", c); cwd[id] = c }
+    / type=PATH / && / name="after-probe" / { probe = id }
+    END { print (probe in cwd) ? cwd[probe] : "<no CWD record>" }' "$d/stop.log")
+  check "cwd after loss: the stat after the loss has cwd=\"$want\" ($got)" [ "$got" = "\"$want\"" ]
+}
+
 case_tail() {
   [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, autrace cannot load"; exit 77; }
   local d=$W/t n=1000 k took=0
@@ -472,6 +513,7 @@ case "$CASE" in
   storm) case_storm ;;
   plugin) case_plugin ;;
   ring) case_ring ;;
+  ringcwd) case_ringcwd ;;
   pfring) case_pfring ;;
   tail) case_tail ;;
   *) echo "unknown case $CASE"; exit 2 ;;

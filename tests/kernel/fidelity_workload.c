@@ -3,7 +3,8 @@
  * missing, created), fstat by fd and stat by name, a file mmap and an
  * anonymous one, a rename and an unlink, a directory made and removed, a
  * FIFO, a hard link, creates and removes by names relative to the cwd (whose
- * PARENT items the kernel writes as the cwd), connects (unix to a missing path,
+ * PARENT items the kernel writes as the cwd), cwd changes (cwd_changes below),
+ * connects (unix to a missing path,
  * TCP to a closed loopback port), then a fork whose child drops a capability
  * from its bounding set (so that the kernel writes BPRM_FCAPS) and execs this program
  * again ("child"), which stats and exits. Single-threaded and deterministic:
@@ -19,12 +20,89 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define CAP_MAC_OVERRIDE_ 32 /* linux/capability.h */
+
+/* What can change the text of a cwd the engine caches (engine.bpf.c,
+ * emit_cwd): a rename of an ancestor, a chdir by another task sharing the
+ * fs_struct (CLONE_FS), an rmdir of the cwd. Each probe asks the kernel for
+ * the cwd (getcwd: the same d_path as audit's CWD record, or ENOENT for a
+ * removed one, which d_path writes with " (deleted)" after it), then stats
+ * a name relative to the cwd, whose CWD record must show that text. The
+ * answers go to DIR/cwds, one "NAME TEXT" line per probe (TEXT "ENOENT" when
+ * getcwd refused), for the autrace kernel test. getcwd takes no name: the
+ * kernel writes no PATH for it, so the comparison with the kernel's records
+ * stays whole. */
+static char cwds[16384];
+static size_t cwds_len;
+
+static void probe(const char *name)
+{
+	char text[4096];
+	struct stat st;
+
+	if (!getcwd(text, sizeof text))
+		snprintf(text, sizeof text, "ENOENT");
+	stat(name, &st);
+	int w = snprintf(cwds + cwds_len, sizeof cwds - cwds_len, "%s %s\n", name, text);
+	if (w > 0 && (size_t)w < sizeof cwds - cwds_len)
+		cwds_len += w;
+}
+
+static int cwd_changes(const char *dir)
+{
+	char a[4096], b[4096];
+	int here = open(".", O_RDONLY | O_DIRECTORY);
+
+	if (here < 0)
+		return 1;
+	snprintf(a, sizeof a, "%s/anc", dir);
+	mkdir(a, 0700);
+	snprintf(a, sizeof a, "%s/anc/sub", dir);
+	mkdir(a, 0700);
+	if (chdir(a) != 0)
+		return 1;
+	probe("probe-first");
+	probe("probe-again");
+	snprintf(a, sizeof a, "%s/anc", dir);
+	snprintf(b, sizeof b, "%s/anc2", dir);
+	rename(a, b);
+	probe("probe-ancestor-renamed");
+	/* A task sharing this one's fs_struct moves the cwd of both. */
+	long pid = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		_exit(chdir(b) == 0 ? 0 : 1);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	probe("probe-chdir-by-clone-fs");
+	snprintf(a, sizeof a, "%s/gone", dir);
+	mkdir(a, 0700);
+	if (chdir(a) != 0)
+		return 1;
+	probe("probe-before-rmdir");
+	rmdir(a);
+	probe("probe-removed");
+	if (fchdir(here) != 0)
+		return 1;
+	close(here);
+	snprintf(a, sizeof a, "%s/anc2/sub", dir);
+	rmdir(a);
+	rmdir(b);
+	snprintf(a, sizeof a, "%s/cwds", dir);
+	int fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, cwds, cwds_len) != (ssize_t)cwds_len)
+		return 1;
+	close(fd);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -95,6 +173,8 @@ int main(int argc, char **argv)
 	}
 	if (here >= 0)
 		close(here);
+	if (cwd_changes(dir))
+		return 1;
 
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un un = { .sun_family = AF_UNIX };

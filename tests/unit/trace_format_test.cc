@@ -250,6 +250,120 @@ TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
   EXPECT_EQ(dec.malformed(), 2u);
 }
 
+// BPFAUDIT_CWD_SAME (the engine's cwd cache): the thread's last CWD text
+// again. Only that thread's, and never a made-up one: a thread with no full
+// CWD event seen (the engine sends none after a loss, but a reader must not
+// trust that) gets no CWD, counted as malformed.
+TEST(TraceDecoder, SameCwdTakesTheThreadsLastTextAndNeverInventsOne) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  for (std::uint32_t tid : {400u, 401u}) {
+    bpfaudit_identity_event who = identity_event(tid, 400);
+    EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  }
+  auto path = std::make_unique<bpfaudit_path_event>();
+  *path = {};
+  path->hdr = {1, BPFAUDIT_EV_PATH, sizeof *path};
+  std::strcpy(path->name, "x");
+  path->len = 2;
+  // One path syscall of `tid` after `cwd`; the CWD text it gets.
+  auto syscall_after = [&](const bpfaudit_cwd_event& cwd, std::size_t size,
+                           std::uint32_t tid) -> std::optional<std::string> {
+    EXPECT_FALSE(dec.feed(&cwd, size, out));
+    path->tid = tid;
+    EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+    bpfaudit_syscall_event sc = syscall_event(2, tid);
+    sc.nr = 262;
+    EXPECT_TRUE(dec.feed(&sc, sizeof sc, out));
+    EXPECT_EQ(out.paths.size(), 1u);
+    return out.cwd;
+  };
+  bpfaudit_cwd_event full{};
+  full.hdr = {1, BPFAUDIT_EV_CWD, sizeof full};
+  full.tid = 400;
+  std::memcpy(full.cwd.names, "sub\0dir\0", 8);  // leaf first
+  full.cwd.len = 8;
+  bpfaudit_cwd_event same{};
+  // What the engine sends: the head, no names.
+  constexpr std::size_t kSameSize = offsetof(bpfaudit_cwd_event, cwd.names);
+  same.hdr = {1, BPFAUDIT_EV_CWD, kSameSize};
+  same.flags = BPFAUDIT_CWD_SAME;
+
+  // No full CWD of either thread yet: nothing to take.
+  same.tid = 400;
+  EXPECT_EQ(syscall_after(same, kSameSize, 400), std::nullopt);
+  EXPECT_EQ(dec.malformed(), 1u);
+  EXPECT_EQ(syscall_after(full, sizeof full, 400), "/dir/sub");
+  EXPECT_EQ(syscall_after(same, kSameSize, 400), "/dir/sub");
+  EXPECT_EQ(syscall_after(same, kSameSize, 400), "/dir/sub");
+  // Thread 401 sent none: thread 400's text is not its.
+  same.tid = 401;
+  EXPECT_EQ(syscall_after(same, kSameSize, 401), std::nullopt);
+  EXPECT_EQ(dec.malformed(), 2u);
+  // A new full text replaces the last one.
+  std::memcpy(full.cwd.names, "other\0", 6);
+  full.cwd.len = 6;
+  EXPECT_EQ(syscall_after(full, sizeof full, 400), "/other");
+  same.tid = 400;
+  EXPECT_EQ(syscall_after(same, kSameSize, 400), "/other");
+  // A removed cwd: d_path writes " (deleted)" after it; "same" keeps that.
+  full.flags = BPFAUDIT_CWD_DELETED;
+  EXPECT_EQ(syscall_after(full, sizeof full, 400), "/other (deleted)");
+  EXPECT_EQ(syscall_after(same, kSameSize, 400), "/other (deleted)");
+  // The thread ended: a later thread with its id starts with nothing.
+  bpfaudit_exit_event exit{};
+  exit.hdr = {3, BPFAUDIT_EV_EXIT, sizeof exit};
+  exit.tgid = 400;
+  exit.tid = 400;
+  EXPECT_FALSE(dec.feed(&exit, sizeof exit, out));
+  bpfaudit_identity_event again = identity_event(400, 400);
+  EXPECT_FALSE(dec.feed(&again, sizeof again, out));
+  EXPECT_EQ(syscall_after(same, kSameSize, 400), std::nullopt);
+  EXPECT_EQ(dec.malformed(), 3u);
+}
+
+// d_path's buffer is PATH_MAX + 11 bytes and " (deleted)" with its NUL takes
+// 11 of them: a removed cwd's path fits up to 4096 characters.
+TEST(TraceDecoder, DeletedCwdTooLongForDPathIsTooLong) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  bpfaudit_identity_event who = identity_event(500, 500);
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  auto cwd = std::make_unique<bpfaudit_cwd_event>();
+  auto text_of = [&](std::size_t names, bool deleted) {
+    *cwd = {};
+    cwd->hdr = {1, BPFAUDIT_EV_CWD, sizeof *cwd};
+    cwd->tid = 500;
+    cwd->flags = deleted ? BPFAUDIT_CWD_DELETED : 0;
+    std::string n;
+    for (std::size_t i = 0; i < names; ++i) n += std::string(255, 'a' + i) + '\0';
+    n += "x";  // the top directory (names go leaf first): 2 more characters, "/x"
+    n += '\0';
+    std::memcpy(cwd->cwd.names, n.data(), n.size());
+    cwd->cwd.len = n.size();
+    EXPECT_FALSE(dec.feed(cwd.get(), sizeof *cwd, out));
+    auto path = std::make_unique<bpfaudit_path_event>();
+    *path = {};
+    path->hdr = {1, BPFAUDIT_EV_PATH, sizeof *path};
+    path->tid = 500;
+    std::strcpy(path->name, "y");
+    path->len = 2;
+    EXPECT_FALSE(dec.feed(path.get(), sizeof *path, out));
+    bpfaudit_syscall_event sc = syscall_event(2, 500);
+    EXPECT_TRUE(dec.feed(&sc, sizeof sc, out));
+    return out.cwd.value_or("<none>");
+  };
+  // 15 names of 255 and "x": 15 * 256 + 2 = 3842 characters.
+  std::string t = text_of(15, true);
+  EXPECT_EQ(t.size(), 3842u + 10u);
+  EXPECT_EQ(t.substr(0, 3), "/x/");
+  EXPECT_EQ(t.substr(t.size() - 14), "aaaa (deleted)");
+  // 16 names of 255 and "x": 4098 characters, which fit alone but not
+  // with " (deleted)".
+  EXPECT_EQ(text_of(16, false).size(), 4098u);
+  EXPECT_EQ(text_of(16, true), "<too_long>");
+}
+
 TEST(TraceDecoder, ExecEventBeforeItsCwdStaysWithTheExec) {
   // One program on sys_exit: an exec's EXEC event is sent during the
   // syscall, its CWD and SYSCALL at its exit, in that order.

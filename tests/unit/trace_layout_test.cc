@@ -84,7 +84,7 @@ std::vector<Layout> layouts() {
        {M(bpfaudit_dpath, len), M(bpfaudit_dpath, truncated), M(bpfaudit_dpath, names)}},
       {"bpfaudit_cwd_event",
        sizeof(bpfaudit_cwd_event),
-       {M(bpfaudit_cwd_event, hdr), M(bpfaudit_cwd_event, tid), M(bpfaudit_cwd_event, pad),
+       {M(bpfaudit_cwd_event, hdr), M(bpfaudit_cwd_event, tid), M(bpfaudit_cwd_event, flags),
         M(bpfaudit_cwd_event, cwd)}},
       {"bpfaudit_exec_event",
        sizeof(bpfaudit_exec_event),

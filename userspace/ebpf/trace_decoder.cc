@@ -399,8 +399,28 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       fresh.exec_items = std::move(pend.exec_items);
       fresh.fcaps = pend.fcaps;
       pend = std::move(fresh);
-      pend.cwd = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, room),
-                                   ev->cwd.truncated);
+      if (ev->flags & BPFAUDIT_CWD_SAME) {
+        // The thread's last CWD text again (bpfaudit_engine.h). The engine
+        // sends this only after a full one with nothing lost since; without
+        // that text here, nothing is written rather than a guess.
+        auto last = last_cwd_.find(ev->tid);
+        if (last == last_cwd_.end()) {
+          ++malformed_;
+          return false;
+        }
+        pend.cwd = last->second;
+        return false;
+      }
+      std::string text = join_dentry_names(ev->cwd.names, std::min<std::size_t>(ev->cwd.len, room),
+                                           ev->cwd.truncated);
+      // d_path: " (deleted)" after the path of an unlinked dentry, within
+      // the same PATH_MAX + 11 byte buffer.
+      if ((ev->flags & BPFAUDIT_CWD_DELETED) && text != "<too_long>") {
+        text += " (deleted)";
+        if (text.size() > kDPathMax) text = "<too_long>";
+      }
+      last_cwd_[ev->tid] = text;
+      pend.cwd = std::move(text);
       return false;
     }
     case BPFAUDIT_EV_EXEC: {
@@ -415,6 +435,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       if (ev->old_tid != ev->tid) {
         // The old thread id ends here without an exit event of its own.
         identities_.erase(ev->old_tid);
+        last_cwd_.erase(ev->old_tid);
         // The exec'ing thread keeps its own audit context, so its title.
         if (auto t = proctitle_.find(ev->old_tid); t != proctitle_.end()) {
           proctitle_[ev->tid] = std::move(t->second);
@@ -464,6 +485,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       identities_.erase(ev->tid);
       pending_.erase(ev->tid);
       proctitle_.erase(ev->tid);
+      last_cwd_.erase(ev->tid);
       cool();
       if (ev->last_thread) {
         ++exits_;

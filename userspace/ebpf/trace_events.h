@@ -164,6 +164,10 @@ class TraceDecoder {
   std::unordered_map<std::uint32_t, Pending> pending_;      // by thread id
   std::unordered_map<std::uint32_t, Identity> identities_;  // by thread id
   std::unordered_map<std::uint32_t, std::string> exe_;      // by tgid
+  // The text of each thread's last full CWD event: what a BPFAUDIT_CWD_SAME
+  // event stands for. None for a thread: such an event is counted as
+  // malformed and its syscall has no CWD (never one made up).
+  std::unordered_map<std::uint32_t, std::string> last_cwd_;  // by thread id
   // PROCTITLE as the kernel writes it: audit_log_proctitle reads the argv
   // area once per task, at the task's first record, and keeps it in the
   // task's audit context until the task ends, across execs (kernel/auditsc.c,
