@@ -7,6 +7,11 @@
 // milliseconds is mostly process start-up, whose outliers (a preempted run,
 // a page-cache hiccup) would dominate a sum; and the two runs of a pair share
 // the host's conditions, so their ratio varies less than either time.
+// RUN_PAIR_CLEAN=PATH: PATH is removed after each run, untimed (a traced
+// run's log: five of dd's 1.2 GB logs in the page cache put later runs under
+// the kernel's dirty-page throttling, which one run of the tool never meets:
+// bench-trace 12:50, 2026-12-07, dd 11.6x and 17.6x with a median write
+// floor of 0.376 s; one run alone right after took 0.82 s).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -41,13 +46,15 @@ int main(int argc, char** argv) {
     perror("run_pair");
     return 2;
   }
+  const char* clean = getenv("RUN_PAIR_CLEAN");
   for (int i = 0; i < runs; ++i) {
-    if (i % 2 == 0) {
-      ta[i] = time_one(a, devnull);
-      tb[i] = time_one(b, devnull);
-    } else {
-      tb[i] = time_one(b, devnull);
-      ta[i] = time_one(a, devnull);
+    for (int side = 0; side < 2; ++side) {
+      int first_a = i % 2 == 0;
+      if (first_a == (side == 0))
+        ta[i] = time_one(a, devnull);
+      else
+        tb[i] = time_one(b, devnull);
+      if (clean && *clean) unlink(clean);
     }
   }
   double ratio = median_ratio(ta, tb, runs);  // before median() sorts them apart

@@ -637,12 +637,15 @@ TEST_F(AutraceTest, APreloadedEngineServesOneRunAtATimeAndOnlyItsOwnTree) {
 // WORK/cwds; each stat's CWD record must be that text. getcwd refuses a
 // removed cwd (ENOENT), where the kernel's d_path, which audit's CWD record
 // uses, writes the path it had with " (deleted)" after it.
-TEST_F(AutraceTest, CwdRecordsFollowRenamesSharedChdirAndRmdir) {
-  const std::string out = dir_ + "/cwd.log", work = dir_ + "/work";
+// `probe`: how the start-up line must say the engine was had (own load: the
+// walk at every path syscall; preloaded: the cwd cache, engine.bpf.c).
+void check_cwd_records(const std::string& dir, const std::string& probe) {
+  const std::string out = dir + "/cwd.log", work = dir + "/work";
   auto res = run_command(std::string(BPFAUDIT_BIN) + " -o " + out + " " + FIDELITY_WORKLOAD +
                          " " + work + " </dev/null 2>&1");
   ASSERT_EQ(res.rc, 0) << res.out;
   EXPECT_NE(res.out.find(", 0 events lost"), std::string::npos) << res.out;
+  EXPECT_NE(res.out.find("autrace: probe path: " + probe), std::string::npos) << res.out;
   std::vector<std::pair<std::string, std::string>> probes;  // name, getcwd's text
   {
     std::ifstream in(work + "/cwds");
@@ -683,6 +686,20 @@ TEST_F(AutraceTest, CwdRecordsFollowRenamesSharedChdirAndRmdir) {
     }
     EXPECT_EQ(found, 1);
   }
+}
+
+TEST_F(AutraceTest, CwdRecordsFollowRenamesSharedChdirAndRmdir) {
+  if (access(kPreloadDir, F_OK) == 0)
+    GTEST_SKIP() << "a preloaded trace engine this test did not make is in " << kPreloadDir;
+  check_cwd_records(dir_, "eBPF CO-RE against ");
+}
+
+TEST_F(AutraceTest, CwdRecordsFollowRenamesSharedChdirAndRmdirWithTheCwdCache) {
+  ScopedPreload preload;
+  if (preload.existed())
+    GTEST_SKIP() << "a preloaded trace engine this test did not make is in " << kPreloadDir;
+  ASSERT_TRUE(preload.ok()) << preload.out();
+  check_cwd_records(dir_, std::string("eBPF engine preloaded in ") + kPreloadDir);
 }
 
 TEST_F(AutraceTest, RefusesMissingProgramLikeStock) {

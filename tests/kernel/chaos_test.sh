@@ -26,6 +26,8 @@
 #   ringcwd the same, with a chdir and a path syscall while the ring is
 #           full: the next path syscall's CWD must be the new cwd (the cwd
 #           cache stands for no lost CWD event).
+#   ringcwdcache  ringcwd with the engine preloaded (-b 8), where the cwd
+#           cache is on (autrace's own load walks the cwd every time).
 #   tail    autrace ends (its program exits) while a traced child that
 #           made its getppid calls still runs without a syscall: the events
 #           it made are written, taken from its CPU's batch if they were
@@ -63,6 +65,7 @@ read -r OLD_ENABLED < <(auditctl -s | awk '$1=="enabled"{print $2}')
 read -r OLD_BACKLOG < <(auditctl -s | awk '$1=="backlog_limit"{print $2}')
 read -r OLD_WAIT < <(auditctl -s | awk '$1=="backlog_wait_time"{print $2}')
 DPID=
+PRELOADED=
 STOPPED=
 PF_ON=
 fails=0
@@ -73,6 +76,7 @@ cleanup() {
   [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
   # Rules the engine took go back to the kernel first, so that they can be deleted there.
   [ -n "$PF_ON" ] && "$BIN_DIR/auditctl" --prefilter off >/dev/null 2>&1
+  [ -n "$PRELOADED" ] && "$BIN" engine unload-trace >/dev/null 2>&1
   auditctl -d "${RULE[@]}" >/dev/null 2>&1
   auditctl -d "${EXCL[@]}" >/dev/null 2>&1
   auditctl -b "$OLD_BACKLOG" >/dev/null 2>&1
@@ -415,6 +419,8 @@ case_ringcwd() {
   exec 7>&-
   wait $ap; local rc=$?
   check "cwd after loss: autrace exits 0 ($rc)" [ $rc = 0 ]
+  [ -n "$PRELOADED" ] && check "cwd after loss: autrace ran the preloaded engine (its cwd cache)" \
+    grep -q "eBPF engine preloaded in" "$d/stop.err"
   local l want got
   l=$(ledger ring-drop "" "$d/stop.log")
   check "cwd after loss: the ring overflowed ($l lost)" [ "$l" -gt 0 ]
@@ -514,6 +520,11 @@ case "$CASE" in
   plugin) case_plugin ;;
   ring) case_ring ;;
   ringcwd) case_ringcwd ;;
+  ringcwdcache)
+    [ -e /sys/fs/bpf/bpfaudit/trace ] && { echo "SKIP: a preloaded trace engine this test did not make is there"; exit 77; }
+    "$BIN" engine preload-trace -b 8 >/dev/null || { echo "FAIL: preload-trace -b 8"; exit 1; }
+    PRELOADED=1
+    case_ringcwd ;;
   pfring) case_pfring ;;
   tail) case_tail ;;
   *) echo "unknown case $CASE"; exit 2 ;;

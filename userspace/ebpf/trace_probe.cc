@@ -398,6 +398,7 @@ base::Result<void> TraceProbe::load(const ProbeConfig& config, std::string& core
   // so its rule tables (5 MiB of preallocated kernel memory) shrink to one
   // entry (start-up unchanged by it: 243 ms both, load 13, 15 pairs).
   skel->rodata->follow_tree = true;
+  skel->rodata->cache_cwd = config.cache_cwd;
   bpf_map__set_max_entries(skel->maps.pf_rows, 1);
   bpf_map__set_max_entries(skel->maps.pf_rules, 1);
   bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
@@ -903,7 +904,9 @@ base::Result<void> TracePreload::load(const ProbeConfig& config, std::string* vf
   std::unique_ptr<TraceProbe> probe(new TraceProbe());
   probe->page_size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   std::string core_btf;
-  if (auto loaded = probe->load(config, core_btf); !loaded) return loaded.error();
+  ProbeConfig preload = config;
+  preload.cache_cwd = true;
+  if (auto loaded = probe->load(preload, core_btf); !loaded) return loaded.error();
   if (vfs_status)
     *vfs_status = probe->vfs_loaded_ ? std::string("VFS hooks: ") + kVfsHookPoints
                                      : "VFS hooks: " + probe->vfs_off_reason_ + ": " + kVfsOffEffect;

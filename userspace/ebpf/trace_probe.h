@@ -44,6 +44,9 @@ struct ProbeConfig {
   std::vector<int> syscalls;                   // empty: every syscall
   std::size_t ring_bytes = kDefaultRingBytes;  // power of two, multiple of the page size
   std::uint64_t wakeup_bytes = 256u << 10;     // batch this much before waking the reader
+  // The engine's cwd cache (engine.bpf.c, cache_cwd): set by TracePreload,
+  // which verifies it once for all its runs.
+  bool cache_cwd = false;
 };
 
 // Calls fn on each event of a BPFAUDIT_EV_BATCH record (bpfaudit_engine.h),
