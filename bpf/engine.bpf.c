@@ -571,6 +571,15 @@ static __always_inline void read_fs(struct fs_struct *fs, __u32 *seq, struct den
 	*dentry = BPF_CORE_READ(fs, pwd.dentry);
 }
 
+/* d_path writes " (deleted)" after an unlinked dentry (d_unlinked: unhashed
+ * and not a root): BPFAUDIT_CWD_DELETED for such a cwd. */
+static __always_inline __u32 cwd_flags(struct dentry *d)
+{
+	if (BPF_CORE_READ(d, d_hash.pprev) == NULL && BPF_CORE_READ(d, d_parent) != d)
+		return BPFAUDIT_CWD_DELETED;
+	return 0;
+}
+
 /* 1 when the cwd read now (`now`) is what `c` kept for this thread, in this
  * run, with no loss since, and the walk from it would go through the same
  * steps. This and emit_cwd_walk are global functions: the verifier checks
@@ -606,12 +615,9 @@ __noinline int emit_cwd_walk(__u32 tid, __u64 dentry, __u64 vmnt, __u64 mnt_root
 
 	ev->tid = tid;
 	walk_cwd(&ev->cwd, d, (struct vfsmount *)vmnt, (struct dentry *)mnt_root);
-	/* d_path writes " (deleted)" after an unlinked dentry (d_unlinked:
-	 * unhashed and not a root). A removed cwd's d_seq moved (__d_drop),
-	 * so a "same" event never stands for a change of this. */
-	ev->flags = 0;
-	if (BPF_CORE_READ(d, d_hash.pprev) == NULL && BPF_CORE_READ(d, d_parent) != d)
-		ev->flags = BPFAUDIT_CWD_DELETED;
+	/* A removed cwd's d_seq moved (__d_drop), so a "same" event never
+	 * stands for a change of this. */
+	ev->flags = cwd_flags(d);
 	output_event(ev, offsetof(struct bpfaudit_cwd_event, cwd.names) + ev->cwd.len, sizeof(*ev),
 		     BPFAUDIT_EV_CWD);
 	return !ev->cwd.truncated;
@@ -706,10 +712,7 @@ __noinline int emit_cwd_entry(__u32 tid)
 
 	ev->tid = tid;
 	walk_path(&ev->cwd, &pwd);
-	ev->flags = 0;
-	if (BPF_CORE_READ(pwd.dentry, d_hash.pprev) == NULL &&
-	    BPF_CORE_READ(pwd.dentry, d_parent) != pwd.dentry)
-		ev->flags = BPFAUDIT_CWD_DELETED;
+	ev->flags = cwd_flags(pwd.dentry);
 	output_event(ev, offsetof(struct bpfaudit_cwd_event, cwd.names) + ev->cwd.len, sizeof(*ev),
 		     BPFAUDIT_EV_CWD);
 	return 0;
