@@ -5,8 +5,9 @@
 // identity's fields.
 //
 // Input: a sequence of [selector][length: 2 bytes][payload]. The selector
-// picks an event type (SYSCALL..IDENTITY, SOCKADDR, and the VFS hooks'
-// VFS, EXEC_ITEM and FCAPS) whose header (type, size) the target fills in, so
+// picks an event type (SYSCALL..IDENTITY, SOCKADDR, a prefilter's
+// RULE_MATCH, and the VFS hooks' VFS, EXEC_ITEM and FCAPS) whose header
+// (type, size) the target fills in, so
 // most records are well formed; or raw bytes as they are; or a truncated
 // record. Thread ids are folded onto a few values so that events meet.
 #include <cstdint>
@@ -49,6 +50,8 @@ std::size_t size_of(std::uint32_t type, bool inode) {
       return sizeof(bpfaudit_exec_item_event);
     case BPFAUDIT_EV_FCAPS:
       return sizeof(bpfaudit_fcaps_event);
+    case BPFAUDIT_EV_RULE_MATCH:
+      return sizeof(bpfaudit_rule_match_event);
   }
   return 0;
 }
@@ -102,6 +105,9 @@ void fold_ids(std::uint32_t type, void* p) {
       break;
     case BPFAUDIT_EV_FCAPS:
       static_cast<bpfaudit_fcaps_event*>(p)->tid %= k;
+      break;
+    case BPFAUDIT_EV_RULE_MATCH:
+      static_cast<bpfaudit_rule_match_event*>(p)->tid %= k;
       break;
   }
 }

@@ -804,6 +804,100 @@ TEST(TraceDecoder, APrefilterMatchIsDecodedLikeATracedSyscall) {
   EXPECT_EQ(out.arch, kAuditArchX86_64);
 }
 
+// A prefilter match of a thread whose traced syscall came just before (the
+// reused event carries that identity): the match brings its own exe and
+// title, so it must not read as the same identity to the tail cache. Found
+// by fuzz.trace_decoder in CI (the cache wrote the traced event's title).
+TEST(TraceDecoder, AMatchAfterATracedSyscallOfTheThreadIsNotItsIdentity) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  SyscallTailCache tails;
+  bpfaudit_identity_event who = identity_event(501, 500);
+  std::strcpy(who.id.comm, "pf_workload");
+  EXPECT_FALSE(dec.feed(&who, sizeof who, out));
+  bpfaudit_syscall_event sc = syscall_event(7, 501);
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));  // traced: comm for a title, no exe
+  std::string traced;
+  append_event_records(traced, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt, &tails);
+  EXPECT_NE(traced.find("proctitle=\"pf_workload\""), std::string::npos) << traced;
+
+  auto match = std::make_unique<bpfaudit_rule_match_event>();
+  *match = {};
+  match->hdr = {8, BPFAUDIT_EV_RULE_MATCH, sizeof *match};
+  match->tid = 501;
+  std::memcpy(match->proctitle, "./pf_workload\0b32\0", 18);
+  match->proctitle_len = 18;
+  const char names[] = "pf_workload\0tmp\0";  // leaf first
+  std::memcpy(match->exe.names, names, sizeof names - 1);
+  match->exe.len = sizeof names - 1;
+  EXPECT_FALSE(dec.feed(match.get(), sizeof *match, out));
+  sc.flags = BPFAUDIT_SC_STANDALONE;
+  ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
+  EXPECT_EQ(out.exe, "/tmp/pf_workload");
+  EXPECT_EQ(out.proctitle, std::string("./pf_workload\0b32", 17));
+  std::string cached, plain;
+  append_event_records(cached, out, bpfaudit::record::Stamp{1, 0, 2, ""}, std::nullopt, &tails);
+  SyscallEvent copy = out;
+  copy.identity = 0;
+  append_event_records(plain, copy, bpfaudit::record::Stamp{1, 0, 2, ""}, std::nullopt);
+  EXPECT_EQ(cached, plain);
+  EXPECT_NE(cached.find("proctitle=2E2F70665F776F726B6C6F616400623332"), std::string::npos)
+      << cached;
+}
+
+// exe= belongs to the identity: when a process's exe changes under a thread
+// whose identity number was already formatted (here another thread's exec
+// event names the process), the thread's next event has the new exe, with
+// or without the tail cache.
+TEST(TraceDecoder, AProcessExeChangeRenumbersItsThreads) {
+  TraceDecoder dec;
+  SyscallEvent out;
+  SyscallTailCache tails;
+  dec.set_exe(500, "/usr/bin/old");
+  auto format = [&](const SyscallEvent& ev) {
+    std::string cached, plain;
+    append_event_records(cached, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt, &tails);
+    SyscallEvent copy = ev;
+    copy.identity = 0;
+    append_event_records(plain, copy, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
+    EXPECT_EQ(cached, plain);
+    return cached;
+  };
+  bpfaudit_identity_event a = identity_event(501, 500), b = identity_event(600, 600);
+  EXPECT_FALSE(dec.feed(&a, sizeof a, out));
+  EXPECT_FALSE(dec.feed(&b, sizeof b, out));
+  bpfaudit_syscall_event sa = syscall_event(1, 501), sb = syscall_event(2, 600);
+  ASSERT_TRUE(dec.feed(&sa, sizeof sa, out));
+  EXPECT_NE(format(out).find(" exe=\"/usr/bin/old\" "), std::string::npos);
+  ASSERT_TRUE(dec.feed(&sb, sizeof sb, out));  // another identity in between
+  format(out);
+
+  auto exec = std::make_unique<bpfaudit_exec_event>();
+  *exec = {};
+  exec->hdr = {3, BPFAUDIT_EV_EXEC, sizeof *exec};
+  exec->pid = 500;
+  exec->tid = exec->old_tid = 502;  // a thread of 500 with no identity here
+  const char names[] = "new\0bin\0usr\0";  // leaf first
+  std::memcpy(exec->exe.names, names, sizeof names - 1);
+  exec->exe.len = sizeof names - 1;
+  EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
+  ASSERT_TRUE(dec.feed(&sa, sizeof sa, out));
+  EXPECT_EQ(out.exe, "/usr/bin/new");
+  EXPECT_NE(format(out).find(" exe=\"/usr/bin/new\" "), std::string::npos);
+
+  // The process's last thread ends: its exe goes with it.
+  bpfaudit_exit_event end{};
+  end.hdr = {4, BPFAUDIT_EV_EXIT, sizeof end};
+  end.tgid = 500;
+  end.tid = 502;
+  end.last_thread = 1;
+  EXPECT_FALSE(dec.feed(&end, sizeof end, out));
+  ASSERT_TRUE(dec.feed(&sb, sizeof sb, out));
+  ASSERT_TRUE(dec.feed(&sa, sizeof sa, out));
+  EXPECT_EQ(out.exe, "");
+  EXPECT_NE(format(out).find(" exe=(null) "), std::string::npos);
+}
+
 // The probe puts PATH and CWD events in the ring at the length they use:
 // the record ends after the name's NUL (PATH) or the last dentry name (CWD).
 // A length that claims more than the record holds is cut at its end.

@@ -100,6 +100,24 @@ std::string join_dentry_names(const char* names, std::size_t len, bool truncated
   return out;
 }
 
+void TraceDecoder::renumber_process(std::uint32_t tgid) {
+  for (auto& [tid, id] : identities_)
+    if (id.pid == tgid) id.number = ++last_identity_;
+}
+
+void TraceDecoder::put_exe(std::uint32_t tgid, std::string exe) {
+  auto [it, added] = exe_.try_emplace(tgid, std::move(exe));
+  if (!added) {
+    if (it->second == exe) return;
+    it->second = std::move(exe);
+  }
+  renumber_process(tgid);
+}
+
+void TraceDecoder::drop_exe(std::uint32_t tgid) {
+  if (exe_.erase(tgid)) renumber_process(tgid);
+}
+
 bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
   if (size < sizeof(bpfaudit_event_header)) {
     ++malformed_;
@@ -149,10 +167,13 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       out.returned = !(ev->flags & BPFAUDIT_SC_NO_RETURN);
       out.tid = ev->tid;
       // `out` carries this identity from the event before: then its
-      // identity fields and its title are this event's already.
-      const bool carried = out.identity == id.number && out.proctitle;
-      if (out.identity != id.number) {
-        out.identity = id.number;
+      // identity fields and its title are this event's already. A match
+      // brings its own exe and title: it is an identity of its own, with a
+      // number of its own (never the thread's, which may have its traced
+      // syscall's title and exe).
+      const bool carried = !standalone && out.identity == id.number && out.proctitle;
+      if (standalone || out.identity != id.number) {
+        out.identity = standalone ? ++last_identity_ : id.number;
         out.pid = id.pid;
         out.ppid = id.ppid;
         out.auid = id.auid;
@@ -426,9 +447,9 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
     case BPFAUDIT_EV_EXEC: {
       if (!fits(sizeof(bpfaudit_exec_event))) return false;
       const auto* ev = static_cast<const bpfaudit_exec_event*>(data);
-      exe_[ev->pid] = join_dentry_names(ev->exe.names,
-                                        std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)),
-                                        ev->exe.truncated);
+      put_exe(ev->pid, join_dentry_names(ev->exe.names,
+                                         std::min<std::size_t>(ev->exe.len, sizeof(ev->exe.names)),
+                                         ev->exe.truncated));
       // exe= is part of the identity: the thread's next syscall carries the new one.
       if (auto who = identities_.find(ev->tid); who != identities_.end())
         who->second.number = ++last_identity_;
@@ -473,7 +494,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       const auto* ev = static_cast<const bpfaudit_fork_event*>(data);
       ++forks_;
       auto parent = exe_.find(ev->parent_tgid);
-      if (parent != exe_.end()) exe_[ev->child_tgid] = parent->second;
+      if (parent != exe_.end()) put_exe(ev->child_tgid, parent->second);
       // The child's argv area is a copy of its parent's.
       if (auto title = cmdline_.find(ev->parent_tgid); title != cmdline_.end())
         cmdline_.emplace(ev->child_tgid, title->second);
@@ -489,7 +510,7 @@ bool TraceDecoder::feed(const void* data, std::size_t size, SyscallEvent& out) {
       cool();
       if (ev->last_thread) {
         ++exits_;
-        exe_.erase(ev->tgid);
+        drop_exe(ev->tgid);
         cmdline_.erase(ev->tgid);
       }
       return false;

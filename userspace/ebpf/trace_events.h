@@ -119,7 +119,7 @@ class TraceDecoder {
  public:
   // Seeds the executable and the argv area (NUL-separated, as
   // /proc/PID/cmdline) of a process that was already running when tracing began.
-  void set_exe(std::uint32_t tgid, std::string exe) { exe_[tgid] = std::move(exe); }
+  void set_exe(std::uint32_t tgid, std::string exe) { put_exe(tgid, std::move(exe)); }
   void set_cmdline(std::uint32_t tgid, std::string cmdline) { cmdline_[tgid] = std::move(cmdline); }
   // Whether this kernel stats an fd (fstatat/statx, AT_EMPTY_PATH, "") without
   // looking the empty name up: 6.11 and later. Then such an event has no
@@ -161,6 +161,12 @@ class TraceDecoder {
     std::uint64_t number = 0;  // SyscallEvent::identity
   };
   std::uint64_t last_identity_ = 0;
+  // exe= is part of an identity: a process's exe set, changed or gone gives
+  // each of its threads' identities a new number (else the tail cache keeps
+  // the old exe for a number whose event now has another).
+  void put_exe(std::uint32_t tgid, std::string exe);
+  void drop_exe(std::uint32_t tgid);
+  void renumber_process(std::uint32_t tgid);
   std::unordered_map<std::uint32_t, Pending> pending_;      // by thread id
   std::unordered_map<std::uint32_t, Identity> identities_;  // by thread id
   std::unordered_map<std::uint32_t, std::string> exe_;      // by tgid
