@@ -515,7 +515,10 @@ TEST(RulesDeleteAll, OnlyMatchingKeyAgainstFake) {
 
 class RulesFile : public ::testing::Test {
  protected:
-  std::string path = ::testing::TempDir() + "bpfaudit-rules-test.rules";
+  // One file per test process: ctest -j runs this fixture's tests at once,
+  // and a shared name let one test remove another's file (seen under -j2).
+  std::string path = ::testing::TempDir() + "bpfaudit-rules-test." + std::to_string(getpid()) +
+                     ".rules";
   void write(const std::string& text) {
     FILE* f = std::fopen(path.c_str(), "w");
     std::fputs(text.c_str(), f);
