@@ -16,7 +16,7 @@
  * syscall_flood COUNT --spin SECONDS: after the calls, runs SECONDS on the
  * CPU without a syscall (the clock is read through the vDSO), so that the
  * events it made may still sit in its CPU's batch when autrace ends
- * (chaos_test.sh, the tail case). */
+ * (chaos_test.sh, the tail case). It prints "calls done" before the spin. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
   if (gate) pause();
   if (gate_cwd) stat("after-probe", &st);
   if (spin) {
+    /* A second line once the calls are made: the test ends the traced
+     * root on it, while these events are still in this CPU's batch. */
+    printf("calls done\n");
+    fflush(stdout);
     struct timespec t0, t;
     double secs = atof(argv[3]);
     clock_gettime(CLOCK_MONOTONIC, &t0);
