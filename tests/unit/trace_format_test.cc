@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstring>
+#include <memory>
+#include <string_view>
 
 #include "bpfaudit_engine.h"
 #include "syscall_table.h"
@@ -159,6 +161,23 @@ bpfaudit_syscall_event syscall_event(std::uint64_t ts, std::uint32_t tid) {
   sc.ret = 1;
   sc.tid = tid;
   return sc;
+}
+
+// A prefilter match of `tid`: the argv area read at the match, and the
+// executable as the engine sends it ("pf_workload\0tmp\0", leaf first:
+// /tmp/pf_workload).
+std::unique_ptr<bpfaudit_rule_match_event> rule_match_event(std::uint32_t tid,
+                                                            std::string_view title) {
+  auto match = std::make_unique<bpfaudit_rule_match_event>();
+  *match = {};
+  match->hdr = {1, BPFAUDIT_EV_RULE_MATCH, sizeof *match};
+  match->tid = tid;
+  std::memcpy(match->proctitle, title.data(), title.size());
+  match->proctitle_len = static_cast<std::uint32_t>(title.size());
+  const char names[] = "pf_workload\0tmp\0";
+  std::memcpy(match->exe.names, names, sizeof names - 1);
+  match->exe.len = sizeof names - 1;
+  return match;
 }
 
 TEST(TraceDecoder, JoinsPathsCwdAndExecWithTheirSyscall) {
@@ -757,16 +776,8 @@ TEST(TraceDecoder, APrefilterMatchIsDecodedLikeATracedSyscall) {
   std::strcpy(who.id.comm, "pf_workload");
   std::strcpy(who.id.tty, "pts1");
   EXPECT_FALSE(dec.feed(&who, sizeof who, out));
-  auto match = std::make_unique<bpfaudit_rule_match_event>();
-  *match = {};
-  match->hdr = {1, BPFAUDIT_EV_RULE_MATCH, sizeof *match};
-  match->tid = 501;
+  auto match = rule_match_event(501, std::string_view("./pf_workload\0b32\0", 18));
   std::strcpy(match->key, "pf-setuid");
-  std::memcpy(match->proctitle, "./pf_workload\0b32\0", 18);
-  match->proctitle_len = 18;
-  const char names[] = "pf_workload\0tmp\0";  // leaf first
-  std::memcpy(match->exe.names, names, sizeof names - 1);
-  match->exe.len = sizeof names - 1;
   EXPECT_FALSE(dec.feed(match.get(), sizeof *match, out));
   bpfaudit_syscall_event sc = syscall_event(7, 501);
   sc.nr = 213;  // i386 setuid32
@@ -821,15 +832,7 @@ TEST(TraceDecoder, AMatchAfterATracedSyscallOfTheThreadIsNotItsIdentity) {
   append_event_records(traced, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt, &tails);
   EXPECT_NE(traced.find("proctitle=\"pf_workload\""), std::string::npos) << traced;
 
-  auto match = std::make_unique<bpfaudit_rule_match_event>();
-  *match = {};
-  match->hdr = {8, BPFAUDIT_EV_RULE_MATCH, sizeof *match};
-  match->tid = 501;
-  std::memcpy(match->proctitle, "./pf_workload\0b32\0", 18);
-  match->proctitle_len = 18;
-  const char names[] = "pf_workload\0tmp\0";  // leaf first
-  std::memcpy(match->exe.names, names, sizeof names - 1);
-  match->exe.len = sizeof names - 1;
+  auto match = rule_match_event(501, std::string_view("./pf_workload\0b32\0", 18));
   EXPECT_FALSE(dec.feed(match.get(), sizeof *match, out));
   sc.flags = BPFAUDIT_SC_STANDALONE;
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
