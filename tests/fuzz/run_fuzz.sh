@@ -39,6 +39,15 @@ dirs=("$corpus")
 "$target" "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1 "${dirs[@]}" \
   2> "$scratch/log"
 rc=$?
-# The fuzzer's own summary, and the whole report on failure.
-if [ $rc -ne 0 ]; then cat "$scratch/log"; else grep -E '^(#[0-9]+ +DONE|stat::|Done )' "$scratch/log"; fi
+# The fuzzer's own summary, and the whole report on failure, then its first
+# line of cause again at the very end: CI prints a report's head and tail,
+# and a checker's message (event_check.h: "WHAT in:", then the records)
+# once fell in the cut between them.
+if [ $rc -ne 0 ]; then
+  cat "$scratch/log"
+  cause=$(grep -m1 -aE ' in:$|^==[0-9]+==ERROR|runtime error|^SUMMARY' "$scratch/log" | cut -c1-300)
+  echo "== $name: failed (exit $rc): ${cause:-see the report above}"
+else
+  grep -E '^(#[0-9]+ +DONE|stat::|Done )' "$scratch/log"
+fi
 exit $rc
