@@ -349,18 +349,19 @@ case_plugin() {
   done
 }
 
-case_ring() {
-  [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, autrace cannot load"; exit 77; }
-  local d=$W/r n=300000
-  mkdir -p "$d"
+# autrace -b 8 writing D/stop.log for syscall_flood N MODE... (--gate or
+# --gate-cwd DIR), its reader stopped across exactly the program's getppid
+# calls: the program waits on the gate, makes its calls, then sits in
+# pause() until SIGUSR1, so every event that cannot be reserved is one of
+# them. An 8 MiB ring (-b 8; the default, 64 MiB, would hold them all) takes
+# about 100k events (80 bytes each); the rest is counted in BPF. The reader
+# then drains a full ring whose records wrap past its end. Sets RC to
+# autrace's exit code.
+flood_stopped_reader() {
+  local d=$1 n=$2
+  shift 2
   mkfifo "$d/gate"
-  # The program waits on the gate, makes its n getppid calls, then sits in
-  # pause() until SIGUSR1: autrace's reader is stopped across exactly those
-  # calls, so every event that cannot be reserved is one of them. An 8 MiB
-  # ring (-b 8; the default, 64 MiB, would hold them all) takes about 100k
-  # events (80 bytes each); the rest is counted in BPF. The reader then
-  # drains a full ring whose records wrap past its end.
-  "$BIN_DIR/autrace" -b 8 -o "$d/stop.log" "$BIN_DIR/syscall_flood" $n --gate \
+  "$BIN_DIR/autrace" -b 8 -o "$d/stop.log" "$BIN_DIR/syscall_flood" $n "$@" \
     < "$d/gate" > "$d/stop.out" 2> "$d/stop.err" &
   local ap=$! fp=
   exec 7> "$d/gate"
@@ -376,8 +377,15 @@ case_ring() {
   sleep 1
   kill -USR1 $fp
   exec 7>&-
-  wait $ap; local rc=$?
-  check "stopped reader: autrace exits 0 ($rc)" [ $rc = 0 ]
+  wait $ap; RC=$?
+}
+
+case_ring() {
+  [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, autrace cannot load"; exit 77; }
+  local d=$W/r n=300000
+  mkdir -p "$d"
+  flood_stopped_reader "$d" $n --gate
+  check "stopped reader: autrace exits 0 ($RC)" [ $RC = 0 ]
   local gp l
   gp=$(grep -a '^node=bpfaudit type=SYSCALL ' "$d/stop.log" | grep -ac ' syscall=110 ')
   l=$(ledger ring-drop "" "$d/stop.log")
@@ -403,22 +411,8 @@ case_ringcwd() {
   [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF, autrace cannot load"; exit 77; }
   local d=$W/rc n=300000
   mkdir -p "$d/sub"
-  mkfifo "$d/gate"
-  "$BIN_DIR/autrace" -b 8 -o "$d/stop.log" "$BIN_DIR/syscall_flood" $n --gate-cwd "$d/sub" \
-    < "$d/gate" > "$d/stop.out" 2> "$d/stop.err" &
-  local ap=$! fp=
-  exec 7> "$d/gate"
-  for _ in $(seq 300); do fp=$(grep -x "[0-9]*" "$d/stop.out" 2>/dev/null); [ -n "$fp" ] && break; sleep 0.05; done
-  for _ in $(seq 100); do [ "$(cut -d' ' -f1 /proc/$fp/syscall 2>/dev/null)" = 0 ] && break; sleep 0.05; done
-  kill -STOP $ap; STOPPED=$ap
-  echo >&7
-  for _ in $(seq 600); do [ "$(cut -d' ' -f1 /proc/$fp/syscall 2>/dev/null)" = 34 ] && break; sleep 0.05; done
-  kill -CONT $ap; STOPPED=
-  sleep 1
-  kill -USR1 $fp
-  exec 7>&-
-  wait $ap; local rc=$?
-  check "cwd after loss: autrace exits 0 ($rc)" [ $rc = 0 ]
+  flood_stopped_reader "$d" $n --gate-cwd "$d/sub"
+  check "cwd after loss: autrace exits 0 ($RC)" [ $RC = 0 ]
   [ -n "$PRELOADED" ] && check "cwd after loss: autrace ran the preloaded engine (its cwd cache)" \
     grep -q "eBPF engine preloaded in" "$d/stop.err"
   local l want got
