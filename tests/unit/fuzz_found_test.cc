@@ -83,6 +83,41 @@ TEST(FuzzFound, InterpretKeyEndingWithSeparator) {
   EXPECT_EQ(tty.interpret(ctx, "key", "6B02016B3201"), "k\\002\x01k2\x01");
 }
 
+// fuzz_search, again: the csv and text formats read the normalizer's fields
+// through libauparse's own auparse_interpret_field, around the guard above;
+// a CONFIG_CHANGE's key (its OBJ_PRIME) then read past the heap buffer
+// (ASan, 2026-12-07). They now take the key through the same guard.
+TEST(FuzzFound, CsvAndTextKeyEndingWithSeparator) {
+  auto event = [](const std::string& key) {
+    std::string l =
+        "type=CONFIG_CHANGE msg=audit(1700000000.1:10): auid=1000 ses=3 op=\"add_rule\" key=" +
+        key + " list=4 res=1";
+    record::Event ev;
+    auto h = record::parse_header(l);
+    if (h) {
+      ev.id = h->id;
+      ev.records.push_back(record::make_record(l, h->type));
+    }
+    return ev;
+  };
+  // A well-formed (hex) value: the object is its first key, as stock 3.0.9
+  // prints it for this record (ausearch --format csv|text --escape shell_quote).
+  record::Interpreter quote(record::EscapeMode::kShellQuote);
+  std::string csv, text;
+  quote.write_csv(event("01793D280101"), {}, csv);
+  EXPECT_NE(csv.find(",changed-audit-configuration,success,y=\\(,,audit-config,\n"),
+            std::string::npos)
+      << csv;
+  quote.write_text(event("01793D280101"), text);
+  EXPECT_NE(text.find(" changed-audit-configuration y=\\( \n"), std::string::npos) << text;
+  // The fuzzer's record: a raw separator after "(". Stock prints "\(", the
+  // separator, then whatever bytes follow its buffer; ours ends there.
+  record::Interpreter shell(record::EscapeMode::kShell);
+  csv.clear();
+  shell.write_csv(event("(\x01"), {}, csv);
+  EXPECT_NE(csv.find(",success,\\(\x01,,audit-config,\n"), std::string::npos) << csv;
+}
+
 // fuzz_auditctl_diff: stock libaudit 3.0.9 (Debian builds it WITH_ARM)
 // takes -F arch=arm; ours refused it with "Unable to identify machine type".
 TEST(FuzzFound, AuditctlArchArmAsStock) {

@@ -3,6 +3,7 @@
 #include <auparse.h>
 #include <libaudit.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -55,6 +56,38 @@ void appendf(std::string& out, const char* fmt, ...) {
   std::vsnprintf(out.data() + old, n + 1, fmt, ap);
   va_end(ap);
   out.resize(old + n);
+}
+
+// auparse_do_interpretation as a string ("(null)" where it gives none, as
+// stock prints it). libauparse 3.0.9's key_escape leaves its output
+// unterminated when a key= value of several keys ends with the separator
+// and one key needs escaping (strlen then reads past the buffer; found by
+// fuzz_search, in -i and again in the csv and text formats). Such a value
+// goes through without its trailing separators, put back after.
+std::string checked_interpretation(int type, AuparseIdata id, auparse_esc_t mode) {
+  std::string trailing, hex;
+  if (type == AUPARSE_TYPE_ESCAPED_KEY && mode != AUPARSE_ESC_RAW &&
+      (std::strstr(id.val, "01") || std::strchr(id.val, kKeySeparator))) {
+    char* raw = auparse_do_interpretation(type, &id, AUPARSE_ESC_RAW);
+    std::string_view keys = raw ? raw : "";
+    if (keys.find(kKeySeparator) != std::string_view::npos && keys.back() == kKeySeparator) {
+      while (!keys.empty() && keys.back() == kKeySeparator) {
+        trailing.push_back(kKeySeparator);
+        keys.remove_suffix(1);
+      }
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      for (unsigned char c : keys) {
+        hex.push_back(kHex[c >> 4]);
+        hex.push_back(kHex[c & 15]);
+      }
+      id.val = hex.c_str();
+    }
+    std::free(raw);
+  }
+  char* out = auparse_do_interpretation(type, &id, mode);
+  std::string result = out ? out : "(null)";
+  std::free(out);
+  return result + trailing;
 }
 
 // printf("%s", NULL) prints "(null)" with glibc; stock relies on it.
@@ -234,33 +267,7 @@ std::string Interpreter::do_interpretation(int type, const FieldContext& ctx, co
     if (auto it = cache_->values.find(key); it != cache_->values.end()) return it->second;
   }
   AuparseIdata id{ctx.machine, ctx.syscall, ctx.a0, ctx.a1, nullptr, name, val};
-  // libauparse 3.0.9's key_escape leaves its output unterminated when a
-  // key= value of several keys ends with the separator and one key needs
-  // escaping (strlen then reads past the buffer; found by fuzz_search). Such
-  // a value goes through without its trailing separators, put back after.
-  std::string trailing, hex;
-  if (type == AUPARSE_TYPE_ESCAPED_KEY && mode_ != EscapeMode::kRaw &&
-      (std::strstr(val, "01") || std::strchr(val, kKeySeparator))) {
-    char* raw = auparse_do_interpretation(type, &id, AUPARSE_ESC_RAW);
-    std::string_view keys = raw ? raw : "";
-    if (keys.find(kKeySeparator) != std::string_view::npos && keys.back() == kKeySeparator) {
-      while (!keys.empty() && keys.back() == kKeySeparator) {
-        trailing.push_back(kKeySeparator);
-        keys.remove_suffix(1);
-      }
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      for (unsigned char c : keys) {
-        hex.push_back(kHex[c >> 4]);
-        hex.push_back(kHex[c & 15]);
-      }
-      id.val = hex.c_str();
-    }
-    std::free(raw);
-  }
-  char* out = auparse_do_interpretation(type, &id, static_cast<auparse_esc_t>(mode_));
-  std::string result = out ? out : "(null)";
-  std::free(out);
-  result += trailing;
+  std::string result = checked_interpretation(type, id, static_cast<auparse_esc_t>(mode_));
   // socketcall/ipc names depend on a0: "socketcall(connect)"; not cached.
   if ((cacheable || (syscall && result.find('(') == std::string::npos)) &&
       cache_->values.size() < Cache::kMaxEntries)
@@ -568,7 +575,9 @@ void Interpreter::feed(const Event& ev, FeedFormat format, std::string& out) {
   feed_out_ = &out;
   std::string line;
   for (const Record& r : ev.records) {
-    line.assign(r.text, 0, std::min(r.text.size(), kMaxRecordLength));
+    // Stock feeds each record's strdup'd copy (ausearch-lol.c, 3.0.9):
+    // nothing after an embedded NUL.
+    line.assign(r.text, 0, std::min({r.text.find('\0'), r.text.size(), kMaxRecordLength}));
     line.push_back('\n');
     auparse_feed(au, line.data(), line.size());
   }
@@ -580,10 +589,26 @@ void Interpreter::feed_callback(auparse_state_t* au, int cb_type, void* user_dat
   if (cb_type != AUPARSE_CB_EVENT_READY) return;
   auto* self = static_cast<Interpreter*>(user_data);
   if (self->feed_out_ == nullptr) return;
+  self->key_texts_.clear();
   if (self->csv_opts_)
     self->csv_event(au);
   else
     self->text_event(au);
+}
+
+// The normalizer's fields are interpreted by libauparse itself, key= too:
+// a key goes through checked_interpretation instead, as in -i. Its text
+// lives until the next event, as libauparse's own interpretations do.
+const char* Interpreter::interpret_field(auparse_state_t* au) {
+  const char* val = auparse_get_field_str(au);
+  if (mode_ == EscapeMode::kRaw || val == nullptr ||
+      auparse_get_field_type(au) != AUPARSE_TYPE_ESCAPED_KEY)
+    return auparse_interpret_field(au);
+  AuparseIdata id{0, 0, 0, 0, nullptr, auparse_get_field_name(au), val};
+  return key_texts_
+      .emplace_back(checked_interpretation(AUPARSE_TYPE_ESCAPED_KEY, id,
+                                           static_cast<auparse_esc_t>(mode_)))
+      .c_str();
 }
 
 namespace {
@@ -614,7 +639,7 @@ void Interpreter::csv_event(auparse_state_t* au) {
   const struct tm* tv = localtime_r(&t, &tmbuf);
 
   if (const char* node = auparse_get_node(au)) {
-    append_cstr(out, auparse_interpret_field(au));
+    append_cstr(out, interpret_field(au));
     std::free(const_cast<char*>(node));
   }
   out.push_back(',');
@@ -655,17 +680,17 @@ void Interpreter::csv_event(auparse_state_t* au) {
   out.append(evkind ? evkind : "unknown");
   out.push_back(',');
 
-  if (auparse_normalize_session(au) == 1) append_cstr(out, auparse_interpret_field(au));
+  if (auparse_normalize_session(au) == 1) append_cstr(out, interpret_field(au));
   out.push_back(',');
 
   if (auparse_normalize_subject_primary(au) == 1) {
-    const char* subj = auparse_interpret_field(au);
+    const char* subj = interpret_field(au);
     if (subj && std::strcmp(subj, "unset") == 0) subj = "system";
     append_cstr(out, subj);
   }
   out.push_back(',');
 
-  if (auparse_normalize_subject_secondary(au) == 1) append_cstr(out, auparse_interpret_field(au));
+  if (auparse_normalize_subject_secondary(au) == 1) append_cstr(out, interpret_field(au));
   out.push_back(',');
 
   if (const char* kind = auparse_normalize_subject_kind(au)) out.append(kind);
@@ -675,7 +700,7 @@ void Interpreter::csv_event(auparse_state_t* au) {
     rc = auparse_normalize_subject_first_attribute(au);
     do {
       if (rc == 1 && std::strcmp(auparse_get_field_name(au), "subj") == 0) {
-        append_cstr(out, auparse_interpret_field(au));
+        append_cstr(out, interpret_field(au));
         break;
       }
     } while (auparse_normalize_subject_next_attribute(au) == 1);
@@ -687,7 +712,7 @@ void Interpreter::csv_event(auparse_state_t* au) {
   out.push_back(',');
 
   if (auparse_normalize_get_results(au) == 1) {
-    const char* item = auparse_interpret_field(au);
+    const char* item = interpret_field(au);
     out.append(item && result_is_success(au, item) ? "success" : "failed");
   }
   out.push_back(',');
@@ -700,19 +725,19 @@ void Interpreter::csv_event(auparse_state_t* au) {
              (std::strcmp(action, "set") == 0 || std::strcmp(action, "seccomp-logging") == 0))
       val = auparse_get_field_name(au);
     else
-      val = auparse_interpret_field(au);
+      val = interpret_field(au);
     append_cstr(out, val);
   }
   out.push_back(',');
 
-  if (auparse_normalize_object_secondary(au) == 1) append_cstr(out, auparse_interpret_field(au));
+  if (auparse_normalize_object_secondary(au) == 1) append_cstr(out, interpret_field(au));
   out.push_back(',');
 
   if (o.extra_obj2) {
     if (auparse_normalize_object_primary2(au) == 1) {
       const char* val = auparse_get_field_type(au) == AUPARSE_TYPE_ESCAPED_FILE
                             ? auparse_interpret_realpath(au)
-                            : auparse_interpret_field(au);
+                            : interpret_field(au);
       append_cstr(out, val);
     }
     out.push_back(',');
@@ -722,7 +747,7 @@ void Interpreter::csv_event(auparse_state_t* au) {
     rc = auparse_normalize_object_first_attribute(au);
     do {
       if (rc == 1 && std::strcmp(auparse_get_field_name(au), "obj") == 0) {
-        append_cstr(out, auparse_interpret_field(au));
+        append_cstr(out, interpret_field(au));
         break;
       }
     } while (auparse_normalize_object_next_attribute(au) == 1);
@@ -736,7 +761,7 @@ void Interpreter::csv_event(auparse_state_t* au) {
 
   if (o.extra_keys) {
     out.push_back(',');
-    if (auparse_normalize_key(au) == 1) append_cstr(out, auparse_interpret_field(au));
+    if (auparse_normalize_key(au) == 1) append_cstr(out, interpret_field(au));
   }
   out.push_back('\n');
 }
@@ -755,7 +780,7 @@ void Interpreter::text_event(auparse_state_t* au) {
   auparse_normalize(au, NORM_OPT_NO_ATTRS);
   if (const char* node = auparse_get_node(au)) {
     out.append("On ");
-    append_cstr(out, auparse_interpret_field(au));
+    append_cstr(out, interpret_field(au));
     out.append(" at ");
     out.append(tmp);
     out.push_back(' ');
@@ -768,7 +793,7 @@ void Interpreter::text_event(auparse_state_t* au) {
 
   int id = -2;
   if (auparse_normalize_subject_primary(au) == 1) {
-    const char* subj = auparse_interpret_field(au);
+    const char* subj = interpret_field(au);
     id = auparse_get_field_int(au);
     if (subj && std::strcmp(subj, "unset") == 0) subj = "system";
     append_cstr(out, subj);
@@ -778,13 +803,13 @@ void Interpreter::text_event(auparse_state_t* au) {
     int uid = auparse_get_field_int(au);
     if (uid != id && id != -2 && uid != -1) {
       out.append(", acting as ");
-      append_cstr(out, auparse_interpret_field(au));
+      append_cstr(out, interpret_field(au));
       out.push_back(',');
     }
   }
 
   if (auparse_normalize_get_results(au) == 1) {
-    const char* item = auparse_interpret_field(au);
+    const char* item = interpret_field(au);
     out.append(item && result_is_success(au, item) ? " successfully " : " unsuccessfully ");
   } else {
     out.push_back(' ');
@@ -808,9 +833,9 @@ void Interpreter::text_event(auparse_state_t* au) {
           (std::strcmp(action, "set") == 0 || std::strcmp(action, "seccomp-logging") == 0))
         val = auparse_get_field_name(au);
       else
-        val = auparse_interpret_field(au);
+        val = interpret_field(au);
     }
-    if (val == nullptr) val = auparse_interpret_field(au);
+    if (val == nullptr) val = interpret_field(au);
     append_cstr(out, val);
     out.push_back(' ');
   }
@@ -818,7 +843,7 @@ void Interpreter::text_event(auparse_state_t* au) {
   if (auparse_normalize_object_primary2(au) == 1) {
     const char* val = auparse_get_field_type(au) == AUPARSE_TYPE_ESCAPED_FILE
                           ? auparse_interpret_realpath(au)
-                          : auparse_interpret_field(au);
+                          : interpret_field(au);
     out.append("to ");
     append_cstr(out, val);
     out.push_back(' ');

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,6 +106,7 @@ class Interpreter {
   static void feed_callback(auparse_state_t* au, int cb_type, void* user_data);
   void csv_event(auparse_state_t* au);
   void text_event(auparse_state_t* au);
+  const char* interpret_field(auparse_state_t* au);
 
   EscapeMode mode_;
   unsigned eoe_timeout_;
@@ -127,6 +129,7 @@ class Interpreter {
   auparse_state_t* text_au_ = nullptr;
   std::string* feed_out_ = nullptr;
   const CsvOptions* csv_opts_ = nullptr;
+  std::deque<std::string> key_texts_;  // interpret_field's, for one event
   bool csv_header_done_ = false;
 };
 
