@@ -163,6 +163,21 @@ bpfaudit_syscall_event syscall_event(std::uint64_t ts, std::uint32_t tid) {
   return sc;
 }
 
+// The event's records through the identity-keyed caches, checked equal to
+// the records formatted from its fields alone (identity 0, no caches).
+std::string format_both(const SyscallEvent& ev, SyscallTailCache& tails, std::uint64_t serial,
+                        bool eoe = true) {
+  std::string cached, plain;
+  append_event_records(cached, ev, bpfaudit::record::Stamp{1, 0, serial, ""}, std::nullopt, &tails,
+                       eoe);
+  SyscallEvent copy = ev;
+  copy.identity = 0;
+  append_event_records(plain, copy, bpfaudit::record::Stamp{1, 0, serial, ""}, std::nullopt,
+                       nullptr, eoe);
+  EXPECT_EQ(cached, plain);
+  return plain;
+}
+
 // A prefilter match of `tid`: the argv area read at the match, and the
 // executable as the engine sends it ("pf_workload\0tmp\0", leaf first:
 // /tmp/pf_workload).
@@ -828,8 +843,7 @@ TEST(TraceDecoder, AMatchAfterATracedSyscallOfTheThreadIsNotItsIdentity) {
   EXPECT_FALSE(dec.feed(&who, sizeof who, out));
   bpfaudit_syscall_event sc = syscall_event(7, 501);
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));  // traced: comm for a title, no exe
-  std::string traced;
-  append_event_records(traced, out, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt, &tails);
+  std::string traced = format_both(out, tails, 1);
   EXPECT_NE(traced.find("proctitle=\"pf_workload\""), std::string::npos) << traced;
 
   auto match = rule_match_event(501, std::string_view("./pf_workload\0b32\0", 18));
@@ -838,14 +852,9 @@ TEST(TraceDecoder, AMatchAfterATracedSyscallOfTheThreadIsNotItsIdentity) {
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
   EXPECT_EQ(out.exe, "/tmp/pf_workload");
   EXPECT_EQ(out.proctitle, std::string("./pf_workload\0b32", 17));
-  std::string cached, plain;
-  append_event_records(cached, out, bpfaudit::record::Stamp{1, 0, 2, ""}, std::nullopt, &tails);
-  SyscallEvent copy = out;
-  copy.identity = 0;
-  append_event_records(plain, copy, bpfaudit::record::Stamp{1, 0, 2, ""}, std::nullopt);
-  EXPECT_EQ(cached, plain);
-  EXPECT_NE(cached.find("proctitle=2E2F70665F776F726B6C6F616400623332"), std::string::npos)
-      << cached;
+  std::string match_text = format_both(out, tails, 2);
+  EXPECT_NE(match_text.find("proctitle=2E2F70665F776F726B6C6F616400623332"), std::string::npos)
+      << match_text;
 }
 
 // exe= belongs to the identity: when a process's exe changes under a thread
@@ -857,36 +866,27 @@ TEST(TraceDecoder, AProcessExeChangeRenumbersItsThreads) {
   SyscallEvent out;
   SyscallTailCache tails;
   dec.set_exe(500, "/usr/bin/old");
-  auto format = [&](const SyscallEvent& ev) {
-    std::string cached, plain;
-    append_event_records(cached, ev, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt, &tails);
-    SyscallEvent copy = ev;
-    copy.identity = 0;
-    append_event_records(plain, copy, bpfaudit::record::Stamp{1, 0, 1, ""}, std::nullopt);
-    EXPECT_EQ(cached, plain);
-    return cached;
-  };
   bpfaudit_identity_event a = identity_event(501, 500), b = identity_event(600, 600);
   EXPECT_FALSE(dec.feed(&a, sizeof a, out));
   EXPECT_FALSE(dec.feed(&b, sizeof b, out));
   bpfaudit_syscall_event sa = syscall_event(1, 501), sb = syscall_event(2, 600);
   ASSERT_TRUE(dec.feed(&sa, sizeof sa, out));
-  EXPECT_NE(format(out).find(" exe=\"/usr/bin/old\" "), std::string::npos);
+  EXPECT_NE(format_both(out, tails, 1).find(" exe=\"/usr/bin/old\" "), std::string::npos);
   ASSERT_TRUE(dec.feed(&sb, sizeof sb, out));  // another identity in between
-  format(out);
+  format_both(out, tails, 1);
 
   auto exec = std::make_unique<bpfaudit_exec_event>();
   *exec = {};
   exec->hdr = {3, BPFAUDIT_EV_EXEC, sizeof *exec};
   exec->pid = 500;
-  exec->tid = exec->old_tid = 502;  // a thread of 500 with no identity here
+  exec->tid = exec->old_tid = 502;         // a thread of 500 with no identity here
   const char names[] = "new\0bin\0usr\0";  // leaf first
   std::memcpy(exec->exe.names, names, sizeof names - 1);
   exec->exe.len = sizeof names - 1;
   EXPECT_FALSE(dec.feed(exec.get(), sizeof *exec, out));
   ASSERT_TRUE(dec.feed(&sa, sizeof sa, out));
   EXPECT_EQ(out.exe, "/usr/bin/new");
-  EXPECT_NE(format(out).find(" exe=\"/usr/bin/new\" "), std::string::npos);
+  EXPECT_NE(format_both(out, tails, 1).find(" exe=\"/usr/bin/new\" "), std::string::npos);
 
   // The process's last thread ends: its exe goes with it.
   bpfaudit_exit_event end{};
@@ -898,7 +898,7 @@ TEST(TraceDecoder, AProcessExeChangeRenumbersItsThreads) {
   ASSERT_TRUE(dec.feed(&sb, sizeof sb, out));
   ASSERT_TRUE(dec.feed(&sa, sizeof sa, out));
   EXPECT_EQ(out.exe, "");
-  EXPECT_NE(format(out).find(" exe=(null) "), std::string::npos);
+  EXPECT_NE(format_both(out, tails, 1).find(" exe=(null) "), std::string::npos);
 }
 
 // The probe puts PATH and CWD events in the ring at the length they use:
@@ -1328,23 +1328,12 @@ TEST(TraceDecoder, ATitleFoundLateIsNotHiddenByTheCaches) {
   std::memcpy(who.id.comm, "late", 5);
   EXPECT_FALSE(dec.feed(&who, sizeof who, out));
   bpfaudit_syscall_event sc = syscall_event(1, 600);
-  auto format_both = [&](std::uint64_t serial) {
-    std::string cached, plain;
-    append_event_records(cached, out, bpfaudit::record::Stamp{1, 0, serial, ""}, std::nullopt,
-                         &tails, false);
-    SyscallEvent copy = out;
-    copy.identity = 0;
-    append_event_records(plain, copy, bpfaudit::record::Stamp{1, 0, serial, ""}, std::nullopt,
-                         nullptr, false);
-    EXPECT_EQ(cached, plain);
-    return plain;
-  };
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
   EXPECT_EQ(out.proctitle, "late");
-  EXPECT_NE(format_both(1).find("proctitle=\"late\"\n"), std::string::npos);
+  EXPECT_NE(format_both(out, tails, 1, false).find("proctitle=\"late\"\n"), std::string::npos);
   ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
   EXPECT_EQ(out.proctitle, "late");
-  format_both(2);
+  format_both(out, tails, 2, false);
   // The argv area becomes known (a corrupt or reordered stream: a fork
   // event naming this process as its child).
   bpfaudit_fork_event fork{};
@@ -1356,6 +1345,7 @@ TEST(TraceDecoder, ATitleFoundLateIsNotHiddenByTheCaches) {
   for (std::uint64_t serial = 3; serial < 5; ++serial) {
     ASSERT_TRUE(dec.feed(&sc, sizeof sc, out));
     EXPECT_EQ(out.proctitle, std::string("found\0x", 7));
-    EXPECT_NE(format_both(serial).find("proctitle=666F756E640078\n"), std::string::npos);
+    EXPECT_NE(format_both(out, tails, serial, false).find("proctitle=666F756E640078\n"),
+              std::string::npos);
   }
 }
